@@ -1,0 +1,68 @@
+//! Closed sets of values stored as text in the database.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AccountKind {
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+    #[sea_orm(string_value = "CLIENT")]
+    Client,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Platform {
+    #[sea_orm(string_value = "V1")]
+    V1,
+    #[sea_orm(string_value = "V2")]
+    V2,
+}
+
+/// A user's role inside one account. The order is the order of authority.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "OWNER")]
+    Owner,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "MANAGER")]
+    Manager,
+    #[sea_orm(string_value = "EMPLOYEE")]
+    Employee,
+}
+
+impl Role {
+    /// OWNER and ADMIN administer an account (in a partner account: the client administrators).
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+/// Where an outgoing email stands in the transactional outbox.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DeliveryStatus {
+    /// Written with the domain change; waiting for the dispatcher.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Handed to the job queue; a send job will pick it up.
+    #[sea_orm(string_value = "QUEUED")]
+    Queued,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Gave up: a permanent refusal, or too many temporary failures.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

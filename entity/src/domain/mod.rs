@@ -1,0 +1,21 @@
+//! Pure domain types: parsed once at the edge, valid by construction.
+
+mod company_id;
+mod duration;
+mod email;
+mod enums;
+mod password;
+mod token;
+
+pub use company_id::CompanyId;
+pub use duration::{DurationError, parse_duration};
+pub use email::Email;
+pub use enums::{AccountKind, DeliveryStatus, Platform, Role};
+pub use password::{MIN_PASSWORD_LEN, Password};
+pub use token::{SecretToken, TokenHash};
+
+/// Why a value from outside could not be parsed into a domain type. The message is
+/// written for the person who typed the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);

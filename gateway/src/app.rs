@@ -1,0 +1,106 @@
+//! Starting and stopping the whole system of one gateway process.
+
+use crate::auth::PasswordHasher;
+use crate::config::Config;
+use crate::graphql::build_schema;
+use crate::services::AppState;
+use anyhow::Context;
+use sea_orm_migration::MigratorTrait;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use worker::{JobQueue, Nudge, WorkerRuntime};
+
+pub struct App;
+
+/// A gateway that is serving. Stop it with [`RunningApp::shutdown`].
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: CancellationToken,
+    server: JoinHandle<std::io::Result<()>>,
+    worker: Option<WorkerRuntime>,
+}
+
+impl App {
+    /// Opens the database (applying migrations) and the queue, starts the embedded worker
+    /// when configured, and starts serving on `config.listen_addr` (port 0 picks a free one).
+    pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
+        std::fs::create_dir_all(&config.worker.data_dir)
+            .with_context(|| format!("creating DATA_DIR {}", config.worker.data_dir.display()))?;
+        let db = entity::db::connect(
+            &config.worker.database_url(),
+            config.worker.database_max_connections,
+        )
+        .await
+        .context("connecting to the database")?;
+        migration::Migrator::up(&db, None)
+            .await
+            .context("applying migrations")?;
+        let queue = JobQueue::connect(&config.worker)
+            .await
+            .context("opening the job queue")?;
+        let nudge = Nudge::default();
+        let worker = if config.embedded_worker {
+            Some(
+                WorkerRuntime::start(&config.worker, db.clone(), queue.clone(), nudge.clone())
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let hasher =
+            PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+                .await?;
+        let state = AppState {
+            db,
+            hasher,
+            config: Arc::new(config.clone()),
+            nudge,
+            queue,
+        };
+        let schema = build_schema(Some(state.clone()));
+        let router = crate::http::router(schema, state.clone(), config.request_timeout);
+
+        let listener = tokio::net::TcpListener::bind(config.listen_addr)
+            .await
+            .with_context(|| format!("binding {}", config.listen_addr))?;
+        let addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stopped.cancelled().await })
+            .await
+        });
+        tracing::info!(%addr, "gateway listening: GraphQL at http://{addr}/graphql, GraphiQL at http://{addr}/graphiql");
+        Ok(RunningApp {
+            addr,
+            state,
+            stop,
+            server,
+            worker,
+        })
+    }
+}
+
+impl RunningApp {
+    /// Stops taking connections, lets in-flight requests finish, then stops the embedded
+    /// worker (running jobs finish; fetched ones go back to the queue).
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        match self.server.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "server error during shutdown"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+            Ok(Ok(())) => {}
+        }
+        if let Some(w) = self.worker {
+            w.shutdown().await;
+        }
+        self.state.db.clone().close().await.ok();
+    }
+}

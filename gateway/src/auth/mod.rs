@@ -1,0 +1,7 @@
+//! Passwords and sessions.
+
+pub mod password;
+pub mod session;
+
+pub use password::PasswordHasher;
+pub use session::{Viewer, ViewerUser};

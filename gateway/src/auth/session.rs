@@ -1,0 +1,92 @@
+//! Opaque bearer sessions: a random token handed out once, stored only as its SHA-256,
+//! with an expiry. A session belongs to exactly one user row.
+
+use crate::error::ApiResult;
+use chrono::{DateTime, Utc};
+use entity::{SecretToken, account, session, user};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::time::Duration;
+
+/// The signed-in user of a request and the account that user row belongs to.
+#[derive(Debug, Clone)]
+pub struct ViewerUser {
+    pub session_id: i64,
+    pub user: user::Model,
+    pub account: account::Model,
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// No `Authorization` header.
+    Anonymous,
+    /// A bearer token was sent but is unknown, expired, logged out or its user inactive.
+    /// Operations that need a session answer `UNAUTHENTICATED`, so the front end knows to
+    /// sign in again.
+    InvalidToken,
+    User(Box<ViewerUser>),
+}
+
+/// Resolves the value of an `Authorization` header.
+pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiResult<Viewer> {
+    let Some(header) = header else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .and_then(SecretToken::parse);
+    let Some(token) = token else {
+        return Ok(Viewer::InvalidToken);
+    };
+    let now = Utc::now();
+    let Some(s) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token.hash().into_string()))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(Viewer::InvalidToken);
+    };
+    let Some(u) = user::Entity::find_by_id(s.user_id).one(db).await? else {
+        return Ok(Viewer::InvalidToken);
+    };
+    if !u.active {
+        return Ok(Viewer::InvalidToken);
+    }
+    let Some(a) = account::Entity::find_by_id(u.account_id).one(db).await? else {
+        return Ok(Viewer::InvalidToken);
+    };
+    Ok(Viewer::User(Box::new(ViewerUser {
+        session_id: s.id,
+        user: u,
+        account: a,
+    })))
+}
+
+/// Opens a session for `user_id`. The token is returned once and never stored.
+pub async fn open<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    ttl: Duration,
+) -> ApiResult<(SecretToken, DateTime<Utc>)> {
+    let token = SecretToken::generate();
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(30));
+    session::Entity::insert(session::ActiveModel {
+        token_hash: Set(token.hash().into_string()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// Ends one session.
+pub async fn close<C: ConnectionTrait>(conn: &C, session_id: i64) -> ApiResult<()> {
+    session::Entity::delete_by_id(session_id).exec(conn).await?;
+    Ok(())
+}

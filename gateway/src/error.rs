@@ -1,0 +1,118 @@
+//! The one place where domain errors become GraphQL errors with `extensions.code`
+//! (SPEC §8). Internal errors are logged with the request id and shown only as
+//! `INTERNAL` with that id.
+
+use async_graphql::ErrorExtensions;
+
+tokio::task_local! {
+    /// The id of the HTTP request being served (from `x-request-id`).
+    pub static REQUEST_ID: String;
+}
+
+/// Every error a caller can see. The `code` of each is stable and documented in the
+/// README; front ends switch on it.
+///
+/// Deliberately not `Display`: async-graphql turns any `Display` error into a response
+/// with its text, so only the mapping below decides what a caller sees.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthenticated(String),
+    Forbidden(String),
+    NotFound(String),
+    BadUserInput {
+        message: String,
+        field: Option<&'static str>,
+    },
+    Conflict(String),
+    RateLimited {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    /// A specific refusal with its own code, e.g. `PARTNER_USER_INACTIVE`.
+    Refused {
+        code: &'static str,
+        message: String,
+    },
+    /// Anything the caller did not cause: logged, shown only as `INTERNAL`.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadUserInput {
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        ApiError::Unauthenticated("sign in first: this needs a valid session".into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::BadUserInput { .. } => "BAD_USER_INPUT",
+            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::RateLimited { .. } => "RATE_LIMITED",
+            ApiError::Refused { code, .. } => code,
+            ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        let code = e.code();
+        match e {
+            ApiError::Internal(inner) => {
+                let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
+                tracing::error!(request_id = %request_id, error = ?inner, "internal error");
+                async_graphql::Error::new(format!(
+                    "something went wrong on our side; quote request id {request_id} to support"
+                ))
+                .extend_with(|_, ext| {
+                    ext.set("code", code);
+                    ext.set("requestId", request_id.clone());
+                })
+            }
+            ApiError::BadUserInput { message, field } => async_graphql::Error::new(message)
+                .extend_with(|_, ext| {
+                    ext.set("code", code);
+                    if let Some(f) = field {
+                        ext.set("field", f);
+                    }
+                }),
+            ApiError::RateLimited {
+                message,
+                retry_after_seconds,
+            } => async_graphql::Error::new(message).extend_with(|_, ext| {
+                ext.set("code", code);
+                ext.set("retryAfterSeconds", retry_after_seconds);
+            }),
+            ApiError::Unauthenticated(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::Refused { message: m, .. } => {
+                async_graphql::Error::new(m).extend_with(|_, ext| ext.set("code", code))
+            }
+        }
+    }
+}

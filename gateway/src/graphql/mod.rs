@@ -1,0 +1,51 @@
+//! The GraphQL schema: output types are their own structs, resolvers are thin.
+
+mod mutation;
+mod query;
+pub mod types;
+
+use crate::auth::{Viewer, ViewerUser};
+use crate::error::{ApiError, ApiResult};
+use crate::services::AppState;
+use async_graphql::{Context, EmptySubscription, Schema};
+
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Limits that keep one request from taking the service down (SPEC §8).
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+/// Builds the schema. `state` is `None` only for printing the SDL.
+pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL the gateway serves; `schema.graphql` at the top level is this text.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+/// The signed-in user, or `UNAUTHENTICATED`.
+pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    match viewer(ctx) {
+        Viewer::User(u) => Ok(u),
+        Viewer::Anonymous | Viewer::InvalidToken => Err(ApiError::unauthenticated()),
+    }
+}

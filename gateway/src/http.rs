@@ -1,0 +1,181 @@
+//! The HTTP surface: `/graphql` (POST and GET), `/graphiql`, `/healthz`, `/readyz`.
+
+use crate::auth::session;
+use crate::error::REQUEST_ID;
+use crate::graphql::AppSchema;
+use crate::services::AppState;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Most operations accepted in one batched request.
+pub const MAX_BATCH: usize = 10;
+
+#[derive(Clone)]
+struct HttpState {
+    schema: AppSchema,
+    app: AppState,
+}
+
+pub fn router(schema: AppSchema, app: AppState, request_timeout: Duration) -> Router {
+    let x_request_id = header::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(graphql).post(graphql))
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(HttpState { schema, app })
+        .layer(CatchPanicLayer::custom(|_| internal_response("the server hit an unexpected error")))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+fn internal_response(message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "INTERNAL" } }] });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+/// A body that is not a GraphQL request at all gets a GraphQL-shaped error with a code.
+pub struct BadRequest(async_graphql::ParseRequestError);
+
+impl From<async_graphql::ParseRequestError> for BadRequest {
+    fn from(e: async_graphql::ParseRequestError) -> Self {
+        BadRequest(e)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self.0 {
+            async_graphql::ParseRequestError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE")
+            }
+            _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+        };
+        let body = json!({ "errors": [{
+            "message": format!("this is not a valid GraphQL request: {}", self.0),
+            "extensions": { "code": code }
+        }]});
+        (status, Json(body)).into_response()
+    }
+}
+
+fn graphql_error(status: StatusCode, code: &str, message: String) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
+async fn graphql(
+    State(st): State<HttpState>,
+    headers: HeaderMap,
+    request_id: Option<axum::Extension<RequestId>>,
+    req: GraphQLBatchRequest<BadRequest>,
+) -> Response {
+    let request_id = request_id
+        .and_then(|axum::Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    let batch = req.into_inner();
+    if let async_graphql::BatchRequest::Batch(ops) = &batch
+        && ops.len() > MAX_BATCH
+    {
+        return graphql_error(
+            StatusCode::BAD_REQUEST,
+            "BATCH_TOO_LARGE",
+            format!(
+                "a batch may hold at most {MAX_BATCH} operations; this one has {}",
+                ops.len()
+            ),
+        );
+    }
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("invalid"));
+    let scope = REQUEST_ID.scope(request_id.clone(), async move {
+        let viewer = match session::resolve(&st.app.db, auth).await {
+            Ok(v) => v,
+            Err(e) => {
+                let err: async_graphql::Error = e.into();
+                return graphql_error(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", err.message);
+            }
+        };
+        let batch = batch.data(viewer);
+        GraphQLResponse::from(st.schema.execute_batch(batch).await).into_response()
+    });
+    scope.await
+}
+
+async fn graphiql() -> impl IntoResponse {
+    let html = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Partner Dashboard GraphiQL")
+        .finish();
+    (
+        [
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+            ),
+        ],
+        Html(html),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database and the job queue answer.
+async fn readyz(State(st): State<HttpState>) -> Response {
+    let db = sea_orm::ConnectionTrait::execute_unprepared(&st.app.db, "SELECT 1").await;
+    let queue = st.app.queue.ping().await;
+    let body = json!({
+        "database": if db.is_ok() { "ok" } else { "unreachable" },
+        "queue": if queue.is_ok() { "ok" } else { "unreachable" },
+    });
+    if db.is_ok() && queue.is_ok() {
+        (StatusCode::OK, Json(body)).into_response()
+    } else {
+        if let Err(e) = db {
+            tracing::warn!(error = %e, "readyz: database unreachable");
+        }
+        if let Err(e) = queue {
+            tracing::warn!(error = %e, "readyz: queue unreachable");
+        }
+        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    }
+}

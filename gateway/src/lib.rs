@@ -1,0 +1,17 @@
+//! The GraphQL gateway: HTTP server, schema, resolvers, authentication and the domain
+//! services behind them.
+//!
+//! A request flows HTTP → axum → async-graphql → resolver (thin: parse, authorize, call
+//! one service function) → service (one domain operation, one transaction) → entities.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod services;
+
+pub use app::{App, RunningApp};
+pub use config::Config;
+pub use error::ApiError;

@@ -1,0 +1,297 @@
+//! Sign-up, log-in, log-out and the users of an account (SPEC §1–2).
+
+use super::AppState;
+use crate::auth::session;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::{AccountKind, CompanyId, Email, Password, Platform, Role, SecretToken, account, user};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait, TryInsertResult,
+};
+
+/// What `signUp` receives, already parsed at the edge.
+#[derive(Debug)]
+pub struct SignUp {
+    pub company_name: String,
+    pub name: String,
+    pub email: Email,
+    pub password: Password,
+    pub is_accountant_or_bookkeeper: bool,
+    pub partner_code: Option<String>,
+}
+
+/// A fresh session for a user row.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: SecretToken,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+    pub account: account::Model,
+}
+
+/// Trims a person-entered name and checks it is there and not absurd.
+pub fn parse_name(field: &'static str, raw: &str) -> ApiResult<String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if s.chars().count() > 200 {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} is too long: use at most 200 characters"),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// Inserts an account with a fresh random Company ID, retrying on the (rare) collision.
+/// The unique index decides; an id once used is never handed out again.
+pub async fn insert_account<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    kind: AccountKind,
+    platform: Platform,
+    trial_ends_at: Option<DateTime<Utc>>,
+) -> ApiResult<account::Model> {
+    for _ in 0..8 {
+        let company_id = CompanyId::random();
+        let row = account::ActiveModel {
+            company_id: Set(company_id.as_str().to_owned()),
+            name: Set(name.to_owned()),
+            kind: Set(kind),
+            platform: Set(platform),
+            trial_ends_at: Set(trial_ends_at),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let res = account::Entity::insert(row)
+            .on_conflict_do_nothing_on([account::Column::CompanyId])
+            .exec(conn)
+            .await?;
+        if let TryInsertResult::Inserted(r) = res {
+            return account::Entity::find_by_id(r.last_insert_id)
+                .one(conn)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("account vanished after insert"))
+                });
+        }
+    }
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "could not find a free Company ID"
+    )))
+}
+
+/// `signUp`: a partner account (accountant or bookkeeper) or a client account on a trial,
+/// with the person as OWNER, a welcome email and a session, all in one transaction.
+pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
+    if input.partner_code.is_some() {
+        // Invite links arrive with the invites capability; until then no code is valid.
+        return Err(ApiError::bad_input(
+            "partnerCode",
+            "this invite link is not valid: ask your accountant for a new one",
+        ));
+    }
+    let kind = if input.is_accountant_or_bookkeeper {
+        AccountKind::Partner
+    } else {
+        AccountKind::Client
+    };
+    if kind == AccountKind::Partner && owns_partner_account(&state.db, &input.email).await? {
+        return Err(ApiError::Conflict(format!(
+            "{} already owns a partner account: log in instead",
+            input.email
+        )));
+    }
+    let hash = state.hasher.hash(&input.password).await?;
+    let trial_ends_at = (kind == AccountKind::Client).then(|| {
+        Utc::now()
+            + chrono::Duration::from_std(state.config.trial_length)
+                .unwrap_or(chrono::Duration::days(14))
+    });
+    // One transaction: the account, its owner, the welcome email (outbox) and the session.
+    let txn = state.db.begin().await?;
+    let account =
+        insert_account(&txn, &input.company_name, kind, Platform::V2, trial_ends_at).await?;
+    let user = insert_user(
+        &txn,
+        account.id,
+        &input.email,
+        &input.name,
+        Some(hash),
+        Role::Owner,
+    )
+    .await?;
+    worker::queue_mail(
+        &txn,
+        &worker::Email::Welcome {
+            to: user.email.clone(),
+            name: user.name.clone(),
+            company_name: account.name.clone(),
+            company_id: account.company_id.clone(),
+            is_partner: kind == AccountKind::Partner,
+        },
+    )
+    .await?;
+    let (token, expires_at) = session::open(&txn, user.id, state.config.session_ttl).await?;
+    txn.commit().await?;
+    let signed_in = SignedIn {
+        token,
+        expires_at,
+        user,
+        account,
+    };
+    state.nudge.wake();
+    tracing::info!(account_id = signed_in.account.id, kind = ?kind, "account signed up");
+    Ok(signed_in)
+}
+
+async fn owns_partner_account<C: ConnectionTrait>(db: &C, email: &Email) -> ApiResult<bool> {
+    let owners = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .filter(user::Column::Role.eq(Role::Owner))
+        .all(db)
+        .await?;
+    if owners.is_empty() {
+        return Ok(false);
+    }
+    let ids: Vec<i64> = owners.iter().map(|u| u.account_id).collect();
+    let partner = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .filter(account::Column::Kind.eq(AccountKind::Partner))
+        .one(db)
+        .await?;
+    Ok(partner.is_some())
+}
+
+pub async fn insert_user<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i64,
+    email: &Email,
+    name: &str,
+    password_hash: Option<String>,
+    role: Role,
+) -> ApiResult<user::Model> {
+    let res = user::Entity::insert(user::ActiveModel {
+        account_id: Set(account_id),
+        email: Set(email.as_str().to_owned()),
+        name: Set(name.to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([user::Column::AccountId, user::Column::Email])
+    .exec(conn)
+    .await?;
+    match res {
+        TryInsertResult::Inserted(r) => user::Entity::find_by_id(r.last_insert_id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user vanished after insert"))),
+        _ => Err(ApiError::Conflict(format!(
+            "{email} is already a user of this account"
+        ))),
+    }
+}
+
+const WRONG_CREDENTIALS: &str = "wrong email or password";
+
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthenticated(WRONG_CREDENTIALS.into())
+}
+
+/// `logIn`. Unknown email, wrong password, an inactive user and a user with no password
+/// yet all give the same error after the same amount of work.
+pub async fn log_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    company_id: Option<&str>,
+) -> ApiResult<SignedIn> {
+    let email = Email::parse(email).ok();
+    let company_id = match company_id {
+        Some(raw) => {
+            Some(CompanyId::parse(raw).map_err(|e| ApiError::bad_input("companyId", e.0))?)
+        }
+        None => None,
+    };
+    let candidates = match &email {
+        Some(email) => candidates_for(&state.db, email).await?,
+        None => Vec::new(),
+    };
+    let chosen = match &company_id {
+        Some(cid) => candidates
+            .iter()
+            .find(|(_, a)| a.company_id == cid.as_str()),
+        None => candidates
+            .iter()
+            .find(|(_, a)| a.kind == AccountKind::Partner)
+            .or(candidates.first()),
+    };
+    let hash = chosen.and_then(|(u, _)| u.password_hash.as_deref());
+    let ok = state.hasher.verify(password, hash).await?;
+    let Some((user, account)) = chosen.filter(|_| ok).cloned() else {
+        return Err(wrong_credentials());
+    };
+    if company_id.is_none() && account.kind != AccountKind::Partner && candidates.len() > 1 {
+        return Err(ApiError::bad_input(
+            "companyId",
+            "this email belongs to several companies: give the Company ID of the one to log in to",
+        ));
+    }
+    let (token, expires_at) = session::open(&state.db, user.id, state.config.session_ttl).await?;
+    Ok(SignedIn {
+        token,
+        expires_at,
+        user,
+        account,
+    })
+}
+
+/// Active user rows with this email, each with its account; oldest first.
+async fn candidates_for<C: ConnectionTrait>(
+    db: &C,
+    email: &Email,
+) -> ApiResult<Vec<(user::Model, account::Model)>> {
+    let users = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = users.iter().map(|u| u.account_id).collect();
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(users
+        .into_iter()
+        .filter_map(|u| {
+            let a = accounts.iter().find(|a| a.id == u.account_id)?.clone();
+            Some((u, a))
+        })
+        .collect())
+}
+
+/// The users of one account, owner first.
+pub async fn users_of<C: ConnectionTrait>(db: &C, account_id: i64) -> ApiResult<Vec<user::Model>> {
+    let mut users = user::Entity::find()
+        .filter(user::Column::AccountId.eq(account_id))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?;
+    users.sort_by_key(|u| (u.role != Role::Owner, u.id));
+    Ok(users)
+}

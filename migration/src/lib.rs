@@ -1,0 +1,18 @@
+//! Schema migrations. The same migrations serve SQLite (embedded default) and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_accounts_users_sessions;
+mod m0002_deliveries;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_accounts_users_sessions::Migration),
+            Box::new(m0002_deliveries::Migration),
+        ]
+    }
+}

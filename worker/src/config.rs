@@ -1,0 +1,87 @@
+use clap::Args;
+use entity::parse_duration;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of the background worker, shared by the `worker` binary and the gateway's
+/// embedded worker. Every flag can also be given as the environment variable named in
+/// brackets.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerConfig {
+    /// Directory for the embedded default: SQLite database, job queue and mail outbox.
+    #[arg(long, env = "DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Product database; defaults to a SQLite file in DATA_DIR. `postgres://…` for PostgreSQL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 8)]
+    pub database_max_connections: u32,
+
+    /// Base URL of the front end, used for every link in emails.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+    pub public_url: String,
+
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Partner Dashboard <no-reply@partner-dashboard.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Where failures that need a person (e.g. a failed Partner Connect) are reported.
+    #[arg(
+        long,
+        env = "SUPPORT_EMAIL",
+        default_value = "support@partner-dashboard.localhost"
+    )]
+    pub support_email: String,
+
+    /// How often the outbox dispatcher looks for mail to hand to the queue when nothing woke it.
+    #[arg(long, env = "OUTBOX_POLL_EVERY", default_value = "1s", value_parser = parse_duration)]
+    pub outbox_poll_every: Duration,
+
+    /// At most this many emails are in the job queue at once (back-pressure; APALIS.md §1).
+    #[arg(long, env = "OUTBOX_MAX_IN_FLIGHT", default_value_t = 200)]
+    pub outbox_max_in_flight: u64,
+
+    /// A queued email not sent after this long is handed to the queue again (lost job).
+    #[arg(long, env = "OUTBOX_REQUEUE_AFTER", default_value = "5m", value_parser = parse_duration)]
+    pub outbox_requeue_after: Duration,
+
+    /// How often an idle worker looks for new jobs in the queue.
+    #[arg(long, env = "QUEUE_POLL_EVERY", default_value = "200ms", value_parser = parse_duration)]
+    pub queue_poll_every: Duration,
+
+    /// Jobs run at once in this worker process.
+    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 8)]
+    pub worker_concurrency: usize,
+}
+
+impl WorkerConfig {
+    /// The product database URL: DATABASE_URL, or the SQLite file in DATA_DIR.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| entity::db::sqlite_url(&self.data_dir))
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// The SQLite job queue: its own file, since apalis-sqlite turns `synchronous` off.
+    pub fn queue_url(&self) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            self.data_dir.join("jobs.sqlite").display()
+        )
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}

@@ -1,0 +1,14 @@
+/// What can go wrong in the worker.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("job queue: {0}")]
+    Queue(String),
+    #[error("mail: {0}")]
+    Mail(String),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,22 @@
+//! Background work: job types, the transactional outbox and its dispatcher, email
+//! templates and delivery, and the runtime that runs it all (inside the gateway in the
+//! embedded default, or as `worker run` processes).
+//!
+//! The gateway uses this library only to record work (an email in the outbox) and to
+//! start the embedded runtime; this crate never depends on the gateway.
+
+pub mod config;
+pub mod error;
+pub mod jobs;
+pub mod mail;
+pub mod mailer;
+pub mod outbox;
+pub mod queue;
+pub mod runtime;
+
+pub use config::WorkerConfig;
+pub use error::WorkerError;
+pub use mail::Email;
+pub use outbox::{Nudge, queue_mail};
+pub use queue::JobQueue;
+pub use runtime::WorkerRuntime;

@@ -1,0 +1,148 @@
+//! Email templates: one variant per kind of email, each rendered to a subject, a text
+//! body and an HTML body. The variant's data is what the outbox stores.
+
+use serde::{Deserialize, Serialize};
+
+/// Every kind of email the product sends, with the data its template needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Email {
+    /// After `signUp`.
+    Welcome {
+        to: String,
+        name: String,
+        company_name: String,
+        company_id: String,
+        is_partner: bool,
+    },
+}
+
+/// A rendered email, ready to be put in an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Values every template may use.
+#[derive(Debug, Clone)]
+pub struct TemplateContext<'a> {
+    /// Base URL for links, from configuration only (never from a request).
+    pub public_url: &'a str,
+}
+
+impl Email {
+    /// The template's name, stored on the delivery row.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Email::Welcome { .. } => "welcome",
+        }
+    }
+
+    pub fn recipient(&self) -> &str {
+        match self {
+            Email::Welcome { to, .. } => to,
+        }
+    }
+
+    pub fn render(&self, cx: &TemplateContext<'_>) -> Rendered {
+        match self {
+            Email::Welcome {
+                name,
+                company_name,
+                company_id,
+                is_partner,
+                ..
+            } => {
+                let subject = if *is_partner {
+                    format!("Welcome to your Partner Dashboard, {company_name}")
+                } else {
+                    format!("Welcome, {company_name}: your 14-day trial has started")
+                };
+                let next = if *is_partner {
+                    "You can now invite your clients from your Partner Dashboard."
+                } else {
+                    "Your free trial has started."
+                };
+                let login = format!("{}/login", cx.public_url);
+                let text = format!(
+                    "Hello {name},\n\nyour account for {company_name} is ready. Your Company ID is {company_id}.\n{next}\n\nLog in: {login}\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello {},</p><p>your account for <strong>{}</strong> is ready. Your Company ID is <strong>{}</strong>.</p><p>{}</p>{}",
+                        esc(name),
+                        esc(company_name),
+                        esc(company_id),
+                        esc(next),
+                        button(&login, "Log in"),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+        }
+    }
+}
+
+fn esc(s: &str) -> String {
+    html_escape::encode_text(s).into_owned()
+}
+
+fn button(href: &str, label: &str) -> String {
+    format!(
+        "<p><a href=\"{}\" style=\"background:#1f6feb;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{}</a></p>",
+        html_escape::encode_double_quoted_attribute(href),
+        esc(label)
+    )
+}
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body style=\"font-family:sans-serif;max-width:560px;margin:auto\">{}</body></html>",
+        esc(title),
+        body
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welcome_escapes_user_text_in_html() {
+        let e = Email::Welcome {
+            to: "a@b.example".into(),
+            name: "<script>x</script>".into(),
+            company_name: "A & B".into(),
+            company_id: "ABC1234".into(),
+            is_partner: true,
+        };
+        let r = e.render(&TemplateContext {
+            public_url: "https://app.example",
+        });
+        assert!(r.html.contains("&lt;script&gt;"));
+        assert!(!r.html.contains("<script>"));
+        assert!(r.text.contains("ABC1234"));
+        assert!(r.text.contains("https://app.example/login"));
+    }
+
+    #[test]
+    fn payload_round_trips_through_json() {
+        let e = Email::Welcome {
+            to: "a@b.example".into(),
+            name: "N".into(),
+            company_name: "C".into(),
+            company_id: "ABC1234".into(),
+            is_partner: false,
+        };
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(json.contains("\"kind\":\"welcome\""));
+        assert_eq!(serde_json::from_str::<Email>(&json).unwrap(), e);
+    }
+}

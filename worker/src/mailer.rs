@@ -1,0 +1,148 @@
+//! Delivering one email of the outbox, idempotently on its delivery id.
+
+use crate::WorkerError;
+use crate::mail::{Email, TemplateContext};
+use chrono::Utc;
+use entity::DeliveryStatus;
+use entity::delivery::{Column, Entity as Delivery};
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use std::path::PathBuf;
+
+/// After this many temporary failures a delivery is marked failed.
+pub const MAX_ATTEMPTS: i32 = 10;
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// Embedded default: each message written as `DATA_DIR/outbox/delivery-{id}.eml`.
+    Outbox(PathBuf),
+}
+
+/// Why a send did not happen.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// Worth retrying later (network, a 4xx answer, a full disk).
+    Temporary(String),
+    /// Will never work (a malformed address, a 5xx refusal, an unreadable payload).
+    Permanent(String),
+}
+
+/// Everything a send job needs.
+#[derive(Debug, Clone)]
+pub struct Mailer {
+    pub transport: Transport,
+    pub from: Mailbox,
+    pub public_url: String,
+}
+
+impl Mailer {
+    pub fn new(transport: Transport, from: &str, public_url: &str) -> Result<Self, WorkerError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| WorkerError::Config(format!("MAIL_FROM '{from}': {e}")))?;
+        Ok(Mailer {
+            transport,
+            from,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The Message-ID of a delivery: derived from its id, so a retried send carries the
+    /// same one and a receiver (or a test) can tell a duplicate apart.
+    pub fn message_id(&self, delivery_id: i64) -> String {
+        format!("<delivery-{delivery_id}@{}>", self.from.email.domain())
+    }
+
+    fn build(&self, delivery_id: i64, email: &Email) -> Result<Message, SendFailure> {
+        let to: Mailbox = email
+            .recipient()
+            .parse()
+            .map_err(|e| SendFailure::Permanent(format!("bad recipient: {e}")))?;
+        let r = email.render(&TemplateContext {
+            public_url: &self.public_url,
+        });
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(r.subject)
+            .message_id(Some(self.message_id(delivery_id)))
+            .multipart(MultiPart::alternative_plain_html(r.text, r.html))
+            .map_err(|e| SendFailure::Permanent(format!("cannot build message: {e}")))
+    }
+
+    async fn transmit(&self, delivery_id: i64, message: &Message) -> Result<(), SendFailure> {
+        match &self.transport {
+            Transport::Outbox(dir) => {
+                // Write then rename: a reader never sees half a message, and a retry
+                // overwrites the same file instead of adding a second one.
+                let tmp = dir.join(format!(".delivery-{delivery_id}.eml.tmp"));
+                let path = dir.join(format!("delivery-{delivery_id}.eml"));
+                let io = |e: std::io::Error| SendFailure::Temporary(format!("outbox write: {e}"));
+                tokio::fs::create_dir_all(dir).await.map_err(io)?;
+                tokio::fs::write(&tmp, message.formatted())
+                    .await
+                    .map_err(io)?;
+                tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends delivery `id` unless it was already sent or given up on, and records the
+    /// outcome. Temporary failures are rescheduled with exponential backoff by the outbox
+    /// (not by the queue backend, whose retry timing differs per backend: APALIS.md §5).
+    pub async fn send_delivery(&self, db: &DatabaseConnection, id: i64) -> Result<(), WorkerError> {
+        let Some(d) = Delivery::find_by_id(id).one(db).await? else {
+            tracing::warn!(
+                delivery_id = id,
+                "send job for an unknown delivery; ignoring"
+            );
+            return Ok(());
+        };
+        if matches!(d.status, DeliveryStatus::Sent | DeliveryStatus::Failed) {
+            tracing::debug!(delivery_id = id, status = ?d.status, "already settled; nothing to do");
+            return Ok(());
+        }
+        let outcome = match serde_json::from_str::<Email>(&d.payload) {
+            Err(e) => Err(SendFailure::Permanent(format!("unreadable payload: {e}"))),
+            Ok(email) => match self.build(id, &email) {
+                Ok(msg) => self.transmit(id, &msg).await,
+                Err(e) => Err(e),
+            },
+        };
+        let now = Utc::now();
+        let attempts = d.attempts + 1;
+        let mut update = Delivery::update_many()
+            .col_expr(Column::Attempts, Expr::value(attempts))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Status.ne(DeliveryStatus::Sent));
+        match outcome {
+            Ok(()) => {
+                update = update
+                    .col_expr(Column::Status, Expr::value(DeliveryStatus::Sent))
+                    .col_expr(Column::SentAt, Expr::value(now))
+                    .col_expr(Column::LastError, Expr::value(Option::<String>::None));
+                tracing::info!(delivery_id = id, kind = %d.kind, "email sent");
+            }
+            Err(SendFailure::Temporary(why)) if attempts < MAX_ATTEMPTS => {
+                let backoff = chrono::Duration::seconds(2i64.pow(attempts.min(9) as u32));
+                update = update
+                    .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending))
+                    .col_expr(Column::NextAttemptAt, Expr::value(now + backoff))
+                    .col_expr(Column::LastError, Expr::value(why.clone()));
+                tracing::warn!(delivery_id = id, attempts, error = %why, "email not sent; will retry");
+            }
+            Err(SendFailure::Temporary(why)) | Err(SendFailure::Permanent(why)) => {
+                update = update
+                    .col_expr(Column::Status, Expr::value(DeliveryStatus::Failed))
+                    .col_expr(Column::LastError, Expr::value(why.clone()));
+                tracing::error!(delivery_id = id, attempts, error = %why, "email failed permanently");
+            }
+        }
+        update.exec(db).await?;
+        Ok(())
+    }
+}
