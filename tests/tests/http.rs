@@ -1,0 +1,180 @@
+//! The HTTP surface: health, readiness, GraphiQL, GET queries, and refusals of
+//! malformed requests with a code (SPEC §8).
+
+use e2e::TestApp;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let h = app
+        .http()
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.status(), 200);
+    let r = app
+        .http()
+        .get(format!("{}/readyz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body, json!({ "database": "ok", "queue": "ok" }));
+}
+
+#[tokio::test]
+async fn graphiql_is_served_and_points_at_graphql() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http()
+        .get(format!("{}/graphiql", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("/graphql"),
+        "GraphiQL is not wired to /graphql"
+    );
+}
+
+#[tokio::test]
+async fn queries_work_over_get_too() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http()
+        .get(format!("{}/graphql", app.url))
+        .query(&[("query", "{ me { email } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({ "data": { "me": null } }));
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http()
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(!res.headers()["x-request-id"].is_empty());
+}
+
+async fn post_raw(app: &TestApp, body: &'static str) -> (u16, Value) {
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn malformed_requests_get_a_coded_error_not_a_500() {
+    let app = TestApp::spawn().await;
+    for body in ["{nope", "", "[]", "\"just a string\"", "{\"query\": 42}"] {
+        let (status, json) = post_raw(&app, body).await;
+        assert!(
+            (400..500).contains(&status) || status == 200,
+            "{body:?} gave HTTP {status}"
+        );
+        let code = json["errors"][0]["extensions"]["code"].as_str();
+        assert!(
+            code.is_some() || json["errors"][0]["message"].is_string(),
+            "{body:?}: {json}"
+        );
+    }
+    let (status, json) = post_raw(&app, "{\"query\": \"{ me { \"}").await;
+    assert_eq!(status, 200);
+    assert!(
+        json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected"),
+        "{json}"
+    );
+    let (_, json) = post_raw(&app, "{\"query\": \"{ nosuchfield }\"}").await;
+    assert!(json["errors"].is_array(), "{json}");
+    // Still serving.
+    assert_eq!(
+        app.ok(None, "{ me { email } }", json!({})).await,
+        json!({ "me": null })
+    );
+}
+
+#[tokio::test]
+async fn a_batch_of_more_than_ten_operations_is_refused() {
+    let app = TestApp::spawn().await;
+    let op = json!({ "query": "{ me { email } }" });
+    let ok: Vec<Value> = std::iter::repeat_n(op.clone(), 10).collect();
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap().as_array().unwrap().len(),
+        10
+    );
+    let too_many: Vec<Value> = std::iter::repeat_n(op, 11).collect();
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .json(&too_many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BATCH_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn a_body_over_one_megabyte_is_refused() {
+    let app = TestApp::spawn().await;
+    let big = format!(
+        "{{\"query\": \"{{ me {{ email }} }}\", \"variables\": {{\"x\": \"{}\"}}}}",
+        "a".repeat(1_100_000)
+    );
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+}
+
+#[tokio::test]
+async fn a_stopped_gateway_releases_its_port() {
+    let mut app = TestApp::spawn().await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    app.stop().await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}

@@ -1,0 +1,271 @@
+//! The job and mail pipeline (ARCHITECTURE.md, "How a request flows"): the outbox is
+//! written with the domain change, the worker sends each email once, a retry or a lost
+//! job never doubles it, and a worker that is down only delays it.
+
+use e2e::{Options, TestApp};
+use entity::DeliveryStatus;
+use entity::delivery::{self, Column, Entity as Delivery};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::time::{Duration, Instant};
+
+async fn wait_status(app: &TestApp, id: i64, want: DeliveryStatus) -> delivery::Model {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let d = Delivery::find_by_id(id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        if d.status == want {
+            return d;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "delivery {id} stuck at {:?} (wanted {want:?}): {d:?}",
+            d.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn welcome(to: &str) -> worker::Email {
+    worker::Email::Welcome {
+        to: to.into(),
+        name: "Rosa".into(),
+        company_name: "Ledger & Line".into(),
+        company_id: "ABC1234".into(),
+        is_partner: true,
+    }
+}
+
+fn mailer(app: &TestApp) -> worker::mailer::Mailer {
+    worker::mailer::Mailer::new(
+        worker::mailer::Transport::Outbox(app.dir.path().join("outbox")),
+        "Partner Dashboard <no-reply@partner-dashboard.localhost>",
+        "http://app.test",
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_email_is_recorded_then_sent_once_with_a_message_id_from_its_delivery() {
+    let app = TestApp::spawn().await;
+    app.partner("rosa@ledgerline.example").await;
+    let mail = app
+        .wait_for_mail("rosa@ledgerline.example", "Welcome")
+        .await;
+    let d = Delivery::find().one(app.db()).await.unwrap().unwrap();
+    let d = wait_status(&app, d.id, DeliveryStatus::Sent).await;
+    assert_eq!(d.kind, "welcome");
+    assert_eq!(d.attempts, 1);
+    assert!(d.sent_at.is_some());
+    assert_eq!(
+        mail.message_id,
+        format!("<delivery-{}@partner-dashboard.localhost>", d.id)
+    );
+    assert_eq!(app.mails().len(), 1);
+}
+
+#[tokio::test]
+async fn sending_a_delivery_again_sends_nothing() {
+    let app = TestApp::spawn().await;
+    app.partner("rosa@ledgerline.example").await;
+    let first = app
+        .wait_for_mail("rosa@ledgerline.example", "Welcome")
+        .await;
+    let d = Delivery::find().one(app.db()).await.unwrap().unwrap();
+    wait_status(&app, d.id, DeliveryStatus::Sent).await;
+    std::fs::remove_file(&first.file).unwrap();
+
+    // A retried or duplicated job for the same delivery.
+    mailer(&app).send_delivery(app.db(), d.id).await.unwrap();
+    mailer(&app).send_delivery(app.db(), d.id).await.unwrap();
+    assert!(app.mails().is_empty(), "a settled delivery was sent again");
+    let after = Delivery::find_by_id(d.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_job_lost_from_the_queue_is_dispatched_again_and_sent_once() {
+    let app = TestApp::spawn_with(Options {
+        extra_args: vec!["--outbox-requeue-after".into(), "1s".into()],
+    })
+    .await;
+    // A delivery the dispatcher claimed, whose job then vanished (e.g. a queue restart).
+    let id = worker::queue_mail(app.db(), &welcome("lost@ledgerline.example"))
+        .await
+        .unwrap();
+    Delivery::update_many()
+        .col_expr(Column::Status, Expr::value(DeliveryStatus::Queued))
+        .col_expr(
+            Column::QueuedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(10)),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(app.db())
+        .await
+        .unwrap();
+    wait_status(&app, id, DeliveryStatus::Sent).await;
+    let sent: Vec<_> = app
+        .mails()
+        .into_iter()
+        .filter(|m| m.to == "lost@ledgerline.example")
+        .collect();
+    assert_eq!(sent.len(), 1);
+}
+
+#[tokio::test]
+async fn mail_promised_while_no_worker_runs_is_sent_when_one_starts() {
+    let dir_app = TestApp::spawn_with(Options {
+        extra_args: vec!["--embedded-worker".into(), "false".into()],
+    })
+    .await;
+    dir_app.partner("rosa@ledgerline.example").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        dir_app.mails().is_empty(),
+        "nothing may be sent without a worker"
+    );
+    let d = Delivery::find().one(dir_app.db()).await.unwrap().unwrap();
+    assert_eq!(d.status, DeliveryStatus::Pending);
+
+    // A worker process on the same database and data directory picks it up.
+    let mut config = gateway::Config::from_args([
+        "--data-dir",
+        dir_app.dir.path().to_str().unwrap(),
+        "--database-url",
+        &dir_app.database_url,
+        "--outbox-poll-every",
+        "100ms",
+        "--queue-poll-every",
+        "50ms",
+    ])
+    .unwrap()
+    .worker;
+    config.data_dir = dir_app.dir.path().to_path_buf();
+    let db = entity::db::connect(&config.database_url(), 2)
+        .await
+        .unwrap();
+    let queue = worker::JobQueue::connect(&config).await.unwrap();
+    let runtime = worker::WorkerRuntime::start(&config, db, queue, worker::Nudge::default())
+        .await
+        .unwrap();
+    let mail = dir_app
+        .wait_for_mail("rosa@ledgerline.example", "Welcome")
+        .await;
+    assert!(mail.subject.contains("Ledger & Line"));
+    wait_status(&dir_app, d.id, DeliveryStatus::Sent).await;
+    runtime.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_temporary_transport_failure_is_retried_with_backoff_until_it_works() {
+    let app = TestApp::spawn().await;
+    // The outbox directory cannot be created: a file stands where it should be.
+    let outbox = app.dir.path().join("outbox");
+    std::fs::write(&outbox, b"in the way").unwrap();
+    let id = worker::queue_mail(app.db(), &welcome("retry@ledgerline.example"))
+        .await
+        .unwrap();
+    app.app.as_ref().unwrap().state.nudge.wake();
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let failed_once = loop {
+        let d = Delivery::find_by_id(id)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        if d.attempts >= 1 {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "no attempt made");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        failed_once.status,
+        DeliveryStatus::Pending,
+        "a temporary failure is retried"
+    );
+    assert!(failed_once.next_attempt_at > chrono::Utc::now() - chrono::Duration::milliseconds(200));
+    assert!(
+        failed_once
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("outbox write")
+    );
+
+    std::fs::remove_file(&outbox).unwrap();
+    let d = wait_status(&app, id, DeliveryStatus::Sent).await;
+    assert!(d.attempts >= 2);
+    assert_eq!(
+        app.mails()
+            .iter()
+            .filter(|m| m.to == "retry@ledgerline.example")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_recorded_and_not_retried() {
+    let app = TestApp::spawn().await;
+    let id = worker::queue_mail(app.db(), &welcome("not an address"))
+        .await
+        .unwrap();
+    app.app.as_ref().unwrap().state.nudge.wake();
+    let d = wait_status(&app, id, DeliveryStatus::Failed).await;
+    assert_eq!(d.attempts, 1);
+    assert!(d.last_error.unwrap().contains("bad recipient"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let again = Delivery::find_by_id(id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.attempts, 1, "a permanent failure must not loop");
+}
+
+#[tokio::test]
+async fn the_dispatcher_never_has_more_than_its_limit_in_the_queue() {
+    // No worker consumes, so everything dispatched stays QUEUED.
+    let app = TestApp::spawn_with(Options {
+        extra_args: vec!["--embedded-worker".into(), "false".into()],
+    })
+    .await;
+    for i in 0..30 {
+        worker::queue_mail(app.db(), &welcome(&format!("p{i}@ledgerline.example")))
+            .await
+            .unwrap();
+    }
+    let queue = app.app.as_ref().unwrap().state.queue.clone();
+    let limits = worker::outbox::DispatchLimits {
+        max_in_flight: 10,
+        requeue_after: Duration::from_secs(300),
+    };
+    assert_eq!(
+        worker::outbox::dispatch_once(app.db(), &queue, limits)
+            .await
+            .unwrap(),
+        10
+    );
+    assert_eq!(
+        worker::outbox::dispatch_once(app.db(), &queue, limits)
+            .await
+            .unwrap(),
+        0
+    );
+    let queued = Delivery::find()
+        .filter(Column::Status.eq(DeliveryStatus::Queued))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 10);
+    assert_eq!(worker::outbox::backlog(app.db()).await.unwrap(), 30);
+}
