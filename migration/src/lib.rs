@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_accounts_users_sessions;
 mod m0002_deliveries;
+mod m0003_clients_invites;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_accounts_users_sessions::Migration),
             Box::new(m0002_deliveries::Migration),
+            Box::new(m0003_clients_invites::Migration),
         ]
     }
 }

@@ -62,13 +62,18 @@ impl Mail {
                 .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_owned))
                 .unwrap_or_default()
         };
-        let text = raw
+        let part = raw
             .split("Content-Type: text/plain; charset=utf-8")
             .nth(1)
             .map(|rest| rest.replace("\r\n", "\n"))
-            .and_then(|rest| rest.split_once("\n\n").map(|(_, body)| body.to_owned()))
-            .and_then(|body| body.split("\n--").next().map(str::to_owned))
             .unwrap_or_default();
+        let (part_headers, body) = part.split_once("\n\n").unwrap_or(("", ""));
+        let body = body.split("\n--").next().unwrap_or_default();
+        let text = if part_headers.contains("quoted-printable") {
+            decode_quoted_printable(body)
+        } else {
+            body.to_owned()
+        };
         Mail {
             to: header("To"),
             subject: header("Subject"),
@@ -86,6 +91,28 @@ impl Mail {
             .find(|w| w.starts_with(prefix))
             .map(str::to_owned)
     }
+}
+
+/// Undoes quoted-printable transfer encoding (soft line breaks and `=XX` escapes).
+fn decode_quoted_printable(s: &str) -> String {
+    let joined = s.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok())
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(b) = escaped {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub struct TestApp {

@@ -15,7 +15,27 @@ pub enum Email {
         company_id: String,
         is_partner: bool,
     },
+    /// A partner invites a client by email (and each resend).
+    Invite {
+        to: String,
+        partner_name: String,
+        company_name: Option<String>,
+        /// `{PUBLIC_URL}/invite/{token}`
+        link: String,
+    },
+    /// A user created for someone else (a client created with the sign-up form) sets a password.
+    SetPassword {
+        to: String,
+        name: String,
+        company_name: String,
+        partner_name: Option<String>,
+        /// `{PUBLIC_URL}/reset-password/{token}`
+        link: String,
+    },
 }
+
+/// What replaces a secret link in the outbox once the email has been sent.
+pub const REDACTED: &str = "[redacted after sending]";
 
 /// A rendered email, ready to be put in an envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,13 +57,30 @@ impl Email {
     pub fn kind(&self) -> &'static str {
         match self {
             Email::Welcome { .. } => "welcome",
+            Email::Invite { .. } => "invite",
+            Email::SetPassword { .. } => "set_password",
         }
     }
 
     pub fn recipient(&self) -> &str {
         match self {
-            Email::Welcome { to, .. } => to,
+            Email::Welcome { to, .. }
+            | Email::Invite { to, .. }
+            | Email::SetPassword { to, .. } => to,
         }
+    }
+
+    /// The same email with its secret link removed: what the outbox keeps after sending,
+    /// so the database holds no usable token.
+    pub fn redacted(&self) -> Email {
+        let mut e = self.clone();
+        match &mut e {
+            Email::Invite { link, .. } | Email::SetPassword { link, .. } => {
+                *link = REDACTED.to_owned()
+            }
+            Email::Welcome { .. } => {}
+        }
+        e
     }
 
     pub fn render(&self, cx: &TemplateContext<'_>) -> Rendered {
@@ -78,6 +115,66 @@ impl Email {
                         esc(company_id),
                         esc(next),
                         button(&login, "Log in"),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::Invite {
+                partner_name,
+                company_name,
+                link,
+                ..
+            } => {
+                let subject = format!("{partner_name} invites you to try Time, free for 14 days");
+                let who = company_name
+                    .as_deref()
+                    .map(|c| format!(" for {c}"))
+                    .unwrap_or_default();
+                let text = format!(
+                    "Hello,\n\n{partner_name} manages your books and invites you to open an account{who}.\n\nAccept the invitation:\n{link}\n\nThe link works once and expires in 30 days.\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello,</p><p><strong>{}</strong> manages your books and invites you to open an account{}.</p>{}<p>The link works once and expires in 30 days.</p>",
+                        esc(partner_name),
+                        esc(&who),
+                        button(link, "Accept the invitation"),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::SetPassword {
+                name,
+                company_name,
+                partner_name,
+                link,
+                ..
+            } => {
+                let subject = format!("Your {company_name} account is ready: set your password");
+                let by = partner_name
+                    .as_deref()
+                    .map(|p| format!(" {p} created it for you."))
+                    .unwrap_or_default();
+                let text = format!(
+                    "Hello {name},\n\nan account for {company_name} is ready.{by}\n\nSet your password and log in:\n{link}\n\nThe link works once.\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello {},</p><p>an account for <strong>{}</strong> is ready.{}</p>{}<p>The link works once.</p>",
+                        esc(name),
+                        esc(company_name),
+                        esc(&by),
+                        button(link, "Set your password"),
                     ),
                 );
                 Rendered {

@@ -106,9 +106,10 @@ impl Mailer {
             tracing::debug!(delivery_id = id, status = ?d.status, "already settled; nothing to do");
             return Ok(());
         }
-        let outcome = match serde_json::from_str::<Email>(&d.payload) {
+        let email = serde_json::from_str::<Email>(&d.payload);
+        let outcome = match &email {
             Err(e) => Err(SendFailure::Permanent(format!("unreadable payload: {e}"))),
-            Ok(email) => match self.build(id, &email) {
+            Ok(email) => match self.build(id, email) {
                 Ok(msg) => self.transmit(id, &msg).await,
                 Err(e) => Err(e),
             },
@@ -125,6 +126,10 @@ impl Mailer {
                     .col_expr(Column::Status, Expr::value(DeliveryStatus::Sent))
                     .col_expr(Column::SentAt, Expr::value(now))
                     .col_expr(Column::LastError, Expr::value(Option::<String>::None));
+                if let Ok(email) = &email {
+                    let kept = serde_json::to_string(&email.redacted()).unwrap_or_default();
+                    update = update.col_expr(Column::Payload, Expr::value(kept));
+                }
                 tracing::info!(delivery_id = id, kind = %d.kind, "email sent");
             }
             Err(SendFailure::Temporary(why)) if attempts < MAX_ATTEMPTS => {

@@ -66,3 +66,45 @@ pub enum DeliveryStatus {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+/// Where a client stands in a partner's client list (SPEC §4).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ClientStatus {
+    #[sea_orm(string_value = "INVITED")]
+    Invited,
+    #[sea_orm(string_value = "TRIAL")]
+    Trial,
+    #[sea_orm(string_value = "TRIAL_EXPIRED")]
+    TrialExpired,
+    #[sea_orm(string_value = "PAYING")]
+    Paying,
+}
+
+impl ClientStatus {
+    /// Position in the dashboard's status order, stored beside the status for sorting.
+    pub fn rank(self) -> i16 {
+        match self {
+            ClientStatus::Invited => 0,
+            ClientStatus::Trial => 1,
+            ClientStatus::TrialExpired => 2,
+            ClientStatus::Paying => 3,
+        }
+    }
+}
+
+/// How a client came to a partner (SPEC §3).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum InviteMethod {
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    #[sea_orm(string_value = "LINK")]
+    Link,
+    #[sea_orm(string_value = "FORM")]
+    Form,
+}

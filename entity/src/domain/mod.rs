@@ -10,7 +10,7 @@ mod token;
 pub use company_id::CompanyId;
 pub use duration::{DurationError, parse_duration};
 pub use email::Email;
-pub use enums::{AccountKind, DeliveryStatus, Platform, Role};
+pub use enums::{AccountKind, ClientStatus, DeliveryStatus, InviteMethod, Platform, Role};
 pub use password::{MIN_PASSWORD_LEN, Password};
 pub use token::{SecretToken, TokenHash};
 

@@ -13,6 +13,9 @@ pub struct Model {
     pub platform: Platform,
     /// End of a client account's free trial; `None` for partner accounts.
     pub trial_ends_at: Option<DateTimeUtc>,
+    /// The code of a partner's unique invite link; `None` until first asked for.
+    #[sea_orm(unique)]
+    pub invite_code: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

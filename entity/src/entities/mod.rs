@@ -1,6 +1,9 @@
 //! sea-orm entities, one module per table. Kept free of product logic.
 
 pub mod account;
+pub mod client;
 pub mod delivery;
+pub mod invite;
+pub mod password_token;
 pub mod session;
 pub mod user;

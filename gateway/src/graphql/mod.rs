@@ -49,3 +49,33 @@ pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
         Viewer::Anonymous | Viewer::InvalidToken => Err(ApiError::unauthenticated()),
     }
 }
+
+/// A user of a partner account who administers it (OWNER or ADMIN): who may invite and
+/// list clients. Client-account users and partner MANAGERs/EMPLOYEEs get `FORBIDDEN`.
+pub(crate) fn require_partner_admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    let v = require_user(ctx)?;
+    if v.account.kind != entity::AccountKind::Partner {
+        return Err(ApiError::Forbidden(
+            "only a partner firm's users can manage clients".into(),
+        ));
+    }
+    if !v.user.role.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only the partner's owner and client administrators can manage clients".into(),
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses a GraphQL `ID` of one of our rows.
+pub(crate) fn parse_id(field: &'static str, id: &async_graphql::ID) -> ApiResult<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::bad_input(
+            field,
+            format!(
+                "'{}' is not a valid id",
+                id.chars().take(40).collect::<String>()
+            ),
+        )
+    })
+}

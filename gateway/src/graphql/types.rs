@@ -102,3 +102,162 @@ pub struct SignUpInput {
     /// code from a partner's unique invite link
     pub partner_code: Option<String>,
 }
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ClientStatus")]
+pub enum ClientStatus {
+    Invited,
+    Trial,
+    TrialExpired,
+    Paying,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::InviteMethod")]
+pub enum InviteMethod {
+    Email,
+    Link,
+    Form,
+}
+
+/// What a partner can do with a client right now.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClientAction {
+    ResendInvite,
+    LogIn,
+    ResetPassword,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClientOrderField {
+    Name,
+    Status,
+    InvitedAt,
+    TrialEndsAt,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject, Debug, Clone, Copy)]
+pub struct ClientOrder {
+    pub field: ClientOrderField,
+    pub direction: OrderDirection,
+}
+
+impl From<ClientOrder> for crate::services::clients::ListOrder {
+    fn from(o: ClientOrder) -> Self {
+        use crate::services::clients::OrderField;
+        let field = match o.field {
+            ClientOrderField::Name => OrderField::Name,
+            ClientOrderField::Status => OrderField::Status,
+            ClientOrderField::InvitedAt => OrderField::InvitedAt,
+            ClientOrderField::TrialEndsAt => OrderField::TrialEndsAt,
+        };
+        Self {
+            field,
+            ascending: o.direction == OrderDirection::Asc,
+        }
+    }
+}
+
+/// A row of the partner's client list.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Client {
+    pub id: ID,
+    /// Company ID of the client's account; null while INVITED
+    pub company_id: Option<String>,
+    pub name: Option<String>,
+    pub email: String,
+    pub status: ClientStatus,
+    pub invited_via: InviteMethod,
+    pub invited_at: DateTime<Utc>,
+    pub last_invite_sent_at: Option<DateTime<Utc>>,
+    pub trial_ends_at: Option<DateTime<Utc>>,
+    pub available_actions: Vec<ClientAction>,
+}
+
+impl Client {
+    /// `partner_has_user`: the calling partner user has a user row in the client account.
+    pub fn new(c: &entity::client::Model, partner_has_user: bool) -> Self {
+        let mut actions = Vec::new();
+        if c.status == entity::ClientStatus::Invited {
+            actions.push(ClientAction::ResendInvite);
+        }
+        if partner_has_user && c.client_account_id.is_some() {
+            actions.extend([ClientAction::LogIn, ClientAction::ResetPassword]);
+        }
+        Client {
+            id: ID(c.id.to_string()),
+            company_id: c.company_id.clone(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            status: c.status.into(),
+            invited_via: c.invited_via.into(),
+            invited_at: c.invited_at,
+            last_invite_sent_at: c.last_invite_sent_at,
+            trial_ends_at: c.trial_ends_at,
+            available_actions: actions,
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ClientEdge {
+    pub cursor: String,
+    pub node: Client,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ClientConnection {
+    pub edges: Vec<ClientEdge>,
+    pub page_info: PageInfo,
+    /// Clients matching the filter and search, on all pages.
+    pub total_count: i32,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ClientStatusCounts {
+    pub invited: i32,
+    pub trial: i32,
+    pub trial_expired: i32,
+    pub paying: i32,
+    pub total: i32,
+}
+
+/// A partner's unique invite link.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct InviteLink {
+    pub code: String,
+    pub url: String,
+}
+
+#[derive(InputObject, Debug)]
+pub struct AcceptInviteInput {
+    pub company_name: String,
+    pub name: String,
+    pub password: String,
+}
+
+#[derive(InputObject, Debug)]
+pub struct CreateClientAccountInput {
+    pub company_name: String,
+    pub contact_name: String,
+    pub contact_email: String,
+}
+
+/// Clamps a count into GraphQL's Int.
+pub fn int(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}

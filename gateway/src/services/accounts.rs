@@ -18,7 +18,6 @@ pub struct SignUp {
     pub email: Email,
     pub password: Password,
     pub is_accountant_or_bookkeeper: bool,
-    pub partner_code: Option<String>,
 }
 
 /// A fresh session for a user row.
@@ -95,13 +94,6 @@ pub async fn insert_account<C: ConnectionTrait>(
 /// `signUp`: a partner account (accountant or bookkeeper) or a client account on a trial,
 /// with the person as OWNER, a welcome email and a session, all in one transaction.
 pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
-    if input.partner_code.is_some() {
-        // Invite links arrive with the invites capability; until then no code is valid.
-        return Err(ApiError::bad_input(
-            "partnerCode",
-            "this invite link is not valid: ask your accountant for a new one",
-        ));
-    }
     let kind = if input.is_accountant_or_bookkeeper {
         AccountKind::Partner
     } else {

@@ -1,6 +1,7 @@
 //! Domain services: one function per domain operation, one transaction each.
 
 pub mod accounts;
+pub mod clients;
 
 use crate::auth::PasswordHasher;
 use crate::config::Config;

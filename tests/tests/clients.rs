@@ -1,0 +1,606 @@
+//! SPEC §3–4: inviting clients three ways, and the client list.
+
+use e2e::{LOG_IN, ME, SIGN_UP, TestApp};
+use entity::{account, client, user};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+const INVITE: &str = "mutation($email: String!, $company: String) {
+    inviteClientByEmail(email: $email, companyName: $company) {
+      id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions } }";
+const ACCEPT: &str = "mutation($token: String!, $input: AcceptInviteInput!) {
+    acceptInvite(token: $token, input: $input) { token user { email role account { companyId kind platform name } } } }";
+const CREATE: &str = "mutation($input: CreateClientAccountInput!) {
+    createClientAccount(input: $input) { id companyId name email status invitedVia trialEndsAt availableActions } }";
+const LIST: &str = "query($first: Int, $after: String, $last: Int, $before: String, $status: ClientStatus, $search: String, $orderBy: ClientOrder) {
+    clients(first: $first, after: $after, last: $last, before: $before, status: $status, search: $search, orderBy: $orderBy) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id name email status invitedVia availableActions companyId } } } }";
+const COUNTS: &str = "{ clientStatusCounts { invited trial trialExpired paying total } }";
+const LINK: &str = "{ inviteLink { code url } }";
+
+async fn invite(app: &TestApp, token: &str, email: &str, company: Option<&str>) -> Value {
+    app.ok(
+        Some(token),
+        INVITE,
+        json!({ "email": email, "company": company }),
+    )
+    .await["inviteClientByEmail"]
+        .clone()
+}
+
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["clients"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["email"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    let c = invite(
+        &app,
+        &partner,
+        "Hello@BakersRow.example",
+        Some("Bakers Row Cafe"),
+    )
+    .await;
+    assert_eq!(c["status"], "INVITED");
+    assert_eq!(c["invitedVia"], "EMAIL");
+    assert_eq!(c["email"], "hello@bakersrow.example");
+    assert_eq!(c["companyId"], Value::Null);
+    assert_eq!(c["availableActions"], json!(["RESEND_INVITE"]));
+    assert!(c["lastInviteSentAt"].is_string());
+
+    // It is in the list at once.
+    let list = app.ok(Some(&partner), LIST, json!({})).await;
+    assert_eq!(names(&list), vec!["hello@bakersrow.example"]);
+
+    // The email carries a single-use link under PUBLIC_URL; following it creates the account.
+    let mail = app
+        .wait_for_mail("hello@bakersrow.example", "invites you")
+        .await;
+    assert!(
+        mail.subject.starts_with("Ledger & Line"),
+        "{}",
+        mail.subject
+    );
+    let link = mail
+        .link("http://app.test/invite/")
+        .expect("invite link in the email");
+    let accepted = app
+        .ok(None, ACCEPT, json!({ "token": token_of(&link), "input": {
+            "companyName": "Bakers Row Cafe Ltd", "name": "Bea Baker", "password": "bea-password-1" }}))
+        .await["acceptInvite"]
+        .clone();
+    assert_eq!(accepted["user"]["role"], "OWNER");
+    assert_eq!(accepted["user"]["email"], "hello@bakersrow.example");
+    assert_eq!(accepted["user"]["account"]["kind"], "CLIENT");
+    assert_eq!(accepted["user"]["account"]["platform"], "V2");
+    let me = app.ok(accepted["token"].as_str(), ME, json!({})).await;
+    assert_eq!(me["me"]["account"]["name"], "Bakers Row Cafe Ltd");
+
+    // The row moved to TRIAL with a trial end and the client's Company ID.
+    let c = app.ok(Some(&partner), "query($id: ID!) { client(id: $id) { status companyId name trialEndsAt availableActions } }", json!({ "id": c["id"] })).await["client"].clone();
+    assert_eq!(c["status"], "TRIAL");
+    assert_eq!(c["companyId"], accepted["user"]["account"]["companyId"]);
+    assert_eq!(c["name"], "Bakers Row Cafe Ltd");
+    let ends = chrono::DateTime::parse_from_rfc3339(c["trialEndsAt"].as_str().unwrap()).unwrap();
+    let days = (ends.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!((13.9..=14.1).contains(&days), "{days}");
+    // The partner has no user in an account created by invite: no Log in yet.
+    assert_eq!(c["availableActions"], json!([]));
+
+    // The link works once.
+    let again = app
+        .gql(
+            None,
+            ACCEPT,
+            json!({ "token": token_of(&link), "input": {
+            "companyName": "X", "name": "Y", "password": "bea-password-1" }}),
+        )
+        .await;
+    assert_eq!(again["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        account::Entity::find().count(app.db()).await.unwrap(),
+        2,
+        "no second client account"
+    );
+}
+
+#[tokio::test]
+async fn unknown_used_or_expired_invite_tokens_get_one_answer() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    invite(&app, &partner, "hello@bakersrow.example", None).await;
+    let link = app
+        .wait_for_mail("hello@bakersrow.example", "invites you")
+        .await
+        .link("http://app.test/invite/")
+        .unwrap();
+    // Expire it.
+    entity::invite::Entity::update_many()
+        .col_expr(
+            entity::invite::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    let input = json!({ "companyName": "X", "name": "Y", "password": "bea-password-1" });
+    let expired = app
+        .gql(
+            None,
+            ACCEPT,
+            json!({ "token": token_of(&link), "input": input }),
+        )
+        .await;
+    let unknown = app
+        .gql(
+            None,
+            ACCEPT,
+            json!({ "token": "A".repeat(43), "input": input }),
+        )
+        .await;
+    let garbage = app
+        .gql(None, ACCEPT, json!({ "token": "<script>", "input": input }))
+        .await;
+    for b in [&expired, &unknown, &garbage] {
+        assert_eq!(
+            b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{b}"
+        );
+        assert_eq!(b["errors"][0]["message"], expired["errors"][0]["message"]);
+    }
+    assert_eq!(
+        user::Entity::find().count(app.db()).await.unwrap(),
+        1,
+        "nothing created"
+    );
+}
+
+#[tokio::test]
+async fn inviting_an_existing_client_again_is_a_conflict_and_bad_emails_are_refused() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    invite(&app, &partner, "hello@bakersrow.example", None).await;
+    let code = app
+        .error_code(
+            Some(&partner),
+            INVITE,
+            json!({ "email": "HELLO@bakersrow.example" }),
+        )
+        .await;
+    assert_eq!(code, "CONFLICT");
+    let code = app
+        .error_code(Some(&partner), INVITE, json!({ "email": "not-an-email" }))
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert_eq!(client::Entity::find().count(app.db()).await.unwrap(), 1);
+    // Another partner may invite the same business.
+    let other = app.partner("other@elsewhere.example").await;
+    invite(&app, &other, "hello@bakersrow.example", None).await;
+}
+
+#[tokio::test]
+async fn the_invite_link_signs_clients_up_to_that_partner_until_regenerated() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    let link = app.ok(Some(&partner), LINK, json!({})).await["inviteLink"].clone();
+    let code = link["code"].as_str().unwrap().to_owned();
+    assert_eq!(link["url"], format!("http://app.test/join/{code}"));
+    assert_eq!(
+        app.ok(Some(&partner), LINK, json!({})).await["inviteLink"]["code"],
+        code.as_str(),
+        "stable until regenerated"
+    );
+
+    let signup = |email: &str, code: &str| {
+        json!({ "input": { "companyName": "Plumb Right", "name": "Pat", "email": email,
+            "password": "pat-password-1", "isAccountantOrBookkeeper": false, "partnerCode": code }})
+    };
+    let p = app
+        .ok(None, SIGN_UP, signup("office@plumbright.example", &code))
+        .await;
+    assert_eq!(p["signUp"]["user"]["account"]["kind"], "CLIENT");
+    let list = app.ok(Some(&partner), LIST, json!({})).await;
+    let node = &list["clients"]["edges"][0]["node"];
+    assert_eq!(node["email"], "office@plumbright.example");
+    assert_eq!(node["status"], "TRIAL");
+    assert_eq!(node["invitedVia"], "LINK");
+    assert_eq!(
+        node["companyId"],
+        p["signUp"]["user"]["account"]["companyId"]
+    );
+
+    let new_code = app
+        .ok(
+            Some(&partner),
+            "mutation { regenerateInviteLink { code url } }",
+            json!({}),
+        )
+        .await["regenerateInviteLink"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_code, code);
+    let old = app
+        .gql(None, SIGN_UP, signup("late@plumbright.example", &code))
+        .await;
+    assert_eq!(old["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(old["errors"][0]["extensions"]["field"], "partnerCode");
+    let users_before = user::Entity::find().count(app.db()).await.unwrap();
+    app.ok(None, SIGN_UP, signup("late@plumbright.example", &new_code))
+        .await;
+    assert_eq!(
+        user::Entity::find().count(app.db()).await.unwrap(),
+        users_before + 1
+    );
+    assert_eq!(
+        app.ok(Some(&partner), COUNTS, json!({})).await["clientStatusCounts"]["trial"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_admin_user() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    let c = app
+        .ok(Some(&partner), CREATE, json!({ "input": {
+            "companyName": "Corner Shop", "contactName": "Cora Corner", "contactEmail": "cora@cornershop.example" }}))
+        .await["createClientAccount"]
+        .clone();
+    assert_eq!(c["status"], "TRIAL");
+    assert_eq!(c["invitedVia"], "FORM");
+    assert!(c["trialEndsAt"].is_string());
+    assert_eq!(c["availableActions"], json!(["LOG_IN", "RESET_PASSWORD"]));
+    let cid = c["companyId"].as_str().unwrap().to_owned();
+
+    // The partner logs in to the client account with their own email and password.
+    let res = app
+        .ok(None, LOG_IN, json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1", "companyId": cid }))
+        .await;
+    assert_eq!(res["logIn"]["user"]["role"], "ADMIN");
+    assert_eq!(res["logIn"]["user"]["account"]["kind"], "CLIENT");
+    let in_client = res["logIn"]["token"].as_str().unwrap();
+    let users = app
+        .ok(Some(in_client), "{ users { email role } }", json!({}))
+        .await;
+    assert_eq!(
+        users["users"],
+        json!([
+            { "email": "cora@cornershop.example", "role": "OWNER" },
+            { "email": "rosa@ledgerline.example", "role": "ADMIN" },
+        ])
+    );
+    // Same password hash as the partner's own user.
+    let rows = user::Entity::find().all(app.db()).await.unwrap();
+    let hashes: Vec<_> = rows
+        .iter()
+        .filter(|u| u.email == "rosa@ledgerline.example")
+        .map(|u| u.password_hash.clone())
+        .collect();
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes[0], hashes[1]);
+
+    // The contact is emailed a set-password link that works once, then logs in.
+    let mail = app
+        .wait_for_mail("cora@cornershop.example", "set your password")
+        .await;
+    let link = mail
+        .link("http://app.test/reset-password/")
+        .expect("set-password link");
+    let set = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
+    assert_eq!(
+        app.ok(
+            None,
+            set,
+            json!({ "t": token_of(&link), "p": "cora-password-1" })
+        )
+        .await["resetPassword"],
+        true
+    );
+    assert_eq!(
+        app.error_code(
+            None,
+            set,
+            json!({ "t": token_of(&link), "p": "cora-password-2" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    let res = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": "cora@cornershop.example", "password": "cora-password-1" }),
+        )
+        .await;
+    assert_eq!(res["logIn"]["user"]["role"], "OWNER");
+    assert_eq!(res["logIn"]["user"]["account"]["companyId"], cid.as_str());
+}
+
+#[tokio::test]
+async fn the_sign_up_form_refuses_bad_input_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    for (input, field) in [
+        (
+            json!({ "companyName": "Shop", "contactName": "C", "contactEmail": "nope" }),
+            "contactEmail",
+        ),
+        (
+            json!({ "companyName": " ", "contactName": "C", "contactEmail": "c@shop.example" }),
+            "companyName",
+        ),
+        (
+            json!({ "companyName": "Shop", "contactName": "C", "contactEmail": "rosa@ledgerline.example" }),
+            "contactEmail",
+        ),
+    ] {
+        let b = app
+            .gql(Some(&partner), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{b}"
+        );
+        assert_eq!(b["errors"][0]["extensions"]["field"], field, "{b}");
+    }
+    assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 1);
+    assert_eq!(client::Entity::find().count(app.db()).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn only_a_partners_owner_and_admins_may_invite_and_list() {
+    let app = TestApp::spawn().await;
+    let client_owner = app
+        .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (q, vars) in [
+        (LIST, json!({})),
+        (COUNTS, json!({})),
+        (LINK, json!({})),
+        (INVITE, json!({ "email": "x@y.example" })),
+        ("mutation { regenerateInviteLink { code } }", json!({})),
+        (
+            CREATE,
+            json!({ "input": { "companyName": "S", "contactName": "C", "contactEmail": "c@s.example" } }),
+        ),
+        ("query { client(id: \"1\") { id } }", json!({})),
+    ] {
+        assert_eq!(
+            app.error_code(Some(&client_owner), q, vars.clone()).await,
+            "FORBIDDEN",
+            "{q}"
+        );
+        assert_eq!(
+            app.error_code(None, q, vars).await,
+            "UNAUTHENTICATED",
+            "{q}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn partners_never_see_or_touch_each_others_clients() {
+    let app = TestApp::spawn().await;
+    let a = app.partner("rosa@ledgerline.example").await;
+    let b = app.partner("other@elsewhere.example").await;
+    let mine = invite(&app, &a, "hello@bakersrow.example", Some("Bakers Row")).await;
+    app.ok(Some(&a), CREATE, json!({ "input": { "companyName": "Corner Shop", "contactName": "C", "contactEmail": "cora@cornershop.example" }})).await;
+
+    let list = app.ok(Some(&b), LIST, json!({})).await;
+    assert_eq!(list["clients"]["totalCount"], 0);
+    assert!(names(&list).is_empty());
+    let counts = app.ok(Some(&b), COUNTS, json!({})).await;
+    assert_eq!(counts["clientStatusCounts"]["total"], 0);
+    let by_id = app
+        .ok(
+            Some(&b),
+            "query($id: ID!) { client(id: $id) { id email } }",
+            json!({ "id": mine["id"] }),
+        )
+        .await;
+    assert_eq!(by_id["client"], Value::Null);
+    let search = app.ok(Some(&b), LIST, json!({ "search": "bakers" })).await;
+    assert!(names(&search).is_empty());
+    // A's own view is whole.
+    assert_eq!(
+        app.ok(Some(&a), LIST, json!({})).await["clients"]["totalCount"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("rosa@ledgerline.example").await;
+    for i in [3, 7, 1, 9, 5, 2, 8, 6, 4, 10] {
+        invite(&app, &p, &format!("c{i:02}@clients.example"), None).await;
+    }
+    let page1 = app.ok(Some(&p), LIST, json!({ "first": 4 })).await;
+    assert_eq!(
+        names(&page1),
+        ["c01", "c02", "c03", "c04"].map(|n| format!("{n}@clients.example"))
+    );
+    assert_eq!(page1["clients"]["totalCount"], 10);
+    assert_eq!(page1["clients"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page1["clients"]["pageInfo"]["hasPreviousPage"], false);
+
+    // New invites arrive before and after the cursor.
+    invite(&app, &p, "c00@clients.example", None).await;
+    invite(&app, &p, "c06b@clients.example", None).await;
+    let after = page1["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
+    let page2 = app
+        .ok(Some(&p), LIST, json!({ "first": 4, "after": after }))
+        .await;
+    assert_eq!(
+        names(&page2),
+        ["c05", "c06", "c06b", "c07"].map(|n| format!("{n}@clients.example"))
+    );
+    assert_eq!(page2["clients"]["pageInfo"]["hasPreviousPage"], true);
+    let after = page2["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
+    let page3 = app
+        .ok(Some(&p), LIST, json!({ "first": 4, "after": after }))
+        .await;
+    assert_eq!(
+        names(&page3),
+        ["c08", "c09", "c10"].map(|n| format!("{n}@clients.example"))
+    );
+    assert_eq!(page3["clients"]["pageInfo"]["hasNextPage"], false);
+
+    // And back from page 3.
+    let before = page3["clients"]["pageInfo"]["startCursor"]
+        .as_str()
+        .unwrap();
+    let back = app
+        .ok(Some(&p), LIST, json!({ "last": 3, "before": before }))
+        .await;
+    assert_eq!(
+        names(&back),
+        ["c06", "c06b", "c07"].map(|n| format!("{n}@clients.example"))
+    );
+    assert_eq!(back["clients"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(back["clients"]["pageInfo"]["hasNextPage"], true);
+    let last = app.ok(Some(&p), LIST, json!({ "last": 2 })).await;
+    assert_eq!(
+        names(&last),
+        ["c09", "c10"].map(|n| format!("{n}@clients.example"))
+    );
+}
+
+#[tokio::test]
+async fn the_list_sorts_filters_searches_and_counts() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("rosa@ledgerline.example").await;
+    invite(&app, &p, "zed@zebra.example", Some("Zebra Crossing")).await;
+    invite(&app, &p, "amy@apple.example", Some("Apple Orchard")).await;
+    app.ok(Some(&p), CREATE, json!({ "input": { "companyName": "Mango Tree", "contactName": "M", "contactEmail": "max@mango.example" }})).await;
+
+    let by_name_desc = app
+        .ok(
+            Some(&p),
+            LIST,
+            json!({ "orderBy": { "field": "NAME", "direction": "DESC" } }),
+        )
+        .await;
+    assert_eq!(
+        names(&by_name_desc),
+        [
+            "zed@zebra.example",
+            "max@mango.example",
+            "amy@apple.example"
+        ]
+    );
+    let by_status = app
+        .ok(
+            Some(&p),
+            LIST,
+            json!({ "orderBy": { "field": "STATUS", "direction": "DESC" }, "first": 1 }),
+        )
+        .await;
+    assert_eq!(names(&by_status), ["max@mango.example"]);
+    let by_trial = app
+        .ok(
+            Some(&p),
+            LIST,
+            json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 1 }),
+        )
+        .await;
+    assert_eq!(
+        names(&by_trial),
+        ["max@mango.example"],
+        "clients without a trial end sort last"
+    );
+    // Paging through a non-default order.
+    let cursor = by_trial["clients"]["pageInfo"]["endCursor"]
+        .as_str()
+        .unwrap();
+    let next = app.ok(Some(&p), LIST, json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 5, "after": cursor })).await;
+    assert_eq!(names(&next).len(), 2);
+    let by_invited = app
+        .ok(
+            Some(&p),
+            LIST,
+            json!({ "orderBy": { "field": "INVITED_AT", "direction": "ASC" } }),
+        )
+        .await;
+    assert_eq!(
+        names(&by_invited),
+        [
+            "zed@zebra.example",
+            "amy@apple.example",
+            "max@mango.example"
+        ]
+    );
+
+    let invited = app.ok(Some(&p), LIST, json!({ "status": "INVITED" })).await;
+    assert_eq!(invited["clients"]["totalCount"], 2);
+    assert_eq!(names(&invited), ["amy@apple.example", "zed@zebra.example"]);
+    let search_name = app.ok(Some(&p), LIST, json!({ "search": "ORCHARD" })).await;
+    assert_eq!(names(&search_name), ["amy@apple.example"]);
+    let search_email = app
+        .ok(Some(&p), LIST, json!({ "search": "mango.EX" }))
+        .await;
+    assert_eq!(names(&search_email), ["max@mango.example"]);
+    let wildcard = app.ok(Some(&p), LIST, json!({ "search": "%" })).await;
+    assert_eq!(
+        wildcard["clients"]["totalCount"], 0,
+        "% is searched literally"
+    );
+
+    let counts = app.ok(Some(&p), COUNTS, json!({})).await;
+    assert_eq!(
+        counts["clientStatusCounts"],
+        json!({ "invited": 2, "trial": 1, "trialExpired": 0, "paying": 0, "total": 3 })
+    );
+}
+
+#[tokio::test]
+async fn bad_list_arguments_are_refused() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("rosa@ledgerline.example").await;
+    invite(&app, &p, "amy@apple.example", None).await;
+    for vars in [
+        json!({ "first": 0 }),
+        json!({ "first": 101 }),
+        json!({ "last": -1 }),
+        json!({ "first": 5, "last": 5 }),
+        json!({ "after": "not-a-cursor" }),
+        json!({ "search": "x".repeat(101) }),
+    ] {
+        assert_eq!(
+            app.error_code(Some(&p), LIST, vars.clone()).await,
+            "BAD_USER_INPUT",
+            "{vars}"
+        );
+    }
+    // A cursor from one order is refused in another.
+    let page = app.ok(Some(&p), LIST, json!({ "first": 1 })).await;
+    let cursor = page["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
+    let code = app
+        .error_code(
+            Some(&p),
+            LIST,
+            json!({ "after": cursor, "orderBy": { "field": "STATUS", "direction": "ASC" } }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert_eq!(
+        app.ok(Some(&p), LIST, json!({ "first": 100 })).await["clients"]["totalCount"],
+        1
+    );
+}
