@@ -50,6 +50,14 @@ impl App {
         } else {
             None
         };
+        // Count the statements requests run. Set after the worker took its own copy of
+        // the connection, so background work is not counted.
+        let mut db = db;
+        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
         let hasher =
             PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
                 .await?;
@@ -59,6 +67,7 @@ impl App {
             config: Arc::new(config.clone()),
             nudge,
             queue,
+            statements,
         };
         let schema = build_schema(Some(state.clone()));
         let router = crate::http::router(schema, state.clone(), config.request_timeout);

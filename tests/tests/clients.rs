@@ -604,3 +604,59 @@ async fn bad_list_arguments_are_refused() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one() {
+    let app = TestApp::spawn().await;
+    let small = app.partner("small@firm.example").await;
+    app.ok(
+        Some(&small),
+        CREATE,
+        json!({ "input": {
+        "companyName": "Only Co", "contactName": "C", "contactEmail": "only@client.example" }}),
+    )
+    .await;
+    let big = app.partner("big@firm.example").await;
+    for i in 0..50 {
+        invite(
+            &app,
+            &big,
+            &format!("i{i}@client.example"),
+            Some("Invited Co"),
+        )
+        .await;
+        app.ok(Some(&big), CREATE, json!({ "input": {
+            "companyName": format!("Form Co {i}"), "contactName": "C", "contactEmail": format!("f{i}@client.example") }}))
+            .await;
+    }
+    let state = &app.app.as_ref().unwrap().state;
+    let count = async |token: &str| {
+        let before = state.statements_run();
+        let page = app.ok(Some(token), LIST, json!({ "first": 100 })).await;
+        (state.statements_run() - before, page)
+    };
+    let (one, page) = count(&small).await;
+    assert_eq!(names(&page).len(), 1);
+    let (hundred, page) = count(&big).await;
+    assert_eq!(names(&page).len(), 100);
+    let with_login = page["clients"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["node"]["availableActions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("LOG_IN"))
+        })
+        .count();
+    assert_eq!(
+        with_login, 50,
+        "LOG_IN exactly where the partner has a user"
+    );
+    assert_eq!(
+        one, hundred,
+        "statements for a page of 1: {one}, of 100: {hundred}"
+    );
+    assert!(hundred <= 8, "{hundred} statements for one page");
+}

@@ -16,4 +16,13 @@ pub struct AppState {
     pub config: std::sync::Arc<Config>,
     pub nudge: Nudge,
     pub queue: JobQueue,
+    /// SQL statements run on behalf of requests (not background work) since start.
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl AppState {
+    /// SQL statements the gateway has run for requests so far.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
