@@ -65,6 +65,7 @@ pg_start() {
   PG_PID_FILE="$dir/data/postmaster.pid"
   PG_BIN="$bin"
   PG_DATA="$dir/data"
+  PG_PORT="$port"
   export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
   echo "scripts/services: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 }

@@ -2,6 +2,10 @@ use clap::Parser;
 use gateway::config::{Cli, Command, LogFormat};
 use std::process::ExitCode;
 
+/// mimalloc: +15–30% on the client list against the system allocator (PERFORMANCE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

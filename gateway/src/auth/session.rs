@@ -4,7 +4,10 @@
 use crate::error::ApiResult;
 use chrono::{DateTime, Utc};
 use entity::{SecretToken, account, session, user};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+};
 use std::time::Duration;
 
 /// The signed-in user of a request and the account that user row belongs to.
@@ -40,28 +43,49 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiRes
         return Ok(Viewer::InvalidToken);
     };
     let now = Utc::now();
-    let Some(s) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token.hash().into_string()))
-        .filter(session::Column::ExpiresAt.gt(now))
-        .one(db)
-        .await?
-    else {
+    // One round trip: the session, its user and the user's account.
+    let mut q = Query::select();
+    select_prefixed::<session::Entity>(&mut q, "s_");
+    select_prefixed::<user::Entity>(&mut q, "u_");
+    select_prefixed::<account::Entity>(&mut q, "a_");
+    q.from(session::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((session::Entity, session::Column::UserId)),
+        )
+        .inner_join(
+            account::Entity,
+            Expr::col((account::Entity, account::Column::Id))
+                .equals((user::Entity, user::Column::AccountId)),
+        )
+        .and_where(
+            Expr::col((session::Entity, session::Column::TokenHash)).eq(token.hash().into_string()),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
+        .and_where(Expr::col((user::Entity, user::Column::Active)).eq(true))
+        .limit(1);
+    let Some(row) = db.query_one(&q).await? else {
         return Ok(Viewer::InvalidToken);
     };
-    let Some(u) = user::Entity::find_by_id(s.user_id).one(db).await? else {
-        return Ok(Viewer::InvalidToken);
-    };
-    if !u.active {
-        return Ok(Viewer::InvalidToken);
-    }
-    let Some(a) = account::Entity::find_by_id(u.account_id).one(db).await? else {
-        return Ok(Viewer::InvalidToken);
-    };
+    let s = session::Model::from_query_result(&row, "s_")?;
+    let user = user::Model::from_query_result(&row, "u_")?;
+    let account = account::Model::from_query_result(&row, "a_")?;
     Ok(Viewer::User(Box::new(ViewerUser {
         session_id: s.id,
-        user: u,
-        account: a,
+        user,
+        account,
     })))
+}
+
+/// Selects every column of `E` as `{prefix}{column}`, for `FromQueryResult` with a prefix.
+fn select_prefixed<E: EntityTrait>(q: &mut sea_orm::sea_query::SelectStatement, prefix: &str) {
+    for c in E::Column::iter() {
+        q.expr_as(
+            Expr::col((E::default(), c)),
+            Alias::new(format!("{prefix}{}", c.as_str())),
+        );
+    }
 }
 
 /// Opens a session for `user_id`. The token is returned once and never stored.
