@@ -101,6 +101,7 @@ fn graphql_error(status: StatusCode, code: &str, message: String) -> Response {
 
 async fn graphql(
     State(st): State<HttpState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     request_id: Option<axum::Extension<RequestId>>,
     req: GraphQLBatchRequest<BadRequest>,
@@ -132,7 +133,11 @@ async fn graphql(
                 return graphql_error(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", err.message);
             }
         };
-        let batch = batch.data(viewer);
+        let meta = crate::services::audit::RequestMeta {
+            ip: Some(peer.ip().to_string()),
+            request_id: request_id.clone(),
+        };
+        let batch = batch.data(viewer).data(meta);
         GraphQLResponse::from(st.schema.execute_batch(batch).await).into_response()
     });
     scope.await

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_accounts_users_sessions;
 mod m0002_deliveries;
 mod m0003_clients_invites;
+mod m0004_actions_audit;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_accounts_users_sessions::Migration),
             Box::new(m0002_deliveries::Migration),
             Box::new(m0003_clients_invites::Migration),
+            Box::new(m0004_actions_audit::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod mailer;
 pub mod outbox;
 pub mod queue;
 pub mod runtime;
+pub mod trials;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;

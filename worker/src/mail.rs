@@ -32,6 +32,28 @@ pub enum Email {
         /// `{PUBLIC_URL}/reset-password/{token}`
         link: String,
     },
+    /// A single-use link to reset a password (1 hour).
+    PasswordReset {
+        to: String,
+        name: String,
+        company_name: String,
+        company_id: String,
+        /// `{PUBLIC_URL}/reset-password/{token}`
+        link: String,
+    },
+    /// The trial-expiry sweep tells a partner which clients' trials ended.
+    TrialExpiredDigest {
+        to: String,
+        partner_name: String,
+        clients: Vec<ExpiredClient>,
+    },
+}
+
+/// One line of a trial-expiry digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiredClient {
+    pub name: String,
+    pub email: String,
 }
 
 /// What replaces a secret link in the outbox once the email has been sent.
@@ -59,6 +81,8 @@ impl Email {
             Email::Welcome { .. } => "welcome",
             Email::Invite { .. } => "invite",
             Email::SetPassword { .. } => "set_password",
+            Email::PasswordReset { .. } => "password_reset",
+            Email::TrialExpiredDigest { .. } => "trial_expired_digest",
         }
     }
 
@@ -66,7 +90,9 @@ impl Email {
         match self {
             Email::Welcome { to, .. }
             | Email::Invite { to, .. }
-            | Email::SetPassword { to, .. } => to,
+            | Email::SetPassword { to, .. }
+            | Email::PasswordReset { to, .. }
+            | Email::TrialExpiredDigest { to, .. } => to,
         }
     }
 
@@ -75,10 +101,10 @@ impl Email {
     pub fn redacted(&self) -> Email {
         let mut e = self.clone();
         match &mut e {
-            Email::Invite { link, .. } | Email::SetPassword { link, .. } => {
-                *link = REDACTED.to_owned()
-            }
-            Email::Welcome { .. } => {}
+            Email::Invite { link, .. }
+            | Email::SetPassword { link, .. }
+            | Email::PasswordReset { link, .. } => *link = REDACTED.to_owned(),
+            Email::Welcome { .. } | Email::TrialExpiredDigest { .. } => {}
         }
         e
     }
@@ -175,6 +201,74 @@ impl Email {
                         esc(company_name),
                         esc(&by),
                         button(link, "Set your password"),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::PasswordReset {
+                name,
+                company_name,
+                company_id,
+                link,
+                ..
+            } => {
+                let subject = format!("Reset your password for {company_name}");
+                let text = format!(
+                    "Hello {name},\n\nsomeone asked to reset your password for {company_name} ({company_id}).\n\nChoose a new password:\n{link}\n\nThe link works once, for one hour. If you did not ask for this, ignore this email.\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello {},</p><p>someone asked to reset your password for <strong>{}</strong> ({}).</p>{}<p>The link works once, for one hour. If you did not ask for this, ignore this email.</p>",
+                        esc(name),
+                        esc(company_name),
+                        esc(company_id),
+                        button(link, "Choose a new password"),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::TrialExpiredDigest {
+                partner_name,
+                clients,
+                ..
+            } => {
+                let n = clients.len();
+                let subject = if n == 1 {
+                    "1 client's free trial has ended".to_owned()
+                } else {
+                    format!("{n} clients' free trials have ended")
+                };
+                let lines: String = clients
+                    .iter()
+                    .map(|c| format!("- {} <{}>\n", c.name, c.email))
+                    .collect();
+                let text = format!(
+                    "Hello {partner_name},\n\nthese clients' free trials ended without a subscription:\n\n{lines}\nThey appear as Trial Expired in your client list:\n{}/clients?status=TRIAL_EXPIRED\n",
+                    cx.public_url
+                );
+                let items: String = clients
+                    .iter()
+                    .map(|c| format!("<li>{} &lt;{}&gt;</li>", esc(&c.name), esc(&c.email)))
+                    .collect();
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello {},</p><p>these clients' free trials ended without a subscription:</p><ul>{}</ul>{}",
+                        esc(partner_name),
+                        items,
+                        button(
+                            &format!("{}/clients?status=TRIAL_EXPIRED", cx.public_url),
+                            "Open your client list"
+                        ),
                     ),
                 );
                 Rendered {

@@ -17,6 +17,11 @@ enum Command {
         #[command(flatten)]
         config: WorkerConfig,
     },
+    /// Run one trial-expiry sweep now and exit.
+    SweepTrials {
+        #[command(flatten)]
+        config: WorkerConfig,
+    },
 }
 
 #[tokio::main]
@@ -30,6 +35,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config } => run(config).await,
+        Command::SweepTrials { config } => sweep_trials(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +55,19 @@ async fn run(config: WorkerConfig) -> Result<(), worker::WorkerError> {
     let runtime = WorkerRuntime::start(&config, db, queue, Nudge::default()).await?;
     shutdown_signal().await;
     runtime.shutdown().await;
+    Ok(())
+}
+
+async fn sweep_trials(config: WorkerConfig) -> Result<(), worker::WorkerError> {
+    use sea_orm_migration::MigratorTrait;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = entity::db::connect(&config.database_url(), 2).await?;
+    migration::Migrator::up(&db, None).await?;
+    let report = worker::trials::sweep(&db).await?;
+    println!(
+        "expired {} trials; queued {} digest emails",
+        report.expired, report.digests
+    );
     Ok(())
 }
 

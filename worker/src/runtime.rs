@@ -108,6 +108,21 @@ impl WorkerRuntime {
             shutdown.clone(),
         )));
 
+        let sweep_db = cx.db.clone();
+        let sweep_every = config.trial_sweep_every;
+        let stop = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(sweep_every) => {}
+                }
+                if let Err(e) = crate::trials::sweep(&sweep_db).await {
+                    tracing::error!(error = %e, "trial sweep failed; will run again next period");
+                }
+            }
+        }));
+
         let poll_every = config.queue_poll_every;
         let concurrency = config.worker_concurrency.max(1);
         let base_name = unique_worker_name("mail");

@@ -16,6 +16,9 @@ pub struct Model {
     /// The code of a partner's unique invite link; `None` until first asked for.
     #[sea_orm(unique)]
     pub invite_code: Option<String>,
+    /// The paid plan, once subscribed.
+    pub plan: Option<String>,
+    pub subscribed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

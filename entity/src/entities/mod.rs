@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table. Kept free of product logic.
 
 pub mod account;
+pub mod audit_event;
 pub mod client;
 pub mod delivery;
 pub mod invite;

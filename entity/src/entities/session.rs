@@ -11,6 +11,8 @@ pub struct Model {
     pub user_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Set when a partner user opened this session with `logInToClient`.
+    pub opened_by_user_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{SecretToken, account, session, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, QueryFilter,
 };
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct ViewerUser {
     pub session_id: i64,
+    /// The partner user who opened this session with `logInToClient`, if one did.
+    pub opened_by: Option<i64>,
     pub user: user::Model,
     pub account: account::Model,
 }
@@ -73,6 +76,7 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiRes
     let account = account::Model::from_query_result(&row, "a_")?;
     Ok(Viewer::User(Box::new(ViewerUser {
         session_id: s.id,
+        opened_by: s.opened_by_user_id,
         user,
         account,
     })))
@@ -93,6 +97,7 @@ pub async fn open<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
     ttl: Duration,
+    opened_by: Option<i64>,
 ) -> ApiResult<(SecretToken, DateTime<Utc>)> {
     let token = SecretToken::generate();
     let now = Utc::now();
@@ -102,6 +107,7 @@ pub async fn open<C: ConnectionTrait>(
         user_id: Set(user_id),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        opened_by_user_id: Set(opened_by),
         ..Default::default()
     })
     .exec(conn)
@@ -112,5 +118,19 @@ pub async fn open<C: ConnectionTrait>(
 /// Ends one session.
 pub async fn close<C: ConnectionTrait>(conn: &C, session_id: i64) -> ApiResult<()> {
     session::Entity::delete_by_id(session_id).exec(conn).await?;
+    Ok(())
+}
+
+/// Ends every session of a user, except `keep` (e.g. the one changing the password).
+pub async fn close_all_of<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    keep: Option<i64>,
+) -> ApiResult<()> {
+    let mut q = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        q = q.filter(session::Column::Id.ne(keep));
+    }
+    q.exec(conn).await?;
     Ok(())
 }

@@ -79,3 +79,12 @@ pub(crate) fn parse_id(field: &'static str, id: &async_graphql::ID) -> ApiResult
         )
     })
 }
+
+pub(crate) fn meta<'a>(
+    ctx: &Context<'a>,
+) -> std::borrow::Cow<'a, crate::services::audit::RequestMeta> {
+    match ctx.data_opt::<crate::services::audit::RequestMeta>() {
+        Some(m) => std::borrow::Cow::Borrowed(m),
+        None => std::borrow::Cow::Owned(Default::default()),
+    }
+}

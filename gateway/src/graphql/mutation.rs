@@ -1,12 +1,14 @@
 use super::types::{
-    AcceptInviteInput, AuthPayload, Client, CreateClientAccountInput, InviteLink, SignUpInput,
+    AcceptInviteInput, Account, AddUserInput, AuthPayload, Client, CreateClientAccountInput,
+    InviteLink, Role, SignUpInput, User,
 };
-use super::{require_partner_admin, require_user, state};
+use super::{meta, parse_id, require_partner_admin, require_user, state};
 use crate::auth::session;
 use crate::error::ApiError;
 use crate::services::accounts::{self, SignUp, parse_name};
 use crate::services::clients::{self, NewOwner};
-use async_graphql::{Context, Object, Result};
+use crate::services::{actions, users};
+use async_graphql::{Context, ID, Object, Result};
 use entity::{Email, Password};
 
 pub struct MutationRoot;
@@ -84,8 +86,8 @@ impl MutationRoot {
             None | Some("") => None,
             Some(n) => Some(parse_name("companyName", n)?),
         };
-        let c = clients::invite_by_email(state(ctx), v, email, company_name).await?;
-        Ok(Client::new(&c, false))
+        let c = clients::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
+        Ok(Client::new(&c, None))
     }
 
     /// Replaces the partner's invite link; the old code stops working at once.
@@ -111,9 +113,16 @@ impl MutationRoot {
         let company = parse_name("companyName", &input.company_name)?;
         let contact = parse_name("contactName", &input.contact_name)?;
         let contact_email = email("contactEmail", &input.contact_email)?;
-        let c =
-            clients::create_client_account(state(ctx), v, company, contact, contact_email).await?;
-        Ok(Client::new(&c, true))
+        let c = clients::create_client_account(
+            state(ctx),
+            v,
+            &meta(ctx),
+            company,
+            contact,
+            contact_email,
+        )
+        .await?;
+        Ok(Client::new(&c, Some((entity::Role::Admin, true))))
     }
 
     /// Accepts an email invite: creates the client's account with the invitee as owner,
@@ -144,5 +153,78 @@ impl MutationRoot {
         let pw = password("newPassword", &new_password)?;
         clients::reset_password(state(ctx), &token, pw).await?;
         Ok(true)
+    }
+
+    /// Sends an INVITED client's invite again with a fresh link (the old one stops
+    /// working). At most one per 5 minutes and 10 per day per client.
+    async fn resend_invite(&self, ctx: &Context<'_>, client_id: ID) -> Result<Client> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        let c = actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
+        Ok(Client::new(&c, None))
+    }
+
+    /// Opens a session (1 hour) for your own user in the client's account.
+    async fn log_in_to_client(&self, ctx: &Context<'_>, client_id: ID) -> Result<AuthPayload> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        Ok(actions::log_in_to_client(state(ctx), v, &meta(ctx), id)
+            .await?
+            .into())
+    }
+
+    /// Emails you a single-use link (1 hour) to reset the password of your own user in
+    /// the client's account. Your partner-account password does not change.
+    async fn reset_client_password(&self, ctx: &Context<'_>, client_id: ID) -> Result<bool> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        actions::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
+        Ok(true)
+    }
+
+    /// Emails a reset link when such a user exists. Always answers true, so the answer
+    /// never tells whether the email is known.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        company_id: Option<String>,
+    ) -> Result<bool> {
+        users::request_password_reset(state(ctx), &meta(ctx), &email, company_id.as_deref())
+            .await?;
+        Ok(true)
+    }
+
+    /// Adds a user to your account; they are emailed a link to set a password.
+    async fn add_user(&self, ctx: &Context<'_>, input: AddUserInput) -> Result<User> {
+        let v = require_user(ctx)?;
+        let email = email("email", &input.email)?;
+        let name = parse_name("name", &input.name)?;
+        let u = users::add_user(state(ctx), v, &meta(ctx), email, name, input.role.into()).await?;
+        Ok(User::new(&u, &v.account))
+    }
+
+    /// Changes the role of a user of your account (not the owner's).
+    async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
+        let v = require_user(ctx)?;
+        let id = parse_id("userId", &user_id)?;
+        let u = users::set_user_role(state(ctx), v, &meta(ctx), id, role.into()).await?;
+        Ok(User::new(&u, &v.account))
+    }
+
+    /// Makes a user of your account active or inactive (not the owner); an inactive user
+    /// is signed out everywhere and cannot log in.
+    async fn set_user_active(&self, ctx: &Context<'_>, user_id: ID, active: bool) -> Result<User> {
+        let v = require_user(ctx)?;
+        let id = parse_id("userId", &user_id)?;
+        let u = users::set_user_active(state(ctx), v, &meta(ctx), id, active).await?;
+        Ok(User::new(&u, &v.account))
+    }
+
+    /// Subscribes your client account to a paid plan (`monthly` or `annual`).
+    async fn subscribe(&self, ctx: &Context<'_>, plan: String) -> Result<Account> {
+        let v = require_user(ctx)?;
+        let acc = users::subscribe(state(ctx), v, &meta(ctx), &plan).await?;
+        Ok((&acc).into())
     }
 }

@@ -1,12 +1,13 @@
 use super::types::{
-    Client, ClientConnection, ClientEdge, ClientOrder, ClientStatus, ClientStatusCounts,
-    InviteLink, PageInfo, User, int,
+    AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientConnection, ClientEdge,
+    ClientOrder, ClientStatus, ClientStatusCounts, InviteLink, PageInfo, User, int,
 };
 use super::{parse_id, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::services::{accounts, clients};
+use crate::services::{accounts, audit, clients};
 use async_graphql::{Context, ID, Object, Result};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub struct QueryRoot;
 
@@ -62,7 +63,7 @@ impl QueryRoot {
             .iter()
             .filter_map(|(_, c)| c.client_account_id)
             .collect();
-        let with_user = clients::accounts_with_user(st, &v.user.email, &ids).await?;
+        let with_user = clients::partner_users_in(st, &v.user.email, &ids).await?;
         let edges: Vec<ClientEdge> = page
             .rows
             .iter()
@@ -70,7 +71,7 @@ impl QueryRoot {
                 cursor: cursor.clone(),
                 node: Client::new(
                     c,
-                    c.client_account_id.is_some_and(|a| with_user.contains(&a)),
+                    c.client_account_id.and_then(|a| with_user.get(&a).copied()),
                 ),
             })
             .collect();
@@ -97,8 +98,8 @@ impl QueryRoot {
             return Ok(None);
         };
         let ids: Vec<i64> = c.client_account_id.into_iter().collect();
-        let with_user = clients::accounts_with_user(st, &v.user.email, &ids).await?;
-        Ok(Some(Client::new(&c, !with_user.is_empty())))
+        let with_user = clients::partner_users_in(st, &v.user.email, &ids).await?;
+        Ok(Some(Client::new(&c, with_user.values().next().copied())))
     }
 
     /// How many clients are in each status, for the dashboard's tabs.
@@ -122,6 +123,79 @@ impl QueryRoot {
         Ok(InviteLink {
             url: clients::invite_url(st, &code),
             code,
+        })
+    }
+
+    /// The partner's audit log, newest first (the partner owner only).
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let v = require_partner_admin(ctx)?;
+        if v.user.role != entity::Role::Owner {
+            return Err(ApiError::Forbidden(
+                "only the partner account's owner can read the audit log".into(),
+            )
+            .into());
+        }
+        let st = state(ctx);
+        let (rows, more) = audit::list(st, v.account.id, first, after.as_deref()).await?;
+        // Everything the page refers to, in three queries.
+        let user_ids: Vec<i64> = rows
+            .iter()
+            .flat_map(|e| [e.actor_user_id, e.on_behalf_of_user_id])
+            .flatten()
+            .collect();
+        let users = entity::user::Entity::find()
+            .filter(entity::user::Column::Id.is_in(user_ids))
+            .all(&st.db)
+            .await?;
+        let account_ids: Vec<i64> = users.iter().map(|u| u.account_id).collect();
+        let accounts = entity::account::Entity::find()
+            .filter(entity::account::Column::Id.is_in(account_ids))
+            .all(&st.db)
+            .await?;
+        let client_ids: Vec<i64> = rows.iter().filter_map(|e| e.target_client_id).collect();
+        let targets = entity::client::Entity::find()
+            .filter(entity::client::Column::Id.is_in(client_ids))
+            .filter(entity::client::Column::PartnerAccountId.eq(v.account.id))
+            .all(&st.db)
+            .await?;
+        let user_of = |id: Option<i64>| {
+            let u = users.iter().find(|u| Some(u.id) == id)?;
+            let a = accounts.iter().find(|a| a.id == u.account_id)?;
+            Some(User::new(u, a))
+        };
+        let edges: Vec<AuditEventEdge> = rows
+            .iter()
+            .map(|e| AuditEventEdge {
+                cursor: audit::cursor(e.id),
+                node: AuditEvent {
+                    id: ID(e.id.to_string()),
+                    at: e.at,
+                    action: e.action.clone(),
+                    actor: user_of(e.actor_user_id),
+                    on_behalf_of: user_of(e.on_behalf_of_user_id),
+                    target_client: targets
+                        .iter()
+                        .find(|c| Some(c.id) == e.target_client_id)
+                        .map(|c| Client::new(c, None)),
+                    detail: e.detail.clone(),
+                    ip: e.ip.clone(),
+                    request_id: e.request_id.clone(),
+                },
+            })
+            .collect();
+        Ok(AuditEventConnection {
+            page_info: PageInfo {
+                has_next_page: more,
+                has_previous_page: after.is_some(),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
         })
     }
 }

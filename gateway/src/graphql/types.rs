@@ -181,14 +181,21 @@ pub struct Client {
 }
 
 impl Client {
-    /// `partner_has_user`: the calling partner user has a user row in the client account.
-    pub fn new(c: &entity::client::Model, partner_has_user: bool) -> Self {
+    /// `partner_user`: the calling partner user's own user row in the client account, if
+    /// any. Log in needs it active and OWNER/ADMIN; Reset password needs it active.
+    pub fn new(
+        c: &entity::client::Model,
+        partner_user: Option<crate::services::clients::PartnerUser>,
+    ) -> Self {
         let mut actions = Vec::new();
         if c.status == entity::ClientStatus::Invited {
             actions.push(ClientAction::ResendInvite);
         }
-        if partner_has_user && c.client_account_id.is_some() {
-            actions.extend([ClientAction::LogIn, ClientAction::ResetPassword]);
+        if let Some((role, true)) = partner_user.filter(|_| c.client_account_id.is_some()) {
+            if role.is_admin() {
+                actions.push(ClientAction::LogIn);
+            }
+            actions.push(ClientAction::ResetPassword);
         }
         Client {
             id: ID(c.id.to_string()),
@@ -260,4 +267,41 @@ pub struct CreateClientAccountInput {
 /// Clamps a count into GraphQL's Int.
 pub fn int(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[derive(InputObject, Debug)]
+pub struct AddUserInput {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Something a user did, as the partner owner's audit log shows it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AuditEvent {
+    pub id: ID,
+    pub at: DateTime<Utc>,
+    /// e.g. `client.invited`, `client.log_in`, `user.role_changed`.
+    pub action: String,
+    /// Who did it; null for the system or an anonymous request.
+    pub actor: Option<User>,
+    pub target_client: Option<Client>,
+    pub detail: Option<String>,
+    /// The partner user behind a session opened with `logInToClient`, when it was one.
+    pub on_behalf_of: Option<User>,
+    /// Where the request came from.
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AuditEventEdge {
+    pub cursor: String,
+    pub node: AuditEvent,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AuditEventConnection {
+    pub edges: Vec<AuditEventEdge>,
+    pub page_info: PageInfo,
 }

@@ -135,7 +135,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
         },
     )
     .await?;
-    let (token, expires_at) = session::open(&txn, user.id, state.config.session_ttl).await?;
+    let (token, expires_at) = session::open(&txn, user.id, state.config.session_ttl, None).await?;
     txn.commit().await?;
     let signed_in = SignedIn {
         token,
@@ -243,7 +243,8 @@ pub async fn log_in(
             "this email belongs to several companies: give the Company ID of the one to log in to",
         ));
     }
-    let (token, expires_at) = session::open(&state.db, user.id, state.config.session_ttl).await?;
+    let (token, expires_at) =
+        session::open(&state.db, user.id, state.config.session_ttl, None).await?;
     Ok(SignedIn {
         token,
         expires_at,
@@ -253,7 +254,7 @@ pub async fn log_in(
 }
 
 /// Active user rows with this email, each with its account; oldest first.
-async fn candidates_for<C: ConnectionTrait>(
+pub async fn candidates_for<C: ConnectionTrait>(
     db: &C,
     email: &Email,
 ) -> ApiResult<Vec<(user::Model, account::Model)>> {

@@ -15,7 +15,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 /// An email invite's link works for this long.
 pub const INVITE_TTL: chrono::Duration = chrono::Duration::days(30);
@@ -28,7 +28,7 @@ fn trial_end(state: &AppState) -> DateTime<Utc> {
             .unwrap_or(chrono::Duration::days(14))
 }
 
-fn link(state: &AppState, path: &str, secret: &str) -> String {
+pub fn link(state: &AppState, path: &str, secret: &str) -> String {
     format!("{}/{path}/{secret}", state.config.worker.public_url())
 }
 
@@ -118,6 +118,7 @@ fn new_client_row(
 pub async fn invite_by_email(
     state: &AppState,
     partner: &ViewerUser,
+    meta: &super::audit::RequestMeta,
     email: Email,
     company_name: Option<String>,
 ) -> ApiResult<client::Model> {
@@ -150,6 +151,19 @@ pub async fn invite_by_email(
             partner_name: partner.account.name.clone(),
             company_name,
             link: link(state, "invite", token.expose()),
+        },
+    )
+    .await?;
+    super::audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        super::audit::Entry {
+            action: "client.invited",
+            account_id: Some(partner.account.id),
+            partner_account_id: Some(partner.account.id),
+            target_client_id: Some(c.id),
+            detail: Some(format!("invited {} by email", c.email)),
         },
     )
     .await?;
@@ -214,7 +228,7 @@ pub async fn accept_invite(state: &AppState, token: &str, owner: NewOwner) -> Ap
     .await?;
     let u = insert_user(&txn, acc.id, &email, &owner.name, Some(hash), Role::Owner).await?;
     become_trial(&txn, c.id, &acc, ends).await?;
-    let (token, expires_at) = session::open(&txn, u.id, state.config.session_ttl).await?;
+    let (token, expires_at) = session::open(&txn, u.id, state.config.session_ttl, None).await?;
     txn.commit().await?;
     Ok(SignedIn {
         token,
@@ -313,7 +327,7 @@ pub async fn sign_up_with_code(
         },
     )
     .await?;
-    let (token, expires_at) = session::open(&txn, u.id, state.config.session_ttl).await?;
+    let (token, expires_at) = session::open(&txn, u.id, state.config.session_ttl, None).await?;
     txn.commit().await?;
     state.nudge.wake();
     Ok(SignedIn {
@@ -330,6 +344,7 @@ pub async fn sign_up_with_code(
 pub async fn create_client_account(
     state: &AppState,
     partner: &ViewerUser,
+    meta: &super::audit::RequestMeta,
     company_name: String,
     contact_name: String,
     contact_email: Email,
@@ -404,6 +419,22 @@ pub async fn create_client_account(
             company_name: acc.name.clone(),
             partner_name: Some(partner.account.name.clone()),
             link: link(state, "reset-password", token.expose()),
+        },
+    )
+    .await?;
+    super::audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        super::audit::Entry {
+            action: "client.created",
+            account_id: Some(acc.id),
+            partner_account_id: Some(partner.account.id),
+            target_client_id: Some(c.id),
+            detail: Some(format!(
+                "created {} ({}) with the sign-up form",
+                acc.name, acc.company_id
+            )),
         },
     )
     .await?;
@@ -723,25 +754,31 @@ pub async fn get(
         .await?)
 }
 
-/// Of these client accounts, those in which `email` (the partner user) has a user row:
-/// where "Log in" and "Reset password" are available. One query for a whole page.
-pub async fn accounts_with_user(
+/// The partner user's own user row in a client account: its role and whether it is active.
+pub type PartnerUser = (Role, bool);
+
+/// Of these client accounts, those in which `email` (the partner user) has a user row,
+/// with that row's role and state: what decides "Log in" and "Reset password". One query
+/// for a whole page.
+pub async fn partner_users_in(
     state: &AppState,
     email: &str,
     client_account_ids: &[i64],
-) -> ApiResult<HashSet<i64>> {
+) -> ApiResult<HashMap<i64, PartnerUser>> {
     if client_account_ids.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(HashMap::new());
     }
-    let ids: Vec<i64> = user::Entity::find()
+    let rows: Vec<(i64, Role, bool)> = user::Entity::find()
         .select_only()
         .column(user::Column::AccountId)
+        .column(user::Column::Role)
+        .column(user::Column::Active)
         .filter(user::Column::Email.eq(email))
         .filter(user::Column::AccountId.is_in(client_account_ids.iter().copied()))
         .into_tuple()
         .all(&state.db)
         .await?;
-    Ok(ids.into_iter().collect())
+    Ok(rows.into_iter().map(|(a, r, act)| (a, (r, act))).collect())
 }
 
 #[derive(Debug, Default, Clone, Copy)]

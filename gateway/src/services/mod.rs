@@ -1,7 +1,10 @@
 //! Domain services: one function per domain operation, one transaction each.
 
 pub mod accounts;
+pub mod actions;
+pub mod audit;
 pub mod clients;
+pub mod users;
 
 use crate::auth::PasswordHasher;
 use crate::config::Config;

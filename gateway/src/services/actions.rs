@@ -1,0 +1,369 @@
+//! Acting on a client from the client list (SPEC §5): resend the invite, log in as the
+//! partner's own user there, reset that user's password.
+
+use super::AppState;
+use super::accounts::SignedIn;
+use super::audit::{self, Entry, RequestMeta};
+use super::clients::{self, INVITE_TTL};
+use crate::auth::{ViewerUser, session};
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::{ClientStatus, SecretToken, account, client, invite, password_token, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use std::time::Duration;
+
+/// At most one invite email per client in this window…
+pub const RESEND_GAP: chrono::Duration = chrono::Duration::minutes(5);
+/// …and at most this many resends per client per day.
+pub const RESENDS_PER_DAY: u64 = 10;
+/// A session opened with `logInToClient` lasts this long.
+pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
+/// A password reset link works for this long.
+pub const RESET_TTL: chrono::Duration = chrono::Duration::hours(1);
+/// At most this many reset links per user per hour, and one a minute.
+pub const RESETS_PER_HOUR: u64 = 3;
+pub const RESET_GAP: chrono::Duration = chrono::Duration::minutes(1);
+
+/// A role as the API spells it.
+pub fn role_name(r: entity::Role) -> &'static str {
+    match r {
+        entity::Role::Owner => "OWNER",
+        entity::Role::Admin => "ADMIN",
+        entity::Role::Manager => "MANAGER",
+        entity::Role::Employee => "EMPLOYEE",
+    }
+}
+
+fn retry_after(at: DateTime<Utc>) -> u64 {
+    Ord::max(
+        u64::try_from((at - Utc::now()).num_seconds()).unwrap_or(0),
+        1,
+    )
+}
+
+fn rate_limited(what: &str, at: DateTime<Utc>) -> ApiError {
+    let secs = retry_after(at);
+    ApiError::RateLimited {
+        message: format!(
+            "{what}: try again in {} ({})",
+            human(secs),
+            at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        retry_after_seconds: secs,
+    }
+}
+
+fn human(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs.div_ceil(60)),
+        _ => format!("{} h", secs.div_ceil(3600)),
+    }
+}
+
+async fn own_client(
+    state: &AppState,
+    partner: &ViewerUser,
+    client_id: i64,
+) -> ApiResult<client::Model> {
+    clients::get(state, partner.account.id, client_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such client in your client list".into()))
+}
+
+/// Sends the invite again with a fresh link; the previous link stops working.
+pub async fn resend_invite(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<client::Model> {
+    let c = own_client(state, partner, client_id).await?;
+    if c.status != ClientStatus::Invited {
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!(
+                "only invited clients can be sent the invite again: {} already has an account",
+                c.email
+            ),
+        ));
+    }
+    let now = Utc::now();
+    if let Some(last) = c.last_invite_sent_at
+        && last + RESEND_GAP > now
+    {
+        return Err(rate_limited(
+            "the invite was sent less than 5 minutes ago",
+            last + RESEND_GAP,
+        ));
+    }
+    // Resends in the last day: every invite row but the client's first.
+    let first_invite = invite::Entity::find()
+        .filter(invite::Column::ClientId.eq(c.id))
+        .order_by_asc(invite::Column::Id)
+        .one(&state.db)
+        .await?;
+    let day_ago = now - chrono::Duration::days(1);
+    let recent = invite::Entity::find()
+        .filter(invite::Column::ClientId.eq(c.id))
+        .filter(invite::Column::CreatedAt.gt(day_ago))
+        .filter(invite::Column::Id.ne(first_invite.as_ref().map_or(0, |i| i.id)))
+        .order_by_asc(invite::Column::CreatedAt);
+    if recent.clone().count(&state.db).await? >= RESENDS_PER_DAY {
+        let oldest = recent.one(&state.db).await?.map_or(now, |i| i.created_at);
+        return Err(rate_limited(
+            "the invite was already sent again 10 times today",
+            oldest + chrono::Duration::days(1),
+        ));
+    }
+
+    let token = SecretToken::generate();
+    let txn = state.db.begin().await?;
+    // The guard is repeated in the UPDATE, so two resends at once cannot both pass.
+    let claimed = client::Entity::update_many()
+        .col_expr(client::Column::LastInviteSentAt, Expr::value(now))
+        .filter(client::Column::Id.eq(c.id))
+        .filter(client::Column::Status.eq(ClientStatus::Invited))
+        .filter(
+            Condition::any()
+                .add(client::Column::LastInviteSentAt.is_null())
+                .add(client::Column::LastInviteSentAt.lte(now - RESEND_GAP)),
+        )
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(rate_limited(
+            "the invite was sent less than 5 minutes ago",
+            now + RESEND_GAP,
+        ));
+    }
+    // Earlier links stop working.
+    invite::Entity::update_many()
+        .col_expr(invite::Column::ExpiresAt, Expr::value(now))
+        .filter(invite::Column::ClientId.eq(c.id))
+        .filter(invite::Column::UsedAt.is_null())
+        .filter(invite::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    invite::Entity::insert(invite::ActiveModel {
+        client_id: Set(c.id),
+        token_hash: Set(token.hash().into_string()),
+        expires_at: Set(now + INVITE_TTL),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    worker::queue_mail(
+        &txn,
+        &worker::Email::Invite {
+            to: c.email.clone(),
+            partner_name: partner.account.name.clone(),
+            company_name: c.name.clone(),
+            link: clients::link(state, "invite", token.expose()),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        Entry {
+            action: "client.invite_resent",
+            account_id: Some(partner.account.id),
+            partner_account_id: Some(partner.account.id),
+            target_client_id: Some(c.id),
+            detail: Some(format!("invite sent again to {}", c.email)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.nudge.wake();
+    own_client(state, partner, client_id).await
+}
+
+/// The partner's own user in a client's account, or the distinct reason there is none
+/// that it may use.
+async fn partner_user_in<C: ConnectionTrait>(
+    conn: &C,
+    partner: &ViewerUser,
+    c: &client::Model,
+    need_admin: bool,
+) -> ApiResult<(user::Model, account::Model)> {
+    let who = c.name.as_deref().unwrap_or(&c.email);
+    let missing = || ApiError::Refused {
+        code: "PARTNER_USER_MISSING",
+        message: format!(
+            "you have no user in {who}'s account: a client administrator there must add {} first",
+            partner.user.email
+        ),
+    };
+    let account_id = c.client_account_id.ok_or_else(missing)?;
+    let u = user::Entity::find()
+        .filter(user::Column::AccountId.eq(account_id))
+        .filter(user::Column::Email.eq(&partner.user.email))
+        .one(conn)
+        .await?
+        .ok_or_else(missing)?;
+    if !u.active {
+        return Err(ApiError::Refused {
+            code: "PARTNER_USER_INACTIVE",
+            message: format!(
+                "{who} has made your user inactive: only a client administrator there can make it active again"
+            ),
+        });
+    }
+    if need_admin && !u.role.is_admin() {
+        return Err(ApiError::Refused {
+            code: "PARTNER_USER_NOT_ADMIN",
+            message: format!(
+                "{who} has changed your user to {}: only a client administrator there can make it ADMIN again",
+                role_name(u.role)
+            ),
+        });
+    }
+    let acc = account::Entity::find_by_id(account_id)
+        .one(conn)
+        .await?
+        .ok_or_else(missing)?;
+    Ok((u, acc))
+}
+
+/// Opens a session for the partner's own user in the client's account (1 hour), marked
+/// as opened by the partner user.
+pub async fn log_in_to_client(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<SignedIn> {
+    if partner.opened_by.is_some() {
+        return Err(ApiError::Forbidden(
+            "this session was opened from a partner dashboard: go back to your own account to open another client".into(),
+        ));
+    }
+    let c = own_client(state, partner, client_id).await?;
+    let txn = state.db.begin().await?;
+    let (u, acc) = partner_user_in(&txn, partner, &c, true).await?;
+    let (token, expires_at) =
+        session::open(&txn, u.id, CLIENT_SESSION_TTL, Some(partner.user.id)).await?;
+    audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        Entry {
+            action: "client.log_in",
+            account_id: Some(acc.id),
+            partner_account_id: Some(partner.account.id),
+            target_client_id: Some(c.id),
+            detail: Some(format!("logged in to {} as {}", acc.name, u.email)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(SignedIn {
+        token,
+        expires_at,
+        user: u,
+        account: acc,
+    })
+}
+
+/// Emails a single-use reset link (1 hour) for `u`, unless too many were sent lately.
+/// Returns `Err(RateLimited)` when throttled.
+pub async fn issue_reset<C: ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    u: &user::Model,
+    acc: &account::Model,
+) -> ApiResult<()> {
+    let now = Utc::now();
+    let recent = password_token::Entity::find()
+        .filter(password_token::Column::UserId.eq(u.id))
+        .filter(password_token::Column::Purpose.eq("reset"))
+        .filter(password_token::Column::CreatedAt.gt(now - chrono::Duration::hours(1)))
+        .order_by_desc(password_token::Column::CreatedAt)
+        .all(conn)
+        .await?;
+    if let Some(last) = recent.first()
+        && last.created_at + RESET_GAP > now
+    {
+        return Err(rate_limited(
+            "a reset link was sent less than a minute ago",
+            last.created_at + RESET_GAP,
+        ));
+    }
+    if recent.len() as u64 >= RESETS_PER_HOUR {
+        let oldest = recent.last().map_or(now, |t| t.created_at);
+        return Err(rate_limited(
+            "3 reset links were sent in the last hour",
+            oldest + chrono::Duration::hours(1),
+        ));
+    }
+    let token = SecretToken::generate();
+    password_token::Entity::insert(password_token::ActiveModel {
+        user_id: Set(u.id),
+        token_hash: Set(token.hash().into_string()),
+        purpose: Set("reset".into()),
+        expires_at: Set(now + RESET_TTL),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    worker::queue_mail(
+        conn,
+        &worker::Email::PasswordReset {
+            to: u.email.clone(),
+            name: u.name.clone(),
+            company_name: acc.name.clone(),
+            company_id: acc.company_id.clone(),
+            link: clients::link(state, "reset-password", token.expose()),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Emails the partner a reset link for its own user in the client's account.
+pub async fn reset_client_password(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<()> {
+    if partner.opened_by.is_some() {
+        return Err(ApiError::Forbidden(
+            "go back to your own partner account to reset a client password".into(),
+        ));
+    }
+    let c = own_client(state, partner, client_id).await?;
+    let txn = state.db.begin().await?;
+    let (u, acc) = partner_user_in(&txn, partner, &c, false).await?;
+    issue_reset(state, &txn, &u, &acc).await?;
+    audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        Entry {
+            action: "client.password_reset_requested",
+            account_id: Some(acc.id),
+            partner_account_id: Some(partner.account.id),
+            target_client_id: Some(c.id),
+            detail: Some(format!(
+                "reset link for {} in {} sent to {}",
+                u.email, acc.name, u.email
+            )),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.nudge.wake();
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The trial-expiry sweep (SPEC §7): every TRIAL whose trial has ended becomes
+//! TRIAL_EXPIRED, and each affected partner gets one digest email.
+//!
+//! Set-based and safe to run twice or from two workers at once: each partner's clients
+//! are expired by one UPDATE … WHERE status = 'TRIAL' … RETURNING, and the digest is
+//! written to the outbox in the same transaction. A second sweeper that reaches the same
+//! rows finds them no longer in TRIAL (PostgreSQL re-checks the condition after the first
+//! commits; SQLite has one writer), so each client expires once and is in one digest.
+
+use crate::mail::{Email, ExpiredClient};
+use crate::outbox::queue_mail;
+use chrono::Utc;
+use entity::{ClientStatus, Role, account, client, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub expired: u64,
+    pub digests: u64,
+}
+
+/// Partners looked at per round.
+const PARTNERS_PER_ROUND: u64 = 200;
+
+/// Runs one sweep to the end.
+pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
+    let mut report = SweepReport::default();
+    let mut after_partner = 0i64;
+    loop {
+        let now = Utc::now();
+        let partners: Vec<i64> = client::Entity::find()
+            .select_only()
+            .column(client::Column::PartnerAccountId)
+            .distinct()
+            .filter(client::Column::Status.eq(ClientStatus::Trial))
+            .filter(client::Column::TrialEndsAt.lte(now))
+            .filter(client::Column::PartnerAccountId.gt(after_partner))
+            .order_by_asc(client::Column::PartnerAccountId)
+            .limit(PARTNERS_PER_ROUND)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(&last) = partners.last() else {
+            break;
+        };
+        for partner in partners {
+            let n = expire_partner(db, partner, now).await?;
+            if n > 0 {
+                report.expired += n;
+                report.digests += 1;
+            }
+        }
+        after_partner = last;
+    }
+    if report.expired > 0 {
+        tracing::info!(
+            expired = report.expired,
+            digests = report.digests,
+            "trial sweep expired trials"
+        );
+    }
+    Ok(report)
+}
+
+/// Expires one partner's ended trials and queues its digest, in one transaction.
+async fn expire_partner(
+    db: &DatabaseConnection,
+    partner_account_id: i64,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let txn = db.begin().await?;
+    let expired: Vec<client::Model> = client::Entity::update_many()
+        .col_expr(
+            client::Column::Status,
+            Expr::value(ClientStatus::TrialExpired),
+        )
+        .col_expr(
+            client::Column::StatusRank,
+            Expr::value(ClientStatus::TrialExpired.rank()),
+        )
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .filter(client::Column::Status.eq(ClientStatus::Trial))
+        .filter(client::Column::TrialEndsAt.lte(now))
+        .exec_with_returning(&txn)
+        .await?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    let partner = account::Entity::find_by_id(partner_account_id)
+        .one(&txn)
+        .await?;
+    let owner = user::Entity::find()
+        .filter(user::Column::AccountId.eq(partner_account_id))
+        .filter(user::Column::Role.eq(Role::Owner))
+        .one(&txn)
+        .await?;
+    if let (Some(partner), Some(owner)) = (partner, owner) {
+        let mut clients: Vec<ExpiredClient> = expired
+            .iter()
+            .map(|c| ExpiredClient {
+                name: c.name.clone().unwrap_or_else(|| c.email.clone()),
+                email: c.email.clone(),
+            })
+            .collect();
+        clients.sort_by_key(|c| c.name.to_lowercase());
+        queue_mail(
+            &txn,
+            &Email::TrialExpiredDigest {
+                to: owner.email,
+                partner_name: partner.name,
+                clients,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(expired.len() as u64)
+}
