@@ -21,7 +21,7 @@ fn password(field: &'static str, raw: &str) -> Result<Password, ApiError> {
     Password::parse(raw).map_err(|e| ApiError::bad_input(field, e.0))
 }
 
-#[Object]
+#[Object(name = "Mutation")]
 impl MutationRoot {
     /// Creates a partner account (accountants and bookkeepers) or a client account on a
     /// free trial, with the caller as its owner, and signs them in. With `partnerCode`

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// The signed-in user and their account; null when no session is sent.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
