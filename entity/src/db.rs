@@ -39,3 +39,18 @@ pub fn sqlite_url(data_dir: &std::path::Path) -> String {
         data_dir.join("partner.db").display()
     )
 }
+
+/// Begins a transaction that will write.
+///
+/// On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so it waits (busy timeout) for
+/// another writer instead of failing with "database is locked" when a transaction that
+/// has read tries to start writing after someone else wrote. On PostgreSQL it is a plain
+/// `BEGIN`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -135,6 +135,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(opts: Options) -> TestApp {
+        // Warnings and errors of the gateway show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()))
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match postgres_admin_url() {
             Some(admin) => fresh_postgres_database(&admin).await,

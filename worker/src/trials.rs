@@ -14,7 +14,6 @@ use entity::{ClientStatus, Role, account, client, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 
 /// What one sweep did.
@@ -73,7 +72,7 @@ async fn expire_partner(
     partner_account_id: i64,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let txn = db.begin().await?;
+    let txn = entity::db::begin_write(db).await?;
     let expired: Vec<client::Model> = client::Entity::update_many()
         .col_expr(
             client::Column::Status,

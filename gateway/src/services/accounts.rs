@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::{AccountKind, CompanyId, Email, Password, Platform, Role, SecretToken, account, user};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, TryInsertResult,
+    TryInsertResult,
 };
 
 /// What `signUp` receives, already parsed at the edge.
@@ -112,7 +112,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
                 .unwrap_or(chrono::Duration::days(14))
     });
     // One transaction: the account, its owner, the welcome email (outbox) and the session.
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let account =
         insert_account(&txn, &input.company_name, kind, Platform::V2, trial_ends_at).await?;
     let user = insert_user(

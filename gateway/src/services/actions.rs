@@ -12,7 +12,7 @@ use entity::{ClientStatus, SecretToken, account, client, invite, password_token,
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use std::time::Duration;
 
@@ -122,7 +122,7 @@ pub async fn resend_invite(
     }
 
     let token = SecretToken::generate();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     // The guard is repeated in the UPDATE, so two resends at once cannot both pass.
     let claimed = client::Entity::update_many()
         .col_expr(client::Column::LastInviteSentAt, Expr::value(now))
@@ -248,7 +248,7 @@ pub async fn log_in_to_client(
         ));
     }
     let c = own_client(state, partner, client_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let (u, acc) = partner_user_in(&txn, partner, &c, true).await?;
     let (token, expires_at) =
         session::open(&txn, u.id, CLIENT_SESSION_TTL, Some(partner.user.id)).await?;
@@ -344,7 +344,7 @@ pub async fn reset_client_password(
         ));
     }
     let c = own_client(state, partner, client_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let (u, acc) = partner_user_in(&txn, partner, &c, false).await?;
     issue_reset(state, &txn, &u, &acc).await?;
     audit::record(

@@ -12,7 +12,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, TryInsertResult,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -124,7 +124,7 @@ pub async fn invite_by_email(
 ) -> ApiResult<client::Model> {
     let token = SecretToken::generate();
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let mut row = new_client_row(
         partner.account.id,
         &email,
@@ -193,7 +193,7 @@ pub async fn accept_invite(state: &AppState, token: &str, owner: NewOwner) -> Ap
     let token = SecretToken::parse(token).ok_or_else(invalid_invite)?;
     let hash = state.hasher.hash(&owner.password).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let inv = invite::Entity::find()
         .filter(invite::Column::TokenHash.eq(token.hash().into_string()))
         .one(&txn)
@@ -293,7 +293,7 @@ pub async fn sign_up_with_code(
         .ok_or_else(bad_code)?;
     let hash = state.hasher.hash(&owner.password).await?;
     let ends = trial_end(state);
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let c = insert_client(
         &txn,
         new_client_row(
@@ -360,7 +360,7 @@ pub async fn create_client_account(
     let token = SecretToken::generate();
     let ends = trial_end(state);
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let c = insert_client(
         &txn,
         new_client_row(
@@ -455,7 +455,7 @@ pub async fn reset_password(state: &AppState, token: &str, password: Password) -
     let token = SecretToken::parse(token).ok_or_else(invalid)?;
     let hash = state.hasher.hash(&password).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let t = password_token::Entity::find()
         .filter(password_token::Column::TokenHash.eq(token.hash().into_string()))
         .one(&txn)

@@ -14,9 +14,7 @@ use entity::{
     password_token, user,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// The partner whose audit log shows events in `acc`: itself for a partner account, the
 /// partner that lists it for a client account.
@@ -75,7 +73,7 @@ pub async fn add_user(
     }
     let token = SecretToken::generate();
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let u = insert_user(&txn, v.account.id, &email, &name, None, role).await?;
     password_token::Entity::insert(password_token::ActiveModel {
         user_id: Set(u.id),
@@ -131,7 +129,7 @@ pub async fn set_user_role(
     role: Role,
 ) -> ApiResult<user::Model> {
     require_admin(v)?;
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let target = same_account_user(&txn, v, user_id).await?;
     if target.role == Role::Owner {
         return Err(ApiError::bad_input(
@@ -181,7 +179,7 @@ pub async fn set_user_active(
     active: bool,
 ) -> ApiResult<user::Model> {
     require_admin(v)?;
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let target = same_account_user(&txn, v, user_id).await?;
     if target.role == Role::Owner && !active {
         return Err(ApiError::bad_input(
@@ -251,7 +249,7 @@ pub async fn subscribe(
         ));
     }
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     let acc = account::Entity::find_by_id(v.account.id)
         .one(&txn)
         .await?
@@ -327,7 +325,7 @@ pub async fn request_password_reset(
     let Some((u, acc)) = chosen else {
         return Ok(());
     };
-    let txn = state.db.begin().await?;
+    let txn = entity::db::begin_write(&state.db).await?;
     match issue_reset(state, &txn, u, acc).await {
         Ok(()) => {}
         // Throttled: still answer as if sent, so the answer reveals nothing.
