@@ -56,23 +56,16 @@ impl QueryRoot {
             status: status.map(Into::into),
             search,
             order: order_by.map(Into::into).unwrap_or_default(),
+            viewer_email: v.user.email.clone(),
+            want_total_count: ctx.look_ahead().field("totalCount").exists(),
         };
         let page = clients::list(st, v.account.id, args).await?;
-        let ids: Vec<i64> = page
-            .rows
-            .iter()
-            .filter_map(|(_, c)| c.client_account_id)
-            .collect();
-        let with_user = clients::partner_users_in(st, &v.user.email, &ids).await?;
         let edges: Vec<ClientEdge> = page
             .rows
-            .iter()
-            .map(|(cursor, c)| ClientEdge {
-                cursor: cursor.clone(),
-                node: Client::new(
-                    c,
-                    c.client_account_id.and_then(|a| with_user.get(&a).copied()),
-                ),
+            .into_iter()
+            .map(|(cursor, c, partner_user)| ClientEdge {
+                cursor,
+                node: Client::new(&c, partner_user),
             })
             .collect();
         Ok(ClientConnection {

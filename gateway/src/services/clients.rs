@@ -582,11 +582,11 @@ impl Cursor {
 
 fn key_expr(field: OrderField) -> Expr {
     match field {
-        OrderField::Name => Expr::col(client::Column::SortName),
-        OrderField::Status => Expr::col(client::Column::StatusRank),
-        OrderField::InvitedAt => Expr::col(client::Column::InvitedAt),
+        OrderField::Name => Expr::col((client::Entity, client::Column::SortName)),
+        OrderField::Status => Expr::col((client::Entity, client::Column::StatusRank)),
+        OrderField::InvitedAt => Expr::col((client::Entity, client::Column::InvitedAt)),
         OrderField::TrialEndsAt => Func::coalesce([
-            Expr::col(client::Column::TrialEndsAt),
+            Expr::col((client::Entity, client::Column::TrialEndsAt)),
             Expr::value(far_future()),
         ])
         .into(),
@@ -603,10 +603,15 @@ pub struct ListArgs {
     pub status: Option<ClientStatus>,
     pub search: Option<String>,
     pub order: ListOrder,
+    /// The calling partner user's email: its own user rows in client accounts come along.
+    pub viewer_email: String,
+    /// Whether to count the matching clients (skipped when `totalCount` is not asked for).
+    pub want_total_count: bool,
 }
 
 pub struct Page {
-    pub rows: Vec<(String, client::Model)>,
+    /// Cursor, client, and the calling partner user's own user row in its account.
+    pub rows: Vec<(String, client::Model, Option<PartnerUser>)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
     pub total_count: u64,
@@ -634,10 +639,13 @@ fn filtered(
         q = q.filter(
             Condition::any()
                 .add(
-                    Expr::col(client::Column::SortName)
+                    Expr::col((client::Entity, client::Column::SortName))
                         .like(LikeExpr::new(pattern.clone()).escape('\\')),
                 )
-                .add(Expr::col(client::Column::Email).like(LikeExpr::new(pattern).escape('\\'))),
+                .add(
+                    Expr::col((client::Entity, client::Column::Email))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                ),
         );
     }
     q
@@ -686,14 +694,18 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
         .transpose()?;
 
     let base = filtered(partner_account_id, args.status, search.as_deref());
-    let total_count = base.clone().count(&state.db).await?;
+    let total_count = if args.want_total_count {
+        base.clone().count(&state.db).await?
+    } else {
+        0
+    };
 
     // Walk in the list's order when paging forward, in reverse when paging back.
     let walk_ascending = order.ascending == forward;
     let key = key_expr(order.field);
     let mut q = base;
     let beyond = |(c, v): &(Cursor, sea_orm::Value), ascending: bool| {
-        let (k, id) = (key.clone(), Expr::col(client::Column::Id));
+        let (k, id) = (key.clone(), Expr::col((client::Entity, client::Column::Id)));
         if ascending {
             Condition::any()
                 .add(k.clone().gt(v.clone()))
@@ -715,7 +727,19 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     } else {
         Order::Desc
     };
-    let mut rows = q
+    // The partner user's own user row in each client account comes with the page (it
+    // decides "Log in" and "Reset password"), so the page is one query.
+    let email = args.viewer_email.clone();
+    let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
+        .from(client::Column::ClientAccountId)
+        .to(user::Column::AccountId)
+        .on_condition(move |_, right| {
+            Condition::all().add(Expr::col((right, user::Column::Email)).eq(email.clone()))
+        })
+        .into();
+    let mut rows: Vec<(client::Model, Option<user::Model>)> = q
+        .join(sea_orm::JoinType::LeftJoin, partner_user)
+        .select_also(user::Entity)
         .order_by(key.clone(), dir.clone())
         .order_by(client::Column::Id, dir)
         .limit(limit as u64 + 1)
@@ -734,7 +758,13 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     Ok(Page {
         rows: rows
             .into_iter()
-            .map(|c| (Cursor::of(order, &c).encode(), c))
+            .map(|(c, u)| {
+                (
+                    Cursor::of(order, &c).encode(),
+                    c,
+                    u.map(|u| (u.role, u.active)),
+                )
+            })
             .collect(),
         has_next_page,
         has_previous_page,
