@@ -1,8 +1,9 @@
 -- pgbench: the statements the gateway runs for one client-list page (first: 50), for a
--- random seeded partner: the session with its user and account (one join), the count, the page, and
--- which page clients have the partner's own user. One extra lookup maps the partner
--- number to its ids (bench_partners, written by bench-seed).
-\set p random(1, 20)
+-- random seeded partner: the session with its user and account (one join), the count,
+-- and the page with the partner's own user row in each client account (one join).
+-- One extra lookup maps the partner number to its ids (bench_partners, written by
+-- bench-seed). scripts/bench sets the partner range to what it seeded.
+\set p random(1, 1000)
 SELECT token_hash, user_id, account_id, email FROM bench_partners WHERE p = :p \gset
 SELECT s.*, u.*, a.* FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id WHERE s.token_hash = :token_hash AND s.expires_at > now() AND u.active LIMIT 1;
 SELECT COUNT(*) FROM clients WHERE partner_account_id = :account_id;
