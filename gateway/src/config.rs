@@ -55,8 +55,16 @@ pub struct Config {
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub request_timeout: Duration,
 
+    /// Discount tiers: `min:percent` pairs by active clients (TRIAL + PAYING).
+    #[arg(long, env = "DISCOUNT_TIERS", default_value = "5:10,20:15,50:20,100:25", value_parser = parse_tiers)]
+    pub discount_tiers: entity::DiscountTiers,
+
     #[command(flatten)]
     pub worker: WorkerConfig,
+}
+
+fn parse_tiers(raw: &str) -> Result<entity::DiscountTiers, String> {
+    entity::DiscountTiers::parse(raw).map_err(|e| e.0)
 }
 
 impl Config {

@@ -6,6 +6,7 @@ mod m0001_accounts_users_sessions;
 mod m0002_deliveries;
 mod m0003_clients_invites;
 mod m0004_actions_audit;
+mod m0005_legacy;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_deliveries::Migration),
             Box::new(m0003_clients_invites::Migration),
             Box::new(m0004_actions_audit::Migration),
+            Box::new(m0005_legacy::Migration),
         ]
     }
 }

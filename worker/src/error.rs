@@ -9,6 +9,9 @@ pub enum WorkerError {
     Mail(String),
     #[error("configuration: {0}")]
     Config(String),
+    /// Input the operator gave that cannot be used (e.g. a bad legacy export).
+    #[error("{0}")]
+    Invalid(String),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod error;
 pub mod jobs;
+pub mod legacy;
 pub mod mail;
 pub mod mailer;
 pub mod outbox;

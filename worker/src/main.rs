@@ -17,6 +17,15 @@ enum Command {
         #[command(flatten)]
         config: WorkerConfig,
     },
+    /// Import a legacy V1 export (partners, users, clients). Checks the whole file first
+    /// and writes nothing if any record is bad; importing the same file again changes
+    /// nothing.
+    ImportLegacy {
+        /// The export, in the partner-legacy-export/1 JSON format.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        config: WorkerConfig,
+    },
     /// Run one trial-expiry sweep now and exit.
     SweepTrials {
         #[command(flatten)]
@@ -27,6 +36,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
@@ -36,11 +46,12 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { config } => run(config).await,
         Command::SweepTrials { config } => sweep_trials(config).await,
+        Command::ImportLegacy { file, config } => import_legacy(file, config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "worker failed");
+            eprintln!("worker: {e}");
             ExitCode::FAILURE
         }
     }
@@ -67,6 +78,65 @@ async fn sweep_trials(config: WorkerConfig) -> Result<(), worker::WorkerError> {
     println!(
         "expired {} trials; queued {} digest emails",
         report.expired, report.digests
+    );
+    Ok(())
+}
+
+async fn import_legacy(
+    file: std::path::PathBuf,
+    config: WorkerConfig,
+) -> Result<(), worker::WorkerError> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use sea_orm_migration::MigratorTrait;
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    let text = std::fs::read_to_string(&file)?;
+    let partners =
+        worker::legacy::parse(&text).map_err(|e| worker::WorkerError::Invalid(e.to_string()))?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = entity::db::connect(&config.database_url(), 2).await?;
+    migration::Migrator::up(&db, None).await?;
+    let (new, skipped) = worker::legacy::plan(&db, partners)
+        .await
+        .map_err(|e| worker::WorkerError::Invalid(e.to_string()))?;
+    if new.is_empty() {
+        println!(
+            "nothing to import: all {skipped} partner(s) in {} were imported before",
+            file.display()
+        );
+        return Ok(());
+    }
+    let total: u64 = new.iter().map(|p| p.clients.len() as u64).sum();
+    let tty = std::io::stderr().is_terminal();
+    let bar = ProgressBar::new(total);
+    if tty {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "importing clients {bar:40} {human_pos}/{human_len} ({per_sec}, eta {eta})",
+            )
+            .expect("valid template"),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let mut done = 0u64;
+    let mut next_line = 0u64;
+    let report = worker::legacy::write(&db, &new, |n| {
+        bar.inc(n);
+        done += n;
+        if !tty && done >= next_line {
+            eprintln!("imported {done} of {total} clients");
+            next_line = done + (total / 10).max(1);
+        }
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "imported {} partner(s), {} user(s), {} client(s) in {:.1} s; {skipped} partner(s) already imported were left as they are",
+        report.partners,
+        report.users,
+        report.clients,
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Pure domain types: parsed once at the edge, valid by construction.
 
 mod company_id;
+mod discount;
 mod duration;
 mod email;
 mod enums;
@@ -8,6 +9,7 @@ mod password;
 mod token;
 
 pub use company_id::CompanyId;
+pub use discount::{DiscountTiers, TierStanding};
 pub use duration::{DurationError, parse_duration};
 pub use email::Email;
 pub use enums::{AccountKind, ClientStatus, DeliveryStatus, InviteMethod, Platform, Role};

@@ -23,6 +23,10 @@ pub struct Model {
     pub invited_at: DateTimeUtc,
     pub last_invite_sent_at: Option<DateTimeUtc>,
     pub trial_ends_at: Option<DateTimeUtc>,
+    /// V1 clients: whether the client may be upgraded to V2, and until when.
+    pub upgrade_eligible: bool,
+    pub upgrade_deadline: Option<DateTimeUtc>,
+    pub upgraded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 use super::types::{
     AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientConnection, ClientEdge,
-    ClientOrder, ClientStatus, ClientStatusCounts, InviteLink, PageInfo, User, int,
+    ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, PageInfo, User, int,
 };
 use super::{parse_id, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
@@ -189,6 +189,22 @@ impl QueryRoot {
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
             },
             edges,
+        })
+    }
+
+    /// The partner's discount tier and how many more active clients reach the next.
+    async fn discount_tier(&self, ctx: &Context<'_>) -> Result<DiscountTier> {
+        let v = require_partner_admin(ctx)?;
+        let st = state(ctx);
+        let active = clients::active_clients(st, v.account.id).await?;
+        let standing = st
+            .config
+            .discount_tiers
+            .standing(u32::try_from(active).unwrap_or(u32::MAX));
+        Ok(DiscountTier {
+            active_clients: int(active),
+            percent_off: standing.percent_off as i32,
+            clients_to_next_tier: standing.clients_to_next_tier.map(|n| int(u64::from(n))),
         })
     }
 }

@@ -305,3 +305,13 @@ pub struct AuditEventConnection {
     pub edges: Vec<AuditEventEdge>,
     pub page_info: PageInfo,
 }
+
+/// A partner's discount, which follows its number of active clients.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DiscountTier {
+    /// Clients in TRIAL or PAYING.
+    pub active_clients: i32,
+    pub percent_off: i32,
+    /// active clients still needed for the next tier; null at the top tier
+    pub clients_to_next_tier: Option<i32>,
+}

@@ -841,3 +841,12 @@ pub async fn status_counts(state: &AppState, partner_account_id: i64) -> ApiResu
     }
     Ok(c)
 }
+
+/// Active clients (TRIAL + PAYING) of a partner: what its discount tier follows.
+pub async fn active_clients(state: &AppState, partner_account_id: i64) -> ApiResult<u64> {
+    Ok(client::Entity::find()
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .filter(client::Column::Status.is_in([ClientStatus::Trial, ClientStatus::Paying]))
+        .count(&state.db)
+        .await?)
+}

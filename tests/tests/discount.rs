@@ -1,0 +1,147 @@
+//! SPEC §6: a partner's discount tier follows its active clients (TRIAL + PAYING); the
+//! table is configuration.
+
+use e2e::{Options, TestApp};
+use serde_json::{Value, json};
+
+const TIER: &str = "{ discountTier { activeClients percentOff clientsToNextTier } }";
+const CREATE: &str =
+    "mutation($input: CreateClientAccountInput!) { createClientAccount(input: $input) { id } }";
+
+async fn add_trial_client(app: &TestApp, partner: &str, i: usize) {
+    app.ok(Some(partner), CREATE, json!({ "input": {
+        "companyName": format!("Client {i}"), "contactName": "C", "contactEmail": format!("c{i}@clients.example") }}))
+        .await;
+}
+
+async fn tier(app: &TestApp, partner: &str) -> Value {
+    app.ok(Some(partner), TIER, json!({})).await["discountTier"].clone()
+}
+
+#[tokio::test]
+async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
+    let app = TestApp::spawn().await;
+    let p = app.partner("rosa@ledgerline.example").await;
+    assert_eq!(
+        tier(&app, &p).await,
+        json!({ "activeClients": 0, "percentOff": 0, "clientsToNextTier": 5 })
+    );
+    // Invited clients are not active.
+    app.ok(
+        Some(&p),
+        "mutation { inviteClientByEmail(email: \"ivy@invited.example\") { id } }",
+        json!({}),
+    )
+    .await;
+    let mut n = 0;
+    for (boundary, below, at, next_after) in [
+        (5, 0, 10, Some(15)),
+        (20, 10, 15, Some(30)),
+        (50, 15, 20, Some(50)),
+        (100, 20, 25, None),
+    ] {
+        while n < boundary - 1 {
+            n += 1;
+            add_trial_client(&app, &p, n).await;
+        }
+        assert_eq!(
+            tier(&app, &p).await,
+            json!({ "activeClients": n, "percentOff": below, "clientsToNextTier": 1 }),
+            "at {n}"
+        );
+        n += 1;
+        add_trial_client(&app, &p, n).await;
+        assert_eq!(
+            tier(&app, &p).await,
+            json!({ "activeClients": n, "percentOff": at, "clientsToNextTier": next_after }),
+            "at {n}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_tier_table_is_configuration_and_only_partners_have_one() {
+    let app = TestApp::spawn_with(Options {
+        extra_args: vec!["--discount-tiers".into(), "1:5, 2:30".into()],
+    })
+    .await;
+    let p = app.partner("rosa@ledgerline.example").await;
+    assert_eq!(
+        tier(&app, &p).await,
+        json!({ "activeClients": 0, "percentOff": 0, "clientsToNextTier": 1 })
+    );
+    add_trial_client(&app, &p, 1).await;
+    assert_eq!(
+        tier(&app, &p).await,
+        json!({ "activeClients": 1, "percentOff": 5, "clientsToNextTier": 1 })
+    );
+    add_trial_client(&app, &p, 2).await;
+    assert_eq!(
+        tier(&app, &p).await,
+        json!({ "activeClients": 2, "percentOff": 30, "clientsToNextTier": null })
+    );
+    let client = app
+        .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
+        .await;
+    assert_eq!(
+        app.error_code(client["token"].as_str(), TIER, json!({}))
+            .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.error_code(None, TIER, json!({})).await,
+        "UNAUTHENTICATED"
+    );
+}
+
+#[test]
+fn a_malformed_tier_table_stops_the_gateway_from_starting() {
+    let err = gateway::Config::from_args(["--discount-tiers", "5:10,3:20"]).unwrap_err();
+    assert!(err.to_string().contains("minimums must rise"), "{err}");
+}
+
+#[tokio::test]
+async fn paying_clients_count_and_expired_trials_do_not() {
+    let app = TestApp::spawn_with(Options {
+        extra_args: vec![
+            "--trial-length".into(),
+            "1s".into(),
+            "--trial-sweep-every".into(),
+            "1d".into(),
+        ],
+    })
+    .await;
+    let p = app.partner("rosa@ledgerline.example").await;
+    add_trial_client(&app, &p, 1).await;
+    add_trial_client(&app, &p, 2).await;
+    // Client 1 subscribes.
+    let link = app
+        .wait_for_mail("c1@clients.example", "set your password")
+        .await
+        .link("http://app.test/reset-password/")
+        .unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    app.ok(
+        None,
+        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"client-pass-1\") }",
+        json!({ "t": token }),
+    )
+    .await;
+    let c1 = app
+        .ok(
+            None,
+            e2e::LOG_IN,
+            json!({ "email": "c1@clients.example", "password": "client-pass-1" }),
+        )
+        .await;
+    app.ok(
+        c1["logIn"]["token"].as_str(),
+        "mutation { subscribe(plan: \"monthly\") { id } }",
+        json!({}),
+    )
+    .await;
+    // Client 2's trial ends.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    worker::trials::sweep(app.db()).await.unwrap();
+    assert_eq!(tier(&app, &p).await["activeClients"], 1);
+}

@@ -1,0 +1,220 @@
+//! SPEC §6, legacy import: V1 partners, their users (with their V1 passwords) and their
+//! clients; the whole file is checked first; importing twice changes nothing.
+
+use e2e::{LOG_IN, ME, TestApp};
+use entity::account;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+fn example() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/legacy-export.example.json"
+    );
+    std::fs::read_to_string(path).expect("the example export beside the project")
+}
+
+async fn import(app: &TestApp, text: &str) -> Result<worker::legacy::ImportReport, String> {
+    let partners = worker::legacy::parse(text).map_err(|e| e.to_string())?;
+    let (new, skipped) = worker::legacy::plan(app.db(), partners)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut report = worker::legacy::write(app.db(), &new, |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    report.skipped_partners = skipped;
+    Ok(report)
+}
+
+#[tokio::test]
+async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords() {
+    let app = TestApp::spawn().await;
+    let r = import(&app, &example()).await.unwrap();
+    assert_eq!(
+        (r.partners, r.users, r.clients, r.skipped_partners),
+        (1, 2, 2, 0)
+    );
+
+    let owner = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": "owner@ledgerline.example", "password": "legacy-owner-pass-1" }),
+        )
+        .await;
+    let owner = owner["logIn"]["token"].as_str().unwrap().to_owned();
+    let me = app.ok(Some(&owner), ME, json!({})).await["me"].clone();
+    assert_eq!(me["role"], "OWNER");
+    assert_eq!(
+        me["account"],
+        json!({ "id": me["account"]["id"], "companyId": "LGC1024", "name": "Ledger & Line Bookkeeping", "kind": "PARTNER", "platform": "V1" })
+    );
+    let staff = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": "staff@ledgerline.example", "password": "legacy-staff-pass-1" }),
+        )
+        .await;
+    assert_eq!(staff["logIn"]["user"]["role"], "ADMIN");
+    assert_eq!(
+        app.error_code(
+            None,
+            LOG_IN,
+            json!({ "email": "staff@ledgerline.example", "password": "legacy-owner-pass-1" })
+        )
+        .await,
+        "UNAUTHENTICATED"
+    );
+
+    // The V1 clients are in the V1 partner's list with their statuses and Company IDs.
+    let list = app
+        .ok(
+            Some(&owner),
+            "{ clients { totalCount edges { node { companyId name email status } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes: Vec<Value> = list["clients"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    assert_eq!(
+        nodes,
+        vec![
+            json!({ "companyId": "BKR2201", "name": "Bakers Row Cafe", "email": "hello@bakersrow.example", "status": "PAYING" }),
+            json!({ "companyId": "PLM0042", "name": "Plumb Right Ltd", "email": "office@plumbright.example", "status": "TRIAL_EXPIRED" }),
+        ]
+    );
+    // The V1 partner keeps working: it can still invite new clients.
+    app.ok(
+        Some(&owner),
+        "mutation { inviteClientByEmail(email: \"new@client.example\") { id } }",
+        json!({}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn importing_the_same_file_again_changes_nothing() {
+    let app = TestApp::spawn().await;
+    import(&app, &example()).await.unwrap();
+    let accounts = account::Entity::find().count(app.db()).await.unwrap();
+    let again = import(&app, &example()).await.unwrap();
+    assert_eq!(
+        (again.partners, again.clients, again.skipped_partners),
+        (0, 0, 1)
+    );
+    assert_eq!(
+        account::Entity::find().count(app.db()).await.unwrap(),
+        accounts
+    );
+}
+
+#[tokio::test]
+async fn every_bad_record_is_reported_with_its_path_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let mut doc: Value = serde_json::from_str(&example()).unwrap();
+    let p = &mut doc["partners"][0];
+    p["users"][0]["role"] = json!("OWNER");
+    p["users"][1]["role"] = json!("BOSS");
+    p["users"][1]["passwordHash"] = json!("plaintext-password");
+    p["clients"][0]["companyId"] = json!("BK2201");
+    p["clients"][1]["email"] = json!("not-an-email");
+    p["clients"][1]["upgradeEligible"] = json!(true);
+    // A second partner with no owner, and a Company ID used twice.
+    let mut second = doc["partners"][0].clone();
+    second["users"] = json!([]);
+    second["clients"] = json!([]);
+    doc["partners"].as_array_mut().unwrap().push(second);
+    let err = import(&app, &doc.to_string()).await.unwrap_err();
+    for expected in [
+        "partners[0].users[1].role: unknown role \"BOSS\"",
+        "partners[0].users[1].passwordHash: not an argon2 PHC string",
+        "partners[0].clients[0].companyId: 'BK2201' is not a Company ID",
+        "partners[0].clients[1].email: 'not-an-email' is not a valid email address",
+        "partners[0].clients[1].upgradeDeadline: an eligible client needs a deadline",
+        "partners[1].companyId: LGC1024 appears more than once in the file",
+        "partners[1].users: needs exactly one OWNER, has 0",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert_eq!(
+        account::Entity::find().count(app.db()).await.unwrap(),
+        0,
+        "nothing written"
+    );
+    // Not JSON, and the wrong format.
+    assert!(
+        import(&app, "{ nope")
+            .await
+            .unwrap_err()
+            .contains("not JSON")
+    );
+    let err = import(
+        &app,
+        &json!({ "format": "other/2", "partners": [] }).to_string(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.contains("format: expected \"partner-legacy-export/1\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_company_id_taken_by_another_account_is_refused() {
+    let app = TestApp::spawn().await;
+    let v2 = app.partner("rosa@ledgerline.example").await;
+    let cid = app.ok(Some(&v2), ME, json!({})).await["me"]["account"]["companyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut doc: Value = serde_json::from_str(&example()).unwrap();
+    doc["partners"][0]["companyId"] = json!(cid);
+    let err = import(&app, &doc.to_string()).await.unwrap_err();
+    assert!(err.contains("already belongs to another account"), "{err}");
+    assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_generated_export_of_a_thousand_clients_imports() {
+    let app = TestApp::spawn().await;
+    let example: Value = serde_json::from_str(&example()).unwrap();
+    let mut partners = Vec::new();
+    for p in 0..2 {
+        let mut partner = example["partners"][0].clone();
+        partner["companyId"] = json!(format!("LGA{p:04}"));
+        for u in partner["users"].as_array_mut().unwrap() {
+            u["email"] = json!(u["email"].as_str().unwrap().replace('@', &format!("+{p}@")));
+        }
+        partner["clients"] = (0..500)
+            .map(|c| json!({
+                "companyId": format!("CLA{:04}", p * 500 + c), "name": format!("Client {c}"),
+                "email": format!("c{c}@p{p}.example"), "status": "TRIAL", "upgradeEligible": c % 2 == 0,
+                "upgradeDeadline": if c % 2 == 0 { json!("2027-03-31T23:59:59Z") } else { Value::Null } }))
+            .collect();
+        partners.push(partner);
+    }
+    let doc = json!({ "format": "partner-legacy-export/1", "partners": partners });
+    let r = import(&app, &doc.to_string()).await.unwrap();
+    assert_eq!((r.partners, r.users, r.clients), (2, 4, 1000));
+    let owner = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": "owner+1@ledgerline.example", "password": "legacy-owner-pass-1" }),
+        )
+        .await;
+    let list = app
+        .ok(
+            owner["logIn"]["token"].as_str(),
+            "{ clients(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(list["clients"]["totalCount"], 500);
+}
