@@ -84,6 +84,12 @@ impl Mail {
         }
     }
 
+    /// The secret at the end of the first link that starts with `prefix`.
+    pub fn token(&self, prefix: &str) -> Option<String> {
+        self.link(prefix)
+            .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+    }
+
     /// The first link in the text body that starts with `prefix`.
     pub fn link(&self, prefix: &str) -> Option<String> {
         self.text
@@ -316,3 +322,8 @@ pub const LOG_IN: &str = "mutation($email: String!, $password: String!, $company
 
 pub const ME: &str =
     "{ me { id email name role active account { id companyId name kind platform } } }";
+
+/// The secret at the end of a link such as `http://app.test/invite/{token}`.
+pub fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap_or_default().to_owned()
+}

@@ -2,7 +2,7 @@
 //! password), client admins managing their users, subscribing, the trial-expiry sweep,
 //! and the audit log.
 
-use e2e::{LOG_IN, ME, Options, TestApp};
+use e2e::{LOG_IN, ME, Options, TestApp, token_of};
 use entity::{client, invite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -30,10 +30,6 @@ const CLIENT: &str =
 const AUDIT: &str = "query($first: Int, $after: String) { auditLog(first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
     edges { node { action detail ip requestId actor { email account { kind } } onBehalfOf { email } targetClient { email } } } } }";
-
-fn token_of(link: &str) -> String {
-    link.rsplit('/').next().unwrap().to_owned()
-}
 
 /// A partner with one client created by the sign-up form, whose owner has set a password.
 struct Setup {

@@ -1,6 +1,6 @@
 //! SPEC §3–4: inviting clients three ways, and the client list.
 
-use e2e::{LOG_IN, ME, SIGN_UP, TestApp};
+use e2e::{LOG_IN, ME, SIGN_UP, TestApp, token_of};
 use entity::{account, client, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -27,10 +27,6 @@ async fn invite(app: &TestApp, token: &str, email: &str, company: Option<&str>) 
     )
     .await["inviteClientByEmail"]
         .clone()
-}
-
-fn token_of(link: &str) -> String {
-    link.rsplit('/').next().unwrap().to_owned()
 }
 
 fn names(page: &Value) -> Vec<String> {

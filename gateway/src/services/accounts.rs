@@ -223,15 +223,7 @@ pub async fn log_in(
         Some(email) => candidates_for(&state.db, email).await?,
         None => Vec::new(),
     };
-    let chosen = match &company_id {
-        Some(cid) => candidates
-            .iter()
-            .find(|(_, a)| a.company_id == cid.as_str()),
-        None => candidates
-            .iter()
-            .find(|(_, a)| a.kind == AccountKind::Partner)
-            .or(candidates.first()),
-    };
+    let chosen = choose_account(&candidates, company_id.as_ref());
     let hash = chosen.and_then(|(u, _)| u.password_hash.as_deref());
     let ok = state.hasher.verify(password, hash).await?;
     let Some((user, account)) = chosen.filter(|_| ok).cloned() else {
@@ -251,6 +243,23 @@ pub async fn log_in(
         user,
         account,
     })
+}
+
+/// The user row a person means (SPEC §2): the one in the account with `company_id` when
+/// given, else the one in their partner account, else their only (oldest) one.
+pub fn choose_account<'a>(
+    candidates: &'a [(user::Model, account::Model)],
+    company_id: Option<&CompanyId>,
+) -> Option<&'a (user::Model, account::Model)> {
+    match company_id {
+        Some(cid) => candidates
+            .iter()
+            .find(|(_, a)| a.company_id == cid.as_str()),
+        None => candidates
+            .iter()
+            .find(|(_, a)| a.kind == AccountKind::Partner)
+            .or(candidates.first()),
+    }
 }
 
 /// Active user rows with this email, each with its account; oldest first.

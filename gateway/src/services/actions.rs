@@ -4,7 +4,7 @@
 use super::AppState;
 use super::accounts::SignedIn;
 use super::audit::{self, Entry, RequestMeta};
-use super::clients::{self, INVITE_TTL};
+use super::clients;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
@@ -121,7 +121,6 @@ pub async fn resend_invite(
         ));
     }
 
-    let token = SecretToken::generate();
     let txn = entity::db::begin_write(&state.db).await?;
     // The guard is repeated in the UPDATE, so two resends at once cannot both pass.
     let claimed = client::Entity::update_many()
@@ -149,26 +148,7 @@ pub async fn resend_invite(
         .filter(invite::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
-    invite::Entity::insert(invite::ActiveModel {
-        client_id: Set(c.id),
-        token_hash: Set(token.hash().into_string()),
-        expires_at: Set(now + INVITE_TTL),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    worker::queue_mail(
-        &txn,
-        &worker::Email::Invite {
-            to: c.email.clone(),
-            partner_name: partner.account.name.clone(),
-            company_name: c.name.clone(),
-            link: clients::link(state, "invite", token.expose()),
-        },
-    )
-    .await?;
+    clients::send_invite(&txn, state, &c, &partner.account.name, now).await?;
     audit::record(
         &txn,
         Some(partner),

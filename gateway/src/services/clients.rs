@@ -122,7 +122,6 @@ pub async fn invite_by_email(
     email: Email,
     company_name: Option<String>,
 ) -> ApiResult<client::Model> {
-    let token = SecretToken::generate();
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
     let mut row = new_client_row(
@@ -134,26 +133,7 @@ pub async fn invite_by_email(
     );
     row.last_invite_sent_at = Set(Some(now));
     let c = insert_client(&txn, row, &email).await?;
-    invite::Entity::insert(invite::ActiveModel {
-        client_id: Set(c.id),
-        token_hash: Set(token.hash().into_string()),
-        expires_at: Set(now + INVITE_TTL),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    worker::queue_mail(
-        &txn,
-        &worker::Email::Invite {
-            to: email.as_str().to_owned(),
-            partner_name: partner.account.name.clone(),
-            company_name,
-            link: link(state, "invite", token.expose()),
-        },
-    )
-    .await?;
+    send_invite(&txn, state, &c, &partner.account.name, now).await?;
     super::audit::record(
         &txn,
         Some(partner),
@@ -170,6 +150,75 @@ pub async fn invite_by_email(
     txn.commit().await?;
     state.nudge.wake();
     Ok(c)
+}
+
+/// Issues a fresh single-use invite link (30 days) for an INVITED client and queues the
+/// invite email, inside the caller's transaction.
+pub async fn send_invite<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    c: &client::Model,
+    partner_name: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let token = SecretToken::generate();
+    invite::Entity::insert(invite::ActiveModel {
+        client_id: Set(c.id),
+        token_hash: Set(token.hash().into_string()),
+        expires_at: Set(now + INVITE_TTL),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    worker::queue_mail(
+        conn,
+        &worker::Email::Invite {
+            to: c.email.clone(),
+            partner_name: partner_name.to_owned(),
+            company_name: c.name.clone(),
+            link: link(state, "invite", token.expose()),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Issues a single-use link (7 days) for a user created on someone's behalf to set a
+/// password, and queues the email, inside the caller's transaction.
+pub async fn send_set_password<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    u: &user::Model,
+    company_name: &str,
+    partner_name: Option<String>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let token = SecretToken::generate();
+    password_token::Entity::insert(password_token::ActiveModel {
+        user_id: Set(u.id),
+        token_hash: Set(token.hash().into_string()),
+        purpose: Set("set".into()),
+        expires_at: Set(now + SET_PASSWORD_TTL),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    worker::queue_mail(
+        conn,
+        &worker::Email::SetPassword {
+            to: u.email.clone(),
+            name: u.name.clone(),
+            company_name: company_name.to_owned(),
+            partner_name,
+            link: link(state, "reset-password", token.expose()),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// What a person fills in to accept an invite or sign up.
@@ -357,7 +406,6 @@ pub async fn create_client_account(
             "the contact must be someone at the client: you get your own user in the client account anyway",
         ));
     }
-    let token = SecretToken::generate();
     let ends = trial_end(state);
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
@@ -400,26 +448,13 @@ pub async fn create_client_account(
     )
     .await?;
     become_trial(&txn, c.id, &acc, ends).await?;
-    password_token::Entity::insert(password_token::ActiveModel {
-        user_id: Set(owner.id),
-        token_hash: Set(token.hash().into_string()),
-        purpose: Set("set".into()),
-        expires_at: Set(now + SET_PASSWORD_TTL),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    worker::queue_mail(
+    send_set_password(
         &txn,
-        &worker::Email::SetPassword {
-            to: owner.email.clone(),
-            name: owner.name.clone(),
-            company_name: acc.name.clone(),
-            partner_name: Some(partner.account.name.clone()),
-            link: link(state, "reset-password", token.expose()),
-        },
+        state,
+        &owner,
+        &acc.name,
+        Some(partner.account.name.clone()),
+        now,
     )
     .await?;
     super::audit::record(

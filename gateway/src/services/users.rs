@@ -2,19 +2,16 @@
 //! a password reset.
 
 use super::AppState;
-use super::accounts::{candidates_for, insert_user};
+use super::accounts::{candidates_for, choose_account, insert_user};
 use super::actions::{issue_reset, role_name};
 use super::audit::{self, Entry, RequestMeta};
-use super::clients::{self, SET_PASSWORD_TTL};
+use super::clients;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{
-    AccountKind, ClientStatus, CompanyId, Email, Role, SecretToken, account, client,
-    password_token, user,
-};
+use entity::{AccountKind, ClientStatus, CompanyId, Email, Role, account, client, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// The partner whose audit log shows events in `acc`: itself for a partner account, the
 /// partner that lists it for a client account.
@@ -71,32 +68,10 @@ pub async fn add_user(
             "an account has exactly one OWNER: add the user as ADMIN, MANAGER or EMPLOYEE",
         ));
     }
-    let token = SecretToken::generate();
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
     let u = insert_user(&txn, v.account.id, &email, &name, None, role).await?;
-    password_token::Entity::insert(password_token::ActiveModel {
-        user_id: Set(u.id),
-        token_hash: Set(token.hash().into_string()),
-        purpose: Set("set".into()),
-        expires_at: Set(now + SET_PASSWORD_TTL),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    worker::queue_mail(
-        &txn,
-        &worker::Email::SetPassword {
-            to: u.email.clone(),
-            name: u.name.clone(),
-            company_name: v.account.name.clone(),
-            partner_name: None,
-            link: clients::link(state, "reset-password", token.expose()),
-        },
-    )
-    .await?;
+    clients::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
     audit::record(
         &txn,
         Some(v),
@@ -313,15 +288,7 @@ pub async fn request_password_reset(
     };
     let company_id = company_id.and_then(|c| CompanyId::parse(c).ok());
     let candidates = candidates_for(&state.db, &email).await?;
-    let chosen = match &company_id {
-        Some(cid) => candidates
-            .iter()
-            .find(|(_, a)| a.company_id == cid.as_str()),
-        None => candidates
-            .iter()
-            .find(|(_, a)| a.kind == AccountKind::Partner)
-            .or(candidates.first()),
-    };
+    let chosen = choose_account(&candidates, company_id.as_ref());
     let Some((u, acc)) = chosen else {
         return Ok(());
     };
