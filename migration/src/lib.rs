@@ -7,6 +7,7 @@ mod m0002_deliveries;
 mod m0003_clients_invites;
 mod m0004_actions_audit;
 mod m0005_legacy;
+mod m0006_partner_connect;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_clients_invites::Migration),
             Box::new(m0004_actions_audit::Migration),
             Box::new(m0005_legacy::Migration),
+            Box::new(m0006_partner_connect::Migration),
         ]
     }
 }

@@ -12,3 +12,14 @@ pub struct SendEmail {
 impl SendEmail {
     pub const QUEUE: &'static str = "partner-dashboard.mail";
 }
+
+/// Check a Partner Connect request and settle it as CONNECTED or FAILED. Idempotent on
+/// `connection_id`: a request that is no longer PENDING is left alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckPartnerConnect {
+    pub connection_id: i64,
+}
+
+impl CheckPartnerConnect {
+    pub const QUEUE: &'static str = "partner-dashboard.connect";
+}

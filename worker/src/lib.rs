@@ -6,6 +6,7 @@
 //! start the embedded runtime; this crate never depends on the gateway.
 
 pub mod config;
+pub mod connect;
 pub mod error;
 pub mod jobs;
 pub mod legacy;

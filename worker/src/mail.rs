@@ -41,6 +41,15 @@ pub enum Email {
         /// `{PUBLIC_URL}/reset-password/{token}`
         link: String,
     },
+    /// A Partner Connect request failed: the support team is told why.
+    ConnectFailed {
+        to: String,
+        v1_name: String,
+        v1_company_id: String,
+        requested_company_id: String,
+        owner_email: String,
+        reason: String,
+    },
     /// The trial-expiry sweep tells a partner which clients' trials ended.
     TrialExpiredDigest {
         to: String,
@@ -83,6 +92,7 @@ impl Email {
             Email::SetPassword { .. } => "set_password",
             Email::PasswordReset { .. } => "password_reset",
             Email::TrialExpiredDigest { .. } => "trial_expired_digest",
+            Email::ConnectFailed { .. } => "connect_failed",
         }
     }
 
@@ -92,7 +102,8 @@ impl Email {
             | Email::Invite { to, .. }
             | Email::SetPassword { to, .. }
             | Email::PasswordReset { to, .. }
-            | Email::TrialExpiredDigest { to, .. } => to,
+            | Email::TrialExpiredDigest { to, .. }
+            | Email::ConnectFailed { to, .. } => to,
         }
     }
 
@@ -104,7 +115,9 @@ impl Email {
             Email::Invite { link, .. }
             | Email::SetPassword { link, .. }
             | Email::PasswordReset { link, .. } => *link = REDACTED.to_owned(),
-            Email::Welcome { .. } | Email::TrialExpiredDigest { .. } => {}
+            Email::Welcome { .. }
+            | Email::TrialExpiredDigest { .. }
+            | Email::ConnectFailed { .. } => {}
         }
         e
     }
@@ -228,6 +241,35 @@ impl Email {
                         esc(company_name),
                         esc(company_id),
                         button(link, "Choose a new password"),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Email::ConnectFailed {
+                v1_name,
+                v1_company_id,
+                requested_company_id,
+                owner_email,
+                reason,
+                ..
+            } => {
+                let subject = format!("Partner Connect failed for {v1_name} ({v1_company_id})");
+                let text = format!(
+                    "The V1 partner {v1_name} ({v1_company_id}) asked to connect to the V2 partner dashboard {requested_company_id}, owner {owner_email}.\n\nIt failed: {reason}.\n\nThe partner was told to check the Company ID and owner email and try again.\n"
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>The V1 partner <strong>{}</strong> ({}) asked to connect to the V2 partner dashboard {}, owner {}.</p><p>It failed: {}.</p><p>The partner was told to check the Company ID and owner email and try again.</p>",
+                        esc(v1_name),
+                        esc(v1_company_id),
+                        esc(requested_company_id),
+                        esc(owner_email),
+                        esc(reason),
                     ),
                 );
                 Rendered {

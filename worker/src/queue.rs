@@ -3,7 +3,7 @@
 
 use crate::WorkerError;
 use crate::config::WorkerConfig;
-use crate::jobs::SendEmail;
+use crate::jobs::{CheckPartnerConnect, SendEmail};
 use apalis::prelude::TaskSink;
 use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
 use std::str::FromStr;
@@ -51,6 +51,18 @@ impl JobQueue {
     /// Pushes send jobs in one batch.
     pub async fn push_mail(&self, jobs: Vec<SendEmail>) -> Result<(), WorkerError> {
         self.mail_storage()
+            .push_bulk(jobs)
+            .await
+            .map_err(|e| WorkerError::Queue(e.to_string()))
+    }
+
+    pub(crate) fn connect_storage(&self) -> SqliteStorage<CheckPartnerConnect> {
+        SqliteStorage::new(&self.pool).with_config(Self::storage_config(CheckPartnerConnect::QUEUE))
+    }
+
+    /// Pushes Partner Connect checks.
+    pub async fn push_connect(&self, jobs: Vec<CheckPartnerConnect>) -> Result<(), WorkerError> {
+        self.connect_storage()
             .push_bulk(jobs)
             .await
             .map_err(|e| WorkerError::Queue(e.to_string()))

@@ -2,7 +2,7 @@
 
 use crate::WorkerError;
 use crate::config::WorkerConfig;
-use crate::jobs::SendEmail;
+use crate::jobs::{CheckPartnerConnect, SendEmail};
 use crate::mailer::{Mailer, Transport};
 use crate::outbox::{self, DispatchLimits, Nudge};
 use crate::queue::JobQueue;
@@ -20,6 +20,16 @@ use tokio_util::sync::CancellationToken;
 pub struct JobContext {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
+    pub support_email: String,
+}
+
+async fn check_partner_connect(
+    job: CheckPartnerConnect,
+    cx: Data<Arc<JobContext>>,
+) -> Result<(), BoxDynError> {
+    crate::connect::check(&cx.db, &cx.support_email, job.connection_id)
+        .await
+        .map_err(Into::into)
 }
 
 async fn send_email(job: SendEmail, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
@@ -91,6 +101,7 @@ impl WorkerRuntime {
         let cx = Arc::new(JobContext {
             db: db.clone(),
             mailer,
+            support_email: config.support_email.clone(),
         });
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
@@ -123,6 +134,26 @@ impl WorkerRuntime {
             }
         }));
 
+        // Partner Connect checks whose job was lost go back to the queue.
+        let (rq_db, rq_queue, stop) = (cx.db.clone(), queue.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+                }
+                match crate::connect::requeue_stale(&rq_db, &rq_queue, Duration::from_secs(30))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(count = n, "re-queued Partner Connect checks"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "re-queueing Partner Connect checks failed")
+                    }
+                }
+            }
+        }));
+
         let poll_every = config.queue_poll_every;
         let concurrency = config.worker_concurrency.max(1);
         let base_name = unique_worker_name("mail");
@@ -131,12 +162,25 @@ impl WorkerRuntime {
                 tracing::error!(worker = %ctx.name(), error = %err, restarts = ctx.restarts(), "worker stopped");
                 ctx.restarts() < 100
             })
-            .register(move |restarts| {
-                WorkerBuilder::new(format!("{base_name}-{restarts}"))
-                    .backend(queue.mail_storage().poll_with_strategy(Rearm::new(poll_every)))
-                    .data(cx.clone())
-                    .concurrency(concurrency)
-                    .build(send_email)
+            .register({
+                let (queue, cx, base_name) = (queue.clone(), cx.clone(), base_name.clone());
+                move |restarts| {
+                    WorkerBuilder::new(format!("{base_name}-{restarts}"))
+                        .backend(queue.mail_storage().poll_with_strategy(Rearm::new(poll_every)))
+                        .data(cx.clone())
+                        .concurrency(concurrency)
+                        .build(send_email)
+                }
+            })
+            .register({
+                let (queue, cx, base_name) = (queue.clone(), cx.clone(), base_name.replacen("mail-", "connect-", 1));
+                move |restarts| {
+                    WorkerBuilder::new(format!("{base_name}-{restarts}"))
+                        .backend(queue.connect_storage().poll_with_strategy(Rearm::new(poll_every)))
+                        .data(cx.clone())
+                        .concurrency(2)
+                        .build(check_partner_connect)
+                }
             })
             .with_terminator(tokio::time::sleep(Duration::from_secs(20)));
         let stop = shutdown.clone();

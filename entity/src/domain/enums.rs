@@ -108,3 +108,17 @@ pub enum InviteMethod {
     #[sea_orm(string_value = "FORM")]
     Form,
 }
+
+/// Where a Partner Connect request stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ConnectStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "CONNECTED")]
+    Connected,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

@@ -12,7 +12,9 @@ pub use company_id::CompanyId;
 pub use discount::{DiscountTiers, TierStanding};
 pub use duration::{DurationError, parse_duration};
 pub use email::Email;
-pub use enums::{AccountKind, ClientStatus, DeliveryStatus, InviteMethod, Platform, Role};
+pub use enums::{
+    AccountKind, ClientStatus, ConnectStatus, DeliveryStatus, InviteMethod, Platform, Role,
+};
 pub use password::{MIN_PASSWORD_LEN, Password};
 pub use token::{SecretToken, TokenHash};
 

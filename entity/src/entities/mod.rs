@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod client;
 pub mod delivery;
 pub mod invite;
+pub mod legacy_connection;
 pub mod password_token;
 pub mod session;
 pub mod user;

@@ -1,15 +1,15 @@
 use super::types::{
     AcceptInviteInput, Account, AddUserInput, AuthPayload, Client, CreateClientAccountInput,
-    InviteLink, Role, SignUpInput, User,
+    InviteLink, LegacyConnection, Role, SignUpInput, User,
 };
 use super::{meta, parse_id, require_partner_admin, require_user, state};
 use crate::auth::session;
 use crate::error::ApiError;
 use crate::services::accounts::{self, SignUp, parse_name};
 use crate::services::clients::{self, NewOwner};
-use crate::services::{actions, users};
+use crate::services::{actions, connect, users};
 use async_graphql::{Context, ID, Object, Result};
-use entity::{Email, Password};
+use entity::{CompanyId, Email, Password};
 
 pub struct MutationRoot;
 
@@ -226,5 +226,22 @@ impl MutationRoot {
         let v = require_user(ctx)?;
         let acc = users::subscribe(state(ctx), v, &meta(ctx), &plan).await?;
         Ok((&acc).into())
+    }
+
+    /// Connects this V1 partner account (its owner only, once) to the V2 partner dashboard
+    /// with `companyId`, whose owner's email is `ownerEmail`. Answers at once as PENDING;
+    /// the result shows in `legacyConnection`.
+    async fn connect_legacy_partner(
+        &self,
+        ctx: &Context<'_>,
+        company_id: String,
+        owner_email: String,
+    ) -> Result<LegacyConnection> {
+        let v = require_partner_admin(ctx)?;
+        let cid =
+            CompanyId::parse(&company_id).map_err(|e| ApiError::bad_input("companyId", e.0))?;
+        let email = email("ownerEmail", &owner_email)?;
+        let c = connect::request(state(ctx), v, &meta(ctx), cid, email).await?;
+        Ok((&c).into())
     }
 }

@@ -1,11 +1,12 @@
 use super::types::{
     AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientConnection, ClientEdge,
-    ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, PageInfo, User, int,
+    ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection,
+    PageInfo, User, int,
 };
 use super::{parse_id, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::services::{accounts, audit, clients};
+use crate::services::{accounts, audit, clients, connect};
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -206,5 +207,11 @@ impl QueryRoot {
             percent_off: standing.percent_off as i32,
             clients_to_next_tier: standing.clients_to_next_tier.map(|n| int(u64::from(n))),
         })
+    }
+
+    /// A V1 partner account's Partner Connect request and its result; null when none.
+    async fn legacy_connection(&self, ctx: &Context<'_>) -> Result<Option<LegacyConnection>> {
+        let v = require_partner_admin(ctx)?;
+        Ok(connect::of(state(ctx), v).await?.as_ref().map(Into::into))
     }
 }

@@ -315,3 +315,35 @@ pub struct DiscountTier {
     /// active clients still needed for the next tier; null at the top tier
     pub clients_to_next_tier: Option<i32>,
 }
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ConnectStatus")]
+pub enum ConnectStatus {
+    Pending,
+    Connected,
+    Failed,
+}
+
+/// A V1 partner account's connection to a V2 partner dashboard.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct LegacyConnection {
+    pub status: ConnectStatus,
+    /// Company ID of the V2 partner account
+    pub company_id: String,
+    /// What happened, for the partner to read.
+    pub message: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<&entity::legacy_connection::Model> for LegacyConnection {
+    fn from(c: &entity::legacy_connection::Model) -> Self {
+        LegacyConnection {
+            status: c.status.into(),
+            company_id: c.company_id.clone(),
+            message: c.message.clone(),
+            requested_at: c.requested_at,
+            completed_at: c.completed_at,
+        }
+    }
+}

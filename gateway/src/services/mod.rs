@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod actions;
 pub mod audit;
 pub mod clients;
+pub mod connect;
 pub mod users;
 
 use crate::auth::PasswordHasher;

@@ -1,0 +1,127 @@
+//! Partner Connect, the request side (SPEC §6): only the owner of a V1 partner account
+//! connects it, once, to a V2 partner dashboard; the worker checks the request.
+
+use super::AppState;
+use super::audit::{self, Entry, RequestMeta};
+use crate::auth::ViewerUser;
+use crate::error::{ApiError, ApiResult};
+use chrono::Utc;
+use entity::legacy_connection::{self, Column, Entity as Connection};
+use entity::{CompanyId, ConnectStatus, Email, Platform, Role};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use worker::jobs::CheckPartnerConnect;
+
+/// The V1 partner account's connection, if it asked for one.
+pub async fn of(state: &AppState, v: &ViewerUser) -> ApiResult<Option<legacy_connection::Model>> {
+    if v.account.platform != Platform::V1 {
+        return Ok(None);
+    }
+    Ok(Connection::find()
+        .filter(Column::V1AccountId.eq(v.account.id))
+        .one(&state.db)
+        .await?)
+}
+
+/// Records a PENDING request and hands the check to the worker. A FAILED request may be
+/// made again; a PENDING or CONNECTED one may not.
+pub async fn request(
+    state: &AppState,
+    v: &ViewerUser,
+    meta: &RequestMeta,
+    company_id: CompanyId,
+    owner_email: Email,
+) -> ApiResult<legacy_connection::Model> {
+    if v.account.platform != Platform::V1 {
+        return Err(ApiError::bad_input(
+            "companyId",
+            "this is already a V2 partner account: Partner Connect connects a V1 partner account to one",
+        ));
+    }
+    if v.user.role != Role::Owner {
+        return Err(ApiError::Forbidden(
+            "only the account owner can connect this V1 partner account to a V2 partner dashboard"
+                .into(),
+        ));
+    }
+    let now = Utc::now();
+    let txn = entity::db::begin_write(&state.db).await?;
+    let existing = Connection::find()
+        .filter(Column::V1AccountId.eq(v.account.id))
+        .one(&txn)
+        .await?;
+    let id = match existing {
+        Some(c) if c.status == ConnectStatus::Pending => {
+            return Err(ApiError::Conflict(
+                "a connection request is already being checked: wait for its result".into(),
+            ));
+        }
+        Some(c) if c.status == ConnectStatus::Connected => {
+            return Err(ApiError::Conflict(format!(
+                "this account is already connected to {}",
+                c.company_id
+            )));
+        }
+        Some(failed) => {
+            Connection::update_many()
+                .col_expr(Column::Status, Expr::value(ConnectStatus::Pending))
+                .col_expr(Column::CompanyId, Expr::value(company_id.as_str()))
+                .col_expr(Column::OwnerEmail, Expr::value(owner_email.as_str()))
+                .col_expr(Column::Message, Expr::value(Option::<String>::None))
+                .col_expr(Column::V2AccountId, Expr::value(Option::<i64>::None))
+                .col_expr(Column::RequestedAt, Expr::value(now))
+                .col_expr(
+                    Column::CompletedAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
+                .filter(Column::Id.eq(failed.id))
+                .exec(&txn)
+                .await?;
+            failed.id
+        }
+        None => {
+            Connection::insert(legacy_connection::ActiveModel {
+                v1_account_id: Set(v.account.id),
+                company_id: Set(company_id.as_str().to_owned()),
+                owner_email: Set(owner_email.as_str().to_owned()),
+                status: Set(ConnectStatus::Pending),
+                message: Set(None),
+                v2_account_id: Set(None),
+                requested_at: Set(now),
+                completed_at: Set(None),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?
+            .last_insert_id
+        }
+    };
+    audit::record(
+        &txn,
+        Some(v),
+        meta,
+        Entry {
+            action: "partner.connect_requested",
+            account_id: Some(v.account.id),
+            partner_account_id: Some(v.account.id),
+            detail: Some(format!(
+                "asked to connect to {company_id} (owner {owner_email})"
+            )),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    // The row is the source of truth: if this push is lost, the worker re-queues it.
+    if let Err(e) = state
+        .queue
+        .push_connect(vec![CheckPartnerConnect { connection_id: id }])
+        .await
+    {
+        tracing::warn!(error = %e, connection_id = id, "could not queue the Partner Connect check now; the worker will");
+    }
+    Connection::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("connection vanished")))
+}

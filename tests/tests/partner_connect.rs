@@ -1,0 +1,362 @@
+//! SPEC §6, Partner Connect: the owner of a V1 partner account connects it, once, to a V2
+//! partner dashboard; the worker checks the request and settles it.
+
+use e2e::{LOG_IN, ME, Options, TestApp};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const CONNECT: &str = "mutation($c: String!, $e: String!) { connectLegacyPartner(companyId: $c, ownerEmail: $e) { status companyId message requestedAt completedAt } }";
+const CONNECTION: &str = "{ legacyConnection { status companyId message completedAt } }";
+
+fn example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/legacy-export.example.json"
+    ))
+    .unwrap()
+}
+
+async fn import_example(app: &TestApp) {
+    let partners = worker::legacy::parse(&example()).unwrap();
+    let (new, _) = worker::legacy::plan(app.db(), partners).await.unwrap();
+    worker::legacy::write(app.db(), &new, |_| {}).await.unwrap();
+}
+
+async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
+    let r = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": email, "password": password }),
+        )
+        .await;
+    r["logIn"]["token"].as_str().unwrap().to_owned()
+}
+
+/// The V1 owner's token, and the V2 partner's Company ID (its owner: rosa@v2firm.example).
+async fn setup(app: &TestApp) -> (String, String) {
+    import_example(app).await;
+    let v2 = app
+        .sign_up(
+            "V2 Firm",
+            "Rosa",
+            "rosa@v2firm.example",
+            "correct-horse-1",
+            true,
+        )
+        .await;
+    let v2_cid = v2["user"]["account"]["companyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (
+        log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await,
+        v2_cid,
+    )
+}
+
+async fn wait_settled(app: &TestApp, token: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let c = app.ok(Some(token), CONNECTION, json!({})).await["legacyConnection"].clone();
+        if c["status"] != "PENDING" {
+            return c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the connect request was never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_then_a_successful_connect_through_the_worker() {
+    let app = TestApp::spawn().await;
+    let (v1, v2_cid) = setup(&app).await;
+    assert_eq!(
+        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"],
+        Value::Null
+    );
+
+    // Wrong owner email: answered at once as PENDING, then FAILED with a readable message.
+    let r = app
+        .ok(
+            Some(&v1),
+            CONNECT,
+            json!({ "c": v2_cid.to_lowercase(), "e": "someone@else.example" }),
+        )
+        .await;
+    assert_eq!(r["connectLegacyPartner"]["status"], "PENDING");
+    assert_eq!(r["connectLegacyPartner"]["companyId"], v2_cid.as_str());
+    let failed = wait_settled(&app, &v1).await;
+    assert_eq!(failed["status"], "FAILED");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .contains("do not match a V2 partner account"),
+        "{failed}"
+    );
+    assert!(failed["completedAt"].is_string());
+    // Support is told why.
+    let mail = app
+        .wait_for_mail(
+            "support@partner-dashboard.localhost",
+            "Partner Connect failed",
+        )
+        .await;
+    assert!(
+        mail.text.contains("LGC1024")
+            && mail.text.contains("someone@else.example is not the owner"),
+        "{}",
+        mail.text
+    );
+
+    // After FAILED the owner may try again; the right email (any case) connects.
+    let r = app
+        .ok(
+            Some(&v1),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "ROSA@v2firm.example" }),
+        )
+        .await;
+    assert_eq!(r["connectLegacyPartner"]["status"], "PENDING");
+    let ok = wait_settled(&app, &v1).await;
+    assert_eq!(ok["status"], "CONNECTED", "{ok}");
+    assert!(ok["message"].as_str().unwrap().contains("V2 Firm"));
+    // Once is enough.
+    assert_eq!(
+        app.error_code(
+            Some(&v1),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
+        )
+        .await,
+        "CONFLICT"
+    );
+
+    // It moved no data, and the V1 account keeps working.
+    let list = app
+        .ok(Some(&v1), "{ clients { totalCount } }", json!({}))
+        .await;
+    assert_eq!(list["clients"]["totalCount"], 2);
+    app.ok(
+        Some(&v1),
+        "mutation { inviteClientByEmail(email: \"new@client.example\") { id } }",
+        json!({}),
+    )
+    .await;
+    let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
+    assert_eq!(
+        app.ok(Some(&v2), "{ clients { totalCount } }", json!({}))
+            .await["clients"]["totalCount"],
+        0
+    );
+    // The request is in the V1 owner's audit log.
+    let log = app
+        .ok(
+            Some(&v1),
+            "{ auditLog { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = log["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "partner.connect_requested")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_a_v1_partners_owner_may_connect() {
+    let app = TestApp::spawn().await;
+    let (_, v2_cid) = setup(&app).await;
+    let staff = log_in(&app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
+    let b = app
+        .gql(
+            Some(&staff),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
+        )
+        .await;
+    assert_eq!(b["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only the account owner"),
+        "{b}"
+    );
+    let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
+    assert_eq!(
+        app.error_code(
+            Some(&v2),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.ok(Some(&v2), CONNECTION, json!({})).await["legacyConnection"],
+        Value::Null
+    );
+    let client = app
+        .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
+        .await;
+    assert_eq!(
+        app.error_code(
+            client["token"].as_str(),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "x@y.example" })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        app.error_code(None, CONNECT, json!({ "c": v2_cid, "e": "x@y.example" }))
+            .await,
+        "UNAUTHENTICATED"
+    );
+    let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
+    assert_eq!(
+        app.error_code(
+            Some(&v1),
+            CONNECT,
+            json!({ "c": "nope", "e": "rosa@v2firm.example" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.error_code(
+            Some(&v1),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "not-an-email" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"],
+        Value::Null,
+        "refusals change nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_client_account_or_unknown_company_id_fails() {
+    let app = TestApp::spawn().await;
+    let (v1, _) = setup(&app).await;
+    let client = app
+        .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
+        .await;
+    let client_cid = client["user"]["account"]["companyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        Some(&v1),
+        CONNECT,
+        json!({ "c": client_cid, "e": "sam@shop.example" }),
+    )
+    .await;
+    assert_eq!(wait_settled(&app, &v1).await["status"], "FAILED");
+    let mail = app
+        .wait_for_mail(
+            "support@partner-dashboard.localhost",
+            "Partner Connect failed",
+        )
+        .await;
+    assert!(
+        mail.text.contains("is not a V2 partner account"),
+        "{}",
+        mail.text
+    );
+    app.ok(
+        Some(&v1),
+        CONNECT,
+        json!({ "c": "ZZZ9999", "e": "sam@shop.example" }),
+    )
+    .await;
+    assert_eq!(wait_settled(&app, &v1).await["status"], "FAILED");
+}
+
+#[tokio::test]
+async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it() {
+    let app = TestApp::spawn_with(Options {
+        extra_args: vec!["--embedded-worker".into(), "false".into()],
+    })
+    .await;
+    let (v1, v2_cid) = setup(&app).await;
+    app.ok(
+        Some(&v1),
+        CONNECT,
+        json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    assert_eq!(
+        app.error_code(
+            Some(&v1),
+            CONNECT,
+            json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
+        )
+        .await,
+        "CONFLICT"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"]["status"],
+        "PENDING"
+    );
+
+    let config = gateway::Config::from_args([
+        "--data-dir",
+        app.dir.path().to_str().unwrap(),
+        "--database-url",
+        &app.database_url,
+        "--queue-poll-every",
+        "50ms",
+    ])
+    .unwrap()
+    .worker;
+    let db = entity::db::connect(&config.database_url(), 2)
+        .await
+        .unwrap();
+    let queue = worker::JobQueue::connect(&config).await.unwrap();
+    // As if its job had been lost: the recovery scan queues it again (a second job for
+    // the same request, which must be harmless).
+    assert_eq!(
+        worker::connect::requeue_stale(&db, &queue, Duration::ZERO)
+            .await
+            .unwrap(),
+        1
+    );
+    let runtime = worker::WorkerRuntime::start(&config, db, queue, worker::Nudge::default())
+        .await
+        .unwrap();
+    assert_eq!(wait_settled(&app, &v1).await["status"], "CONNECTED");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    runtime.shutdown().await;
+    assert_eq!(
+        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"]["status"],
+        "CONNECTED"
+    );
+    assert!(
+        app.mails()
+            .iter()
+            .all(|m| !m.subject.contains("Partner Connect failed"))
+    );
+    let me = app.ok(Some(&v1), ME, json!({})).await;
+    assert_eq!(me["me"]["account"]["platform"], "V1");
+}

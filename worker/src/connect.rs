@@ -1,0 +1,132 @@
+//! Partner Connect (SPEC §6): checks a V1 owner's request to connect to a V2 partner
+//! dashboard. It moves no data: it only builds the bridge.
+
+use crate::jobs::CheckPartnerConnect;
+use crate::mail::Email;
+use crate::outbox::queue_mail;
+use crate::queue::JobQueue;
+use chrono::Utc;
+use entity::legacy_connection::{self, Column, Entity as Connection};
+use entity::{AccountKind, ConnectStatus, Platform, Role, account, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use std::time::Duration;
+
+/// What the V1 partner reads when the check fails. One message whatever the reason, so a
+/// V1 account cannot probe which Company IDs or owner emails exist; support gets the reason.
+pub const FAILED_MESSAGE: &str = "We could not connect: the Company ID and owner email do not match a V2 partner account. Check both with the V2 account's owner and try again; our support team has been told.";
+
+/// Settles one PENDING request. Runs as the `CheckPartnerConnect` job.
+pub async fn check(
+    db: &DatabaseConnection,
+    support_email: &str,
+    connection_id: i64,
+) -> Result<(), DbErr> {
+    let Some(c) = Connection::find_by_id(connection_id).one(db).await? else {
+        return Ok(());
+    };
+    if c.status != ConnectStatus::Pending {
+        return Ok(());
+    }
+    let target = account::Entity::find()
+        .filter(account::Column::CompanyId.eq(&c.company_id))
+        .one(db)
+        .await?;
+    let reason = match &target {
+        None => Err(format!("no account has Company ID {}", c.company_id)),
+        Some(a) if a.kind != AccountKind::Partner || a.platform != Platform::V2 => Err(format!(
+            "{} ({}) is not a V2 partner account",
+            a.company_id, a.name
+        )),
+        Some(a) => {
+            let owner = user::Entity::find()
+                .filter(user::Column::AccountId.eq(a.id))
+                .filter(user::Column::Role.eq(Role::Owner))
+                .one(db)
+                .await?;
+            match owner {
+                Some(o) if o.email.eq_ignore_ascii_case(&c.owner_email) => Ok(a.clone()),
+                _ => Err(format!(
+                    "{} is not the owner of {} ({})",
+                    c.owner_email, a.company_id, a.name
+                )),
+            }
+        }
+    };
+    let now = Utc::now();
+    let txn = entity::db::begin_write(db).await?;
+    let mut update = Connection::update_many()
+        .col_expr(Column::CompletedAt, Expr::value(now))
+        .filter(Column::Id.eq(c.id))
+        .filter(Column::Status.eq(ConnectStatus::Pending));
+    match &reason {
+        Ok(v2) => {
+            update = update
+                .col_expr(Column::Status, Expr::value(ConnectStatus::Connected))
+                .col_expr(Column::V2AccountId, Expr::value(v2.id))
+                .col_expr(
+                    Column::Message,
+                    Expr::value(format!("Connected to {} ({}).", v2.name, v2.company_id)),
+                );
+        }
+        Err(_) => {
+            update = update
+                .col_expr(Column::Status, Expr::value(ConnectStatus::Failed))
+                .col_expr(Column::Message, Expr::value(FAILED_MESSAGE));
+        }
+    }
+    let settled = update.exec(&txn).await?;
+    if settled.rows_affected == 1
+        && let Err(why) = &reason
+    {
+        let v1 = account::Entity::find_by_id(c.v1_account_id)
+            .one(&txn)
+            .await?;
+        queue_mail(
+            &txn,
+            &Email::ConnectFailed {
+                to: support_email.to_owned(),
+                v1_name: v1.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
+                v1_company_id: v1.map(|a| a.company_id).unwrap_or_default(),
+                requested_company_id: c.company_id.clone(),
+                owner_email: c.owner_email.clone(),
+                reason: why.clone(),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(
+        connection_id,
+        connected = reason.is_ok(),
+        "partner connect settled"
+    );
+    Ok(())
+}
+
+/// Hands requests that are still PENDING after `older_than` to the queue again (their job
+/// was lost, or the push after the request failed). Returns how many.
+pub async fn requeue_stale(
+    db: &DatabaseConnection,
+    queue: &JobQueue,
+    older_than: Duration,
+) -> Result<usize, crate::WorkerError> {
+    let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
+    let stale: Vec<legacy_connection::Model> = Connection::find()
+        .filter(Column::Status.eq(ConnectStatus::Pending))
+        .filter(Column::RequestedAt.lt(cutoff))
+        .all(db)
+        .await?;
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let jobs: Vec<CheckPartnerConnect> = stale
+        .iter()
+        .map(|c| CheckPartnerConnect {
+            connection_id: c.id,
+        })
+        .collect();
+    let n = jobs.len();
+    queue.push_connect(jobs).await?;
+    Ok(n)
+}
