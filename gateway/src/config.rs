@@ -43,10 +43,6 @@ pub struct Config {
     #[arg(long, env = "SESSION_TTL", default_value = "30d", value_parser = parse_duration)]
     pub session_ttl: Duration,
 
-    /// Length of a client's free trial.
-    #[arg(long, env = "TRIAL_LENGTH", default_value = "14d", value_parser = parse_duration)]
-    pub trial_length: Duration,
-
     /// Log lines as human-readable text or as JSON.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

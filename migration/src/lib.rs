@@ -8,6 +8,7 @@ mod m0003_clients_invites;
 mod m0004_actions_audit;
 mod m0005_legacy;
 mod m0006_partner_connect;
+mod m0007_upgrades;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_actions_audit::Migration),
             Box::new(m0005_legacy::Migration),
             Box::new(m0006_partner_connect::Migration),
+            Box::new(m0007_upgrades::Migration),
         ]
     }
 }

@@ -56,6 +56,10 @@ pub struct WorkerConfig {
     #[arg(long, env = "QUEUE_POLL_EVERY", default_value = "200ms", value_parser = parse_duration)]
     pub queue_poll_every: Duration,
 
+    /// Length of a client's free trial.
+    #[arg(long, env = "TRIAL_LENGTH", default_value = "14d", value_parser = parse_duration)]
+    pub trial_length: Duration,
+
     /// How often the trial-expiry sweep runs.
     #[arg(long, env = "TRIAL_SWEEP_EVERY", default_value = "1m", value_parser = parse_duration)]
     pub trial_sweep_every: Duration,

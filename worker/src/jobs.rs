@@ -23,3 +23,14 @@ pub struct CheckPartnerConnect {
 impl CheckPartnerConnect {
     pub const QUEUE: &'static str = "partner-dashboard.connect";
 }
+
+/// Upgrade a V1 client to V2 under the connected V2 partner. Idempotent on `client_id`:
+/// an upgraded client is left alone, and the upgrade is claimed inside its transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeClient {
+    pub client_id: i64,
+}
+
+impl UpgradeClient {
+    pub const QUEUE: &'static str = "partner-dashboard.upgrade";
+}

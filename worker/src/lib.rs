@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod queue;
 pub mod runtime;
 pub mod trials;
+pub mod upgrade;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;

@@ -3,7 +3,7 @@
 
 use crate::WorkerError;
 use crate::config::WorkerConfig;
-use crate::jobs::{CheckPartnerConnect, SendEmail};
+use crate::jobs::{CheckPartnerConnect, SendEmail, UpgradeClient};
 use apalis::prelude::TaskSink;
 use apalis_sqlite::{Config, SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
 use std::str::FromStr;
@@ -63,6 +63,18 @@ impl JobQueue {
     /// Pushes Partner Connect checks.
     pub async fn push_connect(&self, jobs: Vec<CheckPartnerConnect>) -> Result<(), WorkerError> {
         self.connect_storage()
+            .push_bulk(jobs)
+            .await
+            .map_err(|e| WorkerError::Queue(e.to_string()))
+    }
+
+    pub(crate) fn upgrade_storage(&self) -> SqliteStorage<UpgradeClient> {
+        SqliteStorage::new(&self.pool).with_config(Self::storage_config(UpgradeClient::QUEUE))
+    }
+
+    /// Pushes client upgrades.
+    pub async fn push_upgrade(&self, jobs: Vec<UpgradeClient>) -> Result<(), WorkerError> {
+        self.upgrade_storage()
             .push_bulk(jobs)
             .await
             .map_err(|e| WorkerError::Queue(e.to_string()))

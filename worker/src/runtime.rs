@@ -2,7 +2,7 @@
 
 use crate::WorkerError;
 use crate::config::WorkerConfig;
-use crate::jobs::{CheckPartnerConnect, SendEmail};
+use crate::jobs::{CheckPartnerConnect, SendEmail, UpgradeClient};
 use crate::mailer::{Mailer, Transport};
 use crate::outbox::{self, DispatchLimits, Nudge};
 use crate::queue::JobQueue;
@@ -21,6 +21,8 @@ pub struct JobContext {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub support_email: String,
+    pub public_url: String,
+    pub trial_length: Duration,
 }
 
 async fn check_partner_connect(
@@ -29,6 +31,13 @@ async fn check_partner_connect(
 ) -> Result<(), BoxDynError> {
     crate::connect::check(&cx.db, &cx.support_email, job.connection_id)
         .await
+        .map_err(Into::into)
+}
+
+async fn upgrade_client(job: UpgradeClient, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
+    crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
+        .await
+        .map(drop)
         .map_err(Into::into)
 }
 
@@ -102,6 +111,8 @@ impl WorkerRuntime {
             db: db.clone(),
             mailer,
             support_email: config.support_email.clone(),
+            public_url: config.public_url().to_owned(),
+            trial_length: config.trial_length,
         });
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
@@ -134,7 +145,7 @@ impl WorkerRuntime {
             }
         }));
 
-        // Partner Connect checks whose job was lost go back to the queue.
+        // Partner Connect checks and client upgrades whose job was lost go back to the queue.
         let (rq_db, rq_queue, stop) = (cx.db.clone(), queue.clone(), shutdown.clone());
         tasks.push(tokio::spawn(async move {
             loop {
@@ -180,6 +191,16 @@ impl WorkerRuntime {
                         .data(cx.clone())
                         .concurrency(2)
                         .build(check_partner_connect)
+                }
+            })
+            .register({
+                let (queue, cx, base_name) = (queue.clone(), cx.clone(), base_name.replacen("mail-", "upgrade-", 1));
+                move |restarts| {
+                    WorkerBuilder::new(format!("{base_name}-{restarts}"))
+                        .backend(queue.upgrade_storage().poll_with_strategy(Rearm::new(poll_every)))
+                        .data(cx.clone())
+                        .concurrency(2)
+                        .build(upgrade_client)
                 }
             })
             .with_terminator(tokio::time::sleep(Duration::from_secs(20)));

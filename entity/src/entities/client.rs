@@ -27,6 +27,7 @@ pub struct Model {
     pub upgrade_eligible: bool,
     pub upgrade_deadline: Option<DateTimeUtc>,
     pub upgraded_at: Option<DateTimeUtc>,
+    pub upgrade_requested_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

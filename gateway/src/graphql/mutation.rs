@@ -1,13 +1,13 @@
 use super::types::{
     AcceptInviteInput, Account, AddUserInput, AuthPayload, Client, CreateClientAccountInput,
-    InviteLink, LegacyConnection, Role, SignUpInput, User,
+    InviteLink, LegacyConnection, Role, SignUpInput, UpgradeCandidate, User,
 };
 use super::{meta, parse_id, require_partner_admin, require_user, state};
 use crate::auth::session;
 use crate::error::ApiError;
 use crate::services::accounts::{self, SignUp, parse_name};
 use crate::services::clients::{self, NewOwner};
-use crate::services::{actions, connect, users};
+use crate::services::{actions, connect, upgrade, users};
 use async_graphql::{Context, ID, Object, Result};
 use entity::{CompanyId, Email, Password};
 
@@ -243,5 +243,14 @@ impl MutationRoot {
         let email = email("ownerEmail", &owner_email)?;
         let c = connect::request(state(ctx), v, &meta(ctx), cid, email).await?;
         Ok((&c).into())
+    }
+
+    /// Upgrades one eligible client of this connected V1 partner before its deadline: a
+    /// worker job creates its V2 account in the connected V2 partner's client list.
+    async fn upgrade_client(&self, ctx: &Context<'_>, client_id: ID) -> Result<UpgradeCandidate> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        let c = upgrade::request(state(ctx), v, &meta(ctx), id).await?;
+        Ok(UpgradeCandidate::new(&c))
     }
 }

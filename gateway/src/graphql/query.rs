@@ -1,12 +1,12 @@
 use super::types::{
     AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientConnection, ClientEdge,
     ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection,
-    PageInfo, User, int,
+    PageInfo, UpgradeCandidate, UpgradeTab, User, int,
 };
 use super::{parse_id, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
 use crate::error::ApiError;
-use crate::services::{accounts, audit, clients, connect};
+use crate::services::{accounts, audit, clients, connect, upgrade};
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -213,5 +213,14 @@ impl QueryRoot {
     async fn legacy_connection(&self, ctx: &Context<'_>) -> Result<Option<LegacyConnection>> {
         let v = require_partner_admin(ctx)?;
         Ok(connect::of(state(ctx), v).await?.as_ref().map(Into::into))
+    }
+
+    /// null unless the V1 partner has at least one eligible client
+    async fn upgrade_tab(&self, ctx: &Context<'_>) -> Result<Option<UpgradeTab>> {
+        let v = require_partner_admin(ctx)?;
+        let rows = upgrade::tab(state(ctx), v).await?;
+        Ok(rows.map(|rows| UpgradeTab {
+            candidates: rows.iter().map(UpgradeCandidate::new).collect(),
+        }))
     }
 }

@@ -347,3 +347,27 @@ impl From<&entity::legacy_connection::Model> for LegacyConnection {
         }
     }
 }
+
+/// An eligible V1 client on the upgrade tab.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UpgradeCandidate {
+    pub client: Client,
+    pub deadline: DateTime<Utc>,
+    /// True once the client's V2 account exists (the upgrade runs as a worker job).
+    pub upgraded: bool,
+}
+
+impl UpgradeCandidate {
+    pub fn new(c: &entity::client::Model) -> Self {
+        UpgradeCandidate {
+            client: Client::new(c, None),
+            deadline: c.upgrade_deadline.unwrap_or(c.invited_at),
+            upgraded: c.upgraded_at.is_some(),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UpgradeTab {
+    pub candidates: Vec<UpgradeCandidate>,
+}

@@ -108,7 +108,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
     let hash = state.hasher.hash(&input.password).await?;
     let trial_ends_at = (kind == AccountKind::Client).then(|| {
         Utc::now()
-            + chrono::Duration::from_std(state.config.trial_length)
+            + chrono::Duration::from_std(state.config.worker.trial_length)
                 .unwrap_or(chrono::Duration::days(14))
     });
     // One transaction: the account, its owner, the welcome email (outbox) and the session.

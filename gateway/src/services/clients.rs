@@ -24,7 +24,7 @@ pub const SET_PASSWORD_TTL: chrono::Duration = chrono::Duration::days(7);
 
 fn trial_end(state: &AppState) -> DateTime<Utc> {
     Utc::now()
-        + chrono::Duration::from_std(state.config.trial_length)
+        + chrono::Duration::from_std(state.config.worker.trial_length)
             .unwrap_or(chrono::Duration::days(14))
 }
 

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod audit;
 pub mod clients;
 pub mod connect;
+pub mod upgrade;
 pub mod users;
 
 use crate::auth::PasswordHasher;

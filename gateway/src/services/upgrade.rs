@@ -1,0 +1,133 @@
+//! The upgrade tab and client upgrades of a connected V1 partner (SPEC §6).
+
+use super::AppState;
+use super::audit::{self, Entry, RequestMeta};
+use crate::auth::ViewerUser;
+use crate::error::{ApiError, ApiResult};
+use chrono::Utc;
+use entity::{ConnectStatus, Platform, client, legacy_connection};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use worker::jobs::UpgradeClient;
+
+/// The V1 partner's eligible clients, soonest deadline first; `None` unless at least one
+/// can still be upgraded (not upgraded, deadline not passed).
+pub async fn tab(state: &AppState, v: &ViewerUser) -> ApiResult<Option<Vec<client::Model>>> {
+    if v.account.platform != Platform::V1 {
+        return Ok(None);
+    }
+    let eligible = client::Entity::find()
+        .filter(client::Column::PartnerAccountId.eq(v.account.id))
+        .filter(client::Column::UpgradeEligible.eq(true))
+        .order_by_asc(client::Column::UpgradeDeadline)
+        .order_by_asc(client::Column::Id)
+        .all(&state.db)
+        .await?;
+    let now = Utc::now();
+    let open = eligible.iter().any(|c| {
+        c.upgraded_at.is_none()
+            && c.upgrade_requested_at.is_none()
+            && c.upgrade_deadline.is_some_and(|d| d > now)
+    });
+    Ok(open.then_some(eligible))
+}
+
+/// Asks for one eligible client's upgrade; a worker job then creates its V2 account.
+pub async fn request(
+    state: &AppState,
+    v: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<client::Model> {
+    if v.account.platform != Platform::V1 {
+        return Err(ApiError::bad_input(
+            "clientId",
+            "only a V1 partner account's clients are upgraded",
+        ));
+    }
+    let connected = legacy_connection::Entity::find()
+        .filter(legacy_connection::Column::V1AccountId.eq(v.account.id))
+        .filter(legacy_connection::Column::Status.eq(ConnectStatus::Connected))
+        .one(&state.db)
+        .await?;
+    if connected.is_none() {
+        return Err(ApiError::bad_input(
+            "clientId",
+            "connect this account to your V2 partner dashboard first (Partner Connect)",
+        ));
+    }
+    let c = client::Entity::find_by_id(client_id)
+        .filter(client::Column::PartnerAccountId.eq(v.account.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such client in your client list".into()))?;
+    let now = Utc::now();
+    let who = c.name.clone().unwrap_or_else(|| c.email.clone());
+    if !c.upgrade_eligible {
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!("{who} is not eligible for an upgrade"),
+        ));
+    }
+    if c.upgraded_at.is_some() || c.upgrade_requested_at.is_some() {
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!("{who} has already been upgraded"),
+        ));
+    }
+    match c.upgrade_deadline {
+        Some(deadline) if deadline > now => {}
+        deadline => {
+            return Err(ApiError::bad_input(
+                "clientId",
+                format!(
+                    "{who}'s upgrade deadline{} has passed",
+                    deadline
+                        .map(|d| format!(" ({})", d.format("%Y-%m-%d")))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    let txn = entity::db::begin_write(&state.db).await?;
+    // Claimed once: a second request (or a double click) finds it taken.
+    let claimed = client::Entity::update_many()
+        .col_expr(client::Column::UpgradeRequestedAt, Expr::value(now))
+        .filter(client::Column::Id.eq(c.id))
+        .filter(client::Column::UpgradeRequestedAt.is_null())
+        .filter(client::Column::UpgradedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!("{who} has already been upgraded"),
+        ));
+    }
+    audit::record(
+        &txn,
+        Some(v),
+        meta,
+        Entry {
+            action: "client.upgrade_requested",
+            account_id: Some(v.account.id),
+            partner_account_id: Some(v.account.id),
+            target_client_id: Some(c.id),
+            detail: Some(format!("asked to upgrade {who} to V2")),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    // The row is the source of truth: if this push is lost, the worker re-queues it.
+    if let Err(e) = state
+        .queue
+        .push_upgrade(vec![UpgradeClient { client_id: c.id }])
+        .await
+    {
+        tracing::warn!(error = %e, client_id = c.id, "could not queue the upgrade now; the worker will");
+    }
+    Ok(client::Model {
+        upgrade_requested_at: Some(now),
+        ..c
+    })
+}

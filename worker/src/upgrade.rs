@@ -1,0 +1,186 @@
+//! Upgrading an eligible V1 client to V2 (SPEC §6): creates the client's V2 account with
+//! its owner, lists it in the connected V2 partner's client list (keeping name, email and
+//! paying status), and marks the V1 client upgraded, in one transaction.
+
+use crate::jobs::UpgradeClient;
+use crate::mail::Email;
+use crate::outbox::queue_mail;
+use crate::queue::JobQueue;
+use chrono::Utc;
+use entity::{
+    AccountKind, ClientStatus, CompanyId, ConnectStatus, InviteMethod, Platform, Role, SecretToken,
+    account, client, legacy_connection, password_token, user,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TryInsertResult,
+};
+use std::time::Duration;
+
+/// Runs one upgrade. Returns whether this call did it.
+pub async fn run(
+    db: &DatabaseConnection,
+    public_url: &str,
+    trial_length: Duration,
+    client_id: i64,
+) -> Result<bool, DbErr> {
+    let Some(v1) = client::Entity::find_by_id(client_id).one(db).await? else {
+        return Ok(false);
+    };
+    if v1.upgraded_at.is_some() {
+        return Ok(false);
+    }
+    let connection = legacy_connection::Entity::find()
+        .filter(legacy_connection::Column::V1AccountId.eq(v1.partner_account_id))
+        .filter(legacy_connection::Column::Status.eq(ConnectStatus::Connected))
+        .one(db)
+        .await?;
+    let Some(v2_partner) = connection.and_then(|c| c.v2_account_id) else {
+        tracing::warn!(
+            client_id,
+            "upgrade asked for a V1 partner that is not connected; nothing done"
+        );
+        return Ok(false);
+    };
+    let now = Utc::now();
+    let name = v1.name.clone().unwrap_or_else(|| v1.email.clone());
+    let txn = entity::db::begin_write(db).await?;
+    // Claim it first: a second job for the same client stops here.
+    let claimed = client::Entity::update_many()
+        .col_expr(client::Column::UpgradedAt, Expr::value(now))
+        .filter(client::Column::Id.eq(v1.id))
+        .filter(client::Column::UpgradedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(false);
+    }
+    let paying = v1.status == ClientStatus::Paying;
+    let trial_ends = (!paying).then(|| {
+        now + chrono::Duration::from_std(trial_length).unwrap_or(chrono::Duration::days(14))
+    });
+    let acc = loop {
+        let row = account::ActiveModel {
+            company_id: Set(CompanyId::random().as_str().to_owned()),
+            name: Set(name.clone()),
+            kind: Set(AccountKind::Client),
+            platform: Set(Platform::V2),
+            trial_ends_at: Set(trial_ends),
+            plan: Set(paying.then(|| "monthly".to_owned())),
+            subscribed_at: Set(paying.then_some(now)),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        if let TryInsertResult::Inserted(r) = account::Entity::insert(row)
+            .on_conflict_do_nothing_on([account::Column::CompanyId])
+            .exec(&txn)
+            .await?
+        {
+            break account::Entity::find_by_id(r.last_insert_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| DbErr::Custom("account vanished".into()))?;
+        }
+    };
+    let owner = user::Entity::insert(user::ActiveModel {
+        account_id: Set(acc.id),
+        email: Set(v1.email.clone()),
+        name: Set(name.clone()),
+        password_hash: Set(None),
+        role: Set(Role::Owner),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    let status = if paying {
+        ClientStatus::Paying
+    } else {
+        ClientStatus::Trial
+    };
+    client::Entity::insert(client::ActiveModel {
+        partner_account_id: Set(v2_partner),
+        client_account_id: Set(Some(acc.id)),
+        company_id: Set(Some(acc.company_id.clone())),
+        email: Set(v1.email.clone()),
+        name: Set(Some(name.clone())),
+        sort_name: Set(client::sort_name(Some(&name), &v1.email)),
+        status: Set(status),
+        status_rank: Set(status.rank()),
+        invited_via: Set(InviteMethod::Form),
+        invited_at: Set(now),
+        last_invite_sent_at: Set(None),
+        trial_ends_at: Set(trial_ends),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([client::Column::PartnerAccountId, client::Column::Email])
+    .exec(&txn)
+    .await?;
+    // The client's owner sets a password for the new account.
+    let token = SecretToken::generate();
+    password_token::Entity::insert(password_token::ActiveModel {
+        user_id: Set(owner),
+        token_hash: Set(token.hash().into_string()),
+        purpose: Set("set".into()),
+        expires_at: Set(now + chrono::Duration::days(7)),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let partner_name = account::Entity::find_by_id(v2_partner)
+        .one(&txn)
+        .await?
+        .map(|a| a.name);
+    queue_mail(
+        &txn,
+        &Email::SetPassword {
+            to: v1.email.clone(),
+            name: name.clone(),
+            company_name: acc.name.clone(),
+            partner_name,
+            link: format!(
+                "{}/reset-password/{}",
+                public_url.trim_end_matches('/'),
+                token.expose()
+            ),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(client_id, v2_account = acc.id, "V1 client upgraded");
+    Ok(true)
+}
+
+/// Upgrades asked for more than `older_than` ago and not done go back to the queue.
+pub async fn requeue_stale(
+    db: &DatabaseConnection,
+    queue: &JobQueue,
+    older_than: Duration,
+) -> Result<usize, crate::WorkerError> {
+    let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
+    let stale: Vec<i64> = client::Entity::find()
+        .filter(client::Column::UpgradeRequestedAt.lt(cutoff))
+        .filter(client::Column::UpgradedAt.is_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let n = stale.len();
+    if n > 0 {
+        queue
+            .push_upgrade(
+                stale
+                    .into_iter()
+                    .map(|client_id| UpgradeClient { client_id })
+                    .collect(),
+            )
+            .await?;
+    }
+    Ok(n)
+}
