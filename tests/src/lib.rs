@@ -305,6 +305,20 @@ impl TestApp {
         }
     }
 
+    /// Imports a legacy V1 export into this app's database as `worker import-legacy` does:
+    /// check, plan (skipping partners already imported), write.
+    pub async fn import_legacy(&self, text: &str) -> Result<worker::legacy::ImportReport, String> {
+        let partners = worker::legacy::parse(text).map_err(|e| e.to_string())?;
+        let (new, skipped) = worker::legacy::plan(self.db(), partners)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut report = worker::legacy::write(self.db(), &new, |_| {})
+            .await
+            .map_err(|e| e.to_string())?;
+        report.skipped_partners = skipped;
+        Ok(report)
+    }
+
     /// Stops the gateway and its embedded worker gracefully.
     pub async fn stop(&mut self) {
         if let Some(app) = self.app.take() {
@@ -326,4 +340,13 @@ pub const ME: &str =
 /// The secret at the end of a link such as `http://app.test/invite/{token}`.
 pub fn token_of(link: &str) -> String {
     link.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+/// The legacy export example beside the project (`../shared/legacy-export.example.json`).
+pub fn legacy_example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/legacy-export.example.json"
+    ))
+    .expect("the example export beside the project")
 }

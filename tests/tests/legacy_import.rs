@@ -1,35 +1,15 @@
 //! SPEC §6, legacy import: V1 partners, their users (with their V1 passwords) and their
 //! clients; the whole file is checked first; importing twice changes nothing.
 
-use e2e::{LOG_IN, ME, TestApp};
+use e2e::{LOG_IN, ME, TestApp, legacy_example};
 use entity::account;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-fn example() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/legacy-export.example.json"
-    );
-    std::fs::read_to_string(path).expect("the example export beside the project")
-}
-
-async fn import(app: &TestApp, text: &str) -> Result<worker::legacy::ImportReport, String> {
-    let partners = worker::legacy::parse(text).map_err(|e| e.to_string())?;
-    let (new, skipped) = worker::legacy::plan(app.db(), partners)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut report = worker::legacy::write(app.db(), &new, |_| {})
-        .await
-        .map_err(|e| e.to_string())?;
-    report.skipped_partners = skipped;
-    Ok(report)
-}
-
 #[tokio::test]
 async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords() {
     let app = TestApp::spawn().await;
-    let r = import(&app, &example()).await.unwrap();
+    let r = app.import_legacy(&legacy_example()).await.unwrap();
     assert_eq!(
         (r.partners, r.users, r.clients, r.skipped_partners),
         (1, 2, 2, 0)
@@ -100,9 +80,9 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
 #[tokio::test]
 async fn importing_the_same_file_again_changes_nothing() {
     let app = TestApp::spawn().await;
-    import(&app, &example()).await.unwrap();
+    app.import_legacy(&legacy_example()).await.unwrap();
     let accounts = account::Entity::find().count(app.db()).await.unwrap();
-    let again = import(&app, &example()).await.unwrap();
+    let again = app.import_legacy(&legacy_example()).await.unwrap();
     assert_eq!(
         (again.partners, again.clients, again.skipped_partners),
         (0, 0, 1)
@@ -116,7 +96,7 @@ async fn importing_the_same_file_again_changes_nothing() {
 #[tokio::test]
 async fn every_bad_record_is_reported_with_its_path_and_nothing_is_written() {
     let app = TestApp::spawn().await;
-    let mut doc: Value = serde_json::from_str(&example()).unwrap();
+    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
     let p = &mut doc["partners"][0];
     p["users"][0]["role"] = json!("OWNER");
     p["users"][1]["role"] = json!("BOSS");
@@ -129,7 +109,7 @@ async fn every_bad_record_is_reported_with_its_path_and_nothing_is_written() {
     second["users"] = json!([]);
     second["clients"] = json!([]);
     doc["partners"].as_array_mut().unwrap().push(second);
-    let err = import(&app, &doc.to_string()).await.unwrap_err();
+    let err = app.import_legacy(&doc.to_string()).await.unwrap_err();
     for expected in [
         "partners[0].users[1].role: unknown role \"BOSS\"",
         "partners[0].users[1].passwordHash: not an argon2 PHC string",
@@ -148,17 +128,15 @@ async fn every_bad_record_is_reported_with_its_path_and_nothing_is_written() {
     );
     // Not JSON, and the wrong format.
     assert!(
-        import(&app, "{ nope")
+        app.import_legacy("{ nope")
             .await
             .unwrap_err()
             .contains("not JSON")
     );
-    let err = import(
-        &app,
-        &json!({ "format": "other/2", "partners": [] }).to_string(),
-    )
-    .await
-    .unwrap_err();
+    let err = app
+        .import_legacy(&json!({ "format": "other/2", "partners": [] }).to_string())
+        .await
+        .unwrap_err();
     assert!(
         err.contains("format: expected \"partner-legacy-export/1\""),
         "{err}"
@@ -173,9 +151,9 @@ async fn a_company_id_taken_by_another_account_is_refused() {
         .as_str()
         .unwrap()
         .to_owned();
-    let mut doc: Value = serde_json::from_str(&example()).unwrap();
+    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
     doc["partners"][0]["companyId"] = json!(cid);
-    let err = import(&app, &doc.to_string()).await.unwrap_err();
+    let err = app.import_legacy(&doc.to_string()).await.unwrap_err();
     assert!(err.contains("already belongs to another account"), "{err}");
     assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 1);
 }
@@ -183,7 +161,7 @@ async fn a_company_id_taken_by_another_account_is_refused() {
 #[tokio::test]
 async fn a_generated_export_of_a_thousand_clients_imports() {
     let app = TestApp::spawn().await;
-    let example: Value = serde_json::from_str(&example()).unwrap();
+    let example: Value = serde_json::from_str(&legacy_example()).unwrap();
     let mut partners = Vec::new();
     for p in 0..2 {
         let mut partner = example["partners"][0].clone();
@@ -200,7 +178,7 @@ async fn a_generated_export_of_a_thousand_clients_imports() {
         partners.push(partner);
     }
     let doc = json!({ "format": "partner-legacy-export/1", "partners": partners });
-    let r = import(&app, &doc.to_string()).await.unwrap();
+    let r = app.import_legacy(&doc.to_string()).await.unwrap();
     assert_eq!((r.partners, r.users, r.clients), (2, 4, 1000));
     let owner = app
         .ok(

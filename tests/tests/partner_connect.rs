@@ -1,26 +1,12 @@
 //! SPEC §6, Partner Connect: the owner of a V1 partner account connects it, once, to a V2
 //! partner dashboard; the worker checks the request and settles it.
 
-use e2e::{LOG_IN, ME, Options, TestApp};
+use e2e::{LOG_IN, ME, Options, TestApp, legacy_example};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const CONNECT: &str = "mutation($c: String!, $e: String!) { connectLegacyPartner(companyId: $c, ownerEmail: $e) { status companyId message requestedAt completedAt } }";
 const CONNECTION: &str = "{ legacyConnection { status companyId message completedAt } }";
-
-fn example() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/legacy-export.example.json"
-    ))
-    .unwrap()
-}
-
-async fn import_example(app: &TestApp) {
-    let partners = worker::legacy::parse(&example()).unwrap();
-    let (new, _) = worker::legacy::plan(app.db(), partners).await.unwrap();
-    worker::legacy::write(app.db(), &new, |_| {}).await.unwrap();
-}
 
 async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
     let r = app
@@ -35,7 +21,7 @@ async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
 
 /// The V1 owner's token, and the V2 partner's Company ID (its owner: rosa@v2firm.example).
 async fn setup(app: &TestApp) -> (String, String) {
-    import_example(app).await;
+    app.import_legacy(&legacy_example()).await.unwrap();
     let v2 = app
         .sign_up(
             "V2 Firm",
@@ -368,13 +354,11 @@ const UPGRADE: &str = "mutation($id: ID!) { upgradeClient(clientId: $id) { upgra
 /// The example export plus two more eligible clients: one whose deadline has passed and
 /// one due later; then a successful connect.
 async fn connected_setup(app: &TestApp) -> (String, String) {
-    let mut doc: Value = serde_json::from_str(&example()).unwrap();
+    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
     let clients = doc["partners"][0]["clients"].as_array_mut().unwrap();
     clients.push(json!({ "companyId": "OLD0001", "name": "Old Mill", "email": "old@mill.example", "status": "PAYING", "upgradeEligible": true, "upgradeDeadline": "2020-01-31T23:59:59Z" }));
     clients.push(json!({ "companyId": "NEW0002", "name": "New Leaf", "email": "hi@newleaf.example", "status": "TRIAL", "upgradeEligible": true, "upgradeDeadline": "2099-06-30T23:59:59Z" }));
-    let partners = worker::legacy::parse(&doc.to_string()).unwrap();
-    let (new, _) = worker::legacy::plan(app.db(), partners).await.unwrap();
-    worker::legacy::write(app.db(), &new, |_| {}).await.unwrap();
+    app.import_legacy(&doc.to_string()).await.unwrap();
     let v2 = app
         .sign_up(
             "V2 Firm",
@@ -589,11 +573,9 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
 #[tokio::test]
 async fn a_v1_partner_without_eligible_clients_has_no_upgrade_tab() {
     let app = TestApp::spawn().await;
-    let mut doc: Value = serde_json::from_str(&example()).unwrap();
+    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
     doc["partners"][0]["clients"][0]["upgradeEligible"] = json!(false);
-    let partners = worker::legacy::parse(&doc.to_string()).unwrap();
-    let (new, _) = worker::legacy::plan(app.db(), partners).await.unwrap();
-    worker::legacy::write(app.db(), &new, |_| {}).await.unwrap();
+    app.import_legacy(&doc.to_string()).await.unwrap();
     let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
     assert_eq!(
         app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"],
