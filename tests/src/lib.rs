@@ -123,6 +123,8 @@ fn decode_quoted_printable(s: &str) -> String {
 
 pub struct TestApp {
     pub app: Option<RunningApp>,
+    /// The configuration it was started with, for [`TestApp::restart`].
+    config: gateway::Config,
     pub url: String,
     pub dir: tempfile::TempDir,
     pub database_url: String,
@@ -170,10 +172,13 @@ impl TestApp {
         .collect();
         args.extend(opts.extra_args);
         let config = gateway::Config::from_args(args).expect("valid test configuration");
-        let app = gateway::App::start(config).await.expect("gateway starts");
+        let app = gateway::App::start(config.clone())
+            .await
+            .expect("gateway starts");
         let url = format!("http://{}", app.addr);
         TestApp {
             app: Some(app),
+            config,
             url,
             dir,
             database_url,
@@ -285,9 +290,10 @@ impl TestApp {
             .collect()
     }
 
-    /// Waits (up to 15 s) for an email to `to` whose subject contains `subject`.
+    /// Waits (up to 30 s: a job held by a stopped worker comes back after 3 missed 5 s
+    /// heartbeats) for an email to `to` whose subject contains `subject`.
     pub async fn wait_for_mail(&self, to: &str, subject: &str) -> Mail {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(m) = self
                 .mails()
@@ -317,6 +323,16 @@ impl TestApp {
             .map_err(|e| e.to_string())?;
         report.skipped_partners = skipped;
         Ok(report)
+    }
+
+    /// Starts the gateway again on the same database and data directory (a new port).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let app = gateway::App::start(self.config.clone())
+            .await
+            .expect("gateway restarts");
+        self.url = format!("http://{}", app.addr);
+        self.app = Some(app);
     }
 
     /// Stops the gateway and its embedded worker gracefully.

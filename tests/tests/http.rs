@@ -178,3 +178,55 @@ async fn a_stopped_gateway_releases_its_port() {
     app.stop().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn shutting_down_finishes_in_flight_requests_and_loses_no_promised_mail() {
+    let mut app = TestApp::spawn().await;
+    // A burst of sign-ups (each hashes a password, so several are in flight at once).
+    let mut calls = Vec::new();
+    for i in 0..12 {
+        let (url, http) = (app.url.clone(), app.http().clone());
+        calls.push(tokio::spawn(async move {
+            let body = json!({ "query": e2e::SIGN_UP, "variables": { "input": {
+                "companyName": "Firm", "name": "P", "email": format!("p{i}@firm.example"),
+                "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } });
+            let res = http
+                .post(format!("{url}/graphql"))
+                .json(&body)
+                .send()
+                .await
+                .ok()?;
+            Some((res.status().as_u16(), res.json::<Value>().await.ok()?))
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    app.restart().await;
+    let mut signed_up = Vec::new();
+    for (i, call) in calls.into_iter().enumerate() {
+        // A request is either refused before it started, or answered in full.
+        if let Some((status, body)) = call.await.unwrap() {
+            assert_eq!(status, 200, "{body}");
+            assert!(
+                body["data"]["signUp"]["token"].is_string(),
+                "a cut-off answer: {body}"
+            );
+            signed_up.push(format!("p{i}@firm.example"));
+        }
+    }
+    assert!(
+        !signed_up.is_empty(),
+        "no request was answered around the shutdown"
+    );
+    // Every promised welcome email arrives exactly once, from the restarted worker if need be.
+    for email in &signed_up {
+        app.wait_for_mail(email, "Welcome").await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for email in &signed_up {
+        assert_eq!(
+            app.mails().iter().filter(|m| &m.to == email).count(),
+            1,
+            "{email}"
+        );
+    }
+}
