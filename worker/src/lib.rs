@@ -13,6 +13,7 @@ pub mod legacy;
 pub mod mail;
 pub mod mailer;
 pub mod outbox;
+pub mod password_link;
 pub mod queue;
 pub mod runtime;
 pub mod trials;

@@ -8,14 +8,11 @@ use crate::outbox::queue_mail;
 use crate::queue::JobQueue;
 use chrono::Utc;
 use entity::{
-    AccountKind, ClientStatus, CompanyId, ConnectStatus, InviteMethod, Platform, Role, SecretToken,
-    account, client, legacy_connection, password_token, user,
+    AccountKind, ClientStatus, ConnectStatus, InviteMethod, Platform, Role, account, client,
+    legacy_connection, user,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::time::Duration;
 
 /// Runs one upgrade. Returns whether this call did it.
@@ -60,9 +57,9 @@ pub async fn run(
     let trial_ends = (!paying).then(|| {
         now + chrono::Duration::from_std(trial_length).unwrap_or(chrono::Duration::days(14))
     });
-    let acc = loop {
-        let row = account::ActiveModel {
-            company_id: Set(CompanyId::random().as_str().to_owned()),
+    let acc = account::insert_with_new_company_id(
+        &txn,
+        account::ActiveModel {
             name: Set(name.clone()),
             kind: Set(AccountKind::Client),
             platform: Set(Platform::V2),
@@ -71,18 +68,9 @@ pub async fn run(
             subscribed_at: Set(paying.then_some(now)),
             created_at: Set(now),
             ..Default::default()
-        };
-        if let TryInsertResult::Inserted(r) = account::Entity::insert(row)
-            .on_conflict_do_nothing_on([account::Column::CompanyId])
-            .exec(&txn)
-            .await?
-        {
-            break account::Entity::find_by_id(r.last_insert_id)
-                .one(&txn)
-                .await?
-                .ok_or_else(|| DbErr::Custom("account vanished".into()))?;
-        }
-    };
+        },
+    )
+    .await?;
     let owner = user::Entity::insert(user::ActiveModel {
         account_id: Set(acc.id),
         email: Set(v1.email.clone()),
@@ -120,17 +108,13 @@ pub async fn run(
     .exec(&txn)
     .await?;
     // The client's owner sets a password for the new account.
-    let token = SecretToken::generate();
-    password_token::Entity::insert(password_token::ActiveModel {
-        user_id: Set(owner),
-        token_hash: Set(token.hash().into_string()),
-        purpose: Set("set".into()),
-        expires_at: Set(now + chrono::Duration::days(7)),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
+    let link = crate::password_link::issue(
+        &txn,
+        public_url,
+        owner,
+        crate::password_link::Purpose::Set,
+        now + crate::password_link::SET_PASSWORD_TTL,
+    )
     .await?;
     let partner_name = account::Entity::find_by_id(v2_partner)
         .one(&txn)
@@ -143,11 +127,7 @@ pub async fn run(
             name: name.clone(),
             company_name: acc.name.clone(),
             partner_name,
-            link: format!(
-                "{}/reset-password/{}",
-                public_url.trim_end_matches('/'),
-                token.expose()
-            ),
+            link,
         },
     )
     .await?;

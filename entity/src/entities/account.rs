@@ -26,3 +26,28 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Inserts `row` as a new account under a fresh random Company ID, trying again on the
+/// rare collision. The unique index decides, so an ID once used is never handed out again.
+pub async fn insert_with_new_company_id<C: ConnectionTrait>(
+    conn: &C,
+    mut row: ActiveModel,
+) -> Result<Model, DbErr> {
+    for _ in 0..8 {
+        row.company_id =
+            sea_orm::ActiveValue::Set(crate::domain::CompanyId::random().as_str().to_owned());
+        let res = Entity::insert(row.clone())
+            .on_conflict_do_nothing_on([Column::CompanyId])
+            .exec(conn)
+            .await?;
+        if let sea_orm::TryInsertResult::Inserted(r) = res {
+            return Entity::find_by_id(r.last_insert_id)
+                .one(conn)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound("account vanished after insert".into()));
+        }
+    }
+    Err(DbErr::Custom(
+        "could not find a free Company ID after 8 tries".into(),
+    ))
+}

@@ -62,33 +62,15 @@ pub async fn insert_account<C: ConnectionTrait>(
     platform: Platform,
     trial_ends_at: Option<DateTime<Utc>>,
 ) -> ApiResult<account::Model> {
-    for _ in 0..8 {
-        let company_id = CompanyId::random();
-        let row = account::ActiveModel {
-            company_id: Set(company_id.as_str().to_owned()),
-            name: Set(name.to_owned()),
-            kind: Set(kind),
-            platform: Set(platform),
-            trial_ends_at: Set(trial_ends_at),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        };
-        let res = account::Entity::insert(row)
-            .on_conflict_do_nothing_on([account::Column::CompanyId])
-            .exec(conn)
-            .await?;
-        if let TryInsertResult::Inserted(r) = res {
-            return account::Entity::find_by_id(r.last_insert_id)
-                .one(conn)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("account vanished after insert"))
-                });
-        }
-    }
-    Err(ApiError::Internal(anyhow::anyhow!(
-        "could not find a free Company ID"
-    )))
+    let row = account::ActiveModel {
+        name: Set(name.to_owned()),
+        kind: Set(kind),
+        platform: Set(platform),
+        trial_ends_at: Set(trial_ends_at),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    Ok(account::insert_with_new_company_id(conn, row).await?)
 }
 
 /// `signUp`: a partner account (accountant or bookkeeper) or a client account on a trial,

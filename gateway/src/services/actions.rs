@@ -8,11 +8,10 @@ use super::clients;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::{ClientStatus, SecretToken, account, client, invite, password_token, user};
+use entity::{ClientStatus, account, client, invite, password_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use std::time::Duration;
 
@@ -265,7 +264,7 @@ pub async fn issue_reset<C: ConnectionTrait>(
     let now = Utc::now();
     let recent = password_token::Entity::find()
         .filter(password_token::Column::UserId.eq(u.id))
-        .filter(password_token::Column::Purpose.eq("reset"))
+        .filter(password_token::Column::Purpose.eq(worker::password_link::Purpose::Reset.as_str()))
         .filter(password_token::Column::CreatedAt.gt(now - chrono::Duration::hours(1)))
         .order_by_desc(password_token::Column::CreatedAt)
         .all(conn)
@@ -285,17 +284,13 @@ pub async fn issue_reset<C: ConnectionTrait>(
             oldest + chrono::Duration::hours(1),
         ));
     }
-    let token = SecretToken::generate();
-    password_token::Entity::insert(password_token::ActiveModel {
-        user_id: Set(u.id),
-        token_hash: Set(token.hash().into_string()),
-        purpose: Set("reset".into()),
-        expires_at: Set(now + RESET_TTL),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(conn)
+    let link = worker::password_link::issue(
+        conn,
+        state.config.worker.public_url(),
+        u.id,
+        worker::password_link::Purpose::Reset,
+        now + RESET_TTL,
+    )
     .await?;
     worker::queue_mail(
         conn,
@@ -304,7 +299,7 @@ pub async fn issue_reset<C: ConnectionTrait>(
             name: u.name.clone(),
             company_name: acc.name.clone(),
             company_id: acc.company_id.clone(),
-            link: clients::link(state, "reset-password", token.expose()),
+            link,
         },
     )
     .await?;

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 /// An email invite's link works for this long.
 pub const INVITE_TTL: chrono::Duration = chrono::Duration::days(30);
 /// A set-password link for a user created on someone's behalf.
-pub const SET_PASSWORD_TTL: chrono::Duration = chrono::Duration::days(7);
+pub use worker::password_link::SET_PASSWORD_TTL;
 
 fn trial_end(state: &AppState) -> DateTime<Utc> {
     Utc::now()
@@ -195,17 +195,13 @@ pub async fn send_set_password<C: ConnectionTrait>(
     partner_name: Option<String>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let token = SecretToken::generate();
-    password_token::Entity::insert(password_token::ActiveModel {
-        user_id: Set(u.id),
-        token_hash: Set(token.hash().into_string()),
-        purpose: Set("set".into()),
-        expires_at: Set(now + SET_PASSWORD_TTL),
-        used_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(conn)
+    let link = worker::password_link::issue(
+        conn,
+        state.config.worker.public_url(),
+        u.id,
+        worker::password_link::Purpose::Set,
+        now + SET_PASSWORD_TTL,
+    )
     .await?;
     worker::queue_mail(
         conn,
@@ -214,7 +210,7 @@ pub async fn send_set_password<C: ConnectionTrait>(
             name: u.name.clone(),
             company_name: company_name.to_owned(),
             partner_name,
-            link: link(state, "reset-password", token.expose()),
+            link,
         },
     )
     .await?;
