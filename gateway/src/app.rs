@@ -27,6 +27,7 @@ impl App {
     /// Opens the database (applying migrations) and the queue, starts the embedded worker
     /// when configured, and starts serving on `config.listen_addr` (port 0 picks a free one).
     pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
+        worker::telemetry::prometheus();
         std::fs::create_dir_all(&config.worker.data_dir)
             .with_context(|| format!("creating DATA_DIR {}", config.worker.data_dir.display()))?;
         let db = entity::db::connect(

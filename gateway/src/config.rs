@@ -1,4 +1,4 @@
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use entity::parse_duration;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -23,11 +23,7 @@ pub enum Command {
     PrintSchema,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use worker::telemetry::LogFormat;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {

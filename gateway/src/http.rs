@@ -1,4 +1,5 @@
-//! The HTTP surface: `/graphql` (POST and GET), `/graphiql`, `/healthz`, `/readyz`.
+//! The HTTP surface: `/graphql` (POST and GET), `/graphiql`, `/healthz`, `/readyz`,
+//! `/metrics`.
 
 use crate::auth::session;
 use crate::error::REQUEST_ID;
@@ -40,6 +41,7 @@ pub fn router(schema: AppSchema, app: AppState, request_timeout: Duration) -> Ro
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(HttpState { schema, app })
         .layer(CatchPanicLayer::custom(|_| internal_response("the server hit an unexpected error")))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
@@ -138,7 +140,26 @@ async fn graphql(
             request_id: request_id.clone(),
         };
         let batch = batch.data(viewer).data(meta);
-        GraphQLResponse::from(st.schema.execute_batch(batch).await).into_response()
+        let labels: Vec<_> = match &batch {
+            async_graphql::BatchRequest::Single(r) => vec![crate::metrics::labels(r)],
+            async_graphql::BatchRequest::Batch(rs) => {
+                rs.iter().map(crate::metrics::labels).collect()
+            }
+        };
+        let started = std::time::Instant::now();
+        let response = st.schema.execute_batch(batch).await;
+        let seconds = started.elapsed().as_secs_f64();
+        match &response {
+            async_graphql::BatchResponse::Single(r) => {
+                crate::metrics::record(&labels[0], r.is_ok(), seconds)
+            }
+            async_graphql::BatchResponse::Batch(rs) => {
+                for (l, r) in labels.iter().zip(rs) {
+                    crate::metrics::record(l, r.is_ok(), seconds);
+                }
+            }
+        }
+        GraphQLResponse::from(response).into_response()
     });
     scope.await
 }
@@ -157,6 +178,18 @@ async fn graphiql() -> impl IntoResponse {
             ),
         ],
         Html(html),
+    )
+}
+
+/// Prometheus text format: requests and latencies per GraphQL operation, and (with the
+/// embedded worker) jobs, queue depths, the outbox backlog and emails sent and failed.
+async fn metrics() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        worker::telemetry::render(),
     )
 }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod services;
 
 pub use app::{App, RunningApp};

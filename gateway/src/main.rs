@@ -1,5 +1,5 @@
 use clap::Parser;
-use gateway::config::{Cli, Command, LogFormat};
+use gateway::config::{Cli, Command};
 use std::process::ExitCode;
 
 /// mimalloc: +15–30% on the client list against the system allocator (PERFORMANCE.md).
@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
         print!("{}", gateway::graphql::sdl());
         return ExitCode::SUCCESS;
     }
-    init_tracing(cli.config.log_format);
+    worker::telemetry::init_tracing(cli.config.log_format);
     let app = match gateway::App::start(cli.config).await {
         Ok(app) => app,
         Err(e) => {
@@ -25,16 +25,6 @@ async fn main() -> ExitCode {
     tracing::info!("shutting down: finishing in-flight requests and jobs");
     app.shutdown().await;
     ExitCode::SUCCESS
-}
-
-fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,apalis=warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
 }
 
 async fn shutdown_signal() {

@@ -9,6 +9,7 @@ mod m0004_actions_audit;
 mod m0005_legacy;
 mod m0006_partner_connect;
 mod m0007_upgrades;
+mod m0008_delivery_claims;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_legacy::Migration),
             Box::new(m0006_partner_connect::Migration),
             Box::new(m0007_upgrades::Migration),
+            Box::new(m0008_delivery_claims::Migration),
         ]
     }
 }

@@ -1,13 +1,44 @@
-//! The end-to-end harness: a real gateway on a free loopback port with a fresh database
-//! (a temp SQLite file, or a fresh database on the PostgreSQL server named by
-//! `TEST_POSTGRES_URL`), driven over HTTP like a front end, with the mail it sends read
-//! back from the outbox.
+//! The end-to-end harness: a real gateway on a free loopback port with a fresh database,
+//! driven over HTTP like a front end, with the mail it sends read back where it lands.
+//!
+//! `E2E_MODE` picks how the system runs (`scripts/test` runs all three):
+//! - `embedded` (default): one in-process gateway with its embedded worker; SQLite (or a
+//!   fresh database on `TEST_POSTGRES_URL`), the SQLite job queue, `.eml` files.
+//! - `production`: the same process layout on PostgreSQL (`TEST_POSTGRES_URL`), Redis
+//!   (`TEST_REDIS_URL`) and SMTP to a real SMTP server inside the test process.
+//! - `scaleout`: two `gateway` processes with `EMBEDDED_WORKER=false` and two `worker run`
+//!   processes on the same PostgreSQL, Redis and SMTP server; requests alternate between
+//!   the gateways.
+//!
+//! Every test gets its own database, its own queue names in Redis (`QUEUE_NAMESPACE`) and
+//! its own SMTP server, so tests run in parallel without seeing each other.
 
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use gateway::RunningApp;
+
+/// How the system under test runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Embedded,
+    Production,
+    ScaleOut,
+}
+
+/// The mode named by `E2E_MODE`.
+pub fn mode() -> Mode {
+    match std::env::var("E2E_MODE").as_deref() {
+        Ok("production") => Mode::Production,
+        Ok("scaleout") => Mode::ScaleOut,
+        Ok("embedded") | Ok("") | Err(_) => Mode::Embedded,
+        Ok(other) => panic!("E2E_MODE={other}: expected embedded, production or scaleout"),
+    }
+}
 
 /// Which database the suite runs against.
 pub fn backend_name() -> &'static str {
@@ -24,13 +55,21 @@ fn postgres_admin_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Creates a fresh, empty database on the test PostgreSQL server and returns its URL.
-async fn fresh_postgres_database(admin_url: &str) -> String {
+/// The Redis server of the production and scale-out modes.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .expect("TEST_REDIS_URL: this mode needs Redis; run scripts/test, which starts one")
+}
+
+/// Creates a fresh, empty database on the PostgreSQL server at `admin_url`, returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
     use sea_orm::ConnectionTrait;
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let admin = sea_orm::Database::connect(admin_url)
         .await
-        .expect("connect to TEST_POSTGRES_URL");
+        .expect("connect to the test PostgreSQL server");
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -38,14 +77,140 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
     admin.close().await.ok();
     let (base, _) = admin_url
         .rsplit_once('/')
-        .expect("TEST_POSTGRES_URL ends in /dbname");
+        .expect("a PostgreSQL URL ends in /dbname");
     format!("{base}/{name}")
+}
+
+/// A free loopback port (free when this returns; the caller binds it soon after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What the test SMTP server answers at the end of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpAnswer {
+    Accept,
+    /// 451: try again later.
+    Temporary,
+    /// 554: never.
+    Permanent,
+}
+
+#[derive(Debug)]
+struct SmtpState {
+    messages: Vec<String>,
+    answer: SmtpAnswer,
+    refused: u64,
+}
+
+/// A real SMTP server (mailin-embedded) on a loopback port, keeping what it accepts.
+#[derive(Clone, Debug)]
+pub struct SmtpServer {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<SmtpState>>,
+}
+
+#[derive(Clone)]
+struct SmtpHandler {
+    state: Arc<Mutex<SmtpState>>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SmtpHandler {
+    /// Refusals come at RCPT, as a busy or strict server would answer.
+    fn rcpt(&mut self, _to: &str) -> mailin_embedded::Response {
+        let mut st = self.state.lock().unwrap();
+        match st.answer {
+            SmtpAnswer::Accept => mailin_embedded::response::OK,
+            SmtpAnswer::Temporary => {
+                st.refused += 1;
+                mailin_embedded::Response::custom(451, "4.3.0 try again later".into())
+            }
+            SmtpAnswer::Permanent => {
+                st.refused += 1;
+                mailin_embedded::Response::custom(550, "5.7.1 delivery not authorized".into())
+            }
+        }
+    }
+
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        _to: &[String],
+    ) -> mailin_embedded::Response {
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let raw = String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned();
+        self.state.lock().unwrap().messages.push(raw);
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP port");
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(SmtpState {
+            messages: Vec::new(),
+            answer: SmtpAnswer::Accept,
+            refused: 0,
+        }));
+        let mut server = mailin_embedded::Server::new(SmtpHandler {
+            state: state.clone(),
+            data: Vec::new(),
+        });
+        server
+            .with_name("smtp.test")
+            .with_num_threads(12)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// Every message accepted so far, as received.
+    pub fn raw_messages(&self) -> Vec<String> {
+        self.state.lock().unwrap().messages.clone()
+    }
+
+    pub fn answer(&self, answer: SmtpAnswer) {
+        self.state.lock().unwrap().answer = answer;
+    }
+
+    /// Messages refused so far (4xx or 5xx).
+    pub fn refused(&self) -> u64 {
+        self.state.lock().unwrap().refused
+    }
+
+    pub fn clear(&self) {
+        self.state.lock().unwrap().messages.clear();
+    }
 }
 
 /// One email as a person would read it.
 #[derive(Debug, Clone)]
 pub struct Mail {
-    pub file: PathBuf,
+    /// The `.eml` file it was read from (embedded mode), if any.
+    pub file: Option<PathBuf>,
     pub to: String,
     pub subject: String,
     pub message_id: String,
@@ -55,7 +220,7 @@ pub struct Mail {
 }
 
 impl Mail {
-    fn parse(file: PathBuf, raw: String) -> Mail {
+    fn parse(file: Option<PathBuf>, raw: String) -> Mail {
         let header = |name: &str| {
             raw.lines()
                 .take_while(|l| !l.is_empty())
@@ -121,20 +286,96 @@ fn decode_quoted_printable(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A gateway (or two) and its workers, running for one test.
 pub struct TestApp {
+    /// The in-process gateway (embedded and production modes, or `in_process` tests).
     pub app: Option<RunningApp>,
-    /// The configuration it was started with, for [`TestApp::restart`].
-    config: gateway::Config,
+    /// Gateway and worker processes (scale-out mode).
+    procs: Vec<tokio::process::Child>,
+    /// The arguments every part is started with, for restarts and extra workers.
+    args: Vec<String>,
+    workers: usize,
+    in_process: bool,
+    /// The first gateway's base URL.
     pub url: String,
+    urls: Vec<String>,
+    next: AtomicUsize,
     pub dir: tempfile::TempDir,
     pub database_url: String,
+    db: sea_orm::DatabaseConnection,
+    pub smtp: Option<SmtpServer>,
+    pub mode: Mode,
     http: reqwest::Client,
 }
 
 /// Options for [`TestApp::spawn_with`].
 #[derive(Default)]
 pub struct Options {
+    /// Flags for the gateway and the workers (flags only the gateway knows are not given
+    /// to worker processes). `--embedded-worker false` means no worker runs at all.
     pub extra_args: Vec<String>,
+    /// Run the gateway in this process even in scale-out mode (for tests that look inside
+    /// it, e.g. counting its SQL statements).
+    pub in_process: bool,
+}
+
+/// Flags of the gateway binary only, each with one value.
+const GATEWAY_ONLY_FLAGS: &[&str] = &[
+    "--embedded-worker",
+    "--discount-tiers",
+    "--session-ttl",
+    "--request-timeout",
+    "--listen-addr",
+    "--log-format",
+];
+
+fn worker_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if GATEWAY_ONLY_FLAGS.contains(&a.as_str()) {
+            it.next();
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+/// A binary of this workspace, built next to the test binaries.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target/debug");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (`cargo build -p gateway -p worker`; scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// Waits until `url/healthz` answers (a process just started).
+pub async fn wait_healthy(http: &reqwest::Client, url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = http.get(format!("{url}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{url} did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Sends SIGTERM to a child process.
+pub fn terminate(child: &tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
 }
 
 impl TestApp {
@@ -148,14 +389,16 @@ impl TestApp {
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,sqlx=error".into()))
             .with_test_writer()
             .try_init();
+        let mode = mode();
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = match postgres_admin_url() {
             Some(admin) => fresh_postgres_database(&admin).await,
+            None if mode != Mode::Embedded => {
+                panic!("TEST_POSTGRES_URL: this mode needs PostgreSQL; run scripts/test")
+            }
             None => entity::db::sqlite_url(dir.path()),
         };
         let mut args: Vec<String> = [
-            "--listen-addr",
-            "127.0.0.1:0",
             "--data-dir",
             dir.path().to_str().unwrap(),
             "--database-url",
@@ -170,38 +413,231 @@ impl TestApp {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        let smtp = (mode != Mode::Embedded).then(SmtpServer::start);
+        if let Some(smtp) = &smtp {
+            let ns = format!("t{}", uuid::Uuid::new_v4().simple());
+            args.extend([
+                "--redis-url".into(),
+                redis_url(),
+                "--queue-namespace".into(),
+                ns,
+                "--smtp-url".into(),
+                smtp.url(),
+            ]);
+        }
         args.extend(opts.extra_args);
-        let config = gateway::Config::from_args(args).expect("valid test configuration");
-        let app = gateway::App::start(config.clone())
+        let no_worker = args
+            .windows(2)
+            .any(|w| w[0] == "--embedded-worker" && w[1] == "false");
+        let in_process = mode != Mode::ScaleOut || opts.in_process;
+        let db = entity::db::connect(&database_url, 4)
             .await
-            .expect("gateway starts");
-        let url = format!("http://{}", app.addr);
-        TestApp {
-            app: Some(app),
-            config,
-            url,
+            .expect("harness connects to the database");
+        let mut app = TestApp {
+            app: None,
+            procs: Vec::new(),
+            args,
+            workers: if no_worker { 0 } else { 2 },
+            in_process,
+            url: String::new(),
+            urls: Vec::new(),
+            next: AtomicUsize::new(0),
             dir,
             database_url,
+            db,
+            smtp,
+            mode,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
+        };
+        app.start().await;
+        // The harness' own connection sees the schema the gateway migrated.
+        app
+    }
+
+    async fn start(&mut self) {
+        if self.in_process {
+            let mut args = vec!["--listen-addr".to_owned(), "127.0.0.1:0".to_owned()];
+            args.extend(self.args.iter().cloned());
+            let config = gateway::Config::from_args(args).expect("valid test configuration");
+            let app = gateway::App::start(config).await.expect("gateway starts");
+            self.url = format!("http://{}", app.addr);
+            self.urls = vec![self.url.clone()];
+            self.app = Some(app);
+            return;
+        }
+        // Scale-out: the first gateway applies the migrations before the others start.
+        self.urls.clear();
+        for i in 0..2 {
+            let port = free_port();
+            let mut cmd = tokio::process::Command::new(binary("gateway"));
+            cmd.arg("--listen-addr")
+                .arg(format!("127.0.0.1:{port}"))
+                .args(&self.args);
+            if self.workers > 0 {
+                // Otherwise `--embedded-worker false` is among the arguments already.
+                cmd.args(["--embedded-worker", "false"]);
+            }
+            let mut child = self.spawn_process(cmd, &format!("gateway-{i}"));
+            let url = format!("http://127.0.0.1:{port}");
+            tokio::select! {
+                _ = wait_healthy(&self.http, &url) => {}
+                status = child.wait() => panic!(
+                    "gateway-{i} exited ({status:?}): {:#?}",
+                    self.process_logs()
+                ),
+            }
+            self.procs.push(child);
+            self.urls.push(url);
+        }
+        self.url = self.urls[0].clone();
+        for i in 0..self.workers {
+            self.start_worker_process(&format!("worker-{i}"));
         }
     }
 
+    fn spawn_process(&self, mut cmd: tokio::process::Command, name: &str) -> tokio::process::Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join(format!("{name}.log")))
+            .expect("process log file");
+        cmd.env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "info,sqlx=warn,apalis=warn,apalis_core=warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .kill_on_drop(true);
+        cmd.spawn()
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"))
+    }
+
+    /// Starts one more `worker run` process on this app's database, queue and SMTP
+    /// server, and returns it (killed when dropped).
+    pub fn worker_process(&self, name: &str) -> tokio::process::Child {
+        let mut cmd = tokio::process::Command::new(binary("worker"));
+        cmd.arg("run").args(worker_args(&self.args));
+        self.spawn_process(cmd, name)
+    }
+
+    fn start_worker_process(&mut self, name: &str) {
+        let child = self.worker_process(name);
+        self.procs.push(child);
+    }
+
+    /// The lines the processes of this app logged (scale-out mode).
+    pub fn process_logs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "log") {
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                for line in std::fs::read_to_string(&path).unwrap_or_default().lines() {
+                    out.push((name.clone(), line.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The worker settings of this app, as a separate worker would get them.
+    pub fn worker_config(&self) -> worker::WorkerConfig {
+        gateway::Config::from_args(self.args.clone())
+            .expect("valid test configuration")
+            .worker
+    }
+
+    /// A worker runtime in this process, on this app's database, queue and mail transport.
+    pub async fn start_worker(&self) -> worker::WorkerRuntime {
+        let config = self.worker_config();
+        let db = entity::db::connect(&config.database_url(), 2)
+            .await
+            .unwrap();
+        let queue = worker::JobQueue::connect(&config).await.unwrap();
+        worker::WorkerRuntime::start(&config, db, queue, worker::Nudge::default())
+            .await
+            .unwrap()
+    }
+
+    /// A job queue handle like the app's.
+    pub async fn queue(&self) -> worker::JobQueue {
+        worker::JobQueue::connect(&self.worker_config())
+            .await
+            .expect("job queue")
+    }
+
+    /// A mailer sending the way this app's worker does.
+    pub fn mailer(&self) -> worker::mailer::Mailer {
+        let c = self.worker_config();
+        let transport = worker::mailer::Transport::from_config(
+            c.smtp_url.as_deref(),
+            1,
+            c.smtp_timeout,
+            c.outbox_dir(),
+        )
+        .unwrap();
+        worker::mailer::Mailer::new(transport, &c.mail_from, c.public_url()).unwrap()
+    }
+
+    /// Wakes the in-process dispatcher now (others poll every 100 ms in tests).
+    pub fn nudge(&self) {
+        if let Some(app) = &self.app {
+            app.state.nudge.wake();
+        }
+    }
+
+    /// Makes mail delivery fail temporarily (the outbox directory is blocked, or the SMTP
+    /// server answers 451) until [`mend_mail`](Self::mend_mail).
+    pub fn break_mail(&self) {
+        match &self.smtp {
+            Some(smtp) => smtp.answer(SmtpAnswer::Temporary),
+            None => std::fs::write(self.dir.path().join("outbox"), b"in the way").unwrap(),
+        }
+    }
+
+    pub fn mend_mail(&self) {
+        match &self.smtp {
+            Some(smtp) => smtp.answer(SmtpAnswer::Accept),
+            None => std::fs::remove_file(self.dir.path().join("outbox")).unwrap(),
+        }
+    }
+
+    /// Forgets every email received so far.
+    pub fn clear_mails(&self) {
+        match &self.smtp {
+            Some(smtp) => smtp.clear(),
+            None => {
+                for m in self.mails() {
+                    if let Some(f) = m.file {
+                        std::fs::remove_file(f).unwrap();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The harness' own connection to the app's database.
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
-        &self.app.as_ref().expect("running").state.db
+        &self.db
     }
 
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
 
+    /// The gateway for the next request: they take turns in scale-out mode.
+    pub fn next_url(&self) -> &str {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        &self.urls[i % self.urls.len()]
+    }
+
     /// Posts one GraphQL operation and returns the whole response body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req = self
             .http
-            .post(format!("{}/graphql", self.url))
+            .post(format!("{}/graphql", self.next_url()))
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -214,7 +650,6 @@ impl TestApp {
         );
         res.json().await.expect("JSON body")
     }
-
     /// Like [`gql`](Self::gql) but panics unless the operation succeeded; returns `data`.
     pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let body = self.gql(token, query, variables).await;
@@ -264,8 +699,15 @@ impl TestApp {
         p["token"].as_str().unwrap().to_owned()
     }
 
-    /// Every email in the outbox, oldest first.
+    /// Every email received, oldest first: from the SMTP server, or the `.eml` outbox.
     pub fn mails(&self) -> Vec<Mail> {
+        if let Some(smtp) = &self.smtp {
+            return smtp
+                .raw_messages()
+                .into_iter()
+                .map(|raw| Mail::parse(None, raw))
+                .collect();
+        }
         let dir = self.dir.path().join("outbox");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return Vec::new();
@@ -285,12 +727,12 @@ impl TestApp {
             .filter_map(|f| {
                 std::fs::read_to_string(&f)
                     .ok()
-                    .map(|raw| Mail::parse(f, raw))
+                    .map(|raw| Mail::parse(Some(f), raw))
             })
             .collect()
     }
 
-    /// Waits (up to 30 s: a job held by a stopped worker comes back after 3 missed 5 s
+    /// Waits (up to 30 s: a job held by a stopped worker comes back after its missed
     /// heartbeats) for an email to `to` whose subject contains `subject`.
     pub async fn wait_for_mail(&self, to: &str, subject: &str) -> Mail {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -304,7 +746,7 @@ impl TestApp {
             }
             assert!(
                 Instant::now() < deadline,
-                "no email to {to} about {subject:?}; outbox: {:#?}",
+                "no email to {to} about {subject:?}; received: {:#?}",
                 self.mails()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -325,20 +767,26 @@ impl TestApp {
         Ok(report)
     }
 
-    /// Starts the gateway again on the same database and data directory (a new port).
+    /// Starts the gateway(s) and workers again on the same database, queue and data
+    /// directory (new ports).
     pub async fn restart(&mut self) {
         self.stop().await;
-        let app = gateway::App::start(self.config.clone())
-            .await
-            .expect("gateway restarts");
-        self.url = format!("http://{}", app.addr);
-        self.app = Some(app);
+        self.start().await;
     }
 
-    /// Stops the gateway and its embedded worker gracefully.
+    /// Stops the gateways and workers gracefully (SIGTERM for processes) and waits.
     pub async fn stop(&mut self) {
         if let Some(app) = self.app.take() {
             app.shutdown().await;
+        }
+        for child in &self.procs {
+            terminate(child);
+        }
+        for mut child in self.procs.drain(..) {
+            match tokio::time::timeout(Duration::from_secs(30), child.wait()).await {
+                Ok(_) => {}
+                Err(_) => panic!("a process did not stop within 30 s of SIGTERM"),
+            }
         }
     }
 }

@@ -893,6 +893,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
             "--trial-sweep-every".into(),
             "1d".into(),
         ],
+        ..Default::default()
     })
     .await;
     let partner = app.partner("rosa@ledgerline.example").await;
@@ -1039,6 +1040,7 @@ async fn the_worker_runs_the_sweep_periodically() {
             "--trial-sweep-every".into(),
             "500ms".into(),
         ],
+        ..Default::default()
     })
     .await;
     let partner = app.partner("rosa@ledgerline.example").await;

@@ -603,7 +603,12 @@ async fn bad_list_arguments_are_refused() {
 
 #[tokio::test]
 async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one() {
-    let app = TestApp::spawn().await;
+    // The statement counter is inside the gateway, so it runs in this process.
+    let app = TestApp::spawn_with(e2e::Options {
+        in_process: true,
+        ..Default::default()
+    })
+    .await;
     let small = app.partner("small@firm.example").await;
     app.ok(
         Some(&small),

@@ -63,6 +63,7 @@ async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
 async fn the_tier_table_is_configuration_and_only_partners_have_one() {
     let app = TestApp::spawn_with(Options {
         extra_args: vec!["--discount-tiers".into(), "1:5, 2:30".into()],
+        ..Default::default()
     })
     .await;
     let p = app.partner("rosa@ledgerline.example").await;
@@ -109,6 +110,7 @@ async fn paying_clients_count_and_expired_trials_do_not() {
             "--trial-sweep-every".into(),
             "1d".into(),
         ],
+        ..Default::default()
     })
     .await;
     let p = app.partner("rosa@ledgerline.example").await;

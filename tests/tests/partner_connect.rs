@@ -282,6 +282,7 @@ async fn a_client_account_or_unknown_company_id_fails() {
 async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it() {
     let app = TestApp::spawn_with(Options {
         extra_args: vec!["--embedded-worker".into(), "false".into()],
+        ..Default::default()
     })
     .await;
     let (v1, v2_cid) = setup(&app).await;
@@ -306,20 +307,11 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
         "PENDING"
     );
 
-    let config = gateway::Config::from_args([
-        "--data-dir",
-        app.dir.path().to_str().unwrap(),
-        "--database-url",
-        &app.database_url,
-        "--queue-poll-every",
-        "50ms",
-    ])
-    .unwrap()
-    .worker;
+    let config = app.worker_config();
     let db = entity::db::connect(&config.database_url(), 2)
         .await
         .unwrap();
-    let queue = worker::JobQueue::connect(&config).await.unwrap();
+    let queue = app.queue().await;
     // As if its job had been lost: the recovery scan queues it again (a second job for
     // the same request, which must be harmless).
     assert_eq!(
@@ -328,9 +320,7 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
             .unwrap(),
         1
     );
-    let runtime = worker::WorkerRuntime::start(&config, db, queue, worker::Nudge::default())
-        .await
-        .unwrap();
+    let runtime = app.start_worker().await;
     assert_eq!(wait_settled(&app, &v1).await["status"], "CONNECTED");
     tokio::time::sleep(Duration::from_millis(500)).await;
     runtime.shutdown().await;

@@ -64,6 +64,30 @@ pub struct WorkerConfig {
     #[arg(long, env = "TRIAL_SWEEP_EVERY", default_value = "1m", value_parser = parse_duration)]
     pub trial_sweep_every: Duration,
 
+    /// Job queue in Redis (`redis://host:port/db`) instead of the SQLite file in DATA_DIR.
+    /// Needed when gateways and workers run as separate processes on several machines.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every queue name (`{ns}.mail`, `{ns}.connect`, `{ns}.upgrade`), so several
+    /// deployments can share one Redis.
+    #[arg(long, env = "QUEUE_NAMESPACE", default_value = "partner-dashboard")]
+    pub queue_namespace: String,
+
+    /// Send mail through this SMTP server (`smtp://[user:pass@]host:port`, add
+    /// `?tls=required` for STARTTLS; `smtps://` for implicit TLS) instead of writing
+    /// `.eml` files to DATA_DIR/outbox.
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Largest number of pooled SMTP connections per worker process.
+    #[arg(long, env = "SMTP_POOL_SIZE", default_value_t = 4)]
+    pub smtp_pool_size: u32,
+
+    /// Give up on one SMTP exchange after this long (a temporary failure, retried).
+    #[arg(long, env = "SMTP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub smtp_timeout: Duration,
+
     /// Jobs run at once in this worker process.
     #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 8)]
     pub worker_concurrency: usize,
@@ -87,6 +111,11 @@ impl WorkerConfig {
             "sqlite://{}?mode=rwc",
             self.data_dir.join("jobs.sqlite").display()
         )
+    }
+
+    /// The full name of one queue, e.g. `partner-dashboard.mail`.
+    pub fn queue_name(&self, kind: &str) -> String {
+        format!("{}.{kind}", self.queue_namespace)
     }
 
     pub fn public_url(&self) -> &str {

@@ -15,3 +15,11 @@ pub enum WorkerError {
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }
+
+impl WorkerError {
+    /// Whether trying the same thing again can never work (bad input or configuration),
+    /// as opposed to a database, queue or network hiccup.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, WorkerError::Invalid(_) | WorkerError::Config(_))
+    }
+}

@@ -1,4 +1,5 @@
-//! Job types. Each is defined once, here, and lives in an explicitly named queue.
+//! Job types. Each is defined once, here, and lives in an explicitly named queue:
+//! `{QUEUE_NAMESPACE}.{QUEUE}` (see [`crate::WorkerConfig::queue_name`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +11,7 @@ pub struct SendEmail {
 }
 
 impl SendEmail {
-    pub const QUEUE: &'static str = "partner-dashboard.mail";
+    pub const QUEUE: &'static str = "mail";
 }
 
 /// Check a Partner Connect request and settle it as CONNECTED or FAILED. Idempotent on
@@ -21,7 +22,7 @@ pub struct CheckPartnerConnect {
 }
 
 impl CheckPartnerConnect {
-    pub const QUEUE: &'static str = "partner-dashboard.connect";
+    pub const QUEUE: &'static str = "connect";
 }
 
 /// Upgrade a V1 client to V2 under the connected V2 partner. Idempotent on `client_id`:
@@ -32,5 +33,5 @@ pub struct UpgradeClient {
 }
 
 impl UpgradeClient {
-    pub const QUEUE: &'static str = "partner-dashboard.upgrade";
+    pub const QUEUE: &'static str = "upgrade";
 }

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod password_link;
 pub mod queue;
 pub mod runtime;
+pub mod telemetry;
 pub mod trials;
 pub mod upgrade;
 

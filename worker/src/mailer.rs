@@ -5,20 +5,61 @@ use crate::mail::{Email, TemplateContext};
 use chrono::Utc;
 use entity::DeliveryStatus;
 use entity::delivery::{Column, Entity as Delivery};
-use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use sea_orm::sea_query::Expr;
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// After this many temporary failures a delivery is marked failed.
 pub const MAX_ATTEMPTS: i32 = 10;
+
+/// A claimed delivery is another job's to send for this long; then it may be claimed
+/// again (its worker died mid-send).
+const CLAIM_FOR: Duration = Duration::from_secs(60);
 
 /// Where mail goes.
 #[derive(Debug, Clone)]
 pub enum Transport {
     /// Embedded default: each message written as `DATA_DIR/outbox/delivery-{id}.eml`.
     Outbox(PathBuf),
+    /// An SMTP server, through lettre's pooled async transport.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    /// SMTP when `smtp_url` is given (`smtp://[user:pass@]host:port[?tls=required]`,
+    /// `smtps://…`), otherwise `.eml` files in `outbox_dir`.
+    pub fn from_config(
+        smtp_url: Option<&str>,
+        pool_size: u32,
+        timeout: Duration,
+        outbox_dir: PathBuf,
+    ) -> Result<Self, WorkerError> {
+        let Some(url) = smtp_url else {
+            return Ok(Transport::Outbox(outbox_dir));
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| WorkerError::Config(format!("SMTP_URL: {e}")))?
+            .timeout(Some(timeout))
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(Ord::max(pool_size, 1))
+                    .idle_timeout(Duration::from_secs(30)),
+            )
+            .build();
+        Ok(Transport::Smtp(transport))
+    }
+
+    /// `"smtp"` or `"outbox"`, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Transport::Outbox(_) => "outbox",
+            Transport::Smtp(_) => "smtp",
+        }
+    }
 }
 
 /// Why a send did not happen.
@@ -88,6 +129,13 @@ impl Mailer {
                 tokio::fs::rename(&tmp, &path).await.map_err(io)?;
                 Ok(())
             }
+            Transport::Smtp(smtp) => match smtp.send(message.clone()).await {
+                Ok(_) => Ok(()),
+                // A 5xx answer will not change; anything else (4xx, a refused or dropped
+                // connection, a timeout) may.
+                Err(e) if e.is_permanent() => Err(SendFailure::Permanent(format!("smtp: {e}"))),
+                Err(e) => Err(SendFailure::Temporary(format!("smtp: {e}"))),
+            },
         }
     }
 
@@ -95,17 +143,34 @@ impl Mailer {
     /// outcome. Temporary failures are rescheduled with exponential backoff by the outbox
     /// (not by the queue backend, whose retry timing differs per backend: APALIS.md §5).
     pub async fn send_delivery(&self, db: &DatabaseConnection, id: i64) -> Result<(), WorkerError> {
-        let Some(d) = Delivery::find_by_id(id).one(db).await? else {
-            tracing::warn!(
+        // Claim it: only one job at a time sends a delivery, even when the queue runs a
+        // job twice (an orphan re-run, a re-dispatched job).
+        let now = Utc::now();
+        let claimed = Delivery::update_many()
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(
+                Column::ClaimedUntil,
+                Expr::value(now + chrono::Duration::from_std(CLAIM_FOR).unwrap_or_default()),
+            )
+            .filter(Column::Id.eq(id))
+            .filter(Column::Status.is_not_in([DeliveryStatus::Sent, DeliveryStatus::Failed]))
+            .filter(
+                Column::ClaimedUntil
+                    .is_null()
+                    .or(Column::ClaimedUntil.lt(now)),
+            )
+            .exec(db)
+            .await?;
+        if claimed.rows_affected == 0 {
+            tracing::debug!(
                 delivery_id = id,
-                "send job for an unknown delivery; ignoring"
+                "delivery already sent, given up on, or being sent by another job"
             );
             return Ok(());
-        };
-        if matches!(d.status, DeliveryStatus::Sent | DeliveryStatus::Failed) {
-            tracing::debug!(delivery_id = id, status = ?d.status, "already settled; nothing to do");
-            return Ok(());
         }
+        let Some(d) = Delivery::find_by_id(id).one(db).await? else {
+            return Ok(());
+        };
         let email = serde_json::from_str::<Email>(&d.payload);
         let outcome = match &email {
             Err(e) => Err(SendFailure::Permanent(format!("unreadable payload: {e}"))),
@@ -115,9 +180,12 @@ impl Mailer {
             },
         };
         let now = Utc::now();
-        let attempts = d.attempts + 1;
+        let attempts = d.attempts;
         let mut update = Delivery::update_many()
-            .col_expr(Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                Column::ClaimedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
             .filter(Column::Id.eq(id))
             .filter(Column::Status.ne(DeliveryStatus::Sent));
         match outcome {
@@ -130,21 +198,24 @@ impl Mailer {
                     let kept = serde_json::to_string(&email.redacted()).unwrap_or_default();
                     update = update.col_expr(Column::Payload, Expr::value(kept));
                 }
-                tracing::info!(delivery_id = id, kind = %d.kind, "email sent");
+                tracing::info!(delivery_id = id, kind = %d.kind, transport = self.transport.name(), "email sent");
+                metrics::counter!("emails_sent_total", "kind" => d.kind.clone()).increment(1);
             }
             Err(SendFailure::Temporary(why)) if attempts < MAX_ATTEMPTS => {
-                let backoff = chrono::Duration::seconds(2i64.pow(attempts.min(9) as u32));
+                let backoff = chrono::Duration::seconds(2i64.pow(Ord::min(attempts, 9) as u32));
                 update = update
                     .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending))
                     .col_expr(Column::NextAttemptAt, Expr::value(now + backoff))
                     .col_expr(Column::LastError, Expr::value(why.clone()));
                 tracing::warn!(delivery_id = id, attempts, error = %why, "email not sent; will retry");
+                metrics::counter!("email_retries_total", "kind" => d.kind.clone()).increment(1);
             }
             Err(SendFailure::Temporary(why)) | Err(SendFailure::Permanent(why)) => {
                 update = update
                     .col_expr(Column::Status, Expr::value(DeliveryStatus::Failed))
                     .col_expr(Column::LastError, Expr::value(why.clone()));
                 tracing::error!(delivery_id = id, attempts, error = %why, "email failed permanently");
+                metrics::counter!("emails_failed_total", "kind" => d.kind.clone()).increment(1);
             }
         }
         update.exec(db).await?;

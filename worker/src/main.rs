@@ -1,21 +1,29 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+use worker::telemetry::LogFormat;
 use worker::{JobQueue, Nudge, WorkerConfig, WorkerRuntime};
 
 /// Background worker of the Partner Dashboard: sends email and runs periodic work.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
+    /// Log lines as human-readable text or as JSON.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Consume jobs until SIGINT/SIGTERM.
+    /// Consume jobs and run the periodic sweep until SIGINT/SIGTERM.
     Run {
         #[command(flatten)]
         config: WorkerConfig,
+        /// Serve Prometheus metrics at http://METRICS_ADDR/metrics (off when not set).
+        #[arg(long, env = "METRICS_ADDR")]
+        metrics_addr: Option<std::net::SocketAddr>,
     },
     /// Import a legacy V1 export (partners, users, clients). Checks the whole file first
     /// and writes nothing if any record is bad; importing the same file again changes
@@ -35,16 +43,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    worker::telemetry::init_tracing(cli.log_format);
     let result = match cli.command {
-        Command::Run { config } => run(config).await,
+        Command::Run {
+            config,
+            metrics_addr,
+        } => run(config, metrics_addr).await,
         Command::SweepTrials { config } => sweep_trials(config).await,
         Command::ImportLegacy { file, config } => import_legacy(file, config).await,
     };
@@ -57,14 +62,21 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(config: WorkerConfig) -> Result<(), worker::WorkerError> {
+async fn run(
+    config: WorkerConfig,
+    metrics_addr: Option<std::net::SocketAddr>,
+) -> Result<(), worker::WorkerError> {
     use sea_orm_migration::MigratorTrait;
+    if let Some(addr) = metrics_addr {
+        worker::telemetry::serve_metrics(addr)?;
+    }
     std::fs::create_dir_all(&config.data_dir)?;
     let db = entity::db::connect(&config.database_url(), config.database_max_connections).await?;
     migration::Migrator::up(&db, None).await?;
     let queue = JobQueue::connect(&config).await?;
     let runtime = WorkerRuntime::start(&config, db, queue, Nudge::default()).await?;
     shutdown_signal().await;
+    tracing::info!("shutting down: no new jobs; running ones finish");
     runtime.shutdown().await;
     Ok(())
 }

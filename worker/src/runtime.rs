@@ -6,6 +6,7 @@ use crate::jobs::{CheckPartnerConnect, SendEmail, UpgradeClient};
 use crate::mailer::{Mailer, Transport};
 use crate::outbox::{self, DispatchLimits, Nudge};
 use crate::queue::JobQueue;
+use apalis::prelude::AbortError;
 use apalis::prelude::*;
 use sea_orm::DatabaseConnection;
 use std::pin::Pin;
@@ -25,27 +26,46 @@ pub struct JobContext {
     pub trial_length: Duration,
 }
 
+/// Counts a job's outcome and tells the queue what to do with a failure: retry it
+/// (the backend's retries; the outbox and the requeue loops are the real safety net) or,
+/// for a failure that cannot get better, abort it at once (APALIS.md §5).
+fn outcome(queue: &'static str, result: Result<(), WorkerError>) -> Result<(), BoxDynError> {
+    let (label, result) = match result {
+        Ok(()) => ("ok", Ok(())),
+        Err(e) if e.is_permanent() => {
+            tracing::error!(queue, error = %e, "job failed for good; not retrying");
+            ("aborted", Err(AbortError::new(e).into()))
+        }
+        Err(e) => {
+            tracing::warn!(queue, error = %e, "job failed; the queue will retry it");
+            ("error", Err(e.into()))
+        }
+    };
+    metrics::counter!("jobs_total", "queue" => queue, "outcome" => label).increment(1);
+    result
+}
+
 async fn check_partner_connect(
     job: CheckPartnerConnect,
     cx: Data<Arc<JobContext>>,
 ) -> Result<(), BoxDynError> {
-    crate::connect::check(&cx.db, &cx.support_email, job.connection_id)
+    let r = crate::connect::check(&cx.db, &cx.support_email, job.connection_id)
         .await
-        .map_err(Into::into)
+        .map_err(Into::into);
+    outcome(CheckPartnerConnect::QUEUE, r)
 }
 
 async fn upgrade_client(job: UpgradeClient, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
+    let r = crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
         .await
         .map(drop)
-        .map_err(Into::into)
+        .map_err(Into::into);
+    outcome(UpgradeClient::QUEUE, r)
 }
 
 async fn send_email(job: SendEmail, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    cx.mailer
-        .send_delivery(&cx.db, job.delivery_id)
-        .await
-        .map_err(Into::into)
+    let r = cx.mailer.send_delivery(&cx.db, job.delivery_id).await;
+    outcome(SendEmail::QUEUE, r)
 }
 
 /// Polls the queue every `every`, re-arming its timer each time. apalis' own interval
@@ -87,6 +107,100 @@ fn unique_worker_name(role: &str) -> String {
     format!("{role}-{host}-{}-{}", std::process::id(), &id[..8])
 }
 
+/// Runs one queue's consumer until `stop`, starting it again whenever it ends on its own:
+/// apalis workers do not reconnect, and a Redis restart ends them (APALIS.md §3). Each
+/// start gets a new worker name (a same-name restart is refused, APALIS.md §4) and waits
+/// with exponential backoff (0.5 s up to 30 s) after quick failures.
+async fn supervise<F, Fut, E>(
+    queue: String,
+    role: &'static str,
+    stop: CancellationToken,
+    mut run: F,
+) where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let mut failures = 0u32;
+    loop {
+        let name = unique_worker_name(role);
+        let started = tokio::time::Instant::now();
+        tracing::debug!(queue, worker = %name, "starting job worker");
+        let result = run(name.clone()).await;
+        if stop.is_cancelled() {
+            break;
+        }
+        match result {
+            Ok(()) => tracing::warn!(queue, worker = %name, "job worker ended; starting it again"),
+            Err(e) => {
+                tracing::error!(queue, worker = %name, error = %e, "job worker failed; starting it again")
+            }
+        }
+        metrics::counter!("worker_restarts_total", "queue" => queue.clone()).increment(1);
+        if started.elapsed() > Duration::from_secs(60) {
+            failures = 0;
+        }
+        let backoff = Duration::from_millis(500 * 2u64.pow(Ord::min(failures, 6)))
+            .min(Duration::from_secs(30));
+        failures = failures.saturating_add(1);
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+    }
+}
+
+/// Spawns the supervised consumer of one queue, on whichever backend the queue uses.
+macro_rules! spawn_consumer {
+    ($queue:expr, $qname:expr, $role:expr, $job:ty, $handler:expr, $concurrency:expr, $cx:expr, $poll:expr, $stop:expr) => {{
+        let queue: JobQueue = $queue.clone();
+        let cx: Arc<JobContext> = $cx.clone();
+        let stop: CancellationToken = $stop.clone();
+        let qname: String = $qname.clone();
+        let concurrency: usize = $concurrency;
+        let poll: Duration = $poll;
+        tokio::spawn(supervise(
+            qname.clone(),
+            $role,
+            stop.clone(),
+            move |worker_name: String| {
+                let (queue, cx, stop, qname) =
+                    (queue.clone(), cx.clone(), stop.clone(), qname.clone());
+                async move {
+                    let signal = async move {
+                        stop.cancelled().await;
+                        Ok::<(), std::io::Error>(())
+                    };
+                    if let Some(storage) = queue.sqlite_storage::<$job>(&qname) {
+                        WorkerBuilder::new(worker_name)
+                            .backend(storage.poll_with_strategy(Rearm::new(poll)))
+                            .data(cx)
+                            .concurrency(concurrency)
+                            .build($handler)
+                            .run_until(signal)
+                            .await
+                            .map_err(|e| e.to_string())
+                    } else if let Some(storage) = queue.redis_storage::<$job>(&qname) {
+                        WorkerBuilder::new(worker_name)
+                            .backend(storage)
+                            .data(cx)
+                            .concurrency(concurrency)
+                            .build($handler)
+                            .run_until(signal)
+                            .await
+                            .map_err(|e| e.to_string())
+                    } else {
+                        Err("no job queue".to_owned())
+                    }
+                }
+            },
+        ))
+    }};
+}
+
+/// How long a shutdown waits for running jobs.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 /// The background work running in this process.
 pub struct WorkerRuntime {
     shutdown: CancellationToken,
@@ -102,11 +216,13 @@ impl WorkerRuntime {
         queue: JobQueue,
         nudge: Nudge,
     ) -> Result<Self, WorkerError> {
-        let mailer = Mailer::new(
-            Transport::Outbox(config.outbox_dir()),
-            &config.mail_from,
-            config.public_url(),
+        let transport = Transport::from_config(
+            config.smtp_url.as_deref(),
+            config.smtp_pool_size,
+            config.smtp_timeout,
+            config.outbox_dir(),
         )?;
+        let mailer = Mailer::new(transport, &config.mail_from, config.public_url())?;
         let cx = Arc::new(JobContext {
             db: db.clone(),
             mailer,
@@ -165,64 +281,86 @@ impl WorkerRuntime {
             }
         }));
 
-        let poll_every = config.queue_poll_every;
-        let concurrency = config.worker_concurrency.max(1);
-        let base_name = unique_worker_name("mail");
-        let monitor = Monitor::new()
-            .should_restart(|ctx, err| {
-                tracing::error!(worker = %ctx.name(), error = %err, restarts = ctx.restarts(), "worker stopped");
-                ctx.restarts() < 100
-            })
-            .register({
-                let (queue, cx, base_name) = (queue.clone(), cx.clone(), base_name.clone());
-                move |restarts| {
-                    WorkerBuilder::new(format!("{base_name}-{restarts}"))
-                        .backend(queue.mail_storage().poll_with_strategy(Rearm::new(poll_every)))
-                        .data(cx.clone())
-                        .concurrency(concurrency)
-                        .build(send_email)
-                }
-            })
-            .register({
-                let (queue, cx, base_name) = (queue.clone(), cx.clone(), base_name.replacen("mail-", "connect-", 1));
-                move |restarts| {
-                    WorkerBuilder::new(format!("{base_name}-{restarts}"))
-                        .backend(queue.connect_storage().poll_with_strategy(Rearm::new(poll_every)))
-                        .data(cx.clone())
-                        .concurrency(2)
-                        .build(check_partner_connect)
-                }
-            })
-            .register({
-                let (queue, cx, base_name) = (queue.clone(), cx.clone(), base_name.replacen("mail-", "upgrade-", 1));
-                move |restarts| {
-                    WorkerBuilder::new(format!("{base_name}-{restarts}"))
-                        .backend(queue.upgrade_storage().poll_with_strategy(Rearm::new(poll_every)))
-                        .data(cx.clone())
-                        .concurrency(2)
-                        .build(upgrade_client)
-                }
-            })
-            .with_terminator(tokio::time::sleep(Duration::from_secs(20)));
-        let stop = shutdown.clone();
+        // Finished jobs are deleted and queue depths and the outbox backlog measured.
+        let (m_db, m_queue, stop) = (cx.db.clone(), queue.clone(), shutdown.clone());
         tasks.push(tokio::spawn(async move {
-            let signal = async move {
-                stop.cancelled().await;
-                Ok(())
-            };
-            if let Err(e) = monitor.run_with_signal(signal).await {
-                tracing::error!(error = %e, "job workers ended with an error");
+            loop {
+                match m_queue.trim_finished().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(count = n, "deleted finished jobs from the queue"),
+                    Err(e) => tracing::warn!(error = %e, "could not delete finished jobs"),
+                }
+                if let Ok(depths) = m_queue.depths().await {
+                    for (name, n) in depths {
+                        metrics::gauge!("queue_depth", "queue" => name).set(n as f64);
+                    }
+                }
+                if let Ok(n) = outbox::backlog(&m_db).await {
+                    metrics::gauge!("outbox_backlog").set(n as f64);
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+                }
             }
         }));
-        tracing::info!("background worker started");
+
+        let poll_every = config.queue_poll_every;
+        let concurrency = config.worker_concurrency.max(1);
+        let names = queue.names().clone();
+        tasks.push(spawn_consumer!(
+            queue,
+            names.mail,
+            "mail",
+            SendEmail,
+            send_email,
+            concurrency,
+            cx,
+            poll_every,
+            shutdown
+        ));
+        tasks.push(spawn_consumer!(
+            queue,
+            names.connect,
+            "connect",
+            CheckPartnerConnect,
+            check_partner_connect,
+            2,
+            cx,
+            poll_every,
+            shutdown
+        ));
+        tasks.push(spawn_consumer!(
+            queue,
+            names.upgrade,
+            "upgrade",
+            UpgradeClient,
+            upgrade_client,
+            2,
+            cx,
+            poll_every,
+            shutdown
+        ));
+        tracing::info!(
+            queue = queue.backend_name(),
+            mail = cx.mailer.transport.name(),
+            "background worker started"
+        );
         Ok(WorkerRuntime { shutdown, tasks })
     }
 
-    /// Stops taking jobs, lets running ones finish (running jobs get up to 20 s), and waits.
+    /// Stops taking jobs, lets running ones finish, and waits, for at most
+    /// [`SHUTDOWN_GRACE`]: a job still running then is left to orphan recovery (its
+    /// delivery claim expires and the outbox hands it out again).
     pub async fn shutdown(self) {
         self.shutdown.cancel();
-        for t in self.tasks {
-            let _ = t.await;
+        let aborts: Vec<_> = self.tasks.iter().map(|t| t.abort_handle()).collect();
+        let all = futures::future::join_all(self.tasks);
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "jobs still running at the end of the shutdown grace period; leaving them to be retried");
+            for a in aborts {
+                a.abort();
+            }
         }
         tracing::info!("background worker stopped");
     }

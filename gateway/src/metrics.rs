@@ -1,0 +1,74 @@
+//! Request metrics per GraphQL operation, and `/metrics`.
+//!
+//! An operation is labelled by its type and its first root field (`query` / `clients`).
+//! Only field names the schema has become labels, so a caller cannot create unbounded
+//! series; anything else is `invalid`.
+
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// Root fields of Query and Mutation, read once from the schema.
+fn root_fields() -> &'static HashSet<String> {
+    static FIELDS: OnceLock<HashSet<String>> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let doc = async_graphql::parser::parse_schema(crate::graphql::sdl())
+            .expect("the served schema parses");
+        let mut out = HashSet::new();
+        for def in doc.definitions {
+            if let TypeSystemDefinition::Type(t) = def
+                && matches!(t.node.name.node.as_str(), "Query" | "Mutation")
+                && let TypeKind::Object(o) = &t.node.kind
+            {
+                out.extend(o.fields.iter().map(|f| f.node.name.node.to_string()));
+            }
+        }
+        out
+    })
+}
+
+/// The labels of one GraphQL request: (`query`|`mutation`|`subscription`|`invalid`, root field).
+pub fn labels(req: &async_graphql::Request) -> (&'static str, String) {
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        return ("invalid", "-".into());
+    };
+    let op = match (&doc.operations, req.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return ("invalid", "-".into()),
+        },
+        (DocumentOperations::Multiple(_), None) => return ("invalid", "-".into()),
+    };
+    let ty = match op.node.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    let first = op
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|s| match &s.node {
+            Selection::Field(f) => Some(f.node.name.node.as_str()),
+            _ => None,
+        });
+    match first {
+        Some("__typename" | "__schema" | "__type") => (ty, "introspection".into()),
+        Some(name) if root_fields().contains(name) => (ty, name.to_owned()),
+        _ => ("invalid", "-".into()),
+    }
+}
+
+/// Counts one answered operation and its latency.
+pub fn record(labels: &(&'static str, String), ok: bool, seconds: f64) {
+    let (ty, name) = labels;
+    let outcome = if ok { "ok" } else { "error" };
+    metrics::counter!("graphql_requests_total", "type" => *ty, "operation" => name.clone(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("graphql_request_duration_seconds", "type" => *ty, "operation" => name.clone())
+        .record(seconds);
+}
