@@ -33,6 +33,8 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// The database cannot be reached right now: worth retrying shortly.
+    Unavailable(String),
     /// Anything the caller did not cause: logged, shown only as `INTERNAL`.
     Internal(anyhow::Error),
 }
@@ -66,6 +68,7 @@ impl ApiError {
             ApiError::Conflict(_) => "CONFLICT",
             ApiError::RateLimited { .. } => "RATE_LIMITED",
             ApiError::Refused { code, .. } => code,
+            ApiError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -73,7 +76,15 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        ApiError::Internal(e.into())
+        match e {
+            sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
+                tracing::warn!(error = %e, "database unreachable");
+                ApiError::Unavailable(
+                    "the service is briefly unavailable; try again in a few seconds".into(),
+                )
+            }
+            e => ApiError::Internal(e.into()),
+        }
     }
 }
 
@@ -110,6 +121,7 @@ impl From<ApiError> for async_graphql::Error {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
+            | ApiError::Unavailable(m)
             | ApiError::Refused { message: m, .. } => {
                 async_graphql::Error::new(m).extend_with(|_, ext| ext.set("code", code))
             }

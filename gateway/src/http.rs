@@ -20,7 +20,6 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest accepted request body.
@@ -44,7 +43,22 @@ pub fn router(schema: AppSchema, app: AppState, request_timeout: Duration) -> Ro
         .route("/metrics", get(metrics))
         .with_state(HttpState { schema, app })
         .layer(CatchPanicLayer::custom(|_| internal_response("the server hit an unexpected error")))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(
+                    move |_: axum::BoxError| async move {
+                        graphql_error(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "TIMEOUT",
+                            format!(
+                                "the request took longer than {} s and was stopped; try again",
+                                request_timeout.as_secs_f64()
+                            ),
+                        )
+                    },
+                ))
+                .timeout(request_timeout),
+        )
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
@@ -131,8 +145,9 @@ async fn graphql(
         let viewer = match session::resolve(&st.app.db, auth).await {
             Ok(v) => v,
             Err(e) => {
+                let code = e.code();
                 let err: async_graphql::Error = e.into();
-                return graphql_error(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", err.message);
+                return graphql_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message);
             }
         };
         let meta = crate::services::audit::RequestMeta {
@@ -199,8 +214,21 @@ async fn healthz() -> &'static str {
 
 /// Ready when the database and the job queue answer.
 async fn readyz(State(st): State<HttpState>) -> Response {
-    let db = sea_orm::ConnectionTrait::execute_unprepared(&st.app.db, "SELECT 1").await;
-    let queue = st.app.queue.ping().await;
+    // Each check gets 2 s: an unreachable server must not hang the probe.
+    let limit = Duration::from_secs(2);
+    let db = match tokio::time::timeout(
+        limit,
+        sea_orm::ConnectionTrait::execute_unprepared(&st.app.db, "SELECT 1"),
+    )
+    .await
+    {
+        Ok(r) => r.map(drop).map_err(|e| e.to_string()),
+        Err(_) => Err("no answer within 2 s".to_owned()),
+    };
+    let queue = match tokio::time::timeout(limit, st.app.queue.ping()).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => Err("no answer within 2 s".to_owned()),
+    };
     let body = json!({
         "database": if db.is_ok() { "ok" } else { "unreachable" },
         "queue": if queue.is_ok() { "ok" } else { "unreachable" },

@@ -295,6 +295,8 @@ pub struct TestApp {
     /// The arguments every part is started with, for restarts and extra workers.
     args: Vec<String>,
     workers: usize,
+    /// `/metrics` of the worker processes (scale-out mode).
+    pub worker_metrics: Vec<String>,
     in_process: bool,
     /// The first gateway's base URL.
     pub url: String,
@@ -317,6 +319,8 @@ pub struct Options {
     /// Run the gateway in this process even in scale-out mode (for tests that look inside
     /// it, e.g. counting its SQL statements).
     pub in_process: bool,
+    /// Create the database on this PostgreSQL server instead of `TEST_POSTGRES_URL`.
+    pub postgres_admin_url: Option<String>,
 }
 
 /// Flags of the gateway binary only, each with one value.
@@ -391,7 +395,7 @@ impl TestApp {
             .try_init();
         let mode = mode();
         let dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match postgres_admin_url() {
+        let database_url = match opts.postgres_admin_url.or_else(postgres_admin_url) {
             Some(admin) => fresh_postgres_database(&admin).await,
             None if mode != Mode::Embedded => {
                 panic!("TEST_POSTGRES_URL: this mode needs PostgreSQL; run scripts/test")
@@ -425,6 +429,12 @@ impl TestApp {
                 smtp.url(),
             ]);
         }
+        // A flag given by the test replaces the harness' default for it.
+        for flag in opts.extra_args.iter().filter(|a| a.starts_with("--")) {
+            if let Some(i) = args.iter().position(|a| a == flag) {
+                args.drain(i..i + 2);
+            }
+        }
         args.extend(opts.extra_args);
         let no_worker = args
             .windows(2)
@@ -438,6 +448,7 @@ impl TestApp {
             procs: Vec::new(),
             args,
             workers: if no_worker { 0 } else { 2 },
+            worker_metrics: Vec::new(),
             in_process,
             url: String::new(),
             urls: Vec::new(),
@@ -470,6 +481,7 @@ impl TestApp {
         }
         // Scale-out: the first gateway applies the migrations before the others start.
         self.urls.clear();
+        self.worker_metrics.clear();
         for i in 0..2 {
             let port = free_port();
             let mut cmd = tokio::process::Command::new(binary("gateway"));
@@ -523,8 +535,15 @@ impl TestApp {
     }
 
     fn start_worker_process(&mut self, name: &str) {
-        let child = self.worker_process(name);
+        let port = free_port();
+        let mut cmd = tokio::process::Command::new(binary("worker"));
+        cmd.arg("run")
+            .args(worker_args(&self.args))
+            .env("METRICS_ADDR", format!("127.0.0.1:{port}"));
+        let child = self.spawn_process(cmd, name);
         self.procs.push(child);
+        self.worker_metrics
+            .push(format!("http://127.0.0.1:{port}/metrics"));
     }
 
     /// The lines the processes of this app logged (scale-out mode).
@@ -631,6 +650,11 @@ impl TestApp {
     pub fn next_url(&self) -> &str {
         let i = self.next.fetch_add(1, Ordering::Relaxed);
         &self.urls[i % self.urls.len()]
+    }
+
+    /// The base URL of every gateway of this app.
+    pub fn next_url_all(&self) -> Vec<String> {
+        self.urls.clone()
     }
 
     /// Posts one GraphQL operation and returns the whole response body.

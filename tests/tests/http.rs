@@ -230,3 +230,105 @@ async fn shutting_down_finishes_in_flight_requests_and_loses_no_promised_mail() 
         );
     }
 }
+
+/// Runs a binary with `LOG_FORMAT=json` in a fresh data directory, lets `work` use it,
+/// stops it with SIGTERM and returns (exit status, how long it took to stop, log lines).
+async fn run_and_terminate<F, Fut>(
+    bin: &str,
+    args: &[&str],
+    dir: &std::path::Path,
+    work: F,
+) -> (std::process::ExitStatus, std::time::Duration, Vec<String>)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let log = dir.join(format!("{bin}.log"));
+    let mut child = tokio::process::Command::new(e2e::binary(bin))
+        .args(args)
+        .env("DATA_DIR", dir)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("SMTP_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    work().await;
+    e2e::terminate(&child);
+    let asked = std::time::Instant::now();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("stopped within 30 s of SIGTERM")
+        .unwrap();
+    let lines = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (status, asked.elapsed(), lines)
+}
+
+fn assert_json_lines(lines: &[String], must_say: &str) {
+    assert!(!lines.is_empty());
+    for line in lines {
+        let v: Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+        assert!(v["fields"]["message"].is_string(), "{line}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains(must_say)),
+        "no line says {must_say:?}: {lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_gateway_logs_json_lines_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = e2e::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let url = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let (status, took, lines) =
+        run_and_terminate("gateway", &["--listen-addr", &addr], dir.path(), || async {
+            e2e::wait_healthy(&http, &url).await;
+            let body = json!({ "query": e2e::SIGN_UP, "variables": { "input": {
+                "companyName": "Firm", "name": "P", "email": "p@firm.example",
+                "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } });
+            let res: Value = http
+                .post(format!("{url}/graphql"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(res["data"]["signUp"]["token"].is_string(), "{res}");
+        })
+        .await;
+    assert!(status.success(), "{status:?}");
+    println!("gateway stopped {took:?} after SIGTERM");
+    assert_json_lines(&lines, "shutting down");
+    // The password given at sign-up is nowhere in the logs.
+    assert!(lines.iter().all(|l| !l.contains("correct-horse-1")));
+}
+
+#[tokio::test]
+async fn a_worker_process_logs_json_lines_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, took, lines) = run_and_terminate("worker", &["run"], dir.path(), || async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    })
+    .await;
+    assert!(status.success(), "{status:?}");
+    println!("worker stopped {took:?} after SIGTERM");
+    assert_json_lines(&lines, "background worker stopped");
+}

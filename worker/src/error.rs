@@ -5,6 +5,9 @@ pub enum WorkerError {
     Db(#[from] sea_orm::DbErr),
     #[error("job queue: {0}")]
     Queue(String),
+    /// Someone else is doing this right now; try again later.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("mail: {0}")]
     Mail(String),
     #[error("configuration: {0}")]

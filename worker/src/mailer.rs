@@ -17,8 +17,11 @@ use std::time::Duration;
 pub const MAX_ATTEMPTS: i32 = 10;
 
 /// A claimed delivery is another job's to send for this long; then it may be claimed
-/// again (its worker died mid-send).
-const CLAIM_FOR: Duration = Duration::from_secs(60);
+/// again (its worker died mid-send). Longer than any one send: SMTP exchanges are cut
+/// at [`MAX_SMTP_TIMEOUT`].
+const CLAIM_FOR: Duration = Duration::from_secs(30);
+/// The longest SMTP_TIMEOUT used.
+pub const MAX_SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Where mail goes.
 #[derive(Debug, Clone)]
@@ -43,7 +46,7 @@ impl Transport {
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| WorkerError::Config(format!("SMTP_URL: {e}")))?
-            .timeout(Some(timeout))
+            .timeout(Some(timeout.min(MAX_SMTP_TIMEOUT)))
             .pool_config(
                 PoolConfig::new()
                     .max_size(Ord::max(pool_size, 1))
@@ -162,11 +165,19 @@ impl Mailer {
             .exec(db)
             .await?;
         if claimed.rows_affected == 0 {
-            tracing::debug!(
-                delivery_id = id,
-                "delivery already sent, given up on, or being sent by another job"
-            );
-            return Ok(());
+            return match Delivery::find_by_id(id).one(db).await? {
+                Some(d) if !matches!(d.status, DeliveryStatus::Sent | DeliveryStatus::Failed) => {
+                    // Another job holds it (or held it and died): ask the queue to retry
+                    // later, when it is sent or its claim has run out.
+                    Err(WorkerError::Busy(format!(
+                        "delivery {id} is being sent by another job"
+                    )))
+                }
+                _ => {
+                    tracing::debug!(delivery_id = id, "delivery already sent or given up on");
+                    Ok(())
+                }
+            };
         }
         let Some(d) = Delivery::find_by_id(id).one(db).await? else {
             return Ok(());
