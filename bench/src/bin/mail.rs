@@ -1,0 +1,127 @@
+//! Emails per second end to end: `count` invite emails are written to the outbox (as the
+//! invite mutation writes them), then `workers` `worker run` processes hand them through
+//! Redis to a real SMTP server in this process. Prints the time from the workers' start
+//! to the last email, and the steady rate from the first email to the last.
+
+use clap::Parser;
+use sea_orm::TransactionTrait;
+use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long)]
+    database_url: String,
+    #[arg(long)]
+    redis_url: String,
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    #[arg(long, default_value_t = 10_000)]
+    count: u64,
+    /// The `worker` binary to run.
+    #[arg(long, default_value = "target/release/worker")]
+    worker_bin: String,
+}
+
+#[derive(Clone)]
+struct Sink(Arc<AtomicU64>);
+
+impl mailin_embedded::Handler for Sink {
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        mailin_embedded::response::OK
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let received = Arc::new(AtomicU64::new(0));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let smtp = listener.local_addr()?;
+    let mut server = mailin_embedded::Server::new(Sink(received.clone()));
+    server.with_num_threads(32).with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+
+    let db = entity::db::connect(&args.database_url, 4).await?;
+    migration::Migrator::up(&db, None).await?;
+    let written = Instant::now();
+    let mut left = args.count;
+    while left > 0 {
+        let n = left.min(1000);
+        let txn = db.begin().await?;
+        for i in 0..n {
+            let email = worker::Email::Invite {
+                to: format!("client{}-{i}@bench.example", left),
+                partner_name: "Bench & Co".into(),
+                company_name: Some("Client Co".into()),
+                link: "http://bench.test/invite/0123456789abcdef".into(),
+            };
+            worker::queue_mail(&txn, &email).await?;
+        }
+        txn.commit().await?;
+        left -= n;
+    }
+    println!(
+        "outbox: {} invite emails written in {:.1} s",
+        args.count,
+        written.elapsed().as_secs_f64()
+    );
+
+    let data = tempfile::tempdir()?;
+    let ns = format!("bench{}", std::process::id());
+    let mut children = Vec::new();
+    let started = Instant::now();
+    for i in 0..args.workers {
+        children.push(
+            tokio::process::Command::new(&args.worker_bin)
+                .arg("run")
+                .env("DATABASE_URL", &args.database_url)
+                .env("REDIS_URL", &args.redis_url)
+                .env("QUEUE_NAMESPACE", &ns)
+                .env("SMTP_URL", format!("smtp://{smtp}"))
+                .env("DATA_DIR", data.path().join(format!("w{i}")))
+                .env("OUTBOX_POLL_EVERY", "50ms")
+                .env("RUST_LOG", "warn")
+                .kill_on_drop(true)
+                .spawn()?,
+        );
+    }
+    let mut first = None;
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        let n = received.load(Ordering::Relaxed);
+        if n > 0 && first.is_none() {
+            first = Some((Instant::now(), n));
+        }
+        if n >= args.count {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "only {n} emails after 900 s");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let total = started.elapsed().as_secs_f64();
+    let (t_first, n_first) = first.expect("some email arrived");
+    let steady = (args.count - n_first) as f64 / t_first.elapsed().as_secs_f64();
+    println!(
+        "workers={} emails={} total={total:.1}s emails/s={:.0} (first to last: {steady:.0}/s)",
+        args.workers,
+        args.count,
+        args.count as f64 / total
+    );
+    for c in &children {
+        if let Some(pid) = c.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+    }
+    for mut c in children {
+        let _ = tokio::time::timeout(Duration::from_secs(30), c.wait()).await;
+    }
+    Ok(())
+}
