@@ -62,16 +62,23 @@ impl App {
         let hasher =
             PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
                 .await?;
+        let limiter = match queue.redis_connection() {
+            Some(conn) => {
+                crate::ratelimit::Limiter::redis(conn, config.worker.queue_namespace.clone())
+            }
+            None => crate::ratelimit::Limiter::local(),
+        };
         let state = AppState {
             db,
             hasher,
             config: Arc::new(config.clone()),
             nudge,
             queue,
+            limiter: Arc::new(limiter),
             statements,
         };
         let schema = build_schema(Some(state.clone()));
-        let router = crate::http::router(schema, state.clone(), config.request_timeout);
+        let router = crate::http::router(schema, state.clone(), &config);
 
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await

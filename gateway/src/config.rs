@@ -53,6 +53,96 @@ pub struct Config {
 
     #[command(flatten)]
     pub worker: WorkerConfig,
+
+    #[command(flatten)]
+    pub security: SecurityConfig,
+}
+
+/// Where the gateway runs: `production` turns introspection and field suggestions off
+/// (unless GRAPHIQL=true) and hides GraphiQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Limits that keep a careless or hostile caller from taking the service down (SPEC §8).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SecurityConfig {
+    /// `production` turns introspection, field suggestions and GraphiQL off unless GRAPHIQL=true.
+    #[arg(long, env = "ENVIRONMENT", value_enum, default_value_t = Environment::Development)]
+    pub environment: Environment,
+
+    /// Serve GraphiQL and allow introspection even in production (for support staff).
+    #[arg(long, env = "GRAPHIQL", default_value_t = false, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+
+    /// Browser origins allowed to call the API (comma-separated; none by default).
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', num_args = 0..)]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// Deepest selection nesting of a query.
+    #[arg(long, env = "MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Highest query complexity (each field 1; a list field costs `first` × its children).
+    #[arg(long, env = "MAX_COMPLEXITY", default_value_t = 5_000)]
+    pub max_complexity: usize,
+
+    /// Most aliases of one field in a query.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 20)]
+    pub max_aliases: usize,
+
+    /// Most root fields in one operation.
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 30)]
+    pub max_root_fields: usize,
+
+    /// Most lexical tokens in a query text.
+    #[arg(long, env = "MAX_TOKENS", default_value_t = 20_000)]
+    pub max_tokens: usize,
+
+    /// Most operations in one batched request.
+    #[arg(long, env = "MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// All requests per client IP (`N/period`).
+    #[arg(long, env = "RATE_LIMIT_IP", default_value = "600/1m", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_ip: crate::ratelimit::Rule,
+
+    /// `logIn` attempts per email.
+    #[arg(long, env = "RATE_LIMIT_LOGIN_EMAIL", default_value = "10/15m", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_login_email: crate::ratelimit::Rule,
+
+    /// `logIn` attempts per client IP.
+    #[arg(long, env = "RATE_LIMIT_LOGIN_IP", default_value = "50/15m", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_login_ip: crate::ratelimit::Rule,
+
+    /// `requestPasswordReset` per email.
+    #[arg(long, env = "RATE_LIMIT_RESET_EMAIL", default_value = "5/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_reset_email: crate::ratelimit::Rule,
+
+    /// `requestPasswordReset` per client IP.
+    #[arg(long, env = "RATE_LIMIT_RESET_IP", default_value = "20/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_reset_ip: crate::ratelimit::Rule,
+
+    /// `signUp` per client IP.
+    #[arg(long, env = "RATE_LIMIT_SIGNUP_IP", default_value = "20/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_signup_ip: crate::ratelimit::Rule,
+
+    /// Email invites (and resends) per partner account.
+    #[arg(long, env = "RATE_LIMIT_INVITES", default_value = "500/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_invites: crate::ratelimit::Rule,
+}
+
+impl SecurityConfig {
+    /// Introspection, suggestions and GraphiQL: on, except in production without GRAPHIQL.
+    pub fn explorable(&self) -> bool {
+        self.environment != Environment::Production || self.graphiql
+    }
 }
 
 fn parse_tiers(raw: &str) -> Result<entity::DiscountTiers, String> {

@@ -4,6 +4,7 @@
 use crate::auth::session;
 use crate::error::REQUEST_ID;
 use crate::graphql::AppSchema;
+use crate::limits::QueryLimits;
 use crate::services::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
@@ -22,26 +23,56 @@ use tower_http::request_id::{
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-/// Largest accepted request body.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Most operations accepted in one batched request.
-pub const MAX_BATCH: usize = 10;
-
 #[derive(Clone)]
 struct HttpState {
     schema: AppSchema,
     app: AppState,
+    limits: QueryLimits,
 }
 
-pub fn router(schema: AppSchema, app: AppState, request_timeout: Duration) -> Router {
+/// CORS for the configured origins only; none when the list is empty.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(tower_http::cors::AllowOrigin::list(origins))
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) -> Router {
+    let sec = &config.security;
+    let request_timeout = config.request_timeout;
     let x_request_id = header::HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/graphql", get(graphql).post(graphql))
-        .route("/graphiql", get(graphiql))
+    let limits = QueryLimits {
+        max_tokens: sec.max_tokens,
+        max_aliases: sec.max_aliases,
+        max_root_fields: sec.max_root_fields,
+        introspection: sec.explorable(),
+    };
+    let mut routes = Router::new().route("/graphql", get(graphql).post(graphql));
+    if sec.explorable() {
+        routes = routes.route("/graphiql", get(graphiql));
+    }
+    let router = routes
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(HttpState { schema, app })
+        .with_state(HttpState {
+            schema,
+            app,
+            limits,
+        })
         .layer(CatchPanicLayer::custom(|_| internal_response("the server hit an unexpected error")))
         .layer(
             tower::ServiceBuilder::new()
@@ -59,7 +90,7 @@ pub fn router(schema: AppSchema, app: AppState, request_timeout: Duration) -> Ro
                 ))
                 .timeout(request_timeout),
         )
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(sec.max_body_bytes))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
@@ -77,7 +108,56 @@ pub fn router(schema: AppSchema, app: AppState, request_timeout: Duration) -> Ro
                 .unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
+    match cors(&sec.cors_allowed_origins) {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
+}
+
+/// Checks one operation's text against the limits and names it for the metrics.
+fn inspect(
+    req: &async_graphql::Request,
+    limits: &QueryLimits,
+) -> Result<(&'static str, String), crate::limits::Refusal> {
+    crate::limits::check_text(&req.query, limits)?;
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        // async-graphql reports the syntax error itself.
+        return Ok(("invalid", "-".into()));
+    };
+    crate::limits::check_document(&doc, limits)?;
+    let labels = crate::metrics::labels(req, &doc);
+    if !limits.introspection && labels.1 == "introspection" {
+        return Err((
+            "INTROSPECTION_DISABLED",
+            "introspection is turned off here".into(),
+        ));
+    }
+    Ok(labels)
+}
+
+/// Gives every error async-graphql raised by itself (syntax, validation, depth,
+/// complexity) an `extensions.code`, like ours have.
+fn add_codes(resp: &mut async_graphql::Response) {
+    for err in &mut resp.errors {
+        let has_code = err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = match err.message.as_str() {
+            "Query is nested too deep." => "QUERY_TOO_DEEP",
+            "Query is too complex." => "QUERY_TOO_COMPLEX",
+            // Syntax errors, unknown fields, wrong variable types: before anything ran.
+            _ if err.path.is_empty() => "GRAPHQL_VALIDATION_FAILED",
+            _ => "INTERNAL",
+        };
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
 }
 
 fn internal_response(message: &str) -> Response {
@@ -125,19 +205,48 @@ async fn graphql(
     let request_id = request_id
         .and_then(|axum::Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
+    let sec = &st.app.config.security;
+    if let Err(secs) = st
+        .app
+        .limiter
+        .check(&format!("ip:{}", peer.ip()), sec.rate_limit_ip)
+        .await
+    {
+        let body = json!({ "errors": [{
+            "message": format!("too many requests from your address; try again in {secs} s"),
+            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": secs }
+        }]});
+        let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return res;
+    }
     let batch = req.into_inner();
     if let async_graphql::BatchRequest::Batch(ops) = &batch
-        && ops.len() > MAX_BATCH
+        && ops.len() > sec.max_batch
     {
         return graphql_error(
             StatusCode::BAD_REQUEST,
             "BATCH_TOO_LARGE",
             format!(
-                "a batch may hold at most {MAX_BATCH} operations; this one has {}",
+                "a batch may hold at most {} operations; this one has {}",
+                sec.max_batch,
                 ops.len()
             ),
         );
     }
+    let inspected: Result<Vec<_>, _> = match &batch {
+        async_graphql::BatchRequest::Single(r) => {
+            vec![inspect(r, &st.limits)].into_iter().collect()
+        }
+        async_graphql::BatchRequest::Batch(rs) => {
+            rs.iter().map(|r| inspect(r, &st.limits)).collect()
+        }
+    };
+    let labels = match inspected {
+        Ok(labels) => labels,
+        Err((code, message)) => return graphql_error(StatusCode::BAD_REQUEST, code, message),
+    };
     let auth = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
@@ -155,14 +264,12 @@ async fn graphql(
             request_id: request_id.clone(),
         };
         let batch = batch.data(viewer).data(meta);
-        let labels: Vec<_> = match &batch {
-            async_graphql::BatchRequest::Single(r) => vec![crate::metrics::labels(r)],
-            async_graphql::BatchRequest::Batch(rs) => {
-                rs.iter().map(crate::metrics::labels).collect()
-            }
-        };
         let started = std::time::Instant::now();
-        let response = st.schema.execute_batch(batch).await;
+        let mut response = st.schema.execute_batch(batch).await;
+        match &mut response {
+            async_graphql::BatchResponse::Single(r) => add_codes(r),
+            async_graphql::BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_codes),
+        }
         let seconds = started.elapsed().as_secs_f64();
         match &response {
             async_graphql::BatchResponse::Single(r) => {

@@ -10,7 +10,9 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod limits;
 pub mod metrics;
+pub mod ratelimit;
 pub mod services;
 
 pub use app::{App, RunningApp};

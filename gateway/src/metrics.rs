@@ -28,11 +28,12 @@ fn root_fields() -> &'static HashSet<String> {
     })
 }
 
-/// The labels of one GraphQL request: (`query`|`mutation`|`subscription`|`invalid`, root field).
-pub fn labels(req: &async_graphql::Request) -> (&'static str, String) {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        return ("invalid", "-".into());
-    };
+/// The labels of one parsed GraphQL request: (`query`|`mutation`|`subscription`|`invalid`,
+/// root field).
+pub fn labels(
+    req: &async_graphql::Request,
+    doc: &async_graphql::parser::types::ExecutableDocument,
+) -> (&'static str, String) {
     let op = match (&doc.operations, req.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => op,
         (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
@@ -57,7 +58,8 @@ pub fn labels(req: &async_graphql::Request) -> (&'static str, String) {
             _ => None,
         });
     match first {
-        Some("__typename" | "__schema" | "__type") => (ty, "introspection".into()),
+        Some("__schema" | "__type") => (ty, "introspection".into()),
+        Some("__typename") => (ty, "__typename".into()),
         Some(name) if root_fields().contains(name) => (ty, name.to_owned()),
         _ => ("invalid", "-".into()),
     }

@@ -331,6 +331,34 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--request-timeout",
     "--listen-addr",
     "--log-format",
+    "--environment",
+    "--graphiql",
+    "--cors-allowed-origins",
+    "--max-depth",
+    "--max-complexity",
+    "--max-aliases",
+    "--max-root-fields",
+    "--max-tokens",
+    "--max-batch",
+    "--max-body-bytes",
+    "--rate-limit-ip",
+    "--rate-limit-login-email",
+    "--rate-limit-login-ip",
+    "--rate-limit-reset-email",
+    "--rate-limit-reset-ip",
+    "--rate-limit-signup-ip",
+    "--rate-limit-invites",
+];
+
+/// Rate limits high enough that only the tests of rate limits meet them.
+const GENEROUS_LIMITS: &[&str] = &[
+    "--rate-limit-ip",
+    "--rate-limit-login-email",
+    "--rate-limit-login-ip",
+    "--rate-limit-reset-email",
+    "--rate-limit-reset-ip",
+    "--rate-limit-signup-ip",
+    "--rate-limit-invites",
 ];
 
 fn worker_args(args: &[String]) -> Vec<String> {
@@ -417,6 +445,9 @@ impl TestApp {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        for flag in GENEROUS_LIMITS {
+            args.extend([flag.to_string(), "1000000/1m".to_string()]);
+        }
         let smtp = (mode != Mode::Embedded).then(SmtpServer::start);
         if let Some(smtp) = &smtp {
             let ns = format!("t{}", uuid::Uuid::new_v4().simple());

@@ -103,6 +103,15 @@ impl JobQueue {
         }
     }
 
+    /// The Redis connection, when the queue is in Redis (shared with other Redis users
+    /// such as the gateway's rate limits).
+    pub fn redis_connection(&self) -> Option<ConnectionManager> {
+        match &self.store {
+            Store::Redis(c) => Some(c.clone()),
+            Store::Sqlite(_) => None,
+        }
+    }
+
     pub fn names(&self) -> &QueueNames {
         &self.names
     }

@@ -14,15 +14,19 @@ pub use query::QueryRoot;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Limits that keep one request from taking the service down (SPEC §8).
-pub const MAX_DEPTH: usize = 12;
-pub const MAX_COMPLEXITY: usize = 5_000;
-
-/// Builds the schema. `state` is `None` only for printing the SDL.
+/// Builds the schema with the configured depth and complexity limits, introspection and
+/// suggestions. `state` is `None` only for printing the SDL.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let (depth, complexity, explorable) = state.as_ref().map_or((12, 5_000, true), |s| {
+        let sec = &s.config.security;
+        (sec.max_depth, sec.max_complexity, sec.explorable())
+    });
     let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_depth(depth)
+        .limit_complexity(complexity);
+    if !explorable {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
     if let Some(state) = state {
         builder = builder.data(state);
     }
@@ -32,6 +36,28 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
 /// The SDL the gateway serves; `schema.graphql` at the top level is this text.
 pub fn sdl() -> String {
     build_schema(None).sdl()
+}
+
+/// Takes a token from bucket `bucket:key`, or `RATE_LIMITED` with when to retry.
+pub(crate) async fn rate_limit(
+    ctx: &Context<'_>,
+    bucket: &str,
+    key: &str,
+    rule: crate::ratelimit::Rule,
+) -> ApiResult<()> {
+    state(ctx)
+        .limiter
+        .check(&format!("{bucket}:{key}"), rule)
+        .await
+        .map_err(|secs| ApiError::RateLimited {
+            message: format!("too many attempts; try again in {secs} s"),
+            retry_after_seconds: secs,
+        })
+}
+
+/// The client's IP address, as a rate-limit key.
+pub(crate) fn client_ip(ctx: &Context<'_>) -> String {
+    meta(ctx).ip.clone().unwrap_or_else(|| "unknown".into())
 }
 
 pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {

@@ -2,7 +2,7 @@ use super::types::{
     AcceptInviteInput, Account, AddUserInput, AuthPayload, Client, CreateClientAccountInput,
     InviteLink, LegacyConnection, Role, SignUpInput, UpgradeCandidate, User,
 };
-use super::{meta, parse_id, require_partner_admin, require_user, state};
+use super::{client_ip, meta, parse_id, rate_limit, require_partner_admin, require_user, state};
 use crate::auth::session;
 use crate::error::ApiError;
 use crate::services::accounts::{self, SignUp, parse_name};
@@ -28,6 +28,14 @@ impl MutationRoot {
     /// (from a partner's invite link) it always creates a client account of that partner.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
         let st = state(ctx);
+        let limits = &st.config.security;
+        rate_limit(
+            ctx,
+            "signup-ip",
+            &client_ip(ctx),
+            limits.rate_limit_signup_ip,
+        )
+        .await?;
         let email = email("email", &input.email)?;
         let owner = NewOwner {
             company_name: parse_name("companyName", &input.company_name)?,
@@ -58,6 +66,10 @@ impl MutationRoot {
         password: String,
         company_id: Option<String>,
     ) -> Result<AuthPayload> {
+        let limits = &state(ctx).config.security;
+        rate_limit(ctx, "login-ip", &client_ip(ctx), limits.rate_limit_login_ip).await?;
+        let key = email.trim().to_lowercase();
+        rate_limit(ctx, "login-email", &key, limits.rate_limit_login_email).await?;
         Ok(
             accounts::log_in(state(ctx), &email, &password, company_id.as_deref())
                 .await?
@@ -82,6 +94,8 @@ impl MutationRoot {
     ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let email = self::email("email", &email)?;
+        let rule = state(ctx).config.security.rate_limit_invites;
+        rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
         let company_name = match company_name.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(n) => Some(parse_name("companyName", n)?),
@@ -160,6 +174,8 @@ impl MutationRoot {
     async fn resend_invite(&self, ctx: &Context<'_>, client_id: ID) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
+        let rule = state(ctx).config.security.rate_limit_invites;
+        rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
         let c = actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
         Ok(Client::new(&c, None))
     }
@@ -190,6 +206,10 @@ impl MutationRoot {
         email: String,
         company_id: Option<String>,
     ) -> Result<bool> {
+        let limits = &state(ctx).config.security;
+        rate_limit(ctx, "reset-ip", &client_ip(ctx), limits.rate_limit_reset_ip).await?;
+        let key = email.trim().to_lowercase();
+        rate_limit(ctx, "reset-email", &key, limits.rate_limit_reset_email).await?;
         users::request_password_reset(state(ctx), &meta(ctx), &email, company_id.as_deref())
             .await?;
         Ok(true)

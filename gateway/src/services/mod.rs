@@ -21,6 +21,8 @@ pub struct AppState {
     pub config: std::sync::Arc<Config>,
     pub nudge: Nudge,
     pub queue: JobQueue,
+    /// Rate-limit buckets (Redis-shared when the queue is Redis).
+    pub limiter: std::sync::Arc<crate::ratelimit::Limiter>,
     /// SQL statements run on behalf of requests (not background work) since start.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }

@@ -1,0 +1,189 @@
+//! Token-bucket rate limits (SPEC §8): shared through Redis when `REDIS_URL` is set, so
+//! several gateways enforce one limit, and in this process otherwise.
+//!
+//! A bucket holds up to `capacity` tokens and refills at `capacity` per `per`; each
+//! request takes one. An empty bucket answers with the seconds until a token is back.
+
+use entity::parse_duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// `N/period`, e.g. `10/15m`: N requests, refilled evenly over the period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    pub capacity: u32,
+    pub per: Duration,
+}
+
+impl Rule {
+    fn rate_per_ms(&self) -> f64 {
+        f64::from(self.capacity) / (self.per.as_millis().max(1) as f64)
+    }
+}
+
+impl std::str::FromStr for Rule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (n, per) = s
+            .split_once('/')
+            .ok_or_else(|| format!("'{s}': expected N/period, e.g. 10/15m"))?;
+        let capacity: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}': '{n}' is not a whole number"))?;
+        if capacity == 0 {
+            return Err(format!("'{s}': the number must be at least 1"));
+        }
+        let per = parse_duration(per.trim()).map_err(|e| format!("'{s}': {e}"))?;
+        if per.is_zero() {
+            return Err(format!("'{s}': the period must be longer than 0"));
+        }
+        Ok(Rule { capacity, per })
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}s", self.capacity, self.per.as_secs())
+    }
+}
+
+/// Parses a rule for clap.
+pub fn parse_rule(s: &str) -> Result<Rule, String> {
+    s.parse()
+}
+
+/// Where the buckets live.
+pub enum Limiter {
+    Local(Mutex<HashMap<String, (f64, Instant)>>),
+    Redis {
+        conn: redis::aio::ConnectionManager,
+        prefix: String,
+        /// Used while Redis does not answer, so limits still hold per gateway.
+        fallback: Box<Limiter>,
+    },
+}
+
+const BUCKET_SCRIPT: &str = r#"
+local cap = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(b[1]) or cap
+local at = tonumber(b[2]) or now
+tokens = math.min(cap, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate) + 1000)
+return wait
+"#;
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limiter::Local(_) => "Limiter::Local",
+            Limiter::Redis { .. } => "Limiter::Redis",
+        })
+    }
+}
+
+impl Limiter {
+    pub fn local() -> Limiter {
+        Limiter::Local(Mutex::new(HashMap::new()))
+    }
+
+    pub fn redis(conn: redis::aio::ConnectionManager, prefix: String) -> Limiter {
+        Limiter::Redis {
+            conn,
+            prefix,
+            fallback: Box::new(Limiter::local()),
+        }
+    }
+
+    /// Takes a token from bucket `key` under `rule`: `Ok(())`, or `Err(seconds)` to wait.
+    pub async fn check(&self, key: &str, rule: Rule) -> Result<(), u64> {
+        match self {
+            Limiter::Local(buckets) => {
+                let now = Instant::now();
+                let mut map = buckets.lock().unwrap_or_else(|p| p.into_inner());
+                if map.len() > 100_000 {
+                    // Forget full buckets so a flood of keys cannot grow the map forever.
+                    map.retain(|_, (tokens, at)| {
+                        now.duration_since(*at) < Duration::from_secs(3600) && *tokens < 1e9
+                    });
+                }
+                let cap = f64::from(rule.capacity);
+                let (tokens, at) = map.entry(key.to_owned()).or_insert((cap, now));
+                let elapsed = now.duration_since(*at).as_millis() as f64;
+                *tokens = (*tokens + elapsed * rule.rate_per_ms()).min(cap);
+                *at = now;
+                if *tokens >= 1.0 {
+                    *tokens -= 1.0;
+                    Ok(())
+                } else {
+                    let ms = (1.0 - *tokens) / rule.rate_per_ms();
+                    Err((ms / 1000.0).ceil().max(1.0) as u64)
+                }
+            }
+            Limiter::Redis {
+                conn,
+                prefix,
+                fallback,
+            } => {
+                let mut conn = conn.clone();
+                let result: Result<u64, _> = redis::Script::new(BUCKET_SCRIPT)
+                    .key(format!("{prefix}:rl:{key}"))
+                    .arg(rule.capacity)
+                    .arg(rule.rate_per_ms())
+                    .invoke_async(&mut conn)
+                    .await;
+                match result {
+                    Ok(0) => Ok(()),
+                    Ok(ms) => Err(ms.div_ceil(1000).max(1)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "rate limits: Redis unreachable; limiting in this process");
+                        Box::pin(fallback.check(key, rule)).await
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_and_refuse_nonsense() {
+        assert_eq!(
+            "10/15m".parse::<Rule>().unwrap(),
+            Rule {
+                capacity: 10,
+                per: Duration::from_secs(900)
+            }
+        );
+        for bad in ["", "10", "x/1m", "0/1m", "10/0s", "10/soon", "-1/1m"] {
+            assert!(bad.parse::<Rule>().is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_local_bucket_allows_its_capacity_then_says_how_long_to_wait() {
+        let l = Limiter::local();
+        let rule: Rule = "3/1m".parse().unwrap();
+        for _ in 0..3 {
+            assert_eq!(l.check("k", rule).await, Ok(()));
+        }
+        let wait = l.check("k", rule).await.unwrap_err();
+        assert!((1..=20).contains(&wait), "{wait}");
+        assert_eq!(l.check("other", rule).await, Ok(()), "buckets are per key");
+    }
+}

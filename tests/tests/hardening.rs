@@ -1,0 +1,387 @@
+//! Hardening (SPEC §8, issue 7): GraphQL limits, production settings, rate limits, CORS
+//! and answers that do not tell which emails exist.
+
+use e2e::{Mode, Options, TestApp};
+use serde_json::{Value, json};
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+async fn with(a: &[&str]) -> TestApp {
+    TestApp::spawn_with(Options {
+        extra_args: args(a),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Posts raw JSON and returns (status, body).
+async fn post(app: &TestApp, body: Value) -> (u16, Value) {
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.next_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code: {body}"))
+}
+
+#[tokio::test]
+async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
+    let app = TestApp::spawn().await;
+    let token = app.partner("rosa@ledgerline.example").await;
+
+    // Depth: 12 by default; introspection nests deepest.
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {}name {}}} }} }} }} }}",
+        "ofType { ".repeat(8),
+        "} ".repeat(8)
+    );
+    let body = app.gql(None, &deep, json!({})).await;
+    assert_eq!(code(&body), "QUERY_TOO_DEEP", "{body}");
+
+    // Complexity: list fields cost `first` × their children.
+    let fields = "id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions";
+    let heavy: String = (0..5)
+        .map(|i| format!("c{i}: clients(first: 100) {{ edges {{ node {{ {fields} }} }} }} "))
+        .collect();
+    let body = app
+        .gql(Some(&token), &format!("{{ {heavy} }}"), json!({}))
+        .await;
+    assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "{body}");
+
+    // 20 aliases of one field pass, 21 do not.
+    let twenty: String = (0..20).map(|i| format!("a{i}: __typename ")).collect();
+    let body = app.gql(None, &format!("{{ {twenty} }}"), json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let (status, body) = post(
+        &app,
+        json!({ "query": format!("{{ {twenty} extra: __typename }}") }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (400, "TOO_MANY_ALIASES"), "{body}");
+
+    // 30 root fields pass, 31 do not (aliases spread over two fields).
+    let roots: String = (0..16)
+        .map(|i| format!("m{i}: me {{ id }} "))
+        .chain((0..15).map(|i| format!("t{i}: __typename ")))
+        .collect();
+    let (status, body) = post(&app, json!({ "query": format!("{{ {roots} }}") })).await;
+    assert_eq!(
+        (status, code(&body)),
+        (400, "TOO_MANY_ROOT_FIELDS"),
+        "{body}"
+    );
+
+    // 20,000 tokens.
+    let long = format!("{{ {} }}", "__typename ".repeat(20_000));
+    let (status, body) = post(&app, json!({ "query": long })).await;
+    assert_eq!((status, code(&body)), (400, "QUERY_TOO_LARGE"), "{body}");
+
+    // Syntax and validation errors carry a code too.
+    let body = app.gql(None, "{ me { id ", json!({})).await;
+    assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
+    let body = app.gql(None, "{ nope }", json!({})).await;
+    assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
+
+    // Every limit is configurable.
+    let strict = with(&[
+        "--max-depth",
+        "4",
+        "--max-aliases",
+        "2",
+        "--max-root-fields",
+        "3",
+        "--max-tokens",
+        "200",
+        "--max-batch",
+        "2",
+    ])
+    .await;
+    let t = strict.partner("ops@firm.example").await;
+    let body = strict
+        .gql(Some(&t), "{ me { account { id } } }", json!({}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let body = strict
+        .gql(
+            None,
+            "{ __schema { types { fields { type { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "QUERY_TOO_DEEP", "{body}");
+    let (_, body) = post(
+        &strict,
+        json!({ "query": "{ a: __typename b: __typename c: __typename }" }),
+    )
+    .await;
+    assert_eq!(code(&body), "TOO_MANY_ALIASES");
+    let (_, body) = post(
+        &strict,
+        json!({ "query": "{ a: __typename b: __typename me { id } users { id } }" }),
+    )
+    .await;
+    assert_eq!(code(&body), "TOO_MANY_ROOT_FIELDS");
+    let (_, body) = post(
+        &strict,
+        json!({ "query": format!("{{ {} }}", "__typename ".repeat(210)) }),
+    )
+    .await;
+    assert_eq!(code(&body), "QUERY_TOO_LARGE");
+    let (status, body) = post(&strict, json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }, { "query": "{ __typename }" }])).await;
+    assert_eq!((status, code(&body)), (400, "BATCH_TOO_LARGE"));
+
+    let cheap = with(&["--max-complexity", "50"]).await;
+    let t = cheap.partner("ops@firm.example").await;
+    let q = "{ clients(first: 10) { edges { node { id name email } } } }";
+    assert_eq!(
+        code(&cheap.gql(Some(&t), q, json!({})).await),
+        "QUERY_TOO_COMPLEX"
+    );
+    let q = "{ clients(first: 2) { edges { node { id name email } } } }";
+    assert!(
+        cheap
+            .gql(Some(&t), q, json!({}))
+            .await
+            .get("errors")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn production_hides_the_schema_unless_graphiql_is_on() {
+    let introspect = "{ __schema { types { name } } }";
+    let dev = TestApp::spawn().await;
+    assert!(dev.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
+
+    let prod = with(&["--environment", "production"]).await;
+    let body = prod.gql(None, introspect, json!({})).await;
+    assert!(
+        body["data"].is_null() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["extensions"]["code"].is_string(),
+        "{body}"
+    );
+    // No field suggestions either.
+    let body = prod.gql(None, "{ mee { id } }", json!({})).await;
+    let msg = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!msg.contains("Did you mean"), "{msg}");
+    assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
+    let g = prod
+        .http()
+        .get(format!("{}/graphiql", prod.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.status(), 404);
+
+    let support = with(&["--environment", "production", "--graphiql", "true"]).await;
+    assert!(support.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
+    let g = support
+        .http()
+        .get(format!("{}/graphiql", support.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.status(), 200);
+}
+
+const LOG_IN: &str = "mutation($email: String!, $password: String!) {
+    logIn(email: $email, password: $password) { token } }";
+const RESET: &str = "mutation($email: String!) { requestPasswordReset(email: $email) }";
+const INVITE: &str = "mutation($email: String!) { inviteClientByEmail(email: $email) { id } }";
+
+fn retry_after(body: &Value) -> u64 {
+    assert_eq!(code(body), "RATE_LIMITED", "{body}");
+    body["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no retryAfterSeconds: {body}"))
+}
+
+#[tokio::test]
+async fn log_in_is_limited_per_email_and_per_address() {
+    // In scale-out mode the attempts alternate between two gateways: the limit holds
+    // across them because the buckets are in Redis.
+    let app = with(&[
+        "--rate-limit-login-email",
+        "3/1h",
+        "--rate-limit-login-ip",
+        "6/1h",
+    ])
+    .await;
+    app.partner("rosa@ledgerline.example").await;
+    let attempt = |email: &'static str| {
+        let app = &app;
+        async move {
+            app.gql(
+                None,
+                LOG_IN,
+                json!({ "email": email, "password": "wrong-password-1" }),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            code(&attempt("rosa@ledgerline.example").await),
+            "UNAUTHENTICATED"
+        );
+    }
+    let wait = retry_after(&attempt("rosa@ledgerline.example").await);
+    assert!((1..=1200).contains(&wait), "{wait}");
+    // Even the right password waits now (the bucket is per email, whatever the outcome).
+    let body = app
+        .gql(
+            None,
+            LOG_IN,
+            json!({ "email": "ROSA@ledgerline.example", "password": "correct-horse-1" }),
+        )
+        .await;
+    retry_after(&body);
+    // Another email from the same address: the per-address bucket (6) runs out next.
+    assert_eq!(
+        code(&attempt("other@ledgerline.example").await),
+        "UNAUTHENTICATED"
+    );
+    retry_after(&attempt("third@ledgerline.example").await);
+    if app.mode == Mode::ScaleOut {
+        assert_eq!(app.next_url_all().len(), 2, "two gateways took turns");
+    }
+}
+
+#[tokio::test]
+async fn sign_up_password_reset_and_invites_are_limited() {
+    let app = with(&[
+        "--rate-limit-signup-ip",
+        "2/1h",
+        "--rate-limit-reset-email",
+        "2/1h",
+        "--rate-limit-reset-ip",
+        "4/1h",
+        "--rate-limit-invites",
+        "2/1h",
+    ])
+    .await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
+    let other = app.partner("other@firm.example").await;
+    let body = app
+        .gql(None, e2e::SIGN_UP, json!({ "input": { "companyName": "C", "name": "N",
+            "email": "third@firm.example", "password": "correct-horse-1", "isAccountantOrBookkeeper": true }}))
+        .await;
+    retry_after(&body);
+
+    for _ in 0..2 {
+        let body = app
+            .gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
+            .await;
+        assert_eq!(body["data"]["requestPasswordReset"], true, "{body}");
+    }
+    retry_after(
+        &app.gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
+            .await,
+    );
+    let body = app
+        .gql(None, RESET, json!({ "email": "nobody@ledgerline.example" }))
+        .await;
+    assert_eq!(body["data"]["requestPasswordReset"], true);
+    retry_after(
+        &app.gql(
+            None,
+            RESET,
+            json!({ "email": "nobody2@ledgerline.example" }),
+        )
+        .await,
+    );
+
+    for i in 0..2 {
+        app.ok(
+            Some(&rosa),
+            INVITE,
+            json!({ "email": format!("c{i}@client.example") }),
+        )
+        .await;
+    }
+    retry_after(
+        &app.gql(Some(&rosa), INVITE, json!({ "email": "c9@client.example" }))
+            .await,
+    );
+    // Nothing was created by the refused invite, and another partner is not affected.
+    let list = app
+        .ok(Some(&rosa), "{ clients { totalCount } }", json!({}))
+        .await;
+    assert_eq!(list["clients"]["totalCount"], 2);
+    app.ok(
+        Some(&other),
+        INVITE,
+        json!({ "email": "c9@client.example" }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_request_from_one_address_has_a_ceiling() {
+    let app = with(&["--rate-limit-ip", "5/1m"]).await;
+    for _ in 0..5 {
+        let (status, _) = post(&app, json!({ "query": "{ __typename }" })).await;
+        assert_eq!(status, 200);
+    }
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.next_url()))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 1);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(retry_after(&body), wait);
+}
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins() {
+    let preflight = |app: &TestApp, origin: &str| {
+        app.http()
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.url))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type,authorization",
+            )
+            .send()
+    };
+    let none = TestApp::spawn().await;
+    let res = preflight(&none, "https://app.example.com").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+
+    let app = with(&[
+        "--cors-allowed-origins",
+        "https://app.example.com,https://support.example.com",
+    ])
+    .await;
+    let res = preflight(&app, "https://app.example.com").await.unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let res = preflight(&app, "https://evil.example.net").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
