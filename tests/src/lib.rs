@@ -220,7 +220,7 @@ pub struct Mail {
 }
 
 impl Mail {
-    fn parse(file: Option<PathBuf>, raw: String) -> Mail {
+    pub fn parse(file: Option<PathBuf>, raw: String) -> Mail {
         let header = |name: &str| {
             raw.lines()
                 .take_while(|l| !l.is_empty())
