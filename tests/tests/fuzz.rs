@@ -276,7 +276,7 @@ async fn ten_thousand_bad_requests_get_no_5xx_and_break_nothing() {
 
     let app = TestApp::spawn().await;
     let token = app.partner("rosa@ledgerline.example").await;
-    let seed = 0x5eed_0f_ba_d1_u64;
+    let seed = 0x005e_ed0f_bad1_u64;
     let total = 10_000;
     let statuses = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
     let server_errors = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -313,7 +313,7 @@ async fn ten_thousand_bad_requests_get_no_5xx_and_break_nothing() {
 
     let statuses = statuses.lock().unwrap().clone();
     println!("{total} fuzzed requests (seed {seed:#x}): statuses {statuses:?}");
-    let server_errors = server_errors.lock().unwrap();
+    let server_errors = server_errors.lock().unwrap().clone();
     assert!(
         server_errors.is_empty(),
         "{} answers were 5xx: {:#?}",
