@@ -864,7 +864,7 @@ async fn subscribing_moves_the_client_to_paying_once() {
     assert_eq!(
         app.error_code(Some(&s.partner), SUBSCRIBE, json!({ "plan": "monthly" }))
             .await,
-        "BAD_USER_INPUT"
+        "FORBIDDEN"
     );
     assert_eq!(
         app.error_code(None, SUBSCRIBE, json!({ "plan": "monthly" }))

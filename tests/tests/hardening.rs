@@ -385,3 +385,76 @@ async fn cors_answers_only_the_configured_origins() {
     let res = preflight(&app, "https://evil.example.net").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn links_in_emails_come_from_public_url_never_from_the_request() {
+    let app = TestApp::spawn().await;
+    let token = app.partner("rosa@ledgerline.example").await;
+    let res: Value = app
+        .http()
+        .post(format!("{}/graphql", app.next_url()))
+        .bearer_auth(&token)
+        .header("Host", "evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "http")
+        .header("Forwarded", "host=evil.example;proto=http")
+        .header("Origin", "http://evil.example")
+        .json(&json!({ "query": INVITE, "variables": { "email": "cleo@client.example" } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(res.get("errors").is_none(), "{res}");
+    let mail = app
+        .wait_for_mail("cleo@client.example", "invites you")
+        .await;
+    assert!(
+        mail.link("http://app.test/invite/").is_some(),
+        "{}",
+        mail.text
+    );
+    assert!(!mail.raw.contains("evil.example"));
+    // The invite link of the unique-link method too.
+    let link = app
+        .ok(Some(&token), "{ inviteLink { url } }", json!({}))
+        .await;
+    assert!(
+        link["inviteLink"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://app.test/join/")
+    );
+}
+
+#[tokio::test]
+async fn security_headers_are_set() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http()
+        .get(format!("{}/graphiql", app.url))
+        .send()
+        .await
+        .unwrap();
+    let h = res.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let (_, _) = post(&app, json!({ "query": "{ __typename }" })).await;
+    let res = app
+        .http()
+        .post(format!("{}/graphql", app.url))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}

@@ -191,7 +191,7 @@ async fn only_a_v1_partners_owner_may_connect() {
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
-        "BAD_USER_INPUT"
+        "FORBIDDEN"
     );
     assert_eq!(
         app.ok(Some(&v2), CONNECTION, json!({})).await["legacyConnection"],

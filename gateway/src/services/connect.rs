@@ -33,9 +33,9 @@ pub async fn request(
     owner_email: Email,
 ) -> ApiResult<legacy_connection::Model> {
     if v.account.platform != Platform::V1 {
-        return Err(ApiError::bad_input(
-            "companyId",
-            "this is already a V2 partner account: Partner Connect connects a V1 partner account to one",
+        return Err(ApiError::Forbidden(
+            "this is already a V2 partner account: Partner Connect connects a V1 partner account to one"
+                .into(),
         ));
     }
     if v.user.role != Role::Owner {

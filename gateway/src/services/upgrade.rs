@@ -40,9 +40,8 @@ pub async fn request(
     client_id: i64,
 ) -> ApiResult<client::Model> {
     if v.account.platform != Platform::V1 {
-        return Err(ApiError::bad_input(
-            "clientId",
-            "only a V1 partner account's clients are upgraded",
+        return Err(ApiError::Forbidden(
+            "only a V1 partner account's clients are upgraded".into(),
         ));
     }
     let connected = legacy_connection::Entity::find()

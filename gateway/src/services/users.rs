@@ -206,6 +206,11 @@ pub async fn subscribe(
     plan: &str,
 ) -> ApiResult<account::Model> {
     require_admin(v)?;
+    if v.account.kind != AccountKind::Client {
+        return Err(ApiError::Forbidden(
+            "partner accounts are free: there is nothing to subscribe to".into(),
+        ));
+    }
     let plan = plan.trim().to_lowercase();
     if !PLANS.contains(&plan.as_str()) {
         return Err(ApiError::bad_input(
@@ -215,12 +220,6 @@ pub async fn subscribe(
                 plan.chars().take(40).collect::<String>(),
                 PLANS.join(", ")
             ),
-        ));
-    }
-    if v.account.kind != AccountKind::Client {
-        return Err(ApiError::bad_input(
-            "plan",
-            "partner accounts are free: there is nothing to subscribe to",
         ));
     }
     let now = Utc::now();

@@ -1,0 +1,292 @@
+//! The authorization matrix (SPEC §8, issue 7): every query and mutation of the served
+//! schema × every kind of caller → allowed (`ok`, or `null` where the answer is "nothing
+//! of yours"), or the exact error code. The operations are read from the schema, so a new
+//! one without a row here fails the test.
+
+use e2e::{LOG_IN, TestApp, legacy_example};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The callers, in the order of the table's columns.
+const CALLERS: [&str; 9] = [
+    "anonymous",
+    "partner OWNER",
+    "partner ADMIN",
+    "other partner's OWNER",
+    "client OWNER",
+    "client EMPLOYEE",
+    "logInToClient session",
+    "V1 partner OWNER",
+    "V1 partner ADMIN",
+];
+
+const UNAUTH: &str = "UNAUTHENTICATED";
+const FORBID: &str = "FORBIDDEN";
+
+struct Fixture {
+    tokens: Vec<Option<String>>,
+    /// Partner A's client created with the sign-up form (A's owner has an ADMIN user there).
+    client: String,
+    /// Partner A's invited client.
+    invited: String,
+    /// Partner A's ADMIN user.
+    a_admin_user: String,
+    /// A V1 client of the V1 partner.
+    v1_client: String,
+}
+
+async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
+    app.ok(
+        None,
+        LOG_IN,
+        json!({ "email": email, "password": password, "companyId": null }),
+    )
+    .await["logIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sets the password of a user who was emailed a set-password link, and logs them in.
+async fn activate(app: &TestApp, email: &str, password: &str) -> String {
+    let mail = app.wait_for_mail(email, "set your password").await;
+    let token = mail.token("http://app.test/reset-password/").unwrap();
+    app.ok(
+        None,
+        "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }",
+        json!({ "t": token, "p": password }),
+    )
+    .await;
+    log_in(app, email, password).await
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let a_owner = app.partner("alice@firm-a.example").await;
+    let added = app
+        .ok(
+            Some(&a_owner),
+            "mutation { addUser(input: { email: \"adam@firm-a.example\", name: \"Adam\", role: ADMIN }) { id } }",
+            json!({}),
+        )
+        .await;
+    let a_admin_user = added["addUser"]["id"].as_str().unwrap().to_owned();
+    let a_admin = activate(app, "adam@firm-a.example", "adam-pass-123").await;
+    let other = app.partner("bob@firm-b.example").await;
+    let created = app
+        .ok(
+            Some(&a_owner),
+            "mutation { createClientAccount(input: { companyName: \"Form Co\", contactName: \"Fay\", contactEmail: \"fay@form.example\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let client = created["createClientAccount"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c_owner = activate(app, "fay@form.example", "fay-pass-1234").await;
+    app.ok(
+        Some(&c_owner),
+        "mutation { addUser(input: { email: \"eve@form.example\", name: \"Eve\", role: EMPLOYEE }) { id } }",
+        json!({}),
+    )
+    .await;
+    let c_employee = activate(app, "eve@form.example", "eve-pass-1234").await;
+    let session = app
+        .ok(
+            Some(&a_owner),
+            "mutation($c: ID!) { logInToClient(clientId: $c) { token } }",
+            json!({ "c": client }),
+        )
+        .await["logInToClient"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invited = app
+        .ok(
+            Some(&a_owner),
+            "mutation { inviteClientByEmail(email: \"ivy@invited.example\") { id } }",
+            json!({}),
+        )
+        .await["inviteClientByEmail"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.import_legacy(&legacy_example()).await.unwrap();
+    let v1_owner = log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
+    let v1_admin = log_in(app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
+    let tab = app
+        .ok(
+            Some(&v1_owner),
+            "{ upgradeTab { candidates { client { id } } } }",
+            json!({}),
+        )
+        .await;
+    let v1_client = tab["upgradeTab"]["candidates"][0]["client"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Fixture {
+        tokens: vec![
+            None,
+            Some(a_owner),
+            Some(a_admin),
+            Some(other),
+            Some(c_owner),
+            Some(c_employee),
+            Some(session),
+            Some(v1_owner),
+            Some(v1_admin),
+        ],
+        client,
+        invited,
+        a_admin_user,
+        v1_client,
+    }
+}
+
+/// One row: the root field, the document (with `{CLIENT}`, `{INVITED}`, `{ADMIN_USER}`,
+/// `{V1_CLIENT}` and `{N}` (the caller's column) filled in), and the expected outcome for
+/// each caller.
+type Row = (&'static str, &'static str, [&'static str; 9]);
+
+#[rustfmt::skip]
+const TABLE: &[Row] = &[
+    // Queries. (anonymous, p OWNER, p ADMIN, other p OWNER, c OWNER, c EMPLOYEE, client session, V1 OWNER, V1 ADMIN)
+    ("me", "{ me { id } }",
+        ["null", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("users", "{ users { id } }",
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("clients", "{ clients(first: 5) { totalCount } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    ("client", "{ client(id: \"{CLIENT}\") { id } }",
+        [UNAUTH, "ok", "ok", "null", FORBID, FORBID, FORBID, "null", "null"]),
+    ("clientStatusCounts", "{ clientStatusCounts { total } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    ("inviteLink", "{ inviteLink { url } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    ("auditLog", "{ auditLog(first: 5) { edges { node { id } } } }",
+        [UNAUTH, "ok", FORBID, "ok", FORBID, FORBID, FORBID, "ok", FORBID]),
+    ("discountTier", "{ discountTier { percentOff } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    // Null: a V2 partner has no connection and nothing to upgrade.
+    ("legacyConnection", "{ legacyConnection { status } }",
+        [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "null", "null"]),
+    ("upgradeTab", "{ upgradeTab { candidates { upgraded } } }",
+        [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "ok", "ok"]),
+    // Mutations that need no session.
+    ("signUp", "mutation { signUp(input: { companyName: \"New {N}\", name: \"N\", email: \"new{N}@new.example\", password: \"correct-horse-1\", isAccountantOrBookkeeper: true }) { token } }",
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("logIn", "mutation { logIn(email: \"alice@firm-a.example\", password: \"not-the-password\") { token } }",
+        [UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH]),
+    ("acceptInvite", "mutation { acceptInvite(token: \"not-a-token\", input: { companyName: \"C\", name: \"N\", password: \"correct-horse-1\" }) { token } }",
+        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    ("requestPasswordReset", "mutation { requestPasswordReset(email: \"nobody{N}@nowhere.example\") }",
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("resetPassword", "mutation { resetPassword(token: \"not-a-token\", newPassword: \"correct-horse-1\") }",
+        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    // Partner work.
+    ("inviteClientByEmail", "mutation { inviteClientByEmail(email: \"inv{N}@client.example\") { id } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    ("createClientAccount", "mutation { createClientAccount(input: { companyName: \"Co {N}\", contactName: \"C\", contactEmail: \"form{N}@client.example\" }) { id } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    ("regenerateInviteLink", "mutation { regenerateInviteLink { url } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+    // Allowed for partner A's owner and admin: both pass authorization and meet the
+    // 5-minute throttle of a just-sent invite.
+    ("resendInvite", "mutation { resendInvite(clientId: \"{INVITED}\") { id } }",
+        [UNAUTH, "RATE_LIMITED", "RATE_LIMITED", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND"]),
+    ("logInToClient", "mutation { logInToClient(clientId: \"{CLIENT}\") { token } }",
+        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND"]),
+    ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",
+        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND"]),
+    // Account administration.
+    ("addUser", "mutation { addUser(input: { email: \"user{N}@people.example\", name: \"U\", role: EMPLOYEE }) { id } }",
+        [UNAUTH, "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok"]),
+    ("setUserRole", "mutation { setUserRole(userId: \"{ADMIN_USER}\", role: ADMIN) { id } }",
+        [UNAUTH, "ok", "ok", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]),
+    ("setUserActive", "mutation { setUserActive(userId: \"{ADMIN_USER}\", active: true) { id } }",
+        [UNAUTH, "ok", "ok", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]),
+    // The client session is allowed: it reaches "already paying" (the client's owner
+    // subscribed one column earlier).
+    ("subscribe", "mutation { subscribe(plan: \"monthly\") { id } }",
+        [UNAUTH, FORBID, FORBID, FORBID, "ok", FORBID, "BAD_USER_INPUT", FORBID, FORBID]),
+    // Legacy partners.
+    ("connectLegacyPartner", "mutation { connectLegacyPartner(companyId: \"ZZZ9999\", ownerEmail: \"x@y.example\") { status } }",
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "ok", FORBID]),
+    // V1 users are allowed; this account is not connected yet, which they are told.
+    ("upgradeClient", "mutation { upgradeClient(clientId: \"{V1_CLIENT}\") { upgraded } }",
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    // Last: it ends the caller's session.
+    ("logOut", "mutation { logOut }",
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+];
+
+fn outcome(body: &Value, field: &str) -> String {
+    if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+        return code.to_owned();
+    }
+    if body.get("errors").is_some() {
+        return format!("error without a code: {body}");
+    }
+    if body["data"][field].is_null() {
+        "null".into()
+    } else {
+        "ok".into()
+    }
+}
+
+/// Root fields of Query and Mutation, as the gateway serves them.
+async fn served_operations(app: &TestApp) -> BTreeSet<String> {
+    let q = "{ q: __type(name: \"Query\") { fields { name } } m: __type(name: \"Mutation\") { fields { name } } }";
+    let d = app.ok(None, q, json!({})).await;
+    ["q", "m"]
+        .iter()
+        .flat_map(|k| d[k]["fields"].as_array().unwrap().clone())
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_operation_times_every_caller_gives_the_expected_answer() {
+    let app = TestApp::spawn().await;
+    let served = served_operations(&app).await;
+    let listed: BTreeSet<String> = TABLE.iter().map(|r| r.0.to_owned()).collect();
+    assert_eq!(
+        served.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "operations without a row in the authorization table"
+    );
+    assert_eq!(
+        listed.difference(&served).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "rows for operations the schema does not have"
+    );
+
+    let fx = fixture(&app).await;
+    let mut wrong = Vec::new();
+    for (field, doc, expected) in TABLE {
+        for (col, caller) in CALLERS.iter().enumerate() {
+            let doc = doc
+                .replace("{CLIENT}", &fx.client)
+                .replace("{INVITED}", &fx.invited)
+                .replace("{ADMIN_USER}", &fx.a_admin_user)
+                .replace("{V1_CLIENT}", &fx.v1_client)
+                .replace("{N}", &col.to_string());
+            let body = app.gql(fx.tokens[col].as_deref(), &doc, json!({})).await;
+            let got = outcome(&body, field);
+            if got != expected[col] {
+                wrong.push(format!(
+                    "{field} as {caller}: expected {}, got {got}",
+                    expected[col]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cells differ:\n{}",
+        wrong.len(),
+        TABLE.len() * CALLERS.len(),
+        wrong.join("\n")
+    );
+}
