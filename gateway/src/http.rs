@@ -91,6 +91,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
                 .timeout(request_timeout),
         )
         .layer(RequestBodyLimitLayer::new(sec.max_body_bytes))
+        .layer(axum::middleware::map_response(json_payload_too_large))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
@@ -113,6 +114,22 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
         Some(layer) => router.layer(layer),
         None => router,
     }
+}
+
+/// The body-limit layer answers 413 in plain text; callers get a coded GraphQL error.
+async fn json_payload_too_large(res: Response) -> Response {
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return graphql_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "the request body is larger than this server accepts (MAX_BODY_BYTES)".into(),
+        );
+    }
+    res
 }
 
 /// Checks one operation's text against the limits and names it for the metrics.

@@ -100,10 +100,8 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
             "{body:?} gave HTTP {status}"
         );
         let code = json["errors"][0]["extensions"]["code"].as_str();
-        assert!(
-            code.is_some() || json["errors"][0]["message"].is_string(),
-            "{body:?}: {json}"
-        );
+        assert!(code.is_some(), "{body:?}: {json}");
+        assert!(json["errors"][0]["message"].is_string(), "{body:?}: {json}");
     }
     let (status, json) = post_raw(&app, "{\"query\": \"{ me { \"}").await;
     assert_eq!(status, 200);
@@ -114,8 +112,15 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
             .contains("expected"),
         "{json}"
     );
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
     let (_, json) = post_raw(&app, "{\"query\": \"{ nosuchfield }\"}").await;
-    assert!(json["errors"].is_array(), "{json}");
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{json}"
+    );
     // Still serving.
     assert_eq!(
         app.ok(None, "{ me { email } }", json!({})).await,
@@ -169,6 +174,8 @@ async fn a_body_over_one_megabyte_is_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), 413);
+    let body: Value = res.json().await.expect("a JSON body");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
 }
 
 #[tokio::test]

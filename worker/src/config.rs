@@ -81,7 +81,7 @@ pub struct WorkerConfig {
     pub smtp_url: Option<String>,
 
     /// Largest number of pooled SMTP connections per worker process.
-    #[arg(long, env = "SMTP_POOL_SIZE", default_value_t = 4)]
+    #[arg(long, env = "SMTP_POOL_SIZE", default_value_t = 16)]
     pub smtp_pool_size: u32,
 
     /// Give up on one SMTP exchange after this long (a temporary failure, retried); at most 20s.
@@ -89,7 +89,7 @@ pub struct WorkerConfig {
     pub smtp_timeout: Duration,
 
     /// Jobs run at once in this worker process.
-    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 8)]
+    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 16)]
     pub worker_concurrency: usize,
 }
 

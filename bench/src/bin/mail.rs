@@ -39,7 +39,13 @@ impl mailin_embedded::Handler for Sink {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let received = Arc::new(AtomicU64::new(0));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    // TCP_NODELAY on the listening socket is inherited by the accepted ones: the sink
+    // answers each SMTP command at once instead of waiting on Nagle's algorithm.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.set_tcp_nodelay(true)?;
+    socket.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>()?.into())?;
+    socket.listen(128)?;
+    let listener: std::net::TcpListener = socket.into();
     let smtp = listener.local_addr()?;
     let mut server = mailin_embedded::Server::new(Sink(received.clone()));
     server.with_num_threads(32).with_tcp_listener(listener);
