@@ -516,13 +516,13 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     assert_eq!(
         app.error_code(Some(v2_token), UPGRADE, json!({ "id": bakers }))
             .await,
-        "BAD_USER_INPUT"
+        "FORBIDDEN"
     );
     let other = app.partner("other@elsewhere.example").await;
     assert_eq!(
         app.error_code(Some(&other), UPGRADE, json!({ "id": bakers }))
             .await,
-        "BAD_USER_INPUT"
+        "FORBIDDEN"
     );
 
     // Later, the other one; then nothing is left to upgrade and the tab goes away.
