@@ -28,6 +28,7 @@ impl App {
     /// when configured, and starts serving on `config.listen_addr` (port 0 picks a free one).
     pub async fn start(config: Config) -> anyhow::Result<RunningApp> {
         worker::telemetry::prometheus();
+        worker::telemetry::spawn_upkeep();
         std::fs::create_dir_all(&config.worker.data_dir)
             .with_context(|| format!("creating DATA_DIR {}", config.worker.data_dir.display()))?;
         let db = entity::db::connect(

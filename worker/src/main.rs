@@ -70,6 +70,7 @@ async fn run(
     if let Some(addr) = metrics_addr {
         worker::telemetry::serve_metrics(addr)?;
     }
+    worker::telemetry::spawn_upkeep();
     std::fs::create_dir_all(&config.data_dir)?;
     let db = entity::db::connect(&config.database_url(), config.database_max_connections).await?;
     migration::Migrator::up(&db, None).await?;

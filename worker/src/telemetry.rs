@@ -71,6 +71,22 @@ pub fn serve_metrics(addr: SocketAddr) -> Result<(), crate::WorkerError> {
     Ok(())
 }
 
+/// Drains histogram samples into their buckets every 5 s, so memory stays flat between
+/// scrapes (a recorder built without `install()` does not do it by itself). Once per
+/// process; call it from inside the tokio runtime.
+pub fn spawn_upkeep() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    if STARTED.set(()).is_ok() {
+        let handle = prometheus();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                handle.run_upkeep();
+            }
+        });
+    }
+}
+
 /// Renders every metric in the Prometheus text format.
 pub fn render() -> String {
     let handle = prometheus();
