@@ -173,9 +173,10 @@ impl SmtpServer {
             state: state.clone(),
             data: Vec::new(),
         });
+        // One thread per connection: more than two workers' SMTP pools (2 × 16).
         server
             .with_name("smtp.test")
-            .with_num_threads(12)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();

@@ -47,8 +47,10 @@ async fn main() -> anyhow::Result<()> {
     socket.listen(128)?;
     let listener: std::net::TcpListener = socket.into();
     let smtp = listener.local_addr()?;
+    // One thread per SMTP connection: more than the workers' pools hold together, or a
+    // new connection waits for an idle one to time out.
     let mut server = mailin_embedded::Server::new(Sink(received.clone()));
-    server.with_num_threads(32).with_tcp_listener(listener);
+    server.with_num_threads(128).with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();
     });
