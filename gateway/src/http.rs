@@ -133,17 +133,19 @@ async fn json_payload_too_large(res: Response) -> Response {
 }
 
 /// Checks one operation's text against the limits and names it for the metrics.
+/// The request keeps the parsed document, so async-graphql does not parse it again.
 fn inspect(
-    req: &async_graphql::Request,
+    req: &mut async_graphql::Request,
     limits: &QueryLimits,
 ) -> Result<(&'static str, String), crate::limits::Refusal> {
     crate::limits::check_text(&req.query, limits)?;
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+    let operation = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else {
         // async-graphql reports the syntax error itself.
         return Ok(("invalid", "-".into()));
     };
-    crate::limits::check_document(&doc, limits)?;
-    let labels = crate::metrics::labels(req, &doc);
+    crate::limits::check_document(doc, limits)?;
+    let labels = crate::metrics::labels(operation.as_deref(), doc);
     if !limits.introspection && labels.1 == "introspection" {
         return Err((
             "INTROSPECTION_DISABLED",
@@ -252,12 +254,13 @@ async fn graphql(
             ),
         );
     }
-    let inspected: Result<Vec<_>, _> = match &batch {
+    let mut batch = batch;
+    let inspected: Result<Vec<_>, _> = match &mut batch {
         async_graphql::BatchRequest::Single(r) => {
             vec![inspect(r, &st.limits)].into_iter().collect()
         }
         async_graphql::BatchRequest::Batch(rs) => {
-            rs.iter().map(|r| inspect(r, &st.limits)).collect()
+            rs.iter_mut().map(|r| inspect(r, &st.limits)).collect()
         }
     };
     let labels = match inspected {

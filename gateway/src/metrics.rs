@@ -31,10 +31,10 @@ fn root_fields() -> &'static HashSet<String> {
 /// The labels of one parsed GraphQL request: (`query`|`mutation`|`subscription`|`invalid`,
 /// root field).
 pub fn labels(
-    req: &async_graphql::Request,
+    operation_name: Option<&str>,
     doc: &async_graphql::parser::types::ExecutableDocument,
 ) -> (&'static str, String) {
-    let op = match (&doc.operations, req.operation_name.as_deref()) {
+    let op = match (&doc.operations, operation_name) {
         (DocumentOperations::Single(op), _) => op,
         (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
             Some(op) => op,

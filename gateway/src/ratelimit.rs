@@ -114,10 +114,9 @@ impl Limiter {
                 let now = Instant::now();
                 let mut map = buckets.lock().unwrap_or_else(|p| p.into_inner());
                 if map.len() > 100_000 {
-                    // Forget full buckets so a flood of keys cannot grow the map forever.
-                    map.retain(|_, (tokens, at)| {
-                        now.duration_since(*at) < Duration::from_secs(3600) && *tokens < 1e9
-                    });
+                    // A flood of keys cannot grow the map forever: buckets untouched for an
+                    // hour are forgotten (every default rule refills within an hour).
+                    map.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(3600));
                 }
                 let cap = f64::from(rule.capacity);
                 let (tokens, at) = map.entry(key.to_owned()).or_insert((cap, now));

@@ -561,17 +561,19 @@ impl TestApp {
     /// Starts one more `worker run` process on this app's database, queue and SMTP
     /// server, and returns it (killed when dropped).
     pub fn worker_process(&self, name: &str) -> tokio::process::Child {
+        self.spawn_process(self.worker_command(), name)
+    }
+
+    fn worker_command(&self) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(binary("worker"));
         cmd.arg("run").args(worker_args(&self.args));
-        self.spawn_process(cmd, name)
+        cmd
     }
 
     fn start_worker_process(&mut self, name: &str) {
         let port = free_port();
-        let mut cmd = tokio::process::Command::new(binary("worker"));
-        cmd.arg("run")
-            .args(worker_args(&self.args))
-            .env("METRICS_ADDR", format!("127.0.0.1:{port}"));
+        let mut cmd = self.worker_command();
+        cmd.env("METRICS_ADDR", format!("127.0.0.1:{port}"));
         let child = self.spawn_process(cmd, name);
         self.procs.push(child);
         self.worker_metrics

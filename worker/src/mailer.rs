@@ -162,9 +162,10 @@ impl Mailer {
                     .is_null()
                     .or(Column::ClaimedUntil.lt(now)),
             )
-            .exec(db)
+            .exec_with_returning(db)
             .await?;
-        if claimed.rows_affected == 0 {
+        // The claim returns the row, so sending takes no second read.
+        let Some(d) = claimed.into_iter().next() else {
             return match Delivery::find_by_id(id).one(db).await? {
                 Some(d) if !matches!(d.status, DeliveryStatus::Sent | DeliveryStatus::Failed) => {
                     // Another job holds it (or held it and died): ask the queue to retry
@@ -178,9 +179,6 @@ impl Mailer {
                     Ok(())
                 }
             };
-        }
-        let Some(d) = Delivery::find_by_id(id).one(db).await? else {
-            return Ok(());
         };
         let email = serde_json::from_str::<Email>(&d.payload);
         let outcome = match &email {
