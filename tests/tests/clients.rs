@@ -457,6 +457,19 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
         ["c08", "c09", "c10"].map(|n| format!("{n}@clients.example"))
     );
     assert_eq!(page3["clients"]["pageInfo"]["hasNextPage"], false);
+    // The count is for the whole filter on every page, also on a page past the end.
+    assert_eq!(page2["clients"]["totalCount"], 12);
+    assert_eq!(page3["clients"]["totalCount"], 12);
+    let past = app
+        .ok(
+            Some(&p),
+            LIST,
+            json!({ "first": 4, "after": page3["clients"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert!(names(&past).is_empty());
+    assert_eq!(past["clients"]["totalCount"], 12);
+    assert_eq!(past["clients"]["pageInfo"]["hasNextPage"], false);
 
     // And back from page 3.
     let before = page3["clients"]["pageInfo"]["startCursor"]

@@ -35,6 +35,40 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+impl Model {
+    /// Reads a client from a row whose select list holds the client's columns in
+    /// `Column::iter()` order from position `start` on (what `Entity::find()` selects).
+    /// By position: the list page reads 50 rows, and decoding by name costs a lookup and a
+    /// formatted name per column (a quarter of the page's CPU when it did).
+    pub fn from_row_at(row: &QueryResult, start: usize) -> Result<Self, DbErr> {
+        let at = |c: Column| start + c as usize;
+        Ok(Model {
+            id: row.try_get_by_index(at(Column::Id))?,
+            partner_account_id: row.try_get_by_index(at(Column::PartnerAccountId))?,
+            client_account_id: row.try_get_by_index(at(Column::ClientAccountId))?,
+            company_id: row.try_get_by_index(at(Column::CompanyId))?,
+            email: row.try_get_by_index(at(Column::Email))?,
+            name: row.try_get_by_index(at(Column::Name))?,
+            sort_name: row.try_get_by_index(at(Column::SortName))?,
+            status: row.try_get_by_index(at(Column::Status))?,
+            status_rank: row.try_get_by_index(at(Column::StatusRank))?,
+            invited_via: row.try_get_by_index(at(Column::InvitedVia))?,
+            invited_at: row.try_get_by_index(at(Column::InvitedAt))?,
+            last_invite_sent_at: row.try_get_by_index(at(Column::LastInviteSentAt))?,
+            trial_ends_at: row.try_get_by_index(at(Column::TrialEndsAt))?,
+            upgrade_eligible: row.try_get_by_index(at(Column::UpgradeEligible))?,
+            upgrade_deadline: row.try_get_by_index(at(Column::UpgradeDeadline))?,
+            upgraded_at: row.try_get_by_index(at(Column::UpgradedAt))?,
+            upgrade_requested_at: row.try_get_by_index(at(Column::UpgradeRequestedAt))?,
+        })
+    }
+
+    /// How many columns `from_row_at` reads.
+    pub fn column_count() -> usize {
+        <Column as sea_orm::Iterable>::iter().count()
+    }
+}
+
 /// The NAME sort key of a client.
 pub fn sort_name(name: Option<&str>, email: &str) -> String {
     name.unwrap_or(email).to_lowercase()

@@ -12,7 +12,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -725,16 +725,11 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
         .transpose()?;
 
     let base = filtered(partner_account_id, args.status, search.as_deref());
-    let total_count = if args.want_total_count {
-        base.clone().count(&state.db).await?
-    } else {
-        0
-    };
 
     // Walk in the list's order when paging forward, in reverse when paging back.
     let walk_ascending = order.ascending == forward;
     let key = key_expr(order.field);
-    let mut q = base;
+    let mut q = base.clone();
     let beyond = |(c, v): &(Cursor, sea_orm::Value), ascending: bool| {
         let (k, id) = (key.clone(), Expr::col((client::Entity, client::Column::Id)));
         if ascending {
@@ -758,8 +753,10 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     } else {
         Order::Desc
     };
-    // The partner user's own user row in each client account comes with the page (it
-    // decides "Log in" and "Reset password"), so the page is one query.
+    // One statement for the page: the clients (every column, in `Column` order), the
+    // partner user's own user row in each client account (its role and state decide
+    // "Log in" and "Reset password"), and the count for the filter as a subquery that
+    // the database runs once. Rows are read by position (`client::Model::from_row_at`).
     let email = args.viewer_email.clone();
     let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
         .from(client::Column::ClientAccountId)
@@ -768,14 +765,39 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
             Condition::all().add(Expr::col((right, user::Column::Email)).eq(email.clone()))
         })
         .into();
-    let mut rows: Vec<(client::Model, Option<user::Model>)> = q
+    let mut page = q
         .join(sea_orm::JoinType::LeftJoin, partner_user)
-        .select_also(user::Entity)
         .order_by(key.clone(), dir.clone())
         .order_by(client::Column::Id, dir)
         .limit(limit as u64 + 1)
-        .all(&state.db)
-        .await?;
+        .into_query();
+    page.expr(Expr::col((user::Entity, user::Column::Role)))
+        .expr(Expr::col((user::Entity, user::Column::Active)));
+    if args.want_total_count {
+        let count = base
+            .clone()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .into_query();
+        page.expr(Expr::SubQuery(None, Box::new(count.into())));
+    }
+    let n = client::Model::column_count();
+    let result = state.db.query_all(&page).await?;
+    let mut total_count = 0;
+    let mut rows = Vec::with_capacity(result.len());
+    for r in &result {
+        let c = client::Model::from_row_at(r, 0)?;
+        let role: Option<Role> = r.try_get_by_index(n)?;
+        let active: Option<bool> = r.try_get_by_index(n + 1)?;
+        if args.want_total_count {
+            total_count = u64::try_from(r.try_get_by_index::<i64>(n + 2)?).unwrap_or(0);
+        }
+        rows.push((c, role.zip(active)));
+    }
+    if args.want_total_count && rows.is_empty() {
+        // No row carried the count (a page past the end, or nothing matches).
+        total_count = base.count(&state.db).await?;
+    }
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if !forward {
@@ -789,13 +811,7 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     Ok(Page {
         rows: rows
             .into_iter()
-            .map(|(c, u)| {
-                (
-                    Cursor::of(order, &c).encode(),
-                    c,
-                    u.map(|u| (u.role, u.active)),
-                )
-            })
+            .map(|(c, u)| (Cursor::of(order, &c).encode(), c, u))
             .collect(),
         has_next_page,
         has_previous_page,
