@@ -36,12 +36,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
-    /// Reads a client from a row whose select list holds the client's columns in
-    /// `Column::iter()` order from position `start` on (what `Entity::find()` selects).
+    /// Reads a client from a row whose select list begins with the client's columns in
+    /// `Column::iter()` order (what `Entity::find()` selects); more may follow.
     /// By position: the list page reads 50 rows, and decoding by name costs a lookup and a
     /// formatted name per column (a quarter of the page's CPU when it did).
-    pub fn from_row_at(row: &QueryResult, start: usize) -> Result<Self, DbErr> {
-        let at = |c: Column| start + c as usize;
+    pub fn from_row(row: &QueryResult) -> Result<Self, DbErr> {
+        let at = |c: Column| c as usize;
         Ok(Model {
             id: row.try_get_by_index(at(Column::Id))?,
             partner_account_id: row.try_get_by_index(at(Column::PartnerAccountId))?,
@@ -63,7 +63,7 @@ impl Model {
         })
     }
 
-    /// How many columns `from_row_at` reads.
+    /// How many columns `from_row` reads.
     pub fn column_count() -> usize {
         <Column as sea_orm::Iterable>::iter().count()
     }
@@ -72,4 +72,19 @@ impl Model {
 /// The NAME sort key of a client.
 pub fn sort_name(name: Option<&str>, email: &str) -> String {
     name.unwrap_or(email).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Column;
+    use sea_orm::Iterable;
+
+    /// `Model::from_row` reads `Column::X as usize`: that must be X's place in the select
+    /// list, which `Entity::find()` builds from `Column::iter()`.
+    #[test]
+    fn a_columns_number_is_its_place_in_the_select_list() {
+        for (place, c) in Column::iter().enumerate() {
+            assert_eq!(c as usize, place, "{c:?}");
+        }
+    }
 }

@@ -756,7 +756,7 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     // One statement for the page: the clients (every column, in `Column` order), the
     // partner user's own user row in each client account (its role and state decide
     // "Log in" and "Reset password"), and the count for the filter as a subquery that
-    // the database runs once. Rows are read by position (`client::Model::from_row_at`).
+    // the database runs once. Rows are read by position (`client::Model::from_row`).
     let email = args.viewer_email.clone();
     let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
         .from(client::Column::ClientAccountId)
@@ -786,7 +786,7 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     let mut total_count = 0;
     let mut rows = Vec::with_capacity(result.len());
     for r in &result {
-        let c = client::Model::from_row_at(r, 0)?;
+        let c = client::Model::from_row(r)?;
         let role: Option<Role> = r.try_get_by_index(n)?;
         let active: Option<bool> = r.try_get_by_index(n + 1)?;
         if args.want_total_count {
