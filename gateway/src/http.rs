@@ -4,7 +4,7 @@
 use crate::auth::session;
 use crate::error::REQUEST_ID;
 use crate::graphql::AppSchema;
-use crate::limits::QueryLimits;
+use crate::limits::{DocumentCache, QueryLimits};
 use crate::services::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
@@ -28,6 +28,7 @@ struct HttpState {
     schema: AppSchema,
     app: AppState,
     limits: QueryLimits,
+    documents: std::sync::Arc<DocumentCache>,
 }
 
 /// CORS for the configured origins only; none when the list is empty.
@@ -72,6 +73,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
             schema,
             app,
             limits,
+            documents: std::sync::Arc::new(DocumentCache::new(DOCUMENTS_CACHED)),
         })
         .layer(CatchPanicLayer::custom(|_| internal_response("the server hit an unexpected error")))
         .layer(
@@ -132,13 +134,19 @@ async fn json_payload_too_large(res: Response) -> Response {
     res
 }
 
+/// How many distinct query texts the gateway keeps parsed (front ends send a few
+/// dozen; see `DocumentCache`).
+const DOCUMENTS_CACHED: usize = 1024;
+
 /// Checks one operation's text against the limits and names it for the metrics.
 /// The request keeps the parsed document, so async-graphql does not parse it again.
 fn inspect(
     req: &mut async_graphql::Request,
     limits: &QueryLimits,
+    documents: &DocumentCache,
 ) -> Result<(&'static str, String), crate::limits::Refusal> {
     crate::limits::check_text(&req.query, limits)?;
+    documents.prepare(req);
     let operation = req.operation_name.clone();
     let Ok(doc) = req.parsed_query() else {
         // async-graphql reports the syntax error itself.
@@ -256,12 +264,13 @@ async fn graphql(
     }
     let mut batch = batch;
     let inspected: Result<Vec<_>, _> = match &mut batch {
-        async_graphql::BatchRequest::Single(r) => {
-            vec![inspect(r, &st.limits)].into_iter().collect()
-        }
-        async_graphql::BatchRequest::Batch(rs) => {
-            rs.iter_mut().map(|r| inspect(r, &st.limits)).collect()
-        }
+        async_graphql::BatchRequest::Single(r) => vec![inspect(r, &st.limits, &st.documents)]
+            .into_iter()
+            .collect(),
+        async_graphql::BatchRequest::Batch(rs) => rs
+            .iter_mut()
+            .map(|r| inspect(r, &st.limits, &st.documents))
+            .collect(),
     };
     let labels = match inspected {
         Ok(labels) => labels,
