@@ -83,8 +83,31 @@ impl From<sea_orm::DbErr> for ApiError {
                     "the service is briefly unavailable; try again in a few seconds".into(),
                 )
             }
+            // A statement that failed because the connection broke (the server shut
+            // down or restarted under it) is the same outage, not a bug.
+            sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(ref sqlx))
+            | sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(ref sqlx))
+                if connection_lost(sqlx) =>
+            {
+                tracing::warn!(error = %e, "database unreachable");
+                ApiError::Unavailable(
+                    "the service is briefly unavailable; try again in a few seconds".into(),
+                )
+            }
             e => ApiError::Internal(e.into()),
         }
+    }
+}
+
+/// An I/O error on the connection, or PostgreSQL saying it is going away or not ready
+/// (SQLSTATE classes 08, connection exception, and 57, operator intervention).
+fn connection_lost(e: &sea_orm::sqlx::Error) -> bool {
+    match e {
+        sea_orm::sqlx::Error::Io(_) | sea_orm::sqlx::Error::Tls(_) => true,
+        sea_orm::sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+        _ => false,
     }
 }
 
