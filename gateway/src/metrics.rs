@@ -40,6 +40,11 @@ pub fn labels(
             Some(op) => op,
             None => return ("invalid", "-".into()),
         },
+        // A document with one named operation runs it without an operation name.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return ("invalid", "-".into()),
+        },
         (DocumentOperations::Multiple(_), None) => return ("invalid", "-".into()),
     };
     let ty = match op.node.ty {
@@ -73,4 +78,37 @@ pub fn record(labels: &(&'static str, String), ok: bool, seconds: f64) {
         .increment(1);
     metrics::histogram!("graphql_request_duration_seconds", "type" => *ty, "operation" => name.clone())
         .record(seconds);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::labels;
+
+    fn of(query: &str, operation: Option<&str>) -> (&'static str, String) {
+        labels(
+            operation,
+            &async_graphql::parser::parse_query(query).unwrap(),
+        )
+    }
+
+    #[test]
+    fn an_operation_is_named_by_its_type_and_first_root_field() {
+        assert_eq!(
+            of("{ clients { totalCount } }", None),
+            ("query", "clients".into())
+        );
+        // One named operation runs without an operation name, so it is named too.
+        assert_eq!(
+            of("query Page { clients { totalCount } }", None),
+            ("query", "clients".into())
+        );
+        let two = "query A { me { id } } mutation B { logOut }";
+        assert_eq!(of(two, Some("B")), ("mutation", "logOut".into()));
+        assert_eq!(of(two, None), ("invalid", "-".into()), "ambiguous");
+        assert_eq!(of("{ notAField }", None), ("invalid", "-".into()));
+        assert_eq!(
+            of("{ __schema { types { name } } }", None),
+            ("query", "introspection".into())
+        );
+    }
 }
