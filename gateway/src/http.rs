@@ -4,6 +4,7 @@
 use crate::auth::session;
 use crate::error::REQUEST_ID;
 use crate::graphql::AppSchema;
+use crate::lease::{Lease, Lent};
 use crate::limits::{DocumentCache, QueryLimits};
 use crate::services::AppState;
 use async_graphql::http::GraphiQLSource;
@@ -163,6 +164,38 @@ fn inspect(
     Ok(labels)
 }
 
+/// Whether the request is the client list alone: one query whose only root selection
+/// is `clients`. Such a request runs no statement but the session's and the list's, so
+/// it may hold one connection for both (`crate::lease`).
+fn is_client_list_alone(batch: &mut async_graphql::BatchRequest) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+    let async_graphql::BatchRequest::Single(req) = batch else {
+        return false;
+    };
+    let name = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else {
+        return false;
+    };
+    let op = match (&doc.operations, name.as_deref()) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return false,
+        },
+        // A document with one named operation runs it without an operation name.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    op.node.ty == OperationType::Query
+        && matches!(
+            op.node.selection_set.node.items.as_slice(),
+            [only] if matches!(&only.node, Selection::Field(f) if f.node.name.node == "clients")
+        )
+}
+
 /// Gives every error async-graphql raised by itself (syntax, validation, depth,
 /// complexity) an `extensions.code`, like ours have.
 fn add_codes(resp: &mut async_graphql::Response) {
@@ -279,20 +312,38 @@ async fn graphql(
     let auth = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
+    let lend = auth.is_some() && is_client_list_alone(&mut batch);
     let scope = REQUEST_ID.scope(request_id.clone(), async move {
-        let viewer = match session::resolve(&st.app.db, auth).await {
-            Ok(v) => v,
-            Err(e) => {
-                let code = e.code();
-                let err: async_graphql::Error = e.into();
-                return graphql_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message);
+        let unavailable = |e: crate::error::ApiError| {
+            let code = e.code();
+            let err: async_graphql::Error = e.into();
+            graphql_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message)
+        };
+        // The client list alone reads the session and its page on one connection.
+        let lease = if lend {
+            match Lease::acquire(&st.app.db, st.app.statements.clone()).await {
+                Ok(lease) => lease,
+                Err(e) => return unavailable(e.into()),
             }
+        } else {
+            None
+        };
+        let viewer = match &lease {
+            Some(lease) => session::resolve(lease, auth).await,
+            None => session::resolve(&st.app.db, auth).await,
+        };
+        let viewer = match viewer {
+            Ok(v) => v,
+            Err(e) => return unavailable(e),
         };
         let meta = crate::services::audit::RequestMeta {
             ip: Some(peer.ip().to_string()),
             request_id: request_id.clone(),
         };
-        let batch = batch.data(viewer).data(meta);
+        let mut batch = batch.data(viewer).data(meta);
+        if let Some(lease) = lease {
+            batch = batch.data(Lent::new(lease));
+        }
         let started = std::time::Instant::now();
         let mut response = st.schema.execute_batch(batch).await;
         match &mut response {
@@ -379,5 +430,59 @@ async fn readyz(State(st): State<HttpState>) -> Response {
             tracing::warn!(error = %e, "readyz: queue unreachable");
         }
         (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_client_list_alone;
+
+    fn alone(query: &str, operation: Option<&str>) -> bool {
+        let mut req = async_graphql::Request::new(query);
+        if let Some(name) = operation {
+            req = req.operation_name(name);
+        }
+        is_client_list_alone(&mut async_graphql::BatchRequest::Single(req))
+    }
+
+    #[test]
+    fn only_the_client_list_alone_borrows_a_connection_for_the_request() {
+        assert!(alone("{ clients(first: 50) { totalCount } }", None));
+        assert!(alone(
+            "query Page($n: Int) { list: clients(first: $n) { totalCount } }",
+            None
+        ));
+        assert!(alone(
+            "query A { me { id } } query B { clients { totalCount } }",
+            Some("B")
+        ));
+        // Anything else may read on the pool while it would hold the connection.
+        assert!(!alone(
+            "{ clients { totalCount } clientStatusCounts { total } }",
+            None
+        ));
+        assert!(!alone(
+            "{ a: clients { totalCount } b: clients { totalCount } }",
+            None
+        ));
+        assert!(!alone(
+            "{ ...F } fragment F on Query { clients { totalCount } }",
+            None
+        ));
+        assert!(!alone("{ clientStatusCounts { total } }", None));
+        assert!(!alone(
+            "query A { me { id } } query B { clients { totalCount } }",
+            Some("A")
+        ));
+        assert!(!alone(
+            "query A { me { id } } query B { clients { totalCount } }",
+            None
+        ));
+        assert!(!alone("mutation { clients }", None));
+        assert!(!alone("{ clients { totalCount }", None), "a syntax error");
+        let batch = vec![async_graphql::Request::new("{ clients { totalCount } }")];
+        assert!(!is_client_list_alone(
+            &mut async_graphql::BatchRequest::Batch(batch)
+        ));
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod lease;
 pub mod limits;
 pub mod metrics;
 pub mod ratelimit;

@@ -677,3 +677,46 @@ async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one()
         "{hundred} statements for one page: session, count, page"
     );
 }
+
+#[tokio::test]
+async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
+    // A client-list request reads its session and its page on one pooled connection
+    // (gateway/src/lease.rs). With two connections and twenty requests at once, a request
+    // that held a connection while waiting for another would stall until the pool's
+    // acquire timeout and fail; every one must answer, with the right figures.
+    let app = TestApp::spawn_with(e2e::Options {
+        extra_args: vec!["--database-max-connections".into(), "2".into()],
+        ..Default::default()
+    })
+    .await;
+    let token = app.partner("busy@firm.example").await;
+    for i in 0..3 {
+        invite(&app, &token, &format!("b{i}@client.example"), None).await;
+    }
+    let both = "{ clients(first: 2) { totalCount } clientStatusCounts { total } }";
+    let requests = (0..20).map(|i| {
+        let (query, variables) = match i % 4 {
+            0 | 1 => (LIST, json!({ "first": 2 })),
+            2 => (COUNTS, json!({})),
+            _ => (both, json!({})),
+        };
+        let app = &app;
+        let token = &token;
+        async move { (i, app.gql(Some(token), query, variables).await) }
+    });
+    for (i, answer) in futures::future::join_all(requests).await {
+        assert!(answer.get("errors").is_none(), "request {i}: {answer}");
+        let data = &answer["data"];
+        match i % 4 {
+            0 | 1 => {
+                assert_eq!(data["clients"]["totalCount"], 3, "request {i}");
+                assert_eq!(names(data).len(), 2, "request {i}");
+            }
+            2 => assert_eq!(data["clientStatusCounts"]["total"], 3, "request {i}"),
+            _ => {
+                assert_eq!(data["clients"]["totalCount"], 3, "request {i}");
+                assert_eq!(data["clientStatusCounts"]["total"], 3, "request {i}");
+            }
+        }
+    }
+}

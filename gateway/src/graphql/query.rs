@@ -6,6 +6,7 @@ use super::types::{
 use super::{parse_id, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
 use crate::error::ApiError;
+use crate::lease::Lent;
 use crate::services::{accounts, audit, clients, connect, upgrade};
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -60,7 +61,12 @@ impl QueryRoot {
             viewer_email: v.user.email.clone(),
             want_total_count: ctx.look_ahead().field("totalCount").exists(),
         };
-        let page = clients::list(st, v.account.id, args).await?;
+        // The connection the session was read on, when the request lent it (see
+        // `crate::lease`), else the pool.
+        let page = match ctx.data_opt::<Lent>().and_then(Lent::take) {
+            Some(lease) => clients::list(&lease, v.account.id, args).await?,
+            None => clients::list(&st.db, v.account.id, args).await?,
+        };
         let edges: Vec<ClientEdge> = page
             .rows
             .into_iter()

@@ -683,7 +683,13 @@ fn filtered(
 }
 
 /// One page of the partner's clients: one indexed query for the rows and one count.
-pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> ApiResult<Page> {
+/// `db` is the pool, or the connection the request's session was read on
+/// (`crate::lease`).
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    partner_account_id: i64,
+    args: ListArgs,
+) -> ApiResult<Page> {
     let (forward, limit) = match (args.first, args.last) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad_input(
@@ -782,7 +788,7 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
         page.expr(Expr::SubQuery(None, Box::new(count.into())));
     }
     let n = client::Model::column_count();
-    let result = state.db.query_all(&page).await?;
+    let result = db.query_all(&page).await?;
     let mut total_count = 0;
     let mut rows = Vec::with_capacity(result.len());
     for r in &result {
@@ -796,7 +802,7 @@ pub async fn list(state: &AppState, partner_account_id: i64, args: ListArgs) -> 
     }
     if args.want_total_count && rows.is_empty() {
         // No row carried the count (a page past the end, or nothing matches).
-        total_count = base.count(&state.db).await?;
+        total_count = base.count(db).await?;
     }
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
