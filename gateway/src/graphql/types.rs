@@ -164,8 +164,12 @@ impl From<ClientOrder> for crate::services::clients::ListOrder {
     }
 }
 
+// `serial`: every field is a value already in hand, so resolving them one after another
+// gives the same answer without async-graphql's set of concurrent field futures for each
+// row. The same on the list's edge, page and connection.
 /// A row of the partner's client list.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
 pub struct Client {
     pub id: ID,
     /// Company ID of the client's account; null while INVITED
@@ -213,6 +217,7 @@ impl Client {
 }
 
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
 pub struct PageInfo {
     pub has_next_page: bool,
     pub has_previous_page: bool,
@@ -221,12 +226,14 @@ pub struct PageInfo {
 }
 
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
 pub struct ClientEdge {
     pub cursor: String,
     pub node: Client,
 }
 
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
 pub struct ClientConnection {
     pub edges: Vec<ClientEdge>,
     pub page_info: PageInfo,
