@@ -14,6 +14,9 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     worker::telemetry::init_tracing(cli.config.log_format);
+    // Before the server starts: a SIGTERM that arrives once requests are being served
+    // must stop it gracefully, not kill it (the default action).
+    let stop = shutdown_signal();
     let app = match gateway::App::start(cli.config).await {
         Ok(app) => app,
         Err(e) => {
@@ -21,18 +24,20 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down: finishing in-flight requests and jobs");
     app.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Installs the SIGTERM handler at once; the returned future ends on SIGTERM or Ctrl-C.
+fn shutdown_signal() -> impl Future<Output = ()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .expect("install SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
+    async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
     }
 }
