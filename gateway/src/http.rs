@@ -168,7 +168,7 @@ fn inspect(
 /// is `clients`. Such a request runs no statement but the session's and the list's, so
 /// it may hold one connection for both (`crate::lease`).
 fn is_client_list_alone(batch: &mut async_graphql::BatchRequest) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+    use async_graphql::parser::types::{OperationType, Selection};
     let async_graphql::BatchRequest::Single(req) = batch else {
         return false;
     };
@@ -176,18 +176,8 @@ fn is_client_list_alone(batch: &mut async_graphql::BatchRequest) -> bool {
     let Ok(doc) = req.parsed_query() else {
         return false;
     };
-    let op = match (&doc.operations, name.as_deref()) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return false,
-        },
-        // A document with one named operation runs it without an operation name.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return false,
-        },
-        (DocumentOperations::Multiple(_), None) => return false,
+    let Some(op) = crate::metrics::selected_operation(doc, name.as_deref()) else {
+        return false;
     };
     op.node.ty == OperationType::Query
         && matches!(

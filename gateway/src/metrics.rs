@@ -34,18 +34,8 @@ pub fn labels(
     operation_name: Option<&str>,
     doc: &async_graphql::parser::types::ExecutableDocument,
 ) -> (&'static str, String) {
-    let op = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return ("invalid", "-".into()),
-        },
-        // A document with one named operation runs it without an operation name.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return ("invalid", "-".into()),
-        },
-        (DocumentOperations::Multiple(_), None) => return ("invalid", "-".into()),
+    let Some(op) = selected_operation(doc, operation_name) else {
+        return ("invalid", "-".into());
     };
     let ty = match op.node.ty {
         OperationType::Query => "query",
@@ -67,6 +57,20 @@ pub fn labels(
         Some("__typename") => (ty, "__typename".into()),
         Some(name) if root_fields().contains(name) => (ty, name.to_owned()),
         _ => ("invalid", "-".into()),
+    }
+}
+
+/// The operation async-graphql will run: the named one, or the only one of the document
+/// (with or without a name); `None` when the name matches none or is missing among several.
+pub fn selected_operation<'d>(
+    doc: &'d async_graphql::parser::types::ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
     }
 }
 
