@@ -10,6 +10,7 @@ mod m0005_legacy;
 mod m0006_partner_connect;
 mod m0007_upgrades;
 mod m0008_delivery_claims;
+mod m0009_password_reset_requests;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_partner_connect::Migration),
             Box::new(m0007_upgrades::Migration),
             Box::new(m0008_delivery_claims::Migration),
+            Box::new(m0009_password_reset_requests::Migration),
         ]
     }
 }

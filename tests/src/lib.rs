@@ -671,6 +671,29 @@ impl TestApp {
         }
     }
 
+    /// Waits until a worker has settled every recorded password reset request (each either
+    /// issued its link and queued the email, or found nobody or was throttled).
+    pub async fn wait_reset_requests_settled(&self) {
+        use entity::password_reset_request::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let pending = Entity::find()
+                .filter(Column::SettledAt.is_null())
+                .count(&self.db)
+                .await
+                .expect("count reset requests");
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pending} password reset requests were never settled"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The harness' own connection to the app's database.
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.db

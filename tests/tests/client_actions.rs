@@ -595,6 +595,7 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
         .wait_for_mail("rosa@ledgerline.example", "Reset your password")
         .await;
     let link = mail.link("http://app.test/reset-password/").unwrap();
+    app.wait_reset_requests_settled().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         app.mails()
@@ -610,6 +611,7 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
         )
         .await;
     assert_eq!(again, known);
+    app.wait_reset_requests_settled().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         app.mails()

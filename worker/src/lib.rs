@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod connect;
+pub mod directory;
 pub mod error;
 pub mod jobs;
 pub mod legacy;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod mailer;
 pub mod outbox;
 pub mod password_link;
+pub mod password_reset;
 pub mod queue;
 pub mod runtime;
 pub mod telemetry;

@@ -145,18 +145,24 @@ pub async fn backlog(db: &DatabaseConnection) -> Result<u64, DbErr> {
 }
 
 /// Runs the dispatcher until `shutdown` is cancelled: on every nudge, and every
-/// `poll_every` otherwise.
+/// `poll_every` otherwise. Each pass first settles pending password reset requests
+/// (which may queue mail), then hands due mail to the queue.
 pub async fn run_dispatcher(
     db: DatabaseConnection,
     queue: JobQueue,
     nudge: Nudge,
     poll_every: Duration,
     limits: DispatchLimits,
+    public_url: String,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
     let mut failures = 0u32;
     loop {
-        match dispatch_once(&db, &queue, limits).await {
+        let pass = async {
+            let settled = crate::password_reset::settle_pending(&db, &public_url).await?;
+            Ok::<_, crate::WorkerError>(settled + dispatch_once(&db, &queue, limits).await?)
+        };
+        match pass.await {
             Ok(n) if n > 0 => {
                 failures = 0;
                 continue; // there may be more due

@@ -243,6 +243,7 @@ impl WorkerRuntime {
             nudge,
             config.outbox_poll_every,
             limits,
+            config.public_url().to_owned(),
             shutdown.clone(),
         )));
 

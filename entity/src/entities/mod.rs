@@ -6,6 +6,7 @@ pub mod client;
 pub mod delivery;
 pub mod invite;
 pub mod legacy_connection;
+pub mod password_reset_request;
 pub mod password_token;
 pub mod session;
 pub mod user;

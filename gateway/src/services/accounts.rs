@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TryInsertResult,
 };
+use worker::directory::{candidates_for, choose_account};
 
 /// What `signUp` receives, already parsed at the edge.
 #[derive(Debug)]
@@ -225,48 +226,6 @@ pub async fn log_in(
         user,
         account,
     })
-}
-
-/// The user row a person means (SPEC §2): the one in the account with `company_id` when
-/// given, else the one in their partner account, else their only (oldest) one.
-pub fn choose_account<'a>(
-    candidates: &'a [(user::Model, account::Model)],
-    company_id: Option<&CompanyId>,
-) -> Option<&'a (user::Model, account::Model)> {
-    match company_id {
-        Some(cid) => candidates
-            .iter()
-            .find(|(_, a)| a.company_id == cid.as_str()),
-        None => candidates
-            .iter()
-            .find(|(_, a)| a.kind == AccountKind::Partner)
-            .or(candidates.first()),
-    }
-}
-
-/// Active user rows with this email, each with its account; oldest first.
-pub async fn candidates_for<C: ConnectionTrait>(
-    db: &C,
-    email: &Email,
-) -> ApiResult<Vec<(user::Model, account::Model)>> {
-    let users = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .filter(user::Column::Active.eq(true))
-        .order_by_asc(user::Column::Id)
-        .all(db)
-        .await?;
-    let ids: Vec<i64> = users.iter().map(|u| u.account_id).collect();
-    let accounts = account::Entity::find()
-        .filter(account::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
-    Ok(users
-        .into_iter()
-        .filter_map(|u| {
-            let a = accounts.iter().find(|a| a.id == u.account_id)?.clone();
-            Some((u, a))
-        })
-        .collect())
 }
 
 /// The users of one account, owner first.

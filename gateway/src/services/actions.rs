@@ -8,7 +8,7 @@ use super::clients;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::{ClientStatus, account, client, invite, password_token, user};
+use entity::{ClientStatus, account, client, invite, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -21,11 +21,6 @@ pub const RESEND_GAP: chrono::Duration = chrono::Duration::minutes(5);
 pub const RESENDS_PER_DAY: u64 = 10;
 /// A session opened with `logInToClient` lasts this long.
 pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
-/// A password reset link works for this long.
-pub const RESET_TTL: chrono::Duration = chrono::Duration::hours(1);
-/// At most this many reset links per user per hour, and one a minute.
-pub const RESETS_PER_HOUR: u64 = 3;
-pub const RESET_GAP: chrono::Duration = chrono::Duration::minutes(1);
 
 /// A role as the API spells it.
 pub fn role_name(r: entity::Role) -> &'static str {
@@ -253,57 +248,17 @@ pub async fn log_in_to_client(
     })
 }
 
-/// Emails a single-use reset link (1 hour) for `u`, unless too many were sent lately.
-/// Returns `Err(RateLimited)` when throttled.
+/// Emails a single-use reset link for `u` in `acc`, inside the caller's transaction.
+/// `Err(RateLimited)` when too many were sent lately.
 pub async fn issue_reset<C: ConnectionTrait>(
     state: &AppState,
     conn: &C,
     u: &user::Model,
     acc: &account::Model,
 ) -> ApiResult<()> {
-    let now = Utc::now();
-    let recent = password_token::Entity::find()
-        .filter(password_token::Column::UserId.eq(u.id))
-        .filter(password_token::Column::Purpose.eq(worker::password_link::Purpose::Reset.as_str()))
-        .filter(password_token::Column::CreatedAt.gt(now - chrono::Duration::hours(1)))
-        .order_by_desc(password_token::Column::CreatedAt)
-        .all(conn)
-        .await?;
-    if let Some(last) = recent.first()
-        && last.created_at + RESET_GAP > now
-    {
-        return Err(rate_limited(
-            "a reset link was sent less than a minute ago",
-            last.created_at + RESET_GAP,
-        ));
-    }
-    if recent.len() as u64 >= RESETS_PER_HOUR {
-        let oldest = recent.last().map_or(now, |t| t.created_at);
-        return Err(rate_limited(
-            "3 reset links were sent in the last hour",
-            oldest + chrono::Duration::hours(1),
-        ));
-    }
-    let link = worker::password_link::issue(
-        conn,
-        state.config.worker.public_url(),
-        u.id,
-        worker::password_link::Purpose::Reset,
-        now + RESET_TTL,
-    )
-    .await?;
-    worker::queue_mail(
-        conn,
-        &worker::Email::PasswordReset {
-            to: u.email.clone(),
-            name: u.name.clone(),
-            company_name: acc.name.clone(),
-            company_id: acc.company_id.clone(),
-            link,
-        },
-    )
-    .await?;
-    Ok(())
+    worker::password_link::issue_reset(conn, state.config.worker.public_url(), u, acc)
+        .await?
+        .map_err(|t| rate_limited(t.reason, t.retry_at))
 }
 
 /// Emails the partner a reset link for its own user in the client's account.

@@ -2,8 +2,8 @@
 //! a password reset.
 
 use super::AppState;
-use super::accounts::{candidates_for, choose_account, insert_user};
-use super::actions::{issue_reset, role_name};
+use super::accounts::insert_user;
+use super::actions::role_name;
 use super::audit::{self, Entry, RequestMeta};
 use super::clients;
 use crate::auth::{ViewerUser, session};
@@ -12,22 +12,7 @@ use chrono::Utc;
 use entity::{AccountKind, ClientStatus, CompanyId, Email, Role, account, client, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-
-/// The partner whose audit log shows events in `acc`: itself for a partner account, the
-/// partner that lists it for a client account.
-pub async fn partner_of<C: ConnectionTrait>(
-    conn: &C,
-    acc: &account::Model,
-) -> ApiResult<Option<i64>> {
-    if acc.kind == AccountKind::Partner {
-        return Ok(Some(acc.id));
-    }
-    Ok(client::Entity::find()
-        .filter(client::Column::ClientAccountId.eq(acc.id))
-        .one(conn)
-        .await?
-        .map(|c| c.partner_account_id))
-}
+use worker::directory::partner_of;
 
 /// Only an account's OWNER and ADMINs manage it.
 pub fn require_admin(v: &ViewerUser) -> ApiResult<()> {
@@ -275,7 +260,9 @@ pub async fn subscribe(
     })
 }
 
-/// Emails a reset link when the user exists and is active; says nothing either way.
+/// Records a forgotten-password request for the worker to settle (a link is emailed when
+/// the email names an active user) and says nothing either way: the same one insert
+/// whoever the email belongs to, so neither the answer nor its timing tells.
 pub async fn request_password_reset(
     state: &AppState,
     meta: &RequestMeta,
@@ -286,32 +273,14 @@ pub async fn request_password_reset(
         return Ok(());
     };
     let company_id = company_id.and_then(|c| CompanyId::parse(c).ok());
-    let candidates = candidates_for(&state.db, &email).await?;
-    let chosen = choose_account(&candidates, company_id.as_ref());
-    let Some((u, acc)) = chosen else {
-        return Ok(());
-    };
-    let txn = entity::db::begin_write(&state.db).await?;
-    match issue_reset(state, &txn, u, acc).await {
-        Ok(()) => {}
-        // Throttled: still answer as if sent, so the answer reveals nothing.
-        Err(ApiError::RateLimited { .. }) => return Ok(()),
-        Err(e) => return Err(e),
-    }
-    audit::record(
-        &txn,
-        None,
-        meta,
-        Entry {
-            action: "user.password_reset_requested",
-            account_id: Some(acc.id),
-            partner_account_id: partner_of(&txn, acc).await?,
-            detail: Some(format!("reset link sent to {}", u.email)),
-            ..Default::default()
-        },
+    worker::password_reset::record(
+        &state.db,
+        &email,
+        company_id.as_ref(),
+        meta.ip.as_deref(),
+        &meta.request_id,
     )
     .await?;
-    txn.commit().await?;
     state.nudge.wake();
     Ok(())
 }

@@ -1,0 +1,129 @@
+//! Forgotten passwords (SPEC §5, §8). `requestPasswordReset` only [`record`]s the request:
+//! one insert, the same whether or not the email belongs to anyone, so neither the answer
+//! nor the time it takes tells a caller which emails exist. The outbox dispatcher then
+//! [`settle_pending`]s requests: it looks the person up and, when the email names an
+//! active user, issues the link and queues the email in the transaction that marks the
+//! request settled, so a request is settled once and its email never lost.
+
+use crate::directory::{candidates_for, choose_account, partner_of};
+use crate::password_link::issue_reset;
+use chrono::Utc;
+use entity::password_reset_request::{self, Column, Entity as Request};
+use entity::{CompanyId, Email, audit_event};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// Most requests one pass settles; the dispatcher comes back at once while there are more.
+const BATCH: u64 = 50;
+/// Settled requests (an email and an address) are kept this long, then deleted.
+pub const KEEP_SETTLED: chrono::Duration = chrono::Duration::days(7);
+
+/// Records a reset request, to be settled by the worker. Where it came from is kept for the
+/// audit log.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    email: &Email,
+    company_id: Option<&CompanyId>,
+    ip: Option<&str>,
+    request_id: &str,
+) -> Result<(), DbErr> {
+    Request::insert(password_reset_request::ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        company_id: Set(company_id.map(|c| c.as_str().to_owned())),
+        ip: Set(ip.map(|i| i.chars().take(64).collect())),
+        request_id: Set(Some(request_id.chars().take(64).collect())),
+        requested_at: Set(Utc::now()),
+        settled_at: Set(None),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Settles up to a batch of pending requests, oldest first, and returns how many this call
+/// settled. Safe from several workers at once: each request is claimed with a conditional
+/// `UPDATE` inside the transaction that issues its link.
+pub async fn settle_pending(db: &DatabaseConnection, public_url: &str) -> Result<usize, DbErr> {
+    let pending: Vec<i64> = Request::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::SettledAt.is_null())
+        .order_by_asc(Column::Id)
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut settled = 0;
+    for id in pending {
+        if settle(db, public_url, id).await? {
+            settled += 1;
+        }
+    }
+    if settled > 0 {
+        Request::delete_many()
+            .filter(Column::SettledAt.lt(Utc::now() - KEEP_SETTLED))
+            .exec(db)
+            .await?;
+    }
+    Ok(settled)
+}
+
+/// Settles one request; false when another worker already had.
+async fn settle(db: &DatabaseConnection, public_url: &str, id: i64) -> Result<bool, DbErr> {
+    let txn = entity::db::begin_write(db).await?;
+    let claimed = Request::update_many()
+        .col_expr(Column::SettledAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::SettledAt.is_null())
+        .exec_with_returning(&txn)
+        .await?;
+    let Some(r) = claimed.into_iter().next() else {
+        return Ok(false);
+    };
+    // Stored parsed at the edge; a row that no longer parses names nobody.
+    let email = Email::parse(&r.email).ok();
+    let company_id = r
+        .company_id
+        .as_deref()
+        .and_then(|c| CompanyId::parse(c).ok());
+    let candidates = match &email {
+        Some(e) => candidates_for(&txn, e).await?,
+        None => Vec::new(),
+    };
+    match choose_account(&candidates, company_id.as_ref()) {
+        None => tracing::debug!(request = r.id, "password reset for an unknown email"),
+        Some((u, acc)) => match issue_reset(&txn, public_url, u, acc).await? {
+            Err(throttled) => {
+                tracing::info!(
+                    request = r.id,
+                    user = u.id,
+                    reason = throttled.reason,
+                    "password reset throttled"
+                );
+            }
+            Ok(()) => {
+                audit_event::Entity::insert(audit_event::ActiveModel {
+                    at: Set(r.requested_at),
+                    action: Set("user.password_reset_requested".to_owned()),
+                    actor_user_id: Set(None),
+                    on_behalf_of_user_id: Set(None),
+                    account_id: Set(Some(acc.id)),
+                    partner_account_id: Set(partner_of(&txn, acc).await?),
+                    target_client_id: Set(None),
+                    detail: Set(Some(format!("reset link sent to {}", u.email))),
+                    ip: Set(r.ip.clone()),
+                    request_id: Set(r.request_id.clone()),
+                    ..Default::default()
+                })
+                .exec(&txn)
+                .await?;
+            }
+        },
+    }
+    txn.commit().await?;
+    Ok(true)
+}
