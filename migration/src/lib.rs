@@ -11,6 +11,7 @@ mod m0006_partner_connect;
 mod m0007_upgrades;
 mod m0008_delivery_claims;
 mod m0009_password_reset_requests;
+mod m0010_users_partner_probe_index;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_upgrades::Migration),
             Box::new(m0008_delivery_claims::Migration),
             Box::new(m0009_password_reset_requests::Migration),
+            Box::new(m0010_users_partner_probe_index::Migration),
         ]
     }
 }
