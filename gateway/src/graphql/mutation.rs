@@ -101,7 +101,7 @@ impl MutationRoot {
             Some(n) => Some(parse_name("companyName", n)?),
         };
         let c = clients::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
-        Ok(Client::new(&c, None))
+        Ok(Client::of(&c, None))
     }
 
     /// Replaces the partner's invite link; the old code stops working at once.
@@ -136,7 +136,7 @@ impl MutationRoot {
             contact_email,
         )
         .await?;
-        Ok(Client::new(&c, Some((entity::Role::Admin, true))))
+        Ok(Client::of(&c, Some((entity::Role::Admin, true))))
     }
 
     /// Accepts an email invite: creates the client's account with the invitee as owner,
@@ -177,7 +177,7 @@ impl MutationRoot {
         let rule = state(ctx).config.security.rate_limit_invites;
         rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
         let c = actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::new(&c, None))
+        Ok(Client::of(&c, None))
     }
 
     /// Opens a session (1 hour) for your own user in the client's account.

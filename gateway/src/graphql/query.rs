@@ -99,7 +99,7 @@ impl QueryRoot {
         };
         let ids: Vec<i64> = c.client_account_id.into_iter().collect();
         let with_user = clients::partner_users_in(st, &v.user.email, &ids).await?;
-        Ok(Some(Client::new(&c, with_user.values().next().copied())))
+        Ok(Some(Client::of(&c, with_user.values().next().copied())))
     }
 
     /// How many clients are in each status, for the dashboard's tabs.
@@ -181,7 +181,7 @@ impl QueryRoot {
                     target_client: targets
                         .iter()
                         .find(|c| Some(c.id) == e.target_client_id)
-                        .map(|c| Client::new(c, None)),
+                        .map(|c| Client::of(c, None)),
                     detail: e.detail.clone(),
                     ip: e.ip.clone(),
                     request_id: e.request_id.clone(),

@@ -222,10 +222,18 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client read whole (outside the list's page).
+    pub fn of(
+        c: &entity::client::Model,
+        partner_user: Option<crate::services::clients::PartnerUser>,
+    ) -> Self {
+        Self::new(&c.into(), partner_user)
+    }
+
     /// `partner_user`: the calling partner user's own user row in the client account, if
     /// any. Log in needs it active and OWNER/ADMIN; Reset password needs it active.
     pub fn new(
-        c: &entity::client::Model,
+        c: &entity::client::ListRow,
         partner_user: Option<crate::services::clients::PartnerUser>,
     ) -> Self {
         let mut actions = Vec::new();
@@ -404,7 +412,7 @@ pub struct UpgradeCandidate {
 impl UpgradeCandidate {
     pub fn new(c: &entity::client::Model) -> Self {
         UpgradeCandidate {
-            client: Client::new(c, None),
+            client: Client::of(c, None),
             deadline: c.upgrade_deadline.unwrap_or(c.invited_at),
             upgraded: c.upgraded_at.is_some(),
         }

@@ -556,7 +556,7 @@ fn far_future() -> DateTime<Utc> {
 }
 
 impl Cursor {
-    fn of(order: ListOrder, c: &client::Model) -> Cursor {
+    fn of(order: ListOrder, c: &client::ListRow) -> Cursor {
         let k = match order.field {
             OrderField::Name => serde_json::json!(c.sort_name),
             OrderField::Status => serde_json::json!(c.status_rank),
@@ -642,7 +642,7 @@ pub struct ListArgs {
 
 pub struct Page {
     /// Cursor, client, and the calling partner user's own user row in its account.
-    pub rows: Vec<(String, client::Model, Option<PartnerUser>)>,
+    pub rows: Vec<(String, client::ListRow, Option<PartnerUser>)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
     pub total_count: u64,
@@ -759,10 +759,11 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         Order::Desc
     };
-    // One statement for the page: the clients (every column, in `Column` order), the
-    // partner user's own user row in each client account (its role and state decide
-    // "Log in" and "Reset password"), and the count for the filter as a subquery that
-    // the database runs once. Rows are read by position (`client::Model::from_row`).
+    // One statement for the page: the clients (the list's columns, `ListRow::COLUMNS`),
+    // the partner user's own user row in each client account (its role and state decide
+    // "Log in" and "Reset password", read from a covering index), and the count for the
+    // filter as a subquery that the database runs once. Rows are read by position
+    // (`client::ListRow::from_row`).
     let email = args.viewer_email.clone();
     let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
         .from(client::Column::ClientAccountId)
@@ -772,6 +773,8 @@ pub async fn list<C: ConnectionTrait>(
         })
         .into();
     let mut page = q
+        .select_only()
+        .columns(client::ListRow::COLUMNS)
         .join(sea_orm::JoinType::LeftJoin, partner_user)
         .order_by(key.clone(), dir.clone())
         .order_by(client::Column::Id, dir)
@@ -787,12 +790,12 @@ pub async fn list<C: ConnectionTrait>(
             .into_query();
         page.expr(Expr::SubQuery(None, Box::new(count.into())));
     }
-    let n = client::Model::column_count();
+    let n = client::ListRow::COLUMNS.len();
     let result = db.query_all(&page).await?;
     let mut total_count = 0;
     let mut rows = Vec::with_capacity(result.len());
     for r in &result {
-        let c = client::Model::from_row(r)?;
+        let c = client::ListRow::from_row(r)?;
         let role: Option<Role> = r.try_get_by_index(n)?;
         let active: Option<bool> = r.try_get_by_index(n + 1)?;
         if args.want_total_count {
