@@ -720,3 +720,117 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
         }
     }
 }
+
+/// The list's rows are built in one pass (`gateway/src/graphql/edges.rs`); each must be
+/// what async-graphql itself answers for the same selection, which `client(id:)` shows:
+/// aliases, fragments spread and inline, repeated and merged selections, `@skip` and
+/// `@include`, `__typename`, every field, and the order of the keys.
+#[tokio::test]
+async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    invite(
+        &app,
+        &partner,
+        "hello@bakersrow.example",
+        Some("Bakers Row Cafe"),
+    )
+    .await;
+    invite(&app, &partner, "office@plumbright.example", None).await;
+    app.ok(
+        Some(&partner),
+        CREATE,
+        json!({ "input": { "companyName": "Corner Shop", "contactName": "Cora",
+                "contactEmail": "cora@cornershop.example" } }),
+    )
+    .await;
+
+    const CLIENT_BITS: &str = "
+        fragment ClientBits on Client { companyId invitedAt lastInviteSentAt trialEndsAt availableActions __typename }";
+    const EDGE_BITS: &str = "fragment EdgeBits on ClientEdge { cursor node { invitedVia } }";
+    let list = format!(
+        "query($skip: Boolean!, $with: Boolean!) {{ clients(first: 10) {{ totalCount edges {{
+            __typename
+            c: cursor
+            ...EdgeBits
+            node {{ id name @skip(if: $skip) ...ClientBits }}
+            node {{ ... on Client {{ status st: status }} email @include(if: $with) }}
+            ... {{ other: node {{ id __typename e: email }} }}
+        }} }} }} {CLIENT_BITS} {EDGE_BITS}"
+    );
+    let one = format!(
+        "query($id: ID!, $skip: Boolean!, $with: Boolean!) {{ client(id: $id) {{
+            invitedVia id name @skip(if: $skip) ...ClientBits
+            ... on Client {{ status st: status }} email @include(if: $with)
+        }} other: client(id: $id) {{ id __typename e: email }} }} {CLIENT_BITS}"
+    );
+    for (skip, with) in [(false, true), (true, false)] {
+        let vars = json!({ "skip": skip, "with": with });
+        let raw = app
+            .http()
+            .post(format!("{}/graphql", app.next_url()))
+            .bearer_auth(&partner)
+            .json(&json!({ "query": list, "variables": vars }))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let page: Value = serde_json::from_str(&raw).unwrap();
+        assert!(page["errors"].is_null(), "{page}");
+        let edges = page["data"]["clients"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), 3);
+        // Keys in the order the query asks for them; the merged `node` stays where it
+        // first appeared, and gathers its fields in order.
+        let first = &raw[raw.find(r#"{"__typename":"ClientEdge""#).unwrap()..];
+        let first = &first[..first.find(r#""other":"#).unwrap()];
+        let at = |k: &str| {
+            first
+                .find(k)
+                .unwrap_or_else(|| panic!("{k} not in {first}"))
+        };
+        for (a, b) in [
+            (r#""c":"#, r#""cursor":"#),
+            (r#""cursor":"#, r#""node":{"invitedVia":"#),
+            (r#""invitedVia":"#, r#""id":"#),
+            (r#""id":"#, r#""companyId":"#),
+            (r#""availableActions":"#, r#""status":"#),
+            (r#""status":"#, r#""st":"#),
+        ] {
+            assert!(at(a) < at(b), "{a} before {b} in {first}");
+        }
+        for e in edges {
+            assert_eq!(e["__typename"], "ClientEdge");
+            assert_eq!(e["c"], e["cursor"]);
+            let id = e["node"]["id"].as_str().unwrap();
+            let single = app
+                .ok(
+                    Some(&partner),
+                    &one,
+                    json!({ "id": id, "skip": skip, "with": with }),
+                )
+                .await;
+            assert_eq!(e["node"], single["client"], "row {id}");
+            assert_eq!(e["other"], single["other"], "row {id}");
+            assert_eq!(e["node"].get("name").is_none(), skip);
+            assert_eq!(e["node"].get("email").is_some(), with);
+        }
+        // The sign-up form's client offers Log in and Reset password; the invited ones resend.
+        let actions: Vec<&Value> = edges
+            .iter()
+            .map(|e| &e["node"]["availableActions"])
+            .collect();
+        assert!(
+            actions.contains(&&json!(["LOG_IN", "RESET_PASSWORD"])),
+            "{actions:?}"
+        );
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| ***a == json!(["RESEND_INVITE"]))
+                .count(),
+            2
+        );
+    }
+}

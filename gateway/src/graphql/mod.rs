@@ -1,5 +1,6 @@
 //! The GraphQL schema: output types are their own structs, resolvers are thin.
 
+mod edges;
 mod mutation;
 mod query;
 pub mod types;

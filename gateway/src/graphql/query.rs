@@ -1,7 +1,7 @@
 use super::types::{
     AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientConnection, ClientEdge,
-    ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InOrder, InviteLink,
-    LegacyConnection, PageInfo, UpgradeCandidate, UpgradeTab, User, int,
+    ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection,
+    PageInfo, UpgradeCandidate, UpgradeTab, User, int,
 };
 use super::{parse_id, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
@@ -82,7 +82,7 @@ impl QueryRoot {
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
             },
-            edges: InOrder(edges),
+            edges: super::edges::ClientEdges(edges),
             total_count: int(page.total_count),
         })
     }

@@ -1,6 +1,6 @@
 //! GraphQL output types, built from entities (never the entities themselves).
 
-use async_graphql::{Enum, ID, InputObject, OutputType, SimpleObject};
+use async_graphql::{Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{account, user};
 
@@ -166,44 +166,7 @@ impl From<ClientOrder> for crate::services::clients::ListOrder {
 
 // `serial`: every field is a value already in hand, so resolving them one after another
 // gives the same answer without async-graphql's set of concurrent field futures for each
-// row. The same on the list's edge, page and connection.
-/// A list of values in hand, resolved item after item: the same GraphQL type and answer
-/// as a `Vec<T>`, without the set of concurrent futures async-graphql runs for a list
-/// (one task per item). Extensions' `resolve` hooks are not called for its items; the
-/// schema registers none.
-#[derive(Clone, Debug)]
-pub struct InOrder<T>(pub Vec<T>);
-
-impl<T: OutputType> OutputType for InOrder<T> {
-    fn type_name() -> std::borrow::Cow<'static, str> {
-        <Vec<T> as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <Vec<T> as OutputType>::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
-        <Vec<T> as OutputType>::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &async_graphql::ContextSelectionSet<'_>,
-        field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
-    ) -> async_graphql::ServerResult<async_graphql::Value> {
-        let mut items = Vec::with_capacity(self.0.len());
-        for (idx, item) in self.0.iter().enumerate() {
-            let ctx = ctx.with_index(idx);
-            let value = OutputType::resolve(item, &ctx, field)
-                .await
-                .map_err(|e| ctx.set_error_path(e))?;
-            items.push(value);
-        }
-        Ok(async_graphql::Value::List(items))
-    }
-}
-
+// object. The list's rows themselves are built in one pass (`super::edges`).
 /// A row of the partner's client list.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
@@ -280,7 +243,7 @@ pub struct ClientEdge {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct ClientConnection {
-    pub edges: InOrder<ClientEdge>,
+    pub edges: super::edges::ClientEdges,
     pub page_info: PageInfo,
     /// Clients matching the filter and search, on all pages.
     pub total_count: i32,
