@@ -242,3 +242,24 @@ async fn the_dispatcher_never_has_more_than_its_limit_in_the_queue() {
     assert_eq!(queued.len(), 10);
     assert_eq!(worker::outbox::backlog(app.db()).await.unwrap(), 30);
 }
+
+/// Settling password reset requests and handing mail to the queue share the dispatcher's
+/// pass; when reset requests cannot be read at all, every other email still leaves.
+#[tokio::test]
+async fn mail_keeps_flowing_when_reset_requests_cannot_be_settled() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    app.db()
+        .execute_unprepared("DROP TABLE password_reset_requests")
+        .await
+        .unwrap();
+    app.partner("rosa@ledgerline.example").await;
+    let welcome = app
+        .wait_for_mail("rosa@ledgerline.example", "Welcome")
+        .await;
+    assert!(
+        welcome.subject.contains("Partner Dashboard"),
+        "{}",
+        welcome.subject
+    );
+}

@@ -158,12 +158,16 @@ pub async fn run_dispatcher(
 ) {
     let mut failures = 0u32;
     loop {
-        let pass = async {
-            let settled = crate::password_reset::settle_pending(&db, &public_url).await?;
-            Ok::<_, crate::WorkerError>(settled + dispatch_once(&db, &queue, limits).await?)
-        };
-        match pass.await {
-            Ok(n) if n > 0 => {
+        // A request that cannot be settled now never holds mail back: it is logged, and
+        // tried again on the next pass.
+        let settled = crate::password_reset::settle_pending(&db, &public_url)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "settling password reset requests failed; will retry");
+                0
+            });
+        match dispatch_once(&db, &queue, limits).await {
+            Ok(n) if n + settled > 0 => {
                 failures = 0;
                 continue; // there may be more due
             }

@@ -46,7 +46,8 @@ pub async fn record<C: ConnectionTrait>(
 
 /// Settles up to a batch of pending requests, oldest first, and returns how many this call
 /// settled. Safe from several workers at once: each request is claimed with a conditional
-/// `UPDATE` inside the transaction that issues its link.
+/// `UPDATE` inside the transaction that issues its link. Fails only when it cannot read
+/// which requests are pending.
 pub async fn settle_pending(db: &DatabaseConnection, public_url: &str) -> Result<usize, DbErr> {
     let pending: Vec<i64> = Request::find()
         .select_only()
@@ -59,8 +60,14 @@ pub async fn settle_pending(db: &DatabaseConnection, public_url: &str) -> Result
         .await?;
     let mut settled = 0;
     for id in pending {
-        if settle(db, public_url, id).await? {
-            settled += 1;
+        // Each request fails on its own, so one that cannot be settled now (it stays
+        // pending and is tried again next pass) never holds the others back.
+        match settle(db, public_url, id).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(request = id, error = %e, "could not settle a password reset request; will retry");
+            }
         }
     }
     if settled > 0 {
