@@ -5,6 +5,7 @@
 //! The gateway uses this library only to record work (an email in the outbox) and to
 //! start the embedded runtime; this crate never depends on the gateway.
 
+pub mod audit;
 pub mod config;
 pub mod connect;
 pub mod directory;

@@ -5,11 +5,12 @@
 //! active user, issues the link and queues the email in the transaction that marks the
 //! request settled, so a request is settled once and its email never lost.
 
+use crate::audit::{Entry, Origin};
 use crate::directory::{candidates_for, choose_account, partner_of};
 use crate::password_link::issue_reset;
 use chrono::Utc;
 use entity::password_reset_request::{self, Column, Entity as Request};
-use entity::{CompanyId, Email, audit_event};
+use entity::{CompanyId, Email};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -113,21 +114,19 @@ async fn settle(db: &DatabaseConnection, public_url: &str, id: i64) -> Result<bo
                 );
             }
             Ok(()) => {
-                audit_event::Entity::insert(audit_event::ActiveModel {
-                    at: Set(r.requested_at),
-                    action: Set("user.password_reset_requested".to_owned()),
-                    actor_user_id: Set(None),
-                    on_behalf_of_user_id: Set(None),
-                    account_id: Set(Some(acc.id)),
-                    partner_account_id: Set(partner_of(&txn, acc).await?),
-                    target_client_id: Set(None),
-                    detail: Set(Some(format!("reset link sent to {}", u.email))),
-                    ip: Set(r.ip.clone()),
-                    request_id: Set(r.request_id.clone()),
+                let origin = Origin {
+                    ip: r.ip.as_deref(),
+                    request_id: r.request_id.as_deref(),
                     ..Default::default()
-                })
-                .exec(&txn)
-                .await?;
+                };
+                let entry = Entry {
+                    action: "user.password_reset_requested",
+                    account_id: Some(acc.id),
+                    partner_account_id: partner_of(&txn, acc).await?,
+                    detail: Some(format!("reset link sent to {}", u.email)),
+                    ..Default::default()
+                };
+                crate::audit::record(&txn, r.requested_at, origin, entry).await?;
             }
         },
     }

@@ -17,17 +17,7 @@ pub struct RequestMeta {
     pub request_id: String,
 }
 
-/// One event to record.
-#[derive(Debug, Default)]
-pub struct Entry {
-    pub action: &'static str,
-    /// The account acted in.
-    pub account_id: Option<i64>,
-    /// The partner whose audit log shows the event.
-    pub partner_account_id: Option<i64>,
-    pub target_client_id: Option<i64>,
-    pub detail: Option<String>,
-}
+pub use worker::audit::Entry;
 
 /// Records `entry` as done by `actor` (None for the system or an anonymous caller).
 /// Call it inside the transaction of the action, so both commit or neither does.
@@ -37,21 +27,13 @@ pub async fn record<C: ConnectionTrait>(
     meta: &RequestMeta,
     entry: Entry,
 ) -> ApiResult<()> {
-    AuditEvent::insert(audit_event::ActiveModel {
-        at: Set(Utc::now()),
-        action: Set(entry.action.to_owned()),
-        actor_user_id: Set(actor.map(|a| a.user.id)),
-        on_behalf_of_user_id: Set(actor.and_then(|a| a.opened_by)),
-        account_id: Set(entry.account_id),
-        partner_account_id: Set(entry.partner_account_id),
-        target_client_id: Set(entry.target_client_id),
-        detail: Set(entry.detail),
-        ip: Set(meta.ip.clone()),
-        request_id: Set(Some(meta.request_id.chars().take(64).collect())),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
+    let origin = worker::audit::Origin {
+        actor_user_id: actor.map(|a| a.user.id),
+        on_behalf_of_user_id: actor.and_then(|a| a.opened_by),
+        ip: meta.ip.as_deref(),
+        request_id: Some(&meta.request_id),
+    };
+    worker::audit::record(conn, Utc::now(), origin, entry).await?;
     Ok(())
 }
 
