@@ -647,6 +647,78 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
     .await;
 }
 
+/// `requestPasswordReset(email, companyId)` picks the user row in that company, the way
+/// `logIn` does (SPEC §2); without it, the person's partner account. The worker settles
+/// the request, so the choice travels with it.
+#[tokio::test]
+async fn request_password_reset_picks_the_account_by_company_id() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let rosa = "rosa@ledgerline.example";
+    let link_of = async |app: &TestApp| {
+        let mail = app.wait_for_mail(rosa, "Reset your password").await;
+        let link = mail.link("http://app.test/reset-password/").unwrap();
+        app.clear_mails();
+        (mail, link)
+    };
+    app.clear_mails();
+
+    // With the client's Company ID: the link is for Rosa's ADMIN user in Corner Shop.
+    app.ok(None, REQUEST_RESET, json!({ "e": rosa, "c": s.company_id }))
+        .await;
+    let (mail, link) = link_of(&app).await;
+    assert!(mail.text.contains(&s.company_id), "{}", mail.text);
+    app.ok(
+        None,
+        RESET,
+        json!({ "t": token_of(&link), "p": "client-side-pass-1" }),
+    )
+    .await;
+    let client_side = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": rosa, "password": "client-side-pass-1", "companyId": s.company_id }),
+        )
+        .await;
+    assert_eq!(
+        client_side["logIn"]["user"]["account"]["companyId"],
+        s.company_id.as_str()
+    );
+    // Her partner account's password did not change.
+    app.ok(
+        None,
+        LOG_IN,
+        json!({ "email": rosa, "password": "correct-horse-1" }),
+    )
+    .await;
+
+    // Without a Company ID: her partner account.
+    app.ok(None, REQUEST_RESET, json!({ "e": rosa })).await;
+    let (mail, link) = link_of(&app).await;
+    assert!(!mail.text.contains(&s.company_id), "{}", mail.text);
+    app.ok(
+        None,
+        RESET,
+        json!({ "t": token_of(&link), "p": "partner-side-pass-1" }),
+    )
+    .await;
+    let partner_side = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "email": rosa, "password": "partner-side-pass-1" }),
+        )
+        .await;
+    assert_eq!(partner_side["logIn"]["user"]["account"]["kind"], "PARTNER");
+    app.ok(
+        None,
+        LOG_IN,
+        json!({ "email": rosa, "password": "client-side-pass-1", "companyId": s.company_id }),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn client_admins_manage_users_and_the_owner_stays_owner() {
     let app = TestApp::spawn().await;

@@ -141,3 +141,55 @@ async fn a_settled_reset_request_is_audited_with_its_origin() {
     assert!(row.ip.is_some(), "{row:?}");
     assert!(row.request_id.is_some_and(|r| !r.is_empty()));
 }
+
+/// A settled request holds an email and an address: it is deleted after 7 days, and the
+/// ones still within them are kept.
+#[tokio::test]
+async fn settled_reset_requests_are_deleted_after_seven_days() {
+    use sea_orm::ActiveValue::Set;
+    let app = TestApp::spawn().await;
+    let aged = |days: i64, email: &str| {
+        let at = chrono::Utc::now() - chrono::Duration::days(days);
+        password_reset_request::ActiveModel {
+            email: Set(email.to_owned()),
+            company_id: Set(None),
+            ip: Set(Some("192.0.2.1".into())),
+            request_id: Set(None),
+            requested_at: Set(at),
+            settled_at: Set(Some(at)),
+            ..Default::default()
+        }
+    };
+    password_reset_request::Entity::insert_many([
+        aged(8, "old@ledgerline.example"),
+        aged(6, "recent@ledgerline.example"),
+    ])
+    .exec(app.db())
+    .await
+    .unwrap();
+    app.gql(None, RESET, json!({ "email": "new@ledgerline.example" }))
+        .await;
+    app.wait_reset_requests_settled().await;
+    // The pass that settles a request deletes the aged ones right after it.
+    let remaining = async || {
+        let mut left: Vec<String> = password_reset_request::Entity::find()
+            .all(app.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.email)
+            .collect();
+        left.sort();
+        left
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut left = remaining().await;
+    while left.len() > 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        left = remaining().await;
+    }
+    assert_eq!(
+        left,
+        vec!["new@ledgerline.example", "recent@ledgerline.example"]
+    );
+}
