@@ -5,9 +5,44 @@ use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 use std::collections::BTreeMap;
 
-/// Contract items not built yet, each with the issue that builds it (none now). Remove a
-/// line when its item is served; an item listed here that is already served fails too.
-const NOT_YET_BUILT: &[&str] = &[];
+/// Contract items not built yet, each with the number of the open issue that builds it.
+/// Remove a line when its item is served; an item listed here that is already served
+/// fails too. A name covers its fields, arguments and values (`Type`, `Type.field`).
+const NOT_YET_BUILT: &[(&str, u32)] = &[
+    // 14: what an outside review and a black-box run found
+    ("InviteMethod.UPGRADE", 14),
+    // 15: support staff and standard tools
+    ("AccountKind.STAFF", 15),
+    ("DeliveryStatus", 15),
+    ("SupportDelivery", 15),
+    ("SupportAccount", 15),
+    ("Query.supportSearch", 15),
+    ("Query.supportAccount", 15),
+    ("Mutation.supportRetryDelivery", 15),
+    // 16: beyond the seeds
+    ("ClientAction.REVOKE_INVITE", 16),
+    ("Client.inviteExpiresAt", 16),
+    ("Client.inviteState", 16),
+    ("Client.partnerAccess", 16),
+    ("Client.lastPartnerLoginAt", 16),
+    ("Query.clients(trialEndsBefore)", 16),
+    ("Query.plans", 16),
+    ("Mutation.revokeInvite", 16),
+    ("Mutation.inviteClients", 16),
+    ("InviteState", 16),
+    ("PartnerAccess", 16),
+    ("Plan", 16),
+    ("BulkInviteRow", 16),
+    ("BulkInviteOutcome", 16),
+    ("BulkInviteResult", 16),
+    ("BulkInviteReport", 16),
+    ("ClientChangeKind", 16),
+    ("ClientChange", 16),
+    ("Subscription", 16),
+];
+
+/// The open issues that may still have items in `NOT_YET_BUILT`.
+const OPEN_ISSUES: &[u32] = &[14, 15, 16];
 
 /// Every checkable item of an SDL: `Type` → kind, `Type.field` → type,
 /// `Type.field(arg)` → type, `Enum.VALUE` → "value".
@@ -60,9 +95,19 @@ fn items(sdl: &str) -> BTreeMap<String, String> {
 }
 
 fn pending(item: &str) -> bool {
-    NOT_YET_BUILT.iter().any(|p| {
+    NOT_YET_BUILT.iter().any(|(p, _)| {
         item == *p || item.starts_with(&format!("{p}.")) || item.starts_with(&format!("{p}("))
     })
+}
+
+#[test]
+fn every_item_not_yet_built_belongs_to_an_open_issue() {
+    for (item, issue) in NOT_YET_BUILT {
+        assert!(
+            OPEN_ISSUES.contains(issue),
+            "{item} is listed for issue {issue}, which is not open: build it"
+        );
+    }
 }
 
 #[test]
