@@ -7,7 +7,7 @@ use std::time::Duration;
 ///
 /// SQLite: WAL, a 10 s busy timeout and foreign keys on; a small pool (SQLite has one
 /// writer anyway). PostgreSQL: a pool of `max_connections`, pinging only connections that
-/// sat idle (a ping on every checkout costs 10–15% on the hot path, see PERFORMANCE.md).
+/// sat idle (a ping on every checkout costs 10–15% on the hot path, see docs/PERFORMANCE.md).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)

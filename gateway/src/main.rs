@@ -2,7 +2,7 @@ use clap::Parser;
 use gateway::config::{Cli, Command};
 use std::process::ExitCode;
 
-/// mimalloc: +15–30% on the client list against the system allocator (PERFORMANCE.md).
+/// mimalloc: +15–30% on the client list against the system allocator (docs/PERFORMANCE.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

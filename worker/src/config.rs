@@ -44,7 +44,7 @@ pub struct WorkerConfig {
     #[arg(long, env = "OUTBOX_POLL_EVERY", default_value = "1s", value_parser = parse_duration)]
     pub outbox_poll_every: Duration,
 
-    /// At most this many emails are in the job queue at once (back-pressure; APALIS.md §1).
+    /// At most this many emails are in the job queue at once (back-pressure; docs/APALIS.md §1).
     #[arg(long, env = "OUTBOX_MAX_IN_FLIGHT", default_value_t = 200)]
     pub outbox_max_in_flight: u64,
 

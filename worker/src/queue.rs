@@ -1,9 +1,9 @@
 //! The job queue the workers consume: apalis-sqlite in its own file (the embedded default)
-//! or apalis-redis when `REDIS_URL` is set. Queues are named explicitly (APALIS.md §7):
+//! or apalis-redis when `REDIS_URL` is set. Queues are named explicitly (docs/APALIS.md §7):
 //! `{QUEUE_NAMESPACE}.mail`, `.connect` and `.upgrade`.
 //!
 //! The database outbox stays the source of truth, so the queue only ever holds a bounded
-//! number of jobs (APALIS.md §1) and losing its contents only delays work.
+//! number of jobs (docs/APALIS.md §1) and losing its contents only delays work.
 
 use crate::WorkerError;
 use crate::config::WorkerConfig;
@@ -17,14 +17,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Heartbeat of every Redis worker. An idle Redis worker only looks for new jobs on its
-/// heartbeat (APALIS.md §2), so this is also the pickup delay of a job pushed to an idle
+/// heartbeat (docs/APALIS.md §2), so this is also the pickup delay of a job pushed to an idle
 /// worker.
 pub const REDIS_HEARTBEAT: Duration = Duration::from_secs(1);
 /// A Redis worker that missed this many heartbeats is dead: another worker puts its jobs
-/// back in the queue (APALIS.md §4), here after 10 s.
+/// back in the queue (docs/APALIS.md §4), here after 10 s.
 pub const REDIS_MISSED_HEARTBEATS: usize = 10;
 /// Redis commands that take longer than this fail (and the worker is restarted with
-/// backoff) instead of hanging; apalis' own default is 500 ms (APALIS.md §3).
+/// backoff) instead of hanging; apalis' own default is 500 ms (docs/APALIS.md §3).
 pub const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
@@ -207,7 +207,7 @@ impl JobQueue {
         }
     }
 
-    /// Deletes finished jobs, which neither backend removes by itself (APALIS.md §6):
+    /// Deletes finished jobs, which neither backend removes by itself (docs/APALIS.md §6):
     /// on Redis every job in a queue's `done` set, with its data and metadata; on SQLite
     /// jobs done more than an hour ago. Jobs waiting, running or retrying are never
     /// touched, and dead jobs are left for ops to look at. Returns how many were deleted.
@@ -294,7 +294,7 @@ impl JobQueue {
 }
 
 /// A Redis connection that reconnects by itself, with timeouts longer than apalis' own
-/// (APALIS.md §3). Fails if Redis cannot be reached now.
+/// (docs/APALIS.md §3). Fails if Redis cannot be reached now.
 async fn redis_connect(url: &str) -> Result<ConnectionManager, WorkerError> {
     let client =
         redis::Client::open(url).map_err(|e| WorkerError::Config(format!("REDIS_URL: {e}")))?;
