@@ -55,6 +55,27 @@ impl ApiError {
         }
     }
 
+    /// `RATE_LIMITED`: `what` happened too often; the caller may try again at `at`, which
+    /// the message names both as a wait and as a time.
+    pub fn rate_limited(what: &str, at: chrono::DateTime<chrono::Utc>) -> Self {
+        let secs = Ord::max(
+            u64::try_from((at - chrono::Utc::now()).num_seconds()).unwrap_or(0),
+            1,
+        );
+        let wait = match secs {
+            0..=59 => format!("{secs} s"),
+            60..=3599 => format!("{} min", secs.div_ceil(60)),
+            _ => format!("{} h", secs.div_ceil(3600)),
+        };
+        ApiError::RateLimited {
+            message: format!(
+                "{what}: try again in {wait} ({})",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            retry_after_seconds: secs,
+        }
+    }
+
     pub fn unauthenticated() -> Self {
         ApiError::Unauthenticated("sign in first: this needs a valid session".into())
     }
@@ -149,5 +170,54 @@ impl From<ApiError> for async_graphql::Error {
                 async_graphql::Error::new(m).extend_with(|_, ext| ext.set("code", code))
             }
         }
+    }
+}
+
+/// An error the HTTP layer answers itself, before or around GraphQL execution (a body
+/// too large, a batch too big, the per-address limit, a timeout, a panic): the same
+/// `{"errors":[{message, extensions:{code, …}}]}` shape as a GraphQL error, so a front end
+/// reads one shape whatever refused it. `retry_after_seconds` also sets `Retry-After`.
+pub fn http_error(
+    status: axum::http::StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    retry_after_seconds: Option<u64>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut extensions = serde_json::json!({ "code": code });
+    if let Some(secs) = retry_after_seconds {
+        extensions["retryAfterSeconds"] = secs.into();
+    }
+    let body =
+        serde_json::json!({ "errors": [{ "message": message.into(), "extensions": extensions }] });
+    let mut res = (status, axum::Json(body)).into_response();
+    if let Some(secs) = retry_after_seconds {
+        res.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, secs.into());
+    }
+    res
+}
+
+/// Gives every error async-graphql raised by itself (syntax, validation, depth,
+/// complexity) an `extensions.code`, like ours have.
+pub fn add_codes(resp: &mut async_graphql::Response) {
+    for err in &mut resp.errors {
+        let has_code = err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = match err.message.as_str() {
+            "Query is nested too deep." => "QUERY_TOO_DEEP",
+            "Query is too complex." => "QUERY_TOO_COMPLEX",
+            // Syntax errors, unknown fields, wrong variable types: before anything ran.
+            _ if err.path.is_empty() => "GRAPHQL_VALIDATION_FAILED",
+            _ => "INTERNAL",
+        };
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
     }
 }

@@ -2,7 +2,7 @@
 //! `/metrics`.
 
 use crate::auth::session;
-use crate::error::REQUEST_ID;
+use crate::error::{REQUEST_ID, http_error};
 use crate::graphql::AppSchema;
 use crate::lease::{Lease, Lent};
 use crate::limits::{DocumentCache, QueryLimits};
@@ -76,18 +76,26 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
             limits,
             documents: std::sync::Arc::new(DocumentCache::new(DOCUMENTS_CACHED)),
         })
-        .layer(CatchPanicLayer::custom(|_| internal_response("the server hit an unexpected error")))
+        .layer(CatchPanicLayer::custom(|_| {
+            http_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "the server hit an unexpected error",
+                None,
+            )
+        }))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(axum::error_handling::HandleErrorLayer::new(
                     move |_: axum::BoxError| async move {
-                        graphql_error(
+                        http_error(
                             StatusCode::SERVICE_UNAVAILABLE,
                             "TIMEOUT",
                             format!(
                                 "the request took longer than {} s and was stopped; try again",
                                 request_timeout.as_secs_f64()
                             ),
+                            None,
                         )
                     },
                 ))
@@ -126,10 +134,11 @@ async fn json_payload_too_large(res: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
-        return graphql_error(
+        return http_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            "the request body is larger than this server accepts (MAX_BODY_BYTES)".into(),
+            "the request body is larger than this server accepts (MAX_BODY_BYTES)",
+            None,
         );
     }
     res
@@ -138,82 +147,6 @@ async fn json_payload_too_large(res: Response) -> Response {
 /// How many distinct query texts the gateway keeps parsed (front ends send a few
 /// dozen; see `DocumentCache`).
 const DOCUMENTS_CACHED: usize = 1024;
-
-/// Checks one operation's text against the limits and names it for the metrics.
-/// The request keeps the parsed document, so async-graphql does not parse it again.
-fn inspect(
-    req: &mut async_graphql::Request,
-    limits: &QueryLimits,
-    documents: &DocumentCache,
-) -> Result<(&'static str, String), crate::limits::Refusal> {
-    crate::limits::check_text(&req.query, limits)?;
-    documents.prepare(req);
-    let operation = req.operation_name.clone();
-    let Ok(doc) = req.parsed_query() else {
-        // async-graphql reports the syntax error itself.
-        return Ok(("invalid", "-".into()));
-    };
-    crate::limits::check_document(doc, limits)?;
-    let labels = crate::metrics::labels(operation.as_deref(), doc);
-    if !limits.introspection && labels.1 == "introspection" {
-        return Err((
-            "INTROSPECTION_DISABLED",
-            "introspection is turned off here".into(),
-        ));
-    }
-    Ok(labels)
-}
-
-/// Whether the request is the client list alone: one query whose only root selection
-/// is `clients`. Such a request runs no statement but the session's and the list's, so
-/// it may hold one connection for both (`crate::lease`).
-fn is_client_list_alone(batch: &mut async_graphql::BatchRequest) -> bool {
-    use async_graphql::parser::types::{OperationType, Selection};
-    let async_graphql::BatchRequest::Single(req) = batch else {
-        return false;
-    };
-    let name = req.operation_name.clone();
-    let Ok(doc) = req.parsed_query() else {
-        return false;
-    };
-    let Some(op) = crate::metrics::selected_operation(doc, name.as_deref()) else {
-        return false;
-    };
-    op.node.ty == OperationType::Query
-        && matches!(
-            op.node.selection_set.node.items.as_slice(),
-            [only] if matches!(&only.node, Selection::Field(f) if f.node.name.node == "clients")
-        )
-}
-
-/// Gives every error async-graphql raised by itself (syntax, validation, depth,
-/// complexity) an `extensions.code`, like ours have.
-fn add_codes(resp: &mut async_graphql::Response) {
-    for err in &mut resp.errors {
-        let has_code = err
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        let code = match err.message.as_str() {
-            "Query is nested too deep." => "QUERY_TOO_DEEP",
-            "Query is too complex." => "QUERY_TOO_COMPLEX",
-            // Syntax errors, unknown fields, wrong variable types: before anything ran.
-            _ if err.path.is_empty() => "GRAPHQL_VALIDATION_FAILED",
-            _ => "INTERNAL",
-        };
-        err.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
-    }
-}
-
-fn internal_response(message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "INTERNAL" } }] });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-}
 
 /// A body that is not a GraphQL request at all gets a GraphQL-shaped error with a code.
 pub struct BadRequest(async_graphql::ParseRequestError);
@@ -232,19 +165,78 @@ impl IntoResponse for BadRequest {
             }
             _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
         };
-        let body = json!({ "errors": [{
-            "message": format!("this is not a valid GraphQL request: {}", self.0),
-            "extensions": { "code": code }
-        }]});
-        (status, Json(body)).into_response()
+        let message = format!("this is not a valid GraphQL request: {}", self.0);
+        http_error(status, code, message, None)
     }
 }
 
-fn graphql_error(status: StatusCode, code: &str, message: String) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    (status, Json(body)).into_response()
+/// Refuses a request before anything runs: the per-address limit, the batch size, and
+/// each operation's text and document (`crate::limits`). Gives each operation's metric
+/// labels otherwise.
+async fn admit(
+    st: &HttpState,
+    peer: std::net::IpAddr,
+    batch: &mut async_graphql::BatchRequest,
+) -> Result<Vec<(&'static str, String)>, Response> {
+    let sec = &st.app.config.security;
+    if let Err(secs) = st
+        .app
+        .limiter
+        .check(&format!("ip:{peer}"), sec.rate_limit_ip)
+        .await
+    {
+        return Err(http_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMITED",
+            format!("too many requests from your address; try again in {secs} s"),
+            Some(secs),
+        ));
+    }
+    let requests: Vec<&mut async_graphql::Request> = match batch {
+        async_graphql::BatchRequest::Single(r) => vec![r],
+        async_graphql::BatchRequest::Batch(rs) => {
+            if rs.len() > sec.max_batch {
+                return Err(http_error(
+                    StatusCode::BAD_REQUEST,
+                    "BATCH_TOO_LARGE",
+                    format!(
+                        "a batch may hold at most {} operations; this one has {}",
+                        sec.max_batch,
+                        rs.len()
+                    ),
+                    None,
+                ));
+            }
+            rs.iter_mut().collect()
+        }
+    };
+    requests
+        .into_iter()
+        .map(|r| crate::limits::inspect(r, &st.limits, &st.documents))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|(code, message)| http_error(StatusCode::BAD_REQUEST, code, message, None))
 }
 
+/// Records each operation's outcome and duration under its labels.
+fn record_metrics(
+    labels: &[(&'static str, String)],
+    response: &async_graphql::BatchResponse,
+    seconds: f64,
+) {
+    match response {
+        async_graphql::BatchResponse::Single(r) => {
+            crate::metrics::record(&labels[0], r.is_ok(), seconds)
+        }
+        async_graphql::BatchResponse::Batch(rs) => {
+            for (l, r) in labels.iter().zip(rs) {
+                crate::metrics::record(l, r.is_ok(), seconds);
+            }
+        }
+    }
+}
+
+/// `/graphql`: admit the request, read the session (on the connection the client list
+/// will use, when it runs alone), execute, code every error, count it.
 async fn graphql(
     State(st): State<HttpState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
@@ -255,59 +247,20 @@ async fn graphql(
     let request_id = request_id
         .and_then(|axum::Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
-    let sec = &st.app.config.security;
-    if let Err(secs) = st
-        .app
-        .limiter
-        .check(&format!("ip:{}", peer.ip()), sec.rate_limit_ip)
-        .await
-    {
-        let body = json!({ "errors": [{
-            "message": format!("too many requests from your address; try again in {secs} s"),
-            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": secs }
-        }]});
-        let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return res;
-    }
-    let batch = req.into_inner();
-    if let async_graphql::BatchRequest::Batch(ops) = &batch
-        && ops.len() > sec.max_batch
-    {
-        return graphql_error(
-            StatusCode::BAD_REQUEST,
-            "BATCH_TOO_LARGE",
-            format!(
-                "a batch may hold at most {} operations; this one has {}",
-                sec.max_batch,
-                ops.len()
-            ),
-        );
-    }
-    let mut batch = batch;
-    let inspected: Result<Vec<_>, _> = match &mut batch {
-        async_graphql::BatchRequest::Single(r) => vec![inspect(r, &st.limits, &st.documents)]
-            .into_iter()
-            .collect(),
-        async_graphql::BatchRequest::Batch(rs) => rs
-            .iter_mut()
-            .map(|r| inspect(r, &st.limits, &st.documents))
-            .collect(),
-    };
-    let labels = match inspected {
+    let mut batch = req.into_inner();
+    let labels = match admit(&st, peer.ip(), &mut batch).await {
         Ok(labels) => labels,
-        Err((code, message)) => return graphql_error(StatusCode::BAD_REQUEST, code, message),
+        Err(refused) => return refused,
     };
     let auth = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("invalid"));
-    let lend = auth.is_some() && is_client_list_alone(&mut batch);
+    let lend = auth.is_some() && crate::lease::is_client_list_alone(&mut batch);
     let scope = REQUEST_ID.scope(request_id.clone(), async move {
         let unavailable = |e: crate::error::ApiError| {
             let code = e.code();
             let err: async_graphql::Error = e.into();
-            graphql_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message)
+            http_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message, None)
         };
         // The client list alone reads the session and its page on one connection.
         let lease = if lend {
@@ -337,20 +290,12 @@ async fn graphql(
         let started = std::time::Instant::now();
         let mut response = st.schema.execute_batch(batch).await;
         match &mut response {
-            async_graphql::BatchResponse::Single(r) => add_codes(r),
-            async_graphql::BatchResponse::Batch(rs) => rs.iter_mut().for_each(add_codes),
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        match &response {
-            async_graphql::BatchResponse::Single(r) => {
-                crate::metrics::record(&labels[0], r.is_ok(), seconds)
-            }
+            async_graphql::BatchResponse::Single(r) => crate::error::add_codes(r),
             async_graphql::BatchResponse::Batch(rs) => {
-                for (l, r) in labels.iter().zip(rs) {
-                    crate::metrics::record(l, r.is_ok(), seconds);
-                }
+                rs.iter_mut().for_each(crate::error::add_codes)
             }
         }
+        record_metrics(&labels, &response, started.elapsed().as_secs_f64());
         GraphQLResponse::from(response).into_response()
     });
     scope.await
@@ -420,59 +365,5 @@ async fn readyz(State(st): State<HttpState>) -> Response {
             tracing::warn!(error = %e, "readyz: queue unreachable");
         }
         (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_client_list_alone;
-
-    fn alone(query: &str, operation: Option<&str>) -> bool {
-        let mut req = async_graphql::Request::new(query);
-        if let Some(name) = operation {
-            req = req.operation_name(name);
-        }
-        is_client_list_alone(&mut async_graphql::BatchRequest::Single(req))
-    }
-
-    #[test]
-    fn only_the_client_list_alone_borrows_a_connection_for_the_request() {
-        assert!(alone("{ clients(first: 50) { totalCount } }", None));
-        assert!(alone(
-            "query Page($n: Int) { list: clients(first: $n) { totalCount } }",
-            None
-        ));
-        assert!(alone(
-            "query A { me { id } } query B { clients { totalCount } }",
-            Some("B")
-        ));
-        // Anything else may read on the pool while it would hold the connection.
-        assert!(!alone(
-            "{ clients { totalCount } clientStatusCounts { total } }",
-            None
-        ));
-        assert!(!alone(
-            "{ a: clients { totalCount } b: clients { totalCount } }",
-            None
-        ));
-        assert!(!alone(
-            "{ ...F } fragment F on Query { clients { totalCount } }",
-            None
-        ));
-        assert!(!alone("{ clientStatusCounts { total } }", None));
-        assert!(!alone(
-            "query A { me { id } } query B { clients { totalCount } }",
-            Some("A")
-        ));
-        assert!(!alone(
-            "query A { me { id } } query B { clients { totalCount } }",
-            None
-        ));
-        assert!(!alone("mutation { clients }", None));
-        assert!(!alone("{ clients { totalCount }", None), "a syntax error");
-        let batch = vec![async_graphql::Request::new("{ clients { totalCount } }")];
-        assert!(!is_client_list_alone(
-            &mut async_graphql::BatchRequest::Batch(batch)
-        ));
     }
 }

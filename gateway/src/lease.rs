@@ -129,3 +129,79 @@ impl Lent {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
+
+/// Whether the request is the client list alone: one query whose only root selection
+/// is `clients`. Such a request runs no statement but the session's and the list's, so
+/// it may hold one connection for both (`crate::lease`).
+pub fn is_client_list_alone(batch: &mut async_graphql::BatchRequest) -> bool {
+    use async_graphql::parser::types::{OperationType, Selection};
+    let async_graphql::BatchRequest::Single(req) = batch else {
+        return false;
+    };
+    let name = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else {
+        return false;
+    };
+    let Some(op) = crate::metrics::selected_operation(doc, name.as_deref()) else {
+        return false;
+    };
+    op.node.ty == OperationType::Query
+        && matches!(
+            op.node.selection_set.node.items.as_slice(),
+            [only] if matches!(&only.node, Selection::Field(f) if f.node.name.node == "clients")
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_client_list_alone;
+
+    fn alone(query: &str, operation: Option<&str>) -> bool {
+        let mut req = async_graphql::Request::new(query);
+        if let Some(name) = operation {
+            req = req.operation_name(name);
+        }
+        is_client_list_alone(&mut async_graphql::BatchRequest::Single(req))
+    }
+
+    #[test]
+    fn only_the_client_list_alone_borrows_a_connection_for_the_request() {
+        assert!(alone("{ clients(first: 50) { totalCount } }", None));
+        assert!(alone(
+            "query Page($n: Int) { list: clients(first: $n) { totalCount } }",
+            None
+        ));
+        assert!(alone(
+            "query A { me { id } } query B { clients { totalCount } }",
+            Some("B")
+        ));
+        // Anything else may read on the pool while it would hold the connection.
+        assert!(!alone(
+            "{ clients { totalCount } clientStatusCounts { total } }",
+            None
+        ));
+        assert!(!alone(
+            "{ a: clients { totalCount } b: clients { totalCount } }",
+            None
+        ));
+        assert!(!alone(
+            "{ ...F } fragment F on Query { clients { totalCount } }",
+            None
+        ));
+        assert!(!alone("{ clientStatusCounts { total } }", None));
+        assert!(!alone(
+            "query A { me { id } } query B { clients { totalCount } }",
+            Some("A")
+        ));
+        assert!(!alone(
+            "query A { me { id } } query B { clients { totalCount } }",
+            None
+        ));
+        assert!(!alone("mutation { clients }", None));
+        assert!(!alone("{ clients { totalCount }", None), "a syntax error");
+        let batch = vec![async_graphql::Request::new("{ clients { totalCount } }")];
+        assert!(!is_client_list_alone(
+            &mut async_graphql::BatchRequest::Batch(batch)
+        ));
+    }
+}

@@ -227,6 +227,31 @@ impl DocumentCache {
     }
 }
 
+/// Checks one operation's text against the limits and names it for the metrics.
+/// The request keeps the parsed document, so async-graphql does not parse it again.
+pub fn inspect(
+    req: &mut async_graphql::Request,
+    limits: &QueryLimits,
+    documents: &DocumentCache,
+) -> Result<(&'static str, String), Refusal> {
+    check_text(&req.query, limits)?;
+    documents.prepare(req);
+    let operation = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else {
+        // async-graphql reports the syntax error itself.
+        return Ok(("invalid", "-".into()));
+    };
+    check_document(doc, limits)?;
+    let labels = crate::metrics::labels(operation.as_deref(), doc);
+    if !limits.introspection && labels.1 == "introspection" {
+        return Err((
+            "INTROSPECTION_DISABLED",
+            "introspection is turned off here".into(),
+        ));
+    }
+    Ok(labels)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

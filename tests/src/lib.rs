@@ -622,16 +622,16 @@ impl TestApp {
     }
 
     /// A mailer sending the way this app's worker does.
-    pub fn mailer(&self) -> worker::mailer::Mailer {
+    pub fn mailer(&self) -> worker::mail::Mailer {
         let c = self.worker_config();
-        let transport = worker::mailer::Transport::from_config(
+        let transport = worker::mail::Transport::from_config(
             c.smtp_url.as_deref(),
             1,
             c.smtp_timeout,
             c.outbox_dir(),
         )
         .unwrap();
-        worker::mailer::Mailer::new(transport, &c.mail_from, c.public_url()).unwrap()
+        worker::mail::Mailer::new(transport, &c.mail_from, c.public_url()).unwrap()
     }
 
     /// Wakes the in-process dispatcher now (others poll every 100 ms in tests).

@@ -29,8 +29,8 @@ async fn wait_status(app: &TestApp, id: i64, want: DeliveryStatus) -> delivery::
     }
 }
 
-fn welcome(to: &str) -> worker::Email {
-    worker::Email::Welcome {
+fn welcome(to: &str) -> worker::Mail {
+    worker::Mail::Welcome {
         to: to.into(),
         name: "Rosa".into(),
         company_name: "Ledger & Line".into(),

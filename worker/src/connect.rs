@@ -2,7 +2,7 @@
 //! dashboard. It moves no data: it only builds the bridge.
 
 use crate::jobs::CheckPartnerConnect;
-use crate::mail::Email;
+use crate::mail::Mail;
 use crate::outbox::queue_mail;
 use crate::queue::JobQueue;
 use chrono::Utc;
@@ -84,7 +84,7 @@ pub async fn check(
             .await?;
         queue_mail(
             &txn,
-            &Email::ConnectFailed {
+            &Mail::ConnectFailed {
                 to: support_email.to_owned(),
                 v1_name: v1.as_ref().map(|a| a.name.clone()).unwrap_or_default(),
                 v1_company_id: v1.map(|a| a.company_id).unwrap_or_default(),

@@ -317,41 +317,25 @@ pub async fn write(
     let now = Utc::now();
     for p in partners {
         let txn = entity::db::begin_write(db).await?;
-        let partner = account::Entity::insert(account::ActiveModel {
-            company_id: Set(p.company_id.as_str().to_owned()),
-            name: Set(p.name.clone()),
-            kind: Set(AccountKind::Partner),
-            platform: Set(Platform::V1),
-            created_at: Set(now),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        let users = p
-            .users
-            .iter()
-            .map(|(email, name, role, hash)| user::ActiveModel {
-                account_id: Set(partner),
-                email: Set(email.as_str().to_owned()),
-                name: Set(name.clone()),
-                password_hash: Set(Some(hash.clone())),
-                role: Set(*role),
-                active: Set(true),
-                created_at: Set(now),
-                ..Default::default()
-            });
+        // V1 accounts keep their Company IDs.
+        let v1_account = |company_id: &CompanyId, name: &str, kind| account::ActiveModel {
+            company_id: Set(company_id.as_str().to_owned()),
+            ..account::new_row(name, kind, Platform::V1, None, now)
+        };
+        let partner =
+            account::Entity::insert(v1_account(&p.company_id, &p.name, AccountKind::Partner))
+                .exec(&txn)
+                .await?
+                .last_insert_id;
+        let users = p.users.iter().map(|(email, name, role, hash)| {
+            user::new_row(partner, email, name, Some(hash.clone()), *role, now)
+        });
         user::Entity::insert_many(users).exec(&txn).await?;
         for chunk in p.clients.chunks(1000) {
             // Each V1 client's Company ID is reserved by a V1 account of its own.
-            let accounts = chunk.iter().map(|c| account::ActiveModel {
-                company_id: Set(c.company_id.as_str().to_owned()),
-                name: Set(c.name.clone()),
-                kind: Set(AccountKind::Client),
-                platform: Set(Platform::V1),
-                created_at: Set(now),
-                ..Default::default()
-            });
+            let accounts = chunk
+                .iter()
+                .map(|c| v1_account(&c.company_id, &c.name, AccountKind::Client));
             account::Entity::insert_many(accounts).exec(&txn).await?;
             let ids: Vec<&str> = chunk.iter().map(|c| c.company_id.as_str()).collect();
             let made = account::Entity::find()
@@ -364,22 +348,18 @@ pub async fn write(
                     .find(|a| a.company_id == c.company_id.as_str())
                     .map(|a| a.id);
                 client::ActiveModel {
-                    partner_account_id: Set(partner),
                     client_account_id: Set(acc),
                     company_id: Set(Some(c.company_id.as_str().to_owned())),
-                    email: Set(c.email.as_str().to_owned()),
-                    name: Set(Some(c.name.clone())),
-                    sort_name: Set(client::sort_name(Some(&c.name), c.email.as_str())),
-                    status: Set(c.status),
-                    status_rank: Set(c.status.rank()),
-                    invited_via: Set(InviteMethod::Email),
-                    invited_at: Set(now),
-                    last_invite_sent_at: Set(None),
-                    trial_ends_at: Set(None),
                     upgrade_eligible: Set(c.upgrade_eligible),
                     upgrade_deadline: Set(c.upgrade_deadline),
-                    upgraded_at: Set(None),
-                    ..Default::default()
+                    ..client::new_row(
+                        partner,
+                        c.email.as_str(),
+                        Some(c.name.clone()),
+                        c.status,
+                        InviteMethod::Email,
+                        now,
+                    )
                 }
             });
             client::Entity::insert_many(rows).exec(&txn).await?;

@@ -5,7 +5,6 @@
 //! The gateway uses this library only to record work (an email in the outbox) and to
 //! start the embedded runtime; this crate never depends on the gateway.
 
-pub mod audit;
 pub mod config;
 pub mod connect;
 pub mod directory;
@@ -13,7 +12,6 @@ pub mod error;
 pub mod jobs;
 pub mod legacy;
 pub mod mail;
-pub mod mailer;
 pub mod outbox;
 pub mod password_link;
 pub mod password_reset;
@@ -25,7 +23,7 @@ pub mod upgrade;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;
-pub use mail::Email;
+pub use mail::Mail;
 pub use outbox::{Nudge, queue_mail};
 pub use queue::JobQueue;
 pub use runtime::WorkerRuntime;

@@ -4,7 +4,7 @@
 //! truth: a queue outage or a lost job only delays mail.
 
 use crate::jobs::SendEmail;
-use crate::mail::Email;
+use crate::mail::Mail;
 use crate::queue::JobQueue;
 use chrono::Utc;
 use entity::DeliveryStatus;
@@ -35,7 +35,7 @@ impl Nudge {
 
 /// Records `email` for delivery. Call it with the transaction of the domain change that
 /// promises the email, so both commit or neither does. Returns the delivery id.
-pub async fn queue_mail<C: ConnectionTrait>(conn: &C, email: &Email) -> Result<i64, DbErr> {
+pub async fn queue_mail<C: ConnectionTrait>(conn: &C, email: &Mail) -> Result<i64, DbErr> {
     let now = Utc::now();
     let payload = serde_json::to_string(email).map_err(|e| DbErr::Custom(e.to_string()))?;
     let row = ActiveModel {

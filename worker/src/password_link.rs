@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{SecretToken, account, password_token, user};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 /// A set-password link for a user created on someone's behalf works for this long.
 pub const SET_PASSWORD_TTL: chrono::Duration = chrono::Duration::days(7);
@@ -37,17 +35,14 @@ pub async fn issue<C: ConnectionTrait>(
     expires_at: DateTime<Utc>,
 ) -> Result<String, DbErr> {
     let token = SecretToken::generate();
-    password_token::Entity::insert(password_token::ActiveModel {
-        user_id: Set(user_id),
-        token_hash: Set(token.hash().into_string()),
-        purpose: Set(purpose.as_str().to_owned()),
-        expires_at: Set(expires_at),
-        used_at: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
+    let row = password_token::new_row(
+        user_id,
+        &token.hash(),
+        purpose.as_str(),
+        expires_at,
+        Utc::now(),
+    );
+    password_token::Entity::insert(row).exec(conn).await?;
     Ok(format!(
         "{}/reset-password/{}",
         public_url.trim_end_matches('/'),
@@ -105,7 +100,7 @@ pub async fn issue_reset<C: ConnectionTrait>(
     let link = issue(conn, public_url, u.id, Purpose::Reset, now + RESET_TTL).await?;
     crate::queue_mail(
         conn,
-        &crate::Email::PasswordReset {
+        &crate::Mail::PasswordReset {
             to: u.email.clone(),
             name: u.name.clone(),
             company_name: acc.name.clone(),

@@ -5,10 +5,10 @@
 //! active user, issues the link and queues the email in the transaction that marks the
 //! request settled, so a request is settled once and its email never lost.
 
-use crate::audit::{Entry, Origin};
 use crate::directory::{candidates_for, choose_account, partner_of};
 use crate::password_link::issue_reset;
 use chrono::Utc;
+use entity::audit_event::{self, Entry, Origin};
 use entity::password_reset_request::{self, Column, Entity as Request};
 use entity::{CompanyId, Email};
 use sea_orm::sea_query::Expr;
@@ -126,7 +126,7 @@ async fn settle(db: &DatabaseConnection, public_url: &str, id: i64) -> Result<bo
                     detail: Some(format!("reset link sent to {}", u.email)),
                     ..Default::default()
                 };
-                crate::audit::record(&txn, r.requested_at, origin, entry).await?;
+                audit_event::record(&txn, r.requested_at, origin, entry).await?;
             }
         },
     }

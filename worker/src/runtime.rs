@@ -3,7 +3,7 @@
 use crate::WorkerError;
 use crate::config::WorkerConfig;
 use crate::jobs::{CheckPartnerConnect, SendEmail, UpgradeClient};
-use crate::mailer::{Mailer, Transport};
+use crate::mail::{Mailer, Transport};
 use crate::outbox::{self, DispatchLimits, Nudge};
 use crate::queue::JobQueue;
 use apalis::prelude::AbortError;
@@ -28,7 +28,7 @@ pub struct JobContext {
 
 /// Counts a job's outcome and tells the queue what to do with a failure: retry it
 /// (the backend's retries; the outbox and the requeue loops are the real safety net) or,
-/// for a failure that cannot get better, abort it at once (APALIS.md §5).
+/// for a failure that cannot get better, abort it at once (docs/APALIS.md §5).
 fn outcome(queue: &'static str, result: Result<(), WorkerError>) -> Result<(), BoxDynError> {
     let (label, result) = match result {
         Ok(()) => ("ok", Ok(())),
@@ -69,7 +69,7 @@ async fn send_email(job: SendEmail, cx: Data<Arc<JobContext>>) -> Result<(), Box
 }
 
 /// Polls the queue every `every`, re-arming its timer each time. apalis' own interval
-/// strategy fires once and then waits for the heartbeat (APALIS.md §2).
+/// strategy fires once and then waits for the heartbeat (docs/APALIS.md §2).
 struct Rearm {
     every: Duration,
     sleep: Pin<Box<tokio::time::Sleep>>,
@@ -99,8 +99,42 @@ impl PollStrategy for Rearm {
     }
 }
 
+/// When a periodic task first runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Now,
+    AfterOnePeriod,
+}
+
+/// Runs `pass` every `period` until `stop` is cancelled: the one shape of the runtime's
+/// periodic work (the trial sweep, re-queueing lost checks, queue upkeep). A pass that
+/// fails logs and waits for the next period; it never ends the loop.
+fn every<F, Fut>(
+    period: Duration,
+    start: Start,
+    stop: tokio_util::sync::CancellationToken,
+    mut pass: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        if start == Start::Now {
+            pass().await;
+        }
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tokio::time::sleep(period) => {}
+            }
+            pass().await;
+        }
+    })
+}
+
 /// A name no other worker process has, now or later: the in-flight set and orphan
-/// recovery are keyed by it (APALIS.md §4).
+/// recovery are keyed by it (docs/APALIS.md §4).
 fn unique_worker_name(role: &str) -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -108,8 +142,8 @@ fn unique_worker_name(role: &str) -> String {
 }
 
 /// Runs one queue's consumer until `stop`, starting it again whenever it ends on its own:
-/// apalis workers do not reconnect, and a Redis restart ends them (APALIS.md §3). Each
-/// start gets a new worker name (a same-name restart is refused, APALIS.md §4) and waits
+/// apalis workers do not reconnect, and a Redis restart ends them (docs/APALIS.md §3). Each
+/// start gets a new worker name (a same-name restart is refused, docs/APALIS.md §4) and waits
 /// with exponential backoff (0.5 s up to 30 s) after quick failures.
 async fn supervise<F, Fut, E>(
     queue: String,
@@ -248,63 +282,66 @@ impl WorkerRuntime {
         )));
 
         let sweep_db = cx.db.clone();
-        let sweep_every = config.trial_sweep_every;
-        let stop = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = tokio::time::sleep(sweep_every) => {}
+        tasks.push(every(
+            config.trial_sweep_every,
+            Start::AfterOnePeriod,
+            shutdown.clone(),
+            move || {
+                let db = sweep_db.clone();
+                async move {
+                    if let Err(e) = crate::trials::sweep(&db).await {
+                        tracing::error!(error = %e, "trial sweep failed; will run again next period");
+                    }
                 }
-                if let Err(e) = crate::trials::sweep(&sweep_db).await {
-                    tracing::error!(error = %e, "trial sweep failed; will run again next period");
-                }
-            }
-        }));
+            },
+        ));
 
         // Partner Connect checks and client upgrades whose job was lost go back to the queue.
-        let (rq_db, rq_queue, stop) = (cx.db.clone(), queue.clone(), shutdown.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
-                }
-                match crate::connect::requeue_stale(&rq_db, &rq_queue, Duration::from_secs(30))
-                    .await
-                {
-                    Ok(0) => {}
-                    Ok(n) => tracing::warn!(count = n, "re-queued Partner Connect checks"),
-                    Err(e) => {
-                        tracing::error!(error = %e, "re-queueing Partner Connect checks failed")
+        let (rq_db, rq_queue) = (cx.db.clone(), queue.clone());
+        tasks.push(every(
+            Duration::from_secs(10),
+            Start::AfterOnePeriod,
+            shutdown.clone(),
+            move || {
+                let (db, queue) = (rq_db.clone(), rq_queue.clone());
+                async move {
+                    match crate::connect::requeue_stale(&db, &queue, Duration::from_secs(30)).await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::warn!(count = n, "re-queued Partner Connect checks"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "re-queueing Partner Connect checks failed")
+                        }
                     }
                 }
-            }
-        }));
+            },
+        ));
 
         // Finished jobs are deleted and queue depths and the outbox backlog measured.
-        let (m_db, m_queue, stop) = (cx.db.clone(), queue.clone(), shutdown.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                match m_queue.trim_finished().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(count = n, "deleted finished jobs from the queue"),
-                    Err(e) => tracing::warn!(error = %e, "could not delete finished jobs"),
-                }
-                if let Ok(depths) = m_queue.depths().await {
-                    for (name, n) in depths {
-                        metrics::gauge!("queue_depth", "queue" => name).set(n as f64);
+        let (m_db, m_queue) = (cx.db.clone(), queue.clone());
+        tasks.push(every(
+            Duration::from_secs(10),
+            Start::Now,
+            shutdown.clone(),
+            move || {
+                let (db, queue) = (m_db.clone(), m_queue.clone());
+                async move {
+                    match queue.trim_finished().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::debug!(count = n, "deleted finished jobs from the queue"),
+                        Err(e) => tracing::warn!(error = %e, "could not delete finished jobs"),
+                    }
+                    if let Ok(depths) = queue.depths().await {
+                        for (name, n) in depths {
+                            metrics::gauge!("queue_depth", "queue" => name).set(n as f64);
+                        }
+                    }
+                    if let Ok(n) = outbox::backlog(&db).await {
+                        metrics::gauge!("outbox_backlog").set(n as f64);
                     }
                 }
-                if let Ok(n) = outbox::backlog(&m_db).await {
-                    metrics::gauge!("outbox_backlog").set(n as f64);
-                }
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
-                }
-            }
-        }));
+            },
+        ));
 
         let poll_every = config.queue_poll_every;
         let concurrency = config.worker_concurrency.max(1);

@@ -7,11 +7,10 @@
 //! rows finds them no longer in TRIAL (PostgreSQL re-checks the condition after the first
 //! commits; SQLite has one writer), so each client expires once and is in one digest.
 
-use crate::mail::{Email, ExpiredClient};
+use crate::mail::{ExpiredClient, Mail};
 use crate::outbox::queue_mail;
 use chrono::Utc;
 use entity::{ClientStatus, Role, account, client, user};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -73,20 +72,13 @@ async fn expire_partner(
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let txn = entity::db::begin_write(db).await?;
-    let expired: Vec<client::Model> = client::Entity::update_many()
-        .col_expr(
-            client::Column::Status,
-            Expr::value(ClientStatus::TrialExpired),
-        )
-        .col_expr(
-            client::Column::StatusRank,
-            Expr::value(ClientStatus::TrialExpired.rank()),
-        )
-        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
-        .filter(client::Column::Status.eq(ClientStatus::Trial))
-        .filter(client::Column::TrialEndsAt.lte(now))
-        .exec_with_returning(&txn)
-        .await?;
+    let expired: Vec<client::Model> =
+        client::set_status(client::Entity::update_many(), ClientStatus::TrialExpired)
+            .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+            .filter(client::Column::Status.eq(ClientStatus::Trial))
+            .filter(client::Column::TrialEndsAt.lte(now))
+            .exec_with_returning(&txn)
+            .await?;
     if expired.is_empty() {
         return Ok(0);
     }
@@ -109,7 +101,7 @@ async fn expire_partner(
         clients.sort_by_key(|c| c.name.to_lowercase());
         queue_mail(
             &txn,
-            &Email::TrialExpiredDigest {
+            &Mail::TrialExpiredDigest {
                 to: owner.email,
                 partner_name: partner.name,
                 clients,

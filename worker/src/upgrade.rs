@@ -3,12 +3,12 @@
 //! paying status), and marks the V1 client upgraded, in one transaction.
 
 use crate::jobs::UpgradeClient;
-use crate::mail::Email;
+use crate::mail::Mail;
 use crate::outbox::queue_mail;
 use crate::queue::JobQueue;
 use chrono::Utc;
 use entity::{
-    AccountKind, ClientStatus, ConnectStatus, InviteMethod, Platform, Role, account, client,
+    AccountKind, ClientStatus, ConnectStatus, Email, InviteMethod, Platform, Role, account, client,
     legacy_connection, user,
 };
 use sea_orm::sea_query::Expr;
@@ -54,59 +54,37 @@ pub async fn run(
         return Ok(false);
     }
     let paying = v1.status == ClientStatus::Paying;
-    let trial_ends = (!paying).then(|| {
-        now + chrono::Duration::from_std(trial_length).unwrap_or(chrono::Duration::days(14))
-    });
-    let acc = account::insert_with_new_company_id(
+    let trial_ends = (!paying).then(|| client::trial_end(now, trial_length));
+    let mut account_row =
+        account::new_row(&name, AccountKind::Client, Platform::V2, trial_ends, now);
+    account_row.plan = Set(paying.then(|| "monthly".to_owned()));
+    account_row.subscribed_at = Set(paying.then_some(now));
+    let acc = account::insert_with_new_company_id(&txn, account_row).await?;
+    let email = Email::parse(&v1.email).map_err(|e| DbErr::Custom(format!("stored email: {e}")))?;
+    let owner = user::insert(
         &txn,
-        account::ActiveModel {
-            name: Set(name.clone()),
-            kind: Set(AccountKind::Client),
-            platform: Set(Platform::V2),
-            trial_ends_at: Set(trial_ends),
-            plan: Set(paying.then(|| "monthly".to_owned())),
-            subscribed_at: Set(paying.then_some(now)),
-            created_at: Set(now),
-            ..Default::default()
-        },
+        user::new_row(acc.id, &email, &name, None, Role::Owner, now),
     )
-    .await?;
-    let owner = user::Entity::insert(user::ActiveModel {
-        account_id: Set(acc.id),
-        email: Set(v1.email.clone()),
-        name: Set(name.clone()),
-        password_hash: Set(None),
-        role: Set(Role::Owner),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
     .await?
-    .last_insert_id;
+    .ok_or_else(|| DbErr::Custom("the new account already has an owner".into()))?
+    .id;
     let status = if paying {
         ClientStatus::Paying
     } else {
         ClientStatus::Trial
     };
-    client::Entity::insert(client::ActiveModel {
-        partner_account_id: Set(v2_partner),
-        client_account_id: Set(Some(acc.id)),
-        company_id: Set(Some(acc.company_id.clone())),
-        email: Set(v1.email.clone()),
-        name: Set(Some(name.clone())),
-        sort_name: Set(client::sort_name(Some(&name), &v1.email)),
-        status: Set(status),
-        status_rank: Set(status.rank()),
-        invited_via: Set(InviteMethod::Form),
-        invited_at: Set(now),
-        last_invite_sent_at: Set(None),
-        trial_ends_at: Set(trial_ends),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([client::Column::PartnerAccountId, client::Column::Email])
-    .exec(&txn)
-    .await?;
+    let mut row = client::new_row(
+        v2_partner,
+        &v1.email,
+        Some(name.clone()),
+        status,
+        InviteMethod::Form,
+        now,
+    );
+    row.client_account_id = Set(Some(acc.id));
+    row.company_id = Set(Some(acc.company_id.clone()));
+    row.trial_ends_at = Set(trial_ends);
+    client::insert(&txn, row).await?;
     // The client's owner sets a password for the new account.
     let link = crate::password_link::issue(
         &txn,
@@ -122,7 +100,7 @@ pub async fn run(
         .map(|a| a.name);
     queue_mail(
         &txn,
-        &Email::SetPassword {
+        &Mail::SetPassword {
             to: v1.email.clone(),
             name: name.clone(),
             company_name: acc.name.clone(),

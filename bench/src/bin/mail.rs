@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
         let n = left.min(1000);
         let txn = db.begin().await?;
         for i in 0..n {
-            let email = worker::Email::Invite {
+            let email = worker::Mail::Invite {
                 to: format!("client{}-{i}@bench.example", left),
                 partner_name: "Bench & Co".into(),
                 company_name: Some("Client Co".into()),

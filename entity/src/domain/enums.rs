@@ -42,6 +42,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role as the API and the audit log spell it.
+    pub fn as_api_str(self) -> &'static str {
+        match self {
+            Role::Owner => "OWNER",
+            Role::Admin => "ADMIN",
+            Role::Manager => "MANAGER",
+            Role::Employee => "EMPLOYEE",
+        }
+    }
+
     /// OWNER and ADMIN administer an account (in a partner account: the client administrators).
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)

@@ -5,6 +5,8 @@ mod discount;
 mod duration;
 mod email;
 mod enums;
+mod name;
+mod partner_access;
 mod password;
 mod token;
 
@@ -15,6 +17,8 @@ pub use email::Email;
 pub use enums::{
     AccountKind, ClientStatus, ConnectStatus, DeliveryStatus, InviteMethod, Platform, Role,
 };
+pub use name::{CompanyName, MAX_NAME_CHARS, NameError, PersonName};
+pub use partner_access::{PartnerAccess, PartnerSeat};
 pub use password::{MIN_PASSWORD_LEN, Password};
 pub use token::{SecretToken, TokenHash};
 

@@ -27,6 +27,24 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+/// A new account row; `insert_with_new_company_id` gives it its Company ID.
+pub fn new_row(
+    name: &str,
+    kind: AccountKind,
+    platform: Platform,
+    trial_ends_at: Option<DateTimeUtc>,
+    now: DateTimeUtc,
+) -> ActiveModel {
+    ActiveModel {
+        name: sea_orm::ActiveValue::Set(name.to_owned()),
+        kind: sea_orm::ActiveValue::Set(kind),
+        platform: sea_orm::ActiveValue::Set(platform),
+        trial_ends_at: sea_orm::ActiveValue::Set(trial_ends_at),
+        created_at: sea_orm::ActiveValue::Set(now),
+        ..Default::default()
+    }
+}
+
 /// Inserts `row` as a new account under a fresh random Company ID, trying again on the
 /// rare collision. The unique index decides, so an ID once used is never handed out again.
 pub async fn insert_with_new_company_id<C: ConnectionTrait>(

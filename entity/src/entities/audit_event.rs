@@ -1,3 +1,4 @@
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 /// Who did what, on whose behalf, when and from where (SPEC §5).
@@ -27,3 +28,75 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// Writing the log: the gateway records the actions it performs; the worker records those
+// it settles later (a password reset request), with the origin the request carried.
+
+/// One event to record.
+#[derive(Debug, Default)]
+pub struct Entry {
+    pub action: &'static str,
+    /// The account acted in.
+    pub account_id: Option<i64>,
+    /// The partner whose audit log shows the event.
+    pub partner_account_id: Option<i64>,
+    pub target_client_id: Option<i64>,
+    pub detail: Option<String>,
+}
+
+impl Entry {
+    /// An event about one of a partner's clients, done in `account_id` (the partner's own
+    /// account or the client's) and shown in that partner's log.
+    pub fn about_client(
+        action: &'static str,
+        account_id: i64,
+        partner_account_id: i64,
+        client_id: i64,
+        detail: String,
+    ) -> Self {
+        Entry {
+            action,
+            account_id: Some(account_id),
+            partner_account_id: Some(partner_account_id),
+            target_client_id: Some(client_id),
+            detail: Some(detail),
+        }
+    }
+}
+
+/// Who acted, and from where.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Origin<'a> {
+    /// `None` for the system or an anonymous caller.
+    pub actor_user_id: Option<i64>,
+    /// The partner user behind a session opened with `logInToClient`.
+    pub on_behalf_of_user_id: Option<i64>,
+    pub ip: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+/// Records `entry` as done at `at` from `origin`. Call it inside the transaction of the
+/// action, so both commit or neither does.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    at: DateTimeUtc,
+    origin: Origin<'_>,
+    entry: Entry,
+) -> Result<(), DbErr> {
+    Entity::insert(ActiveModel {
+        at: Set(at),
+        action: Set(entry.action.to_owned()),
+        actor_user_id: Set(origin.actor_user_id),
+        on_behalf_of_user_id: Set(origin.on_behalf_of_user_id),
+        account_id: Set(entry.account_id),
+        partner_account_id: Set(entry.partner_account_id),
+        target_client_id: Set(entry.target_client_id),
+        detail: Set(entry.detail),
+        ip: Set(origin.ip.map(str::to_owned)),
+        request_id: Set(origin.request_id.map(|r| r.chars().take(64).collect())),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}

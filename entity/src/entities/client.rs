@@ -1,4 +1,5 @@
 use crate::domain::{ClientStatus, InviteMethod};
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 /// A row of a partner's client list: one client business, from invitation on.
@@ -136,4 +137,84 @@ impl From<&Model> for ListRow {
 /// The NAME sort key of a client.
 pub fn sort_name(name: Option<&str>, email: &str) -> String {
     name.unwrap_or(email).to_lowercase()
+}
+
+/// A new client row as it first appears in `partner_account_id`'s list: no account yet,
+/// no trial, not a V1 upgrade candidate. Callers set what differs (a V1 import's account
+/// and upgrade deadline, an upgrade's trial) on the returned row.
+pub fn new_row(
+    partner_account_id: i64,
+    email: &str,
+    name: Option<String>,
+    status: ClientStatus,
+    via: InviteMethod,
+    now: DateTimeUtc,
+) -> ActiveModel {
+    ActiveModel {
+        partner_account_id: Set(partner_account_id),
+        client_account_id: Set(None),
+        company_id: Set(None),
+        email: Set(email.to_owned()),
+        sort_name: Set(sort_name(name.as_deref(), email)),
+        name: Set(name),
+        status: Set(status),
+        status_rank: Set(status.rank()),
+        invited_via: Set(via),
+        invited_at: Set(now),
+        last_invite_sent_at: Set(None),
+        trial_ends_at: Set(None),
+        upgrade_eligible: Set(false),
+        upgrade_deadline: Set(None),
+        upgraded_at: Set(None),
+        upgrade_requested_at: Set(None),
+        ..Default::default()
+    }
+}
+
+/// Inserts `row`; `None` when the partner already lists a client with that email.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    row: ActiveModel,
+) -> Result<Option<Model>, DbErr> {
+    super::insert_unless_exists(conn, row, [Column::PartnerAccountId, Column::Email]).await
+}
+
+/// Sets the status of the rows `update` selects, and its sort rank with it: the two are
+/// only ever written together.
+pub fn set_status(
+    update: sea_orm::UpdateMany<Entity>,
+    status: ClientStatus,
+) -> sea_orm::UpdateMany<Entity> {
+    update
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::StatusRank, Expr::value(status.rank()))
+}
+
+/// An INVITED client row gets its new account `acc` and starts its trial, ending at
+/// `ends`. Returns `false` (and changes nothing) when the row is not INVITED any more.
+pub async fn become_trial<C: ConnectionTrait>(
+    conn: &C,
+    client_id: i64,
+    acc: &super::account::Model,
+    ends: DateTimeUtc,
+) -> Result<bool, DbErr> {
+    let done = set_status(Entity::update_many(), ClientStatus::Trial)
+        .col_expr(Column::ClientAccountId, Expr::value(acc.id))
+        .col_expr(Column::CompanyId, Expr::value(acc.company_id.clone()))
+        .col_expr(Column::Name, Expr::value(acc.name.clone()))
+        .col_expr(
+            Column::SortName,
+            Expr::value(sort_name(Some(&acc.name), "")),
+        )
+        .col_expr(Column::TrialEndsAt, Expr::value(ends))
+        .filter(Column::Id.eq(client_id))
+        .filter(Column::Status.eq(ClientStatus::Invited))
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// When a trial that starts at `now` ends.
+pub fn trial_end(now: DateTimeUtc, length: std::time::Duration) -> DateTimeUtc {
+    now + chrono::Duration::from_std(length).unwrap_or(chrono::Duration::days(14))
 }

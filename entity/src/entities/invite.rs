@@ -1,3 +1,4 @@
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 /// A single-use email invite. Only the token's SHA-256 is stored.
@@ -18,3 +19,24 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A new invite link for `client_id`, stored by its token's hash.
+pub fn new_row(
+    client_id: i64,
+    token: &crate::TokenHash,
+    expires_at: DateTimeUtc,
+    now: DateTimeUtc,
+) -> ActiveModel {
+    ActiveModel {
+        client_id: Set(client_id),
+        token_hash: Set(token.as_str().to_owned()),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+impl super::SingleUseLink for Entity {
+    const COLUMNS: [Column; 3] = [Column::TokenHash, Column::ExpiresAt, Column::UsedAt];
+}

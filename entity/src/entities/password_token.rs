@@ -1,3 +1,4 @@
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 /// A single-use link to set or reset a user's password. Only the token's SHA-256 is stored.
@@ -20,3 +21,26 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A new set or reset link for `user_id`, stored by its token's hash.
+pub fn new_row(
+    user_id: i64,
+    token: &crate::TokenHash,
+    purpose: &str,
+    expires_at: DateTimeUtc,
+    now: DateTimeUtc,
+) -> ActiveModel {
+    ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(token.as_str().to_owned()),
+        purpose: Set(purpose.to_owned()),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+impl super::SingleUseLink for Entity {
+    const COLUMNS: [Column; 3] = [Column::TokenHash, Column::ExpiresAt, Column::UsedAt];
+}

@@ -1,4 +1,5 @@
 use crate::domain::Role;
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 /// A person's membership of one account. The same person can have rows in several
@@ -27,4 +28,34 @@ impl Model {
     pub fn is_admin(&self) -> bool {
         matches!(self.role, Role::Owner | Role::Admin)
     }
+}
+
+/// A new active user row, the one way every crate builds it. `email` is the parsed,
+/// lower-cased address; `password_hash` is `None` until the person sets a password.
+pub fn new_row(
+    account_id: i64,
+    email: &crate::Email,
+    name: &str,
+    password_hash: Option<String>,
+    role: Role,
+    now: DateTimeUtc,
+) -> ActiveModel {
+    ActiveModel {
+        account_id: Set(account_id),
+        email: Set(email.as_str().to_owned()),
+        name: Set(name.to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Inserts `row`; `None` when the account already has a user with that email.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    row: ActiveModel,
+) -> Result<Option<Model>, DbErr> {
+    super::insert_unless_exists(conn, row, [Column::AccountId, Column::Email]).await
 }

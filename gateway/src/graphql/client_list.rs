@@ -1,4 +1,4 @@
-//! The client list's edges, resolved in one pass.
+//! The client list's connection type (`clients(...)`) and its edges, resolved in one pass.
 //!
 //! async-graphql resolves an object field by field: for each field of each row a boxed
 //! future, a context with its path, a match on the field's name and an insert into the
@@ -13,7 +13,8 @@
 //! Measured with callgrind over 200 pages: 2.57M instructions per page before, 1.95M
 //! after (-24%).
 
-use super::types::{Client, ClientEdge};
+use super::types::{Client, ClientEdge, PageInfo};
+use async_graphql::SimpleObject;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
 use async_graphql::{
@@ -22,6 +23,15 @@ use async_graphql::{
 };
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(serial)]
+pub struct ClientConnection {
+    pub edges: ClientEdges,
+    pub page_info: PageInfo,
+    /// Clients matching the filter and search, on all pages.
+    pub total_count: i32,
+}
 
 /// The edges of one page of the client list: the GraphQL type `[ClientEdge!]!`.
 #[derive(Clone, Debug, Default)]

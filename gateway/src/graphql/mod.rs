@@ -1,14 +1,17 @@
 //! The GraphQL schema: output types are their own structs, resolvers are thin.
 
-mod edges;
+mod client_list;
+mod context;
 mod mutation;
 mod query;
 pub mod types;
 
-use crate::auth::{Viewer, ViewerUser};
-use crate::error::{ApiError, ApiResult};
 use crate::services::AppState;
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
+pub(crate) use context::{
+    client_ip, meta, parse_id, rate_limit, require_account_admin, require_partner_admin,
+    require_partner_owner, require_user, state, viewer,
+};
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -37,81 +40,4 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
 /// The SDL the gateway serves; `schema.graphql` at the top level is this text.
 pub fn sdl() -> String {
     build_schema(None).sdl()
-}
-
-/// Takes a token from bucket `bucket:key`, or `RATE_LIMITED` with when to retry.
-pub(crate) async fn rate_limit(
-    ctx: &Context<'_>,
-    bucket: &str,
-    key: &str,
-    rule: crate::ratelimit::Rule,
-) -> ApiResult<()> {
-    state(ctx)
-        .limiter
-        .check(&format!("{bucket}:{key}"), rule)
-        .await
-        .map_err(|secs| ApiError::RateLimited {
-            message: format!("too many attempts; try again in {secs} s"),
-            retry_after_seconds: secs,
-        })
-}
-
-/// The client's IP address, as a rate-limit key.
-pub(crate) fn client_ip(ctx: &Context<'_>) -> String {
-    meta(ctx).ip.clone().unwrap_or_else(|| "unknown".into())
-}
-
-pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
-    ctx.data_unchecked::<AppState>()
-}
-
-pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
-    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
-}
-
-/// The signed-in user, or `UNAUTHENTICATED`.
-pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
-    match viewer(ctx) {
-        Viewer::User(u) => Ok(u),
-        Viewer::Anonymous | Viewer::InvalidToken => Err(ApiError::unauthenticated()),
-    }
-}
-
-/// A user of a partner account who administers it (OWNER or ADMIN): who may invite and
-/// list clients. Client-account users and partner MANAGERs/EMPLOYEEs get `FORBIDDEN`.
-pub(crate) fn require_partner_admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
-    let v = require_user(ctx)?;
-    if v.account.kind != entity::AccountKind::Partner {
-        return Err(ApiError::Forbidden(
-            "only a partner firm's users can manage clients".into(),
-        ));
-    }
-    if !v.user.role.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only the partner's owner and client administrators can manage clients".into(),
-        ));
-    }
-    Ok(v)
-}
-
-/// Parses a GraphQL `ID` of one of our rows.
-pub(crate) fn parse_id(field: &'static str, id: &async_graphql::ID) -> ApiResult<i64> {
-    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        ApiError::bad_input(
-            field,
-            format!(
-                "'{}' is not a valid id",
-                id.chars().take(40).collect::<String>()
-            ),
-        )
-    })
-}
-
-pub(crate) fn meta<'a>(
-    ctx: &Context<'a>,
-) -> std::borrow::Cow<'a, crate::services::audit::RequestMeta> {
-    match ctx.data_opt::<crate::services::audit::RequestMeta>() {
-        Some(m) => std::borrow::Cow::Borrowed(m),
-        None => std::borrow::Cow::Owned(Default::default()),
-    }
 }

@@ -2,19 +2,30 @@ use super::types::{
     AcceptInviteInput, Account, AddUserInput, AuthPayload, Client, CreateClientAccountInput,
     InviteLink, LegacyConnection, Role, SignUpInput, UpgradeCandidate, User,
 };
-use super::{client_ip, meta, parse_id, rate_limit, require_partner_admin, require_user, state};
+use super::{
+    client_ip, meta, parse_id, rate_limit, require_account_admin, require_partner_admin,
+    require_user, state,
+};
 use crate::auth::session;
 use crate::error::ApiError;
-use crate::services::accounts::{self, SignUp, parse_name};
-use crate::services::clients::{self, NewOwner};
-use crate::services::{actions, connect, upgrade, users};
+use crate::services::accounts::{self, SignUp};
+use crate::services::invites::{self, NewOwner};
+use crate::services::{billing, client_actions, connect, passwords, upgrade, users};
 use async_graphql::{Context, ID, Object, Result};
-use entity::{CompanyId, Email, Password};
+use entity::{CompanyId, CompanyName, Email, Password, PersonName};
 
 pub struct MutationRoot;
 
 fn email(field: &'static str, raw: &str) -> Result<Email, ApiError> {
     Email::parse(raw).map_err(|e| ApiError::bad_input(field, e.0))
+}
+
+fn parse_person_name(field: &'static str, raw: &str) -> Result<PersonName, ApiError> {
+    PersonName::parse(raw).map_err(|e| ApiError::bad_input(field, e.message(field)))
+}
+
+fn parse_company_name(field: &'static str, raw: &str) -> Result<CompanyName, ApiError> {
+    CompanyName::parse(raw).map_err(|e| ApiError::bad_input(field, e.message(field)))
 }
 
 fn password(field: &'static str, raw: &str) -> Result<Password, ApiError> {
@@ -38,12 +49,12 @@ impl MutationRoot {
         .await?;
         let email = email("email", &input.email)?;
         let owner = NewOwner {
-            company_name: parse_name("companyName", &input.company_name)?,
-            name: parse_name("name", &input.name)?,
+            company_name: parse_company_name("companyName", &input.company_name)?,
+            name: parse_person_name("name", &input.name)?,
             password: password("password", &input.password)?,
         };
         if let Some(code) = input.partner_code.as_deref() {
-            return Ok(clients::sign_up_with_code(st, code, email, owner)
+            return Ok(invites::sign_up_with_code(st, code, email, owner)
                 .await?
                 .into());
         }
@@ -98,9 +109,9 @@ impl MutationRoot {
         rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
         let company_name = match company_name.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(n) => Some(parse_name("companyName", n)?),
+            Some(n) => Some(parse_company_name("companyName", n)?),
         };
-        let c = clients::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
+        let c = invites::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
         Ok(Client::of(&c, None))
     }
 
@@ -108,9 +119,9 @@ impl MutationRoot {
     async fn regenerate_invite_link(&self, ctx: &Context<'_>) -> Result<InviteLink> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
-        let code = clients::regenerate_invite_code(st, v).await?;
+        let code = invites::regenerate_invite_code(st, v).await?;
         Ok(InviteLink {
-            url: clients::invite_url(st, &code),
+            url: invites::invite_url(st, &code),
             code,
         })
     }
@@ -124,10 +135,10 @@ impl MutationRoot {
         input: CreateClientAccountInput,
     ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
-        let company = parse_name("companyName", &input.company_name)?;
-        let contact = parse_name("contactName", &input.contact_name)?;
+        let company = parse_company_name("companyName", &input.company_name)?;
+        let contact = parse_person_name("contactName", &input.contact_name)?;
         let contact_email = email("contactEmail", &input.contact_email)?;
-        let c = clients::create_client_account(
+        let c = invites::create_client_account(
             state(ctx),
             v,
             &meta(ctx),
@@ -136,7 +147,13 @@ impl MutationRoot {
             contact_email,
         )
         .await?;
-        Ok(Client::of(&c, Some((entity::Role::Admin, true))))
+        Ok(Client::of(
+            &c,
+            Some(entity::PartnerSeat {
+                role: entity::Role::Admin,
+                active: true,
+            }),
+        ))
     }
 
     /// Accepts an email invite: creates the client's account with the invitee as owner,
@@ -148,11 +165,11 @@ impl MutationRoot {
         input: AcceptInviteInput,
     ) -> Result<AuthPayload> {
         let owner = NewOwner {
-            company_name: parse_name("companyName", &input.company_name)?,
-            name: parse_name("name", &input.name)?,
+            company_name: parse_company_name("companyName", &input.company_name)?,
+            name: parse_person_name("name", &input.name)?,
             password: password("password", &input.password)?,
         };
-        Ok(clients::accept_invite(state(ctx), &token, owner)
+        Ok(invites::accept_invite(state(ctx), &token, owner)
             .await?
             .into())
     }
@@ -165,7 +182,7 @@ impl MutationRoot {
         new_password: String,
     ) -> Result<bool> {
         let pw = password("newPassword", &new_password)?;
-        clients::reset_password(state(ctx), &token, pw).await?;
+        passwords::set_with_link(state(ctx), &token, pw).await?;
         Ok(true)
     }
 
@@ -176,7 +193,7 @@ impl MutationRoot {
         let id = parse_id("clientId", &client_id)?;
         let rule = state(ctx).config.security.rate_limit_invites;
         rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
-        let c = actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
+        let c = client_actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
         Ok(Client::of(&c, None))
     }
 
@@ -184,9 +201,11 @@ impl MutationRoot {
     async fn log_in_to_client(&self, ctx: &Context<'_>, client_id: ID) -> Result<AuthPayload> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        Ok(actions::log_in_to_client(state(ctx), v, &meta(ctx), id)
-            .await?
-            .into())
+        Ok(
+            client_actions::log_in_to_client(state(ctx), v, &meta(ctx), id)
+                .await?
+                .into(),
+        )
     }
 
     /// Emails you a single-use link (1 hour) to reset the password of your own user in
@@ -194,7 +213,7 @@ impl MutationRoot {
     async fn reset_client_password(&self, ctx: &Context<'_>, client_id: ID) -> Result<bool> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        actions::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
+        client_actions::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
         Ok(true)
     }
 
@@ -210,23 +229,22 @@ impl MutationRoot {
         rate_limit(ctx, "reset-ip", &client_ip(ctx), limits.rate_limit_reset_ip).await?;
         let key = email.trim().to_lowercase();
         rate_limit(ctx, "reset-email", &key, limits.rate_limit_reset_email).await?;
-        users::request_password_reset(state(ctx), &meta(ctx), &email, company_id.as_deref())
-            .await?;
+        passwords::request_reset(state(ctx), &meta(ctx), &email, company_id.as_deref()).await?;
         Ok(true)
     }
 
     /// Adds a user to your account; they are emailed a link to set a password.
     async fn add_user(&self, ctx: &Context<'_>, input: AddUserInput) -> Result<User> {
-        let v = require_user(ctx)?;
+        let v = require_account_admin(ctx)?;
         let email = email("email", &input.email)?;
-        let name = parse_name("name", &input.name)?;
+        let name = parse_person_name("name", &input.name)?;
         let u = users::add_user(state(ctx), v, &meta(ctx), email, name, input.role.into()).await?;
         Ok(User::new(&u, &v.account))
     }
 
     /// Changes the role of a user of your account (not the owner's).
     async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
-        let v = require_user(ctx)?;
+        let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
         let u = users::set_user_role(state(ctx), v, &meta(ctx), id, role.into()).await?;
         Ok(User::new(&u, &v.account))
@@ -235,7 +253,7 @@ impl MutationRoot {
     /// Makes a user of your account active or inactive (not the owner); an inactive user
     /// is signed out everywhere and cannot log in.
     async fn set_user_active(&self, ctx: &Context<'_>, user_id: ID, active: bool) -> Result<User> {
-        let v = require_user(ctx)?;
+        let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
         let u = users::set_user_active(state(ctx), v, &meta(ctx), id, active).await?;
         Ok(User::new(&u, &v.account))
@@ -243,8 +261,8 @@ impl MutationRoot {
 
     /// Subscribes your client account to a paid plan (`monthly` or `annual`).
     async fn subscribe(&self, ctx: &Context<'_>, plan: String) -> Result<Account> {
-        let v = require_user(ctx)?;
-        let acc = users::subscribe(state(ctx), v, &meta(ctx), &plan).await?;
+        let v = require_account_admin(ctx)?;
+        let acc = billing::subscribe(state(ctx), v, &meta(ctx), &plan).await?;
         Ok((&acc).into())
     }
 

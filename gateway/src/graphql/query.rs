@@ -1,15 +1,15 @@
+use super::client_list::{ClientConnection, ClientEdges};
 use super::types::{
-    AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientConnection, ClientEdge,
-    ClientOrder, ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection,
-    PageInfo, UpgradeCandidate, UpgradeTab, User, int,
+    AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientEdge, ClientOrder,
+    ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection, PageInfo,
+    UpgradeCandidate, UpgradeTab, User, int,
 };
-use super::{parse_id, require_partner_admin, require_user, state, viewer};
+use super::{parse_id, require_partner_admin, require_partner_owner, require_user, state, viewer};
 use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::lease::Lent;
-use crate::services::{accounts, audit, clients, connect, upgrade};
+use crate::services::{accounts, audit, billing, client_list, connect, invites, upgrade};
 use async_graphql::{Context, ID, Object, Result};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub struct QueryRoot;
 
@@ -50,7 +50,7 @@ impl QueryRoot {
     ) -> Result<ClientConnection> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
-        let args = clients::ListArgs {
+        let args = client_list::ListArgs {
             first,
             after,
             last,
@@ -64,8 +64,8 @@ impl QueryRoot {
         // The connection the session was read on, when the request lent it (see
         // `crate::lease`), else the pool.
         let page = match ctx.data_opt::<Lent>().and_then(Lent::take) {
-            Some(lease) => clients::list(&lease, v.account.id, args).await?,
-            None => clients::list(&st.db, v.account.id, args).await?,
+            Some(lease) => client_list::list(&lease, v.account.id, args).await?,
+            None => client_list::list(&st.db, v.account.id, args).await?,
         };
         let edges: Vec<ClientEdge> = page
             .rows
@@ -82,7 +82,7 @@ impl QueryRoot {
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
             },
-            edges: super::edges::ClientEdges(edges),
+            edges: ClientEdges(edges),
             total_count: int(page.total_count),
         })
     }
@@ -94,18 +94,18 @@ impl QueryRoot {
         let Ok(id) = parse_id("id", &id) else {
             return Ok(None);
         };
-        let Some(c) = clients::get(st, v.account.id, id).await? else {
+        let Some(c) = client_list::get(st, v.account.id, id).await? else {
             return Ok(None);
         };
         let ids: Vec<i64> = c.client_account_id.into_iter().collect();
-        let with_user = clients::partner_users_in(st, &v.user.email, &ids).await?;
+        let with_user = client_list::partner_users_in(st, &v.user.email, &ids).await?;
         Ok(Some(Client::of(&c, with_user.values().next().copied())))
     }
 
     /// How many clients are in each status, for the dashboard's tabs.
     async fn client_status_counts(&self, ctx: &Context<'_>) -> Result<ClientStatusCounts> {
         let v = require_partner_admin(ctx)?;
-        let c = clients::status_counts(state(ctx), v.account.id).await?;
+        let c = client_list::status_counts(state(ctx), v.account.id).await?;
         Ok(ClientStatusCounts {
             invited: int(c.invited),
             trial: int(c.trial),
@@ -119,9 +119,9 @@ impl QueryRoot {
     async fn invite_link(&self, ctx: &Context<'_>) -> Result<InviteLink> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
-        let code = clients::invite_code(st, v).await?;
+        let code = invites::invite_code(st, v).await?;
         Ok(InviteLink {
-            url: clients::invite_url(st, &code),
+            url: invites::invite_url(st, &code),
             code,
         })
     }
@@ -133,42 +133,11 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<AuditEventConnection> {
-        let v = require_partner_admin(ctx)?;
-        if v.user.role != entity::Role::Owner {
-            return Err(ApiError::Forbidden(
-                "only the partner account's owner can read the audit log".into(),
-            )
-            .into());
-        }
-        let st = state(ctx);
-        let (rows, more) = audit::list(st, v.account.id, first, after.as_deref()).await?;
-        // Everything the page refers to, in three queries.
-        let user_ids: Vec<i64> = rows
-            .iter()
-            .flat_map(|e| [e.actor_user_id, e.on_behalf_of_user_id])
-            .flatten()
-            .collect();
-        let users = entity::user::Entity::find()
-            .filter(entity::user::Column::Id.is_in(user_ids))
-            .all(&st.db)
-            .await?;
-        let account_ids: Vec<i64> = users.iter().map(|u| u.account_id).collect();
-        let accounts = entity::account::Entity::find()
-            .filter(entity::account::Column::Id.is_in(account_ids))
-            .all(&st.db)
-            .await?;
-        let client_ids: Vec<i64> = rows.iter().filter_map(|e| e.target_client_id).collect();
-        let targets = entity::client::Entity::find()
-            .filter(entity::client::Column::Id.is_in(client_ids))
-            .filter(entity::client::Column::PartnerAccountId.eq(v.account.id))
-            .all(&st.db)
-            .await?;
-        let user_of = |id: Option<i64>| {
-            let u = users.iter().find(|u| Some(u.id) == id)?;
-            let a = accounts.iter().find(|a| a.id == u.account_id)?;
-            Some(User::new(u, a))
-        };
-        let edges: Vec<AuditEventEdge> = rows
+        let v = require_partner_owner(ctx)?;
+        let page = audit::page(state(ctx), v.account.id, first, after.as_deref()).await?;
+        let user_of = |id| page.user(id).map(|(u, a)| User::new(u, a));
+        let edges: Vec<AuditEventEdge> = page
+            .events
             .iter()
             .map(|e| AuditEventEdge {
                 cursor: audit::cursor(e.id),
@@ -178,10 +147,7 @@ impl QueryRoot {
                     action: e.action.clone(),
                     actor: user_of(e.actor_user_id),
                     on_behalf_of: user_of(e.on_behalf_of_user_id),
-                    target_client: targets
-                        .iter()
-                        .find(|c| Some(c.id) == e.target_client_id)
-                        .map(|c| Client::of(c, None)),
+                    target_client: page.client(e.target_client_id).map(|c| Client::of(c, None)),
                     detail: e.detail.clone(),
                     ip: e.ip.clone(),
                     request_id: e.request_id.clone(),
@@ -190,7 +156,7 @@ impl QueryRoot {
             .collect();
         Ok(AuditEventConnection {
             page_info: PageInfo {
-                has_next_page: more,
+                has_next_page: page.has_next_page,
                 has_previous_page: after.is_some(),
                 start_cursor: edges.first().map(|e| e.cursor.clone()),
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
@@ -203,7 +169,7 @@ impl QueryRoot {
     async fn discount_tier(&self, ctx: &Context<'_>) -> Result<DiscountTier> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
-        let active = clients::active_clients(st, v.account.id).await?;
+        let active = billing::active_clients(st, v.account.id).await?;
         let standing = st
             .config
             .discount_tiers

@@ -148,9 +148,9 @@ pub struct ClientOrder {
     pub direction: OrderDirection,
 }
 
-impl From<ClientOrder> for crate::services::clients::ListOrder {
+impl From<ClientOrder> for crate::services::client_list::ListOrder {
     fn from(o: ClientOrder) -> Self {
-        use crate::services::clients::OrderField;
+        use crate::services::client_list::OrderField;
         let field = match o.field {
             ClientOrderField::Name => OrderField::Name,
             ClientOrderField::Status => OrderField::Status,
@@ -166,7 +166,7 @@ impl From<ClientOrder> for crate::services::clients::ListOrder {
 
 // `serial`: every field is a value already in hand, so resolving them one after another
 // gives the same answer without async-graphql's set of concurrent field futures for each
-// object. The list's rows themselves are built in one pass (`super::edges`).
+// object. The list's rows themselves are built in one pass (`super::client_list`).
 /// A row of the partner's client list.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
@@ -186,27 +186,23 @@ pub struct Client {
 
 impl Client {
     /// A client read whole (outside the list's page).
-    pub fn of(
-        c: &entity::client::Model,
-        partner_user: Option<crate::services::clients::PartnerUser>,
-    ) -> Self {
+    pub fn of(c: &entity::client::Model, partner_user: Option<entity::PartnerSeat>) -> Self {
         Self::new(&c.into(), partner_user)
     }
 
     /// `partner_user`: the calling partner user's own user row in the client account, if
     /// any. Log in needs it active and OWNER/ADMIN; Reset password needs it active.
-    pub fn new(
-        c: &entity::client::ListRow,
-        partner_user: Option<crate::services::clients::PartnerUser>,
-    ) -> Self {
+    pub fn new(c: &entity::client::ListRow, partner_user: Option<entity::PartnerSeat>) -> Self {
         let mut actions = Vec::new();
         if c.status == entity::ClientStatus::Invited {
             actions.push(ClientAction::ResendInvite);
         }
-        if let Some((role, true)) = partner_user.filter(|_| c.client_account_id.is_some()) {
-            if role.is_admin() {
-                actions.push(ClientAction::LogIn);
-            }
+        let access =
+            entity::PartnerAccess::of(partner_user.filter(|_| c.client_account_id.is_some()));
+        if access.can_log_in() {
+            actions.push(ClientAction::LogIn);
+        }
+        if access.can_reset_password() {
             actions.push(ClientAction::ResetPassword);
         }
         Client {
@@ -238,15 +234,6 @@ pub struct PageInfo {
 pub struct ClientEdge {
     pub cursor: String,
     pub node: Client,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-#[graphql(serial)]
-pub struct ClientConnection {
-    pub edges: super::edges::ClientEdges,
-    pub page_info: PageInfo,
-    /// Clients matching the filter and search, on all pages.
-    pub total_count: i32,
 }
 
 #[derive(SimpleObject, Clone, Debug)]

@@ -4,18 +4,18 @@ use super::AppState;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::{AccountKind, CompanyId, Email, Password, Platform, Role, SecretToken, account, user};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TryInsertResult,
+use entity::{
+    AccountKind, CompanyId, CompanyName, Email, Password, PersonName, Platform, Role, SecretToken,
+    account, user,
 };
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use worker::directory::{candidates_for, choose_account};
 
 /// What `signUp` receives, already parsed at the edge.
 #[derive(Debug)]
 pub struct SignUp {
-    pub company_name: String,
-    pub name: String,
+    pub company_name: CompanyName,
+    pub name: PersonName,
     pub email: Email,
     pub password: Password,
     pub is_accountant_or_bookkeeper: bool,
@@ -30,30 +30,6 @@ pub struct SignedIn {
     pub account: account::Model,
 }
 
-/// Trims a person-entered name and checks it is there and not absurd.
-pub fn parse_name(field: &'static str, raw: &str) -> ApiResult<String> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} must not be empty"),
-        ));
-    }
-    if s.chars().count() > 200 {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} is too long: use at most 200 characters"),
-        ));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} must not contain control characters"),
-        ));
-    }
-    Ok(s.to_owned())
-}
-
 /// Inserts an account with a fresh random Company ID, retrying on the (rare) collision.
 /// The unique index decides; an id once used is never handed out again.
 pub async fn insert_account<C: ConnectionTrait>(
@@ -63,14 +39,7 @@ pub async fn insert_account<C: ConnectionTrait>(
     platform: Platform,
     trial_ends_at: Option<DateTime<Utc>>,
 ) -> ApiResult<account::Model> {
-    let row = account::ActiveModel {
-        name: Set(name.to_owned()),
-        kind: Set(kind),
-        platform: Set(platform),
-        trial_ends_at: Set(trial_ends_at),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
+    let row = account::new_row(name, kind, platform, trial_ends_at, Utc::now());
     Ok(account::insert_with_new_company_id(conn, row).await?)
 }
 
@@ -89,27 +58,30 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
         )));
     }
     let hash = state.hasher.hash(&input.password).await?;
-    let trial_ends_at = (kind == AccountKind::Client).then(|| {
-        Utc::now()
-            + chrono::Duration::from_std(state.config.worker.trial_length)
-                .unwrap_or(chrono::Duration::days(14))
-    });
+    let trial_ends_at = (kind == AccountKind::Client)
+        .then(|| entity::client::trial_end(Utc::now(), state.config.worker.trial_length));
     // One transaction: the account, its owner, the welcome email (outbox) and the session.
     let txn = entity::db::begin_write(&state.db).await?;
-    let account =
-        insert_account(&txn, &input.company_name, kind, Platform::V2, trial_ends_at).await?;
+    let account = insert_account(
+        &txn,
+        input.company_name.as_str(),
+        kind,
+        Platform::V2,
+        trial_ends_at,
+    )
+    .await?;
     let user = insert_user(
         &txn,
         account.id,
         &input.email,
-        &input.name,
+        input.name.as_str(),
         Some(hash),
         Role::Owner,
     )
     .await?;
     worker::queue_mail(
         &txn,
-        &worker::Email::Welcome {
+        &worker::Mail::Welcome {
             to: user.email.clone(),
             name: user.name.clone(),
             company_name: account.name.clone(),
@@ -118,14 +90,8 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
         },
     )
     .await?;
-    let (token, expires_at) = session::open(&txn, user.id, state.config.session_ttl, None).await?;
+    let signed_in = SignedIn::open(&txn, state, user, account).await?;
     txn.commit().await?;
-    let signed_in = SignedIn {
-        token,
-        expires_at,
-        user,
-        account,
-    };
     state.nudge.wake();
     tracing::info!(account_id = signed_in.account.id, kind = ?kind, "account signed up");
     Ok(signed_in)
@@ -149,6 +115,27 @@ async fn owns_partner_account<C: ConnectionTrait>(db: &C, email: &Email) -> ApiR
     Ok(partner.is_some())
 }
 
+impl SignedIn {
+    /// Opens a session (`SESSION_TTL`) for `user` of `account`, on `conn` (the caller's
+    /// transaction, when the user was just created in it).
+    pub async fn open<C: ConnectionTrait>(
+        conn: &C,
+        state: &AppState,
+        user: user::Model,
+        account: account::Model,
+    ) -> ApiResult<SignedIn> {
+        let (token, expires_at) =
+            session::open(conn, user.id, state.config.session_ttl, None).await?;
+        Ok(SignedIn {
+            token,
+            expires_at,
+            user,
+            account,
+        })
+    }
+}
+
+/// Adds a user to an account, or `CONFLICT` when the account already has that email.
 pub async fn insert_user<C: ConnectionTrait>(
     conn: &C,
     account_id: i64,
@@ -157,28 +144,10 @@ pub async fn insert_user<C: ConnectionTrait>(
     password_hash: Option<String>,
     role: Role,
 ) -> ApiResult<user::Model> {
-    let res = user::Entity::insert(user::ActiveModel {
-        account_id: Set(account_id),
-        email: Set(email.as_str().to_owned()),
-        name: Set(name.to_owned()),
-        password_hash: Set(password_hash),
-        role: Set(role),
-        active: Set(true),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict_do_nothing_on([user::Column::AccountId, user::Column::Email])
-    .exec(conn)
-    .await?;
-    match res {
-        TryInsertResult::Inserted(r) => user::Entity::find_by_id(r.last_insert_id)
-            .one(conn)
-            .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user vanished after insert"))),
-        _ => Err(ApiError::Conflict(format!(
-            "{email} is already a user of this account"
-        ))),
-    }
+    let row = user::new_row(account_id, email, name, password_hash, role, Utc::now());
+    user::insert(conn, row)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(format!("{email} is already a user of this account")))
 }
 
 const WRONG_CREDENTIALS: &str = "wrong email or password";
@@ -218,14 +187,7 @@ pub async fn log_in(
             "this email belongs to several companies: give the Company ID of the one to log in to",
         ));
     }
-    let (token, expires_at) =
-        session::open(&state.db, user.id, state.config.session_ttl, None).await?;
-    Ok(SignedIn {
-        token,
-        expires_at,
-        user,
-        account,
-    })
+    SignedIn::open(&state.db, state, user, account).await
 }
 
 /// The users of one account, owner first.

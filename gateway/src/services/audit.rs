@@ -5,10 +5,8 @@ use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
 use entity::audit_event::{self, Column, Entity as AuditEvent};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use entity::{account, client, user};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// Where a request came from, for the audit log.
 #[derive(Debug, Clone, Default)]
@@ -17,7 +15,7 @@ pub struct RequestMeta {
     pub request_id: String,
 }
 
-pub use worker::audit::Entry;
+pub use entity::audit_event::Entry;
 
 /// Records `entry` as done by `actor` (None for the system or an anonymous caller).
 /// Call it inside the transaction of the action, so both commit or neither does.
@@ -27,18 +25,84 @@ pub async fn record<C: ConnectionTrait>(
     meta: &RequestMeta,
     entry: Entry,
 ) -> ApiResult<()> {
-    let origin = worker::audit::Origin {
+    let origin = audit_event::Origin {
         actor_user_id: actor.map(|a| a.user.id),
         on_behalf_of_user_id: actor.and_then(|a| a.opened_by),
         ip: meta.ip.as_deref(),
         request_id: Some(&meta.request_id),
     };
-    worker::audit::record(conn, Utc::now(), origin, entry).await?;
+    audit_event::record(conn, Utc::now(), origin, entry).await?;
     Ok(())
 }
 
 /// The partner's events, newest first: `first` (1–100) after the event `after`.
-pub async fn list(
+/// One page of a partner's audit log and every row it refers to, in four queries.
+pub struct Page {
+    /// Newest first.
+    pub events: Vec<audit_event::Model>,
+    pub has_next_page: bool,
+    /// The actors and the partner users they acted for, with their accounts.
+    pub users: Vec<(user::Model, account::Model)>,
+    /// The partner's clients the events are about (never another partner's).
+    pub clients: Vec<client::Model>,
+}
+
+impl Page {
+    /// The user (and account) with this id, if the page refers to it.
+    pub fn user(&self, id: Option<i64>) -> Option<&(user::Model, account::Model)> {
+        self.users.iter().find(|(u, _)| Some(u.id) == id)
+    }
+
+    /// The client with this id, if the page refers to it.
+    pub fn client(&self, id: Option<i64>) -> Option<&client::Model> {
+        self.clients.iter().find(|c| Some(c.id) == id)
+    }
+}
+
+/// A page of the partner's audit log, newest first.
+pub async fn page(
+    state: &AppState,
+    partner_account_id: i64,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> ApiResult<Page> {
+    let (events, has_next_page) = list(state, partner_account_id, first, after).await?;
+    let user_ids: Vec<i64> = events
+        .iter()
+        .flat_map(|e| [e.actor_user_id, e.on_behalf_of_user_id])
+        .flatten()
+        .collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(&state.db)
+        .await?;
+    let account_ids: Vec<i64> = users.iter().map(|u| u.account_id).collect();
+    let accounts = account::Entity::find()
+        .filter(account::Column::Id.is_in(account_ids))
+        .all(&state.db)
+        .await?;
+    let users = users
+        .into_iter()
+        .filter_map(|u| {
+            let a = accounts.iter().find(|a| a.id == u.account_id)?.clone();
+            Some((u, a))
+        })
+        .collect();
+    let client_ids: Vec<i64> = events.iter().filter_map(|e| e.target_client_id).collect();
+    let clients = client::Entity::find()
+        .filter(client::Column::Id.is_in(client_ids))
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .all(&state.db)
+        .await?;
+    Ok(Page {
+        events,
+        has_next_page,
+        users,
+        clients,
+    })
+}
+
+async fn list(
     state: &AppState,
     partner_account_id: i64,
     first: Option<i32>,

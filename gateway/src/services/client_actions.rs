@@ -4,11 +4,11 @@
 use super::AppState;
 use super::accounts::SignedIn;
 use super::audit::{self, Entry, RequestMeta};
-use super::clients;
+use super::{client_list, invites, passwords};
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
-use chrono::{DateTime, Utc};
-use entity::{ClientStatus, account, client, invite, user};
+use chrono::Utc;
+use entity::{ClientStatus, PartnerAccess, PartnerSeat, account, client, invite, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -22,49 +22,12 @@ pub const RESENDS_PER_DAY: u64 = 10;
 /// A session opened with `logInToClient` lasts this long.
 pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
 
-/// A role as the API spells it.
-pub fn role_name(r: entity::Role) -> &'static str {
-    match r {
-        entity::Role::Owner => "OWNER",
-        entity::Role::Admin => "ADMIN",
-        entity::Role::Manager => "MANAGER",
-        entity::Role::Employee => "EMPLOYEE",
-    }
-}
-
-fn retry_after(at: DateTime<Utc>) -> u64 {
-    Ord::max(
-        u64::try_from((at - Utc::now()).num_seconds()).unwrap_or(0),
-        1,
-    )
-}
-
-fn rate_limited(what: &str, at: DateTime<Utc>) -> ApiError {
-    let secs = retry_after(at);
-    ApiError::RateLimited {
-        message: format!(
-            "{what}: try again in {} ({})",
-            human(secs),
-            at.format("%Y-%m-%d %H:%M UTC")
-        ),
-        retry_after_seconds: secs,
-    }
-}
-
-fn human(secs: u64) -> String {
-    match secs {
-        0..=59 => format!("{secs} s"),
-        60..=3599 => format!("{} min", secs.div_ceil(60)),
-        _ => format!("{} h", secs.div_ceil(3600)),
-    }
-}
-
 async fn own_client(
     state: &AppState,
     partner: &ViewerUser,
     client_id: i64,
 ) -> ApiResult<client::Model> {
-    clients::get(state, partner.account.id, client_id)
+    client_list::get(state, partner.account.id, client_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such client in your client list".into()))
 }
@@ -90,7 +53,7 @@ pub async fn resend_invite(
     if let Some(last) = c.last_invite_sent_at
         && last + RESEND_GAP > now
     {
-        return Err(rate_limited(
+        return Err(ApiError::rate_limited(
             "the invite was sent less than 5 minutes ago",
             last + RESEND_GAP,
         ));
@@ -109,7 +72,7 @@ pub async fn resend_invite(
         .order_by_asc(invite::Column::CreatedAt);
     if recent.clone().count(&state.db).await? >= RESENDS_PER_DAY {
         let oldest = recent.one(&state.db).await?.map_or(now, |i| i.created_at);
-        return Err(rate_limited(
+        return Err(ApiError::rate_limited(
             "the invite was already sent again 10 times today",
             oldest + chrono::Duration::days(1),
         ));
@@ -129,7 +92,7 @@ pub async fn resend_invite(
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(rate_limited(
+        return Err(ApiError::rate_limited(
             "the invite was sent less than 5 minutes ago",
             now + RESEND_GAP,
         ));
@@ -142,18 +105,18 @@ pub async fn resend_invite(
         .filter(invite::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
-    clients::send_invite(&txn, state, &c, &partner.account.name, now).await?;
+    invites::send_invite(&txn, state, &c, &partner.account.name, now).await?;
     audit::record(
         &txn,
         Some(partner),
         meta,
-        Entry {
-            action: "client.invite_resent",
-            account_id: Some(partner.account.id),
-            partner_account_id: Some(partner.account.id),
-            target_client_id: Some(c.id),
-            detail: Some(format!("invite sent again to {}", c.email)),
-        },
+        Entry::about_client(
+            "client.invite_resent",
+            partner.account.id,
+            partner.account.id,
+            c.id,
+            format!("invite sent again to {}", c.email),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -161,8 +124,9 @@ pub async fn resend_invite(
     own_client(state, partner, client_id).await
 }
 
-/// The partner's own user in a client's account, or the distinct reason there is none
-/// that it may use.
+/// The partner's own user in a client's account, or the distinct reason it may not be
+/// used (`PartnerAccess`, the rule the list's `availableActions` shows). `need_admin`:
+/// for logging in, which a demoted user may not.
 async fn partner_user_in<C: ConnectionTrait>(
     conn: &C,
     partner: &ViewerUser,
@@ -184,22 +148,31 @@ async fn partner_user_in<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(missing)?;
-    if !u.active {
-        return Err(ApiError::Refused {
-            code: "PARTNER_USER_INACTIVE",
-            message: format!(
-                "{who} has made your user inactive: only a client administrator there can make it active again"
-            ),
-        });
-    }
-    if need_admin && !u.role.is_admin() {
-        return Err(ApiError::Refused {
-            code: "PARTNER_USER_NOT_ADMIN",
-            message: format!(
-                "{who} has changed your user to {}: only a client administrator there can make it ADMIN again",
-                role_name(u.role)
-            ),
-        });
+    let seat = PartnerSeat {
+        role: u.role,
+        active: u.active,
+    };
+    match PartnerAccess::of(Some(seat)) {
+        PartnerAccess::Ok => {}
+        PartnerAccess::Missing => return Err(missing()),
+        PartnerAccess::Inactive => {
+            return Err(ApiError::Refused {
+                code: "PARTNER_USER_INACTIVE",
+                message: format!(
+                    "{who} has made your user inactive: only a client administrator there can make it active again"
+                ),
+            });
+        }
+        PartnerAccess::NotAdmin(role) if need_admin => {
+            return Err(ApiError::Refused {
+                code: "PARTNER_USER_NOT_ADMIN",
+                message: format!(
+                    "{who} has changed your user to {}: only a client administrator there can make it ADMIN again",
+                    role.as_api_str()
+                ),
+            });
+        }
+        PartnerAccess::NotAdmin(_) => {}
     }
     let acc = account::Entity::find_by_id(account_id)
         .one(conn)
@@ -230,13 +203,13 @@ pub async fn log_in_to_client(
         &txn,
         Some(partner),
         meta,
-        Entry {
-            action: "client.log_in",
-            account_id: Some(acc.id),
-            partner_account_id: Some(partner.account.id),
-            target_client_id: Some(c.id),
-            detail: Some(format!("logged in to {} as {}", acc.name, u.email)),
-        },
+        Entry::about_client(
+            "client.log_in",
+            acc.id,
+            partner.account.id,
+            c.id,
+            format!("logged in to {} as {}", acc.name, u.email),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -246,19 +219,6 @@ pub async fn log_in_to_client(
         user: u,
         account: acc,
     })
-}
-
-/// Emails a single-use reset link for `u` in `acc`, inside the caller's transaction.
-/// `Err(RateLimited)` when too many were sent lately.
-pub async fn issue_reset<C: ConnectionTrait>(
-    state: &AppState,
-    conn: &C,
-    u: &user::Model,
-    acc: &account::Model,
-) -> ApiResult<()> {
-    worker::password_link::issue_reset(conn, state.config.worker.public_url(), u, acc)
-        .await?
-        .map_err(|t| rate_limited(t.reason, t.retry_at))
 }
 
 /// Emails the partner a reset link for its own user in the client's account.
@@ -276,21 +236,21 @@ pub async fn reset_client_password(
     let c = own_client(state, partner, client_id).await?;
     let txn = entity::db::begin_write(&state.db).await?;
     let (u, acc) = partner_user_in(&txn, partner, &c, false).await?;
-    issue_reset(state, &txn, &u, &acc).await?;
+    passwords::send_reset(state, &txn, &u, &acc).await?;
     audit::record(
         &txn,
         Some(partner),
         meta,
-        Entry {
-            action: "client.password_reset_requested",
-            account_id: Some(acc.id),
-            partner_account_id: Some(partner.account.id),
-            target_client_id: Some(c.id),
-            detail: Some(format!(
+        Entry::about_client(
+            "client.password_reset_requested",
+            acc.id,
+            partner.account.id,
+            c.id,
+            format!(
                 "reset link for {} in {} sent to {}",
                 u.email, acc.name, u.email
-            )),
-        },
+            ),
+        ),
     )
     .await?;
     txn.commit().await?;

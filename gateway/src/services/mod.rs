@@ -1,10 +1,13 @@
 //! Domain services: one function per domain operation, one transaction each.
 
 pub mod accounts;
-pub mod actions;
 pub mod audit;
-pub mod clients;
+pub mod billing;
+pub mod client_actions;
+pub mod client_list;
 pub mod connect;
+pub mod invites;
+pub mod passwords;
 pub mod upgrade;
 pub mod users;
 

@@ -107,13 +107,13 @@ pub async fn request(
         &txn,
         Some(v),
         meta,
-        Entry {
-            action: "client.upgrade_requested",
-            account_id: Some(v.account.id),
-            partner_account_id: Some(v.account.id),
-            target_client_id: Some(c.id),
-            detail: Some(format!("asked to upgrade {who} to V2")),
-        },
+        Entry::about_client(
+            "client.upgrade_requested",
+            v.account.id,
+            v.account.id,
+            c.id,
+            format!("asked to upgrade {who} to V2"),
+        ),
     )
     .await?;
     txn.commit().await?;

@@ -1,29 +1,19 @@
-//! Account administrators manage their users and subscribe (SPEC §5); anyone may ask for
-//! a password reset.
+//! Account administrators manage their account's users (SPEC §5): add one (who sets a
+//! password through an emailed link), change a role, make one active or inactive. The
+//! caller is an OWNER or ADMIN of `v.account`: the resolvers check it
+//! (`graphql::context::require_account_admin`).
 
 use super::AppState;
 use super::accounts::insert_user;
-use super::actions::role_name;
 use super::audit::{self, Entry, RequestMeta};
-use super::clients;
+use super::passwords;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{AccountKind, ClientStatus, CompanyId, Email, Role, account, client, user};
+use entity::{Email, PersonName, Role, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use worker::directory::partner_of;
-
-/// Only an account's OWNER and ADMINs manage it.
-pub fn require_admin(v: &ViewerUser) -> ApiResult<()> {
-    if v.user.role.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only the account's owner and administrators can do this".into(),
-        ))
-    }
-}
 
 async fn same_account_user<C: ConnectionTrait>(
     conn: &C,
@@ -43,10 +33,9 @@ pub async fn add_user(
     v: &ViewerUser,
     meta: &RequestMeta,
     email: Email,
-    name: String,
+    name: PersonName,
     role: Role,
 ) -> ApiResult<user::Model> {
-    require_admin(v)?;
     if role == Role::Owner {
         return Err(ApiError::bad_input(
             "role",
@@ -55,8 +44,8 @@ pub async fn add_user(
     }
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
-    let u = insert_user(&txn, v.account.id, &email, &name, None, role).await?;
-    clients::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
+    let u = insert_user(&txn, v.account.id, &email, name.as_str(), None, role).await?;
+    passwords::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
     audit::record(
         &txn,
         Some(v),
@@ -68,7 +57,7 @@ pub async fn add_user(
             detail: Some(format!(
                 "added {} as {} in {}",
                 u.email,
-                role_name(role),
+                role.as_api_str(),
                 v.account.name
             )),
             ..Default::default()
@@ -88,7 +77,6 @@ pub async fn set_user_role(
     user_id: i64,
     role: Role,
 ) -> ApiResult<user::Model> {
-    require_admin(v)?;
     let txn = entity::db::begin_write(&state.db).await?;
     let target = same_account_user(&txn, v, user_id).await?;
     if target.role == Role::Owner {
@@ -119,8 +107,8 @@ pub async fn set_user_role(
             detail: Some(format!(
                 "{}: {} → {}",
                 target.email,
-                role_name(target.role),
-                role_name(role)
+                target.role.as_api_str(),
+                role.as_api_str()
             )),
             ..Default::default()
         },
@@ -138,7 +126,6 @@ pub async fn set_user_active(
     user_id: i64,
     active: bool,
 ) -> ApiResult<user::Model> {
-    require_admin(v)?;
     let txn = entity::db::begin_write(&state.db).await?;
     let target = same_account_user(&txn, v, user_id).await?;
     if target.role == Role::Owner && !active {
@@ -178,109 +165,4 @@ pub async fn set_user_active(
     .await?;
     txn.commit().await?;
     Ok(user::Model { active, ..target })
-}
-
-/// Plans a client account can subscribe to.
-pub const PLANS: [&str; 2] = ["monthly", "annual"];
-
-/// Subscribes a client account: its client row moves from TRIAL or TRIAL_EXPIRED to PAYING.
-pub async fn subscribe(
-    state: &AppState,
-    v: &ViewerUser,
-    meta: &RequestMeta,
-    plan: &str,
-) -> ApiResult<account::Model> {
-    require_admin(v)?;
-    if v.account.kind != AccountKind::Client {
-        return Err(ApiError::Forbidden(
-            "partner accounts are free: there is nothing to subscribe to".into(),
-        ));
-    }
-    let plan = plan.trim().to_lowercase();
-    if !PLANS.contains(&plan.as_str()) {
-        return Err(ApiError::bad_input(
-            "plan",
-            format!(
-                "unknown plan '{}': choose one of {}",
-                plan.chars().take(40).collect::<String>(),
-                PLANS.join(", ")
-            ),
-        ));
-    }
-    let now = Utc::now();
-    let txn = entity::db::begin_write(&state.db).await?;
-    let acc = account::Entity::find_by_id(v.account.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("your account no longer exists".into()))?;
-    if let Some(current) = &acc.plan {
-        return Err(ApiError::bad_input(
-            "plan",
-            format!("{} is already paying (plan {current})", acc.name),
-        ));
-    }
-    account::Entity::update_many()
-        .col_expr(account::Column::Plan, Expr::value(plan.clone()))
-        .col_expr(account::Column::SubscribedAt, Expr::value(now))
-        .filter(account::Column::Id.eq(acc.id))
-        .exec(&txn)
-        .await?;
-    client::Entity::update_many()
-        .col_expr(client::Column::Status, Expr::value(ClientStatus::Paying))
-        .col_expr(
-            client::Column::StatusRank,
-            Expr::value(ClientStatus::Paying.rank()),
-        )
-        .filter(client::Column::ClientAccountId.eq(acc.id))
-        .filter(client::Column::Status.is_in([ClientStatus::Trial, ClientStatus::TrialExpired]))
-        .exec(&txn)
-        .await?;
-    let target = client::Entity::find()
-        .filter(client::Column::ClientAccountId.eq(acc.id))
-        .one(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(v),
-        meta,
-        Entry {
-            action: "client.subscribed",
-            account_id: Some(acc.id),
-            partner_account_id: target.as_ref().map(|c| c.partner_account_id),
-            target_client_id: target.as_ref().map(|c| c.id),
-            detail: Some(format!("{} subscribed to the {plan} plan", acc.name)),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(account::Model {
-        plan: Some(plan),
-        subscribed_at: Some(now),
-        ..acc
-    })
-}
-
-/// Records a forgotten-password request for the worker to settle (a link is emailed when
-/// the email names an active user) and says nothing either way: the same one insert
-/// whoever the email belongs to, so neither the answer nor its timing tells.
-pub async fn request_password_reset(
-    state: &AppState,
-    meta: &RequestMeta,
-    email: &str,
-    company_id: Option<&str>,
-) -> ApiResult<()> {
-    let Ok(email) = Email::parse(email) else {
-        return Ok(());
-    };
-    let company_id = company_id.and_then(|c| CompanyId::parse(c).ok());
-    worker::password_reset::record(
-        &state.db,
-        &email,
-        company_id.as_ref(),
-        meta.ip.as_deref(),
-        &meta.request_id,
-    )
-    .await?;
-    state.nudge.wake();
-    Ok(())
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Every kind of email the product sends, with the data its template needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Email {
+pub enum Mail {
     /// After `signUp`.
     Welcome {
         to: String,
@@ -83,48 +83,47 @@ pub struct TemplateContext<'a> {
     pub public_url: &'a str,
 }
 
-impl Email {
+impl Mail {
     /// The template's name, stored on the delivery row.
     pub fn kind(&self) -> &'static str {
         match self {
-            Email::Welcome { .. } => "welcome",
-            Email::Invite { .. } => "invite",
-            Email::SetPassword { .. } => "set_password",
-            Email::PasswordReset { .. } => "password_reset",
-            Email::TrialExpiredDigest { .. } => "trial_expired_digest",
-            Email::ConnectFailed { .. } => "connect_failed",
+            Mail::Welcome { .. } => "welcome",
+            Mail::Invite { .. } => "invite",
+            Mail::SetPassword { .. } => "set_password",
+            Mail::PasswordReset { .. } => "password_reset",
+            Mail::TrialExpiredDigest { .. } => "trial_expired_digest",
+            Mail::ConnectFailed { .. } => "connect_failed",
         }
     }
 
     pub fn recipient(&self) -> &str {
         match self {
-            Email::Welcome { to, .. }
-            | Email::Invite { to, .. }
-            | Email::SetPassword { to, .. }
-            | Email::PasswordReset { to, .. }
-            | Email::TrialExpiredDigest { to, .. }
-            | Email::ConnectFailed { to, .. } => to,
+            Mail::Welcome { to, .. }
+            | Mail::Invite { to, .. }
+            | Mail::SetPassword { to, .. }
+            | Mail::PasswordReset { to, .. }
+            | Mail::TrialExpiredDigest { to, .. }
+            | Mail::ConnectFailed { to, .. } => to,
         }
     }
 
     /// The same email with its secret link removed: what the outbox keeps after sending,
     /// so the database holds no usable token.
-    pub fn redacted(&self) -> Email {
+    pub fn redacted(&self) -> Mail {
         let mut e = self.clone();
         match &mut e {
-            Email::Invite { link, .. }
-            | Email::SetPassword { link, .. }
-            | Email::PasswordReset { link, .. } => *link = REDACTED.to_owned(),
-            Email::Welcome { .. }
-            | Email::TrialExpiredDigest { .. }
-            | Email::ConnectFailed { .. } => {}
+            Mail::Invite { link, .. }
+            | Mail::SetPassword { link, .. }
+            | Mail::PasswordReset { link, .. } => *link = REDACTED.to_owned(),
+            Mail::Welcome { .. } | Mail::TrialExpiredDigest { .. } | Mail::ConnectFailed { .. } => {
+            }
         }
         e
     }
 
     pub fn render(&self, cx: &TemplateContext<'_>) -> Rendered {
         match self {
-            Email::Welcome {
+            Mail::Welcome {
                 name,
                 company_name,
                 company_id,
@@ -162,7 +161,7 @@ impl Email {
                     html,
                 }
             }
-            Email::Invite {
+            Mail::Invite {
                 partner_name,
                 company_name,
                 link,
@@ -191,7 +190,7 @@ impl Email {
                     html,
                 }
             }
-            Email::SetPassword {
+            Mail::SetPassword {
                 name,
                 company_name,
                 partner_name,
@@ -222,7 +221,7 @@ impl Email {
                     html,
                 }
             }
-            Email::PasswordReset {
+            Mail::PasswordReset {
                 name,
                 company_name,
                 company_id,
@@ -249,7 +248,7 @@ impl Email {
                     html,
                 }
             }
-            Email::ConnectFailed {
+            Mail::ConnectFailed {
                 v1_name,
                 v1_company_id,
                 requested_company_id,
@@ -278,7 +277,7 @@ impl Email {
                     html,
                 }
             }
-            Email::TrialExpiredDigest {
+            Mail::TrialExpiredDigest {
                 partner_name,
                 clients,
                 ..
@@ -349,7 +348,7 @@ mod tests {
 
     #[test]
     fn welcome_escapes_user_text_in_html() {
-        let e = Email::Welcome {
+        let e = Mail::Welcome {
             to: "a@b.example".into(),
             name: "<script>x</script>".into(),
             company_name: "A & B".into(),
@@ -367,7 +366,7 @@ mod tests {
 
     #[test]
     fn payload_round_trips_through_json() {
-        let e = Email::Welcome {
+        let e = Mail::Welcome {
             to: "a@b.example".into(),
             name: "N".into(),
             company_name: "C".into(),
@@ -376,6 +375,6 @@ mod tests {
         };
         let json = serde_json::to_string(&e).unwrap();
         assert!(json.contains("\"kind\":\"welcome\""));
-        assert_eq!(serde_json::from_str::<Email>(&json).unwrap(), e);
+        assert_eq!(serde_json::from_str::<Mail>(&json).unwrap(), e);
     }
 }

@@ -1,7 +1,7 @@
 //! Delivering one email of the outbox, idempotently on its delivery id.
 
 use crate::WorkerError;
-use crate::mail::{Email, TemplateContext};
+use crate::mail::{Mail, TemplateContext};
 use chrono::Utc;
 use entity::DeliveryStatus;
 use entity::delivery::{Column, Entity as Delivery};
@@ -100,7 +100,7 @@ impl Mailer {
         format!("<delivery-{delivery_id}@{}>", self.from.email.domain())
     }
 
-    fn build(&self, delivery_id: i64, email: &Email) -> Result<Message, SendFailure> {
+    fn build(&self, delivery_id: i64, email: &Mail) -> Result<Message, SendFailure> {
         let to: Mailbox = email
             .recipient()
             .parse()
@@ -144,7 +144,7 @@ impl Mailer {
 
     /// Sends delivery `id` unless it was already sent or given up on, and records the
     /// outcome. Temporary failures are rescheduled with exponential backoff by the outbox
-    /// (not by the queue backend, whose retry timing differs per backend: APALIS.md §5).
+    /// (not by the queue backend, whose retry timing differs per backend: docs/APALIS.md §5).
     pub async fn send_delivery(&self, db: &DatabaseConnection, id: i64) -> Result<(), WorkerError> {
         // Claim it: only one job at a time sends a delivery, even when the queue runs a
         // job twice (an orphan re-run, a re-dispatched job).
@@ -180,7 +180,7 @@ impl Mailer {
                 }
             };
         };
-        let email = serde_json::from_str::<Email>(&d.payload);
+        let email = serde_json::from_str::<Mail>(&d.payload);
         let outcome = match &email {
             Err(e) => Err(SendFailure::Permanent(format!("unreadable payload: {e}"))),
             Ok(email) => match self.build(id, email) {

@@ -1,0 +1,108 @@
+//! What every resolver asks of a request: the state, the viewer and the checks on it
+//! (`require_*`: the one place a resolver's caller is authorized), where the request came
+//! from, id parsing and per-call rate limits.
+
+use crate::auth::{Viewer, ViewerUser};
+use crate::error::{ApiError, ApiResult};
+use crate::services::AppState;
+use async_graphql::Context;
+
+/// Takes a token from bucket `bucket:key`, or `RATE_LIMITED` with when to retry.
+pub(crate) async fn rate_limit(
+    ctx: &Context<'_>,
+    bucket: &str,
+    key: &str,
+    rule: crate::ratelimit::Rule,
+) -> ApiResult<()> {
+    state(ctx)
+        .limiter
+        .check(&format!("{bucket}:{key}"), rule)
+        .await
+        .map_err(|secs| ApiError::RateLimited {
+            message: format!("too many attempts; try again in {secs} s"),
+            retry_after_seconds: secs,
+        })
+}
+
+/// The client's IP address, as a rate-limit key.
+pub(crate) fn client_ip(ctx: &Context<'_>) -> String {
+    meta(ctx).ip.clone().unwrap_or_else(|| "unknown".into())
+}
+
+pub(crate) fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+/// The signed-in user, or `UNAUTHENTICATED`.
+pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    match viewer(ctx) {
+        Viewer::User(u) => Ok(u),
+        Viewer::Anonymous | Viewer::InvalidToken => Err(ApiError::unauthenticated()),
+    }
+}
+
+/// A user of a partner account who administers it (OWNER or ADMIN): who may invite and
+/// list clients. Client-account users and partner MANAGERs/EMPLOYEEs get `FORBIDDEN`.
+pub(crate) fn require_partner_admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    let v = require_user(ctx)?;
+    if v.account.kind != entity::AccountKind::Partner {
+        return Err(ApiError::Forbidden(
+            "only a partner firm's users can manage clients".into(),
+        ));
+    }
+    if !v.user.role.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only the partner's owner and client administrators can manage clients".into(),
+        ));
+    }
+    Ok(v)
+}
+
+/// The owner of a partner account: who reads its audit log.
+pub(crate) fn require_partner_owner<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    let v = require_partner_admin(ctx)?;
+    if v.user.role != entity::Role::Owner {
+        return Err(ApiError::Forbidden(
+            "only the partner account's owner can read the audit log".into(),
+        ));
+    }
+    Ok(v)
+}
+
+/// An OWNER or ADMIN of the caller's own account (partner or client): who manages its
+/// users and subscribes it.
+pub(crate) fn require_account_admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    let v = require_user(ctx)?;
+    if !v.user.role.is_admin() {
+        return Err(ApiError::Forbidden(
+            "only the account's owner and administrators can do this".into(),
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses a GraphQL `ID` of one of our rows.
+pub(crate) fn parse_id(field: &'static str, id: &async_graphql::ID) -> ApiResult<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::bad_input(
+            field,
+            format!(
+                "'{}' is not a valid id",
+                id.chars().take(40).collect::<String>()
+            ),
+        )
+    })
+}
+
+pub(crate) fn meta<'a>(
+    ctx: &Context<'a>,
+) -> std::borrow::Cow<'a, crate::services::audit::RequestMeta> {
+    match ctx.data_opt::<crate::services::audit::RequestMeta>() {
+        Some(m) => std::borrow::Cow::Borrowed(m),
+        None => std::borrow::Cow::Owned(Default::default()),
+    }
+}

@@ -1,0 +1,400 @@
+//! The client list (SPEC §4): one page of a partner's clients by Relay cursor, filtered
+//! by status, searched by name and email, sorted four ways, with a count per status.
+//! A page is one indexed statement: the rows, the partner user's own user in each client
+//! account, and the total count.
+
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::{ClientStatus, PartnerSeat, client, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderField {
+    Name,
+    Status,
+    InvitedAt,
+    TrialEndsAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListOrder {
+    pub field: OrderField,
+    pub ascending: bool,
+}
+
+impl Default for ListOrder {
+    fn default() -> Self {
+        ListOrder {
+            field: OrderField::Name,
+            ascending: true,
+        }
+    }
+}
+
+/// A position in the list: the sort key of a row and its id, for one order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Cursor {
+    o: OrderField,
+    a: bool,
+    k: serde_json::Value,
+    i: i64,
+}
+
+/// Missing trial ends sort after every real one.
+fn far_future() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or_default()
+}
+
+impl Cursor {
+    fn of(order: ListOrder, c: &client::ListRow) -> Cursor {
+        let k = match order.field {
+            OrderField::Name => serde_json::json!(c.sort_name),
+            OrderField::Status => serde_json::json!(c.status_rank),
+            OrderField::InvitedAt => serde_json::json!(c.invited_at.to_rfc3339()),
+            OrderField::TrialEndsAt => {
+                serde_json::json!(c.trial_ends_at.unwrap_or_else(far_future).to_rfc3339())
+            }
+        };
+        Cursor {
+            o: order.field,
+            a: order.ascending,
+            k,
+            i: c.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(
+        raw: &str,
+        order: ListOrder,
+        field: &'static str,
+    ) -> ApiResult<(Cursor, sea_orm::Value)> {
+        use base64::Engine;
+        let bad = || {
+            ApiError::bad_input(
+                field,
+                "this cursor is not valid for this list: start again from the first page",
+            )
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw.trim())
+            .map_err(|_| bad())?;
+        let c: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        if c.o != order.field || c.a != order.ascending {
+            return Err(bad());
+        }
+        let v: sea_orm::Value = match order.field {
+            OrderField::Name => c.k.as_str().ok_or_else(bad)?.to_owned().into(),
+            OrderField::Status => (c.k.as_i64().ok_or_else(bad)? as i16).into(),
+            OrderField::InvitedAt | OrderField::TrialEndsAt => {
+                let t = DateTime::parse_from_rfc3339(c.k.as_str().ok_or_else(bad)?)
+                    .map_err(|_| bad())?;
+                t.with_timezone(&Utc).into()
+            }
+        };
+        Ok((c, v))
+    }
+}
+
+fn key_expr(field: OrderField) -> Expr {
+    match field {
+        OrderField::Name => Expr::col((client::Entity, client::Column::SortName)),
+        OrderField::Status => Expr::col((client::Entity, client::Column::StatusRank)),
+        OrderField::InvitedAt => Expr::col((client::Entity, client::Column::InvitedAt)),
+        OrderField::TrialEndsAt => Func::coalesce([
+            Expr::col((client::Entity, client::Column::TrialEndsAt)),
+            Expr::value(far_future()),
+        ])
+        .into(),
+    }
+}
+
+/// Arguments of `clients(...)`, checked.
+#[derive(Debug, Default)]
+pub struct ListArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub status: Option<ClientStatus>,
+    pub search: Option<String>,
+    pub order: ListOrder,
+    /// The calling partner user's email: its own user rows in client accounts come along.
+    pub viewer_email: String,
+    /// Whether to count the matching clients (skipped when `totalCount` is not asked for).
+    pub want_total_count: bool,
+}
+
+pub struct Page {
+    /// Cursor, client, and the calling partner user's own user row in its account.
+    pub rows: Vec<(String, client::ListRow, Option<PartnerSeat>)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total_count: u64,
+}
+
+pub const MAX_PAGE: i32 = 100;
+pub const DEFAULT_PAGE: i32 = 20;
+
+fn filtered(
+    partner_account_id: i64,
+    status: Option<ClientStatus>,
+    search: Option<&str>,
+) -> sea_orm::Select<client::Entity> {
+    let mut q =
+        client::Entity::find().filter(client::Column::PartnerAccountId.eq(partner_account_id));
+    if let Some(s) = status {
+        q = q.filter(client::Column::Status.eq(s));
+    }
+    if let Some(term) = search {
+        let escaped = term
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        q = q.filter(
+            Condition::any()
+                .add(
+                    Expr::col((client::Entity, client::Column::SortName))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    Expr::col((client::Entity, client::Column::Email))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    q
+}
+
+/// One page of the partner's clients: one indexed query for the rows and one count.
+/// `db` is the pool, or the connection the request's session was read on
+/// (`crate::lease`).
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    partner_account_id: i64,
+    args: ListArgs,
+) -> ApiResult<Page> {
+    let (forward, limit) = match (args.first, args.last) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(
+                "first",
+                "give either first or last, not both",
+            ));
+        }
+        (Some(n), None) => (true, n),
+        (None, Some(n)) => (false, n),
+        (None, None) => (args.before.is_none(), DEFAULT_PAGE),
+    };
+    if !(1..=MAX_PAGE).contains(&limit) {
+        let field = if forward { "first" } else { "last" };
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let search = match args.search.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(s) if s.chars().count() > 100 => {
+            return Err(ApiError::bad_input(
+                "search",
+                "search is too long: use at most 100 characters",
+            ));
+        }
+        Some(s) => Some(s.to_lowercase()),
+    };
+    let order = args.order;
+    let after = args
+        .after
+        .as_deref()
+        .map(|c| Cursor::decode(c, order, "after"))
+        .transpose()?;
+    let before = args
+        .before
+        .as_deref()
+        .map(|c| Cursor::decode(c, order, "before"))
+        .transpose()?;
+
+    let base = filtered(partner_account_id, args.status, search.as_deref());
+
+    // Walk in the list's order when paging forward, in reverse when paging back.
+    let walk_ascending = order.ascending == forward;
+    let key = key_expr(order.field);
+    let mut q = base.clone();
+    let beyond = |(c, v): &(Cursor, sea_orm::Value), ascending: bool| {
+        let (k, id) = (key.clone(), Expr::col((client::Entity, client::Column::Id)));
+        if ascending {
+            Condition::any()
+                .add(k.clone().gt(v.clone()))
+                .add(Condition::all().add(k.eq(v.clone())).add(id.gt(c.i)))
+        } else {
+            Condition::any()
+                .add(k.clone().lt(v.clone()))
+                .add(Condition::all().add(k.eq(v.clone())).add(id.lt(c.i)))
+        }
+    };
+    if let Some(a) = &after {
+        q = q.filter(beyond(a, order.ascending));
+    }
+    if let Some(b) = &before {
+        q = q.filter(beyond(b, !order.ascending));
+    }
+    let dir = if walk_ascending {
+        Order::Asc
+    } else {
+        Order::Desc
+    };
+    // One statement for the page: the clients (the list's columns, `ListRow::COLUMNS`),
+    // the partner user's own user row in each client account (its role and state decide
+    // "Log in" and "Reset password", read from a covering index), and the count for the
+    // filter as a subquery that the database runs once. Rows are read by position
+    // (`client::ListRow::from_row`).
+    let email = args.viewer_email.clone();
+    let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
+        .from(client::Column::ClientAccountId)
+        .to(user::Column::AccountId)
+        .on_condition(move |_, right| {
+            Condition::all().add(Expr::col((right, user::Column::Email)).eq(email.clone()))
+        })
+        .into();
+    let mut page = q
+        .select_only()
+        .columns(client::ListRow::COLUMNS)
+        .join(sea_orm::JoinType::LeftJoin, partner_user)
+        .order_by(key.clone(), dir.clone())
+        .order_by(client::Column::Id, dir)
+        .limit(limit as u64 + 1)
+        .into_query();
+    page.expr(Expr::col((user::Entity, user::Column::Role)))
+        .expr(Expr::col((user::Entity, user::Column::Active)));
+    if args.want_total_count {
+        let count = base
+            .clone()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .into_query();
+        page.expr(Expr::SubQuery(None, Box::new(count.into())));
+    }
+    let n = client::ListRow::COLUMNS.len();
+    let result = db.query_all(&page).await?;
+    let mut total_count = 0;
+    let mut rows = Vec::with_capacity(result.len());
+    for r in &result {
+        let c = client::ListRow::from_row(r)?;
+        let role: Option<entity::Role> = r.try_get_by_index(n)?;
+        let active: Option<bool> = r.try_get_by_index(n + 1)?;
+        if args.want_total_count {
+            total_count = u64::try_from(r.try_get_by_index::<i64>(n + 2)?).unwrap_or(0);
+        }
+        rows.push((
+            c,
+            role.zip(active)
+                .map(|(role, active)| PartnerSeat { role, active }),
+        ));
+    }
+    if args.want_total_count && rows.is_empty() {
+        // No row carried the count (a page past the end, or nothing matches).
+        total_count = base.count(db).await?;
+    }
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    if !forward {
+        rows.reverse();
+    }
+    let (has_next_page, has_previous_page) = if forward {
+        (more, after.is_some())
+    } else {
+        (before.is_some(), more)
+    };
+    Ok(Page {
+        rows: rows
+            .into_iter()
+            .map(|(c, u)| (Cursor::of(order, &c).encode(), c, u))
+            .collect(),
+        has_next_page,
+        has_previous_page,
+        total_count,
+    })
+}
+
+/// One client of this partner, or `None` (also for another partner's client).
+pub async fn get(
+    state: &AppState,
+    partner_account_id: i64,
+    id: i64,
+) -> ApiResult<Option<client::Model>> {
+    Ok(client::Entity::find_by_id(id)
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .one(&state.db)
+        .await?)
+}
+
+/// Of these client accounts, those in which `email` (the partner user) has a user row,
+/// with that row's role and state: what decides "Log in" and "Reset password". One query
+/// for any number of clients.
+pub async fn partner_users_in(
+    state: &AppState,
+    email: &str,
+    client_account_ids: &[i64],
+) -> ApiResult<HashMap<i64, PartnerSeat>> {
+    if client_account_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, entity::Role, bool)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::AccountId)
+        .column(user::Column::Role)
+        .column(user::Column::Active)
+        .filter(user::Column::Email.eq(email))
+        .filter(user::Column::AccountId.is_in(client_account_ids.iter().copied()))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(a, role, active)| (a, PartnerSeat { role, active }))
+        .collect())
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StatusCounts {
+    pub invited: u64,
+    pub trial: u64,
+    pub trial_expired: u64,
+    pub paying: u64,
+}
+
+pub async fn status_counts(state: &AppState, partner_account_id: i64) -> ApiResult<StatusCounts> {
+    let rows: Vec<(ClientStatus, i64)> = client::Entity::find()
+        .select_only()
+        .column(client::Column::Status)
+        .column_as(client::Column::Id.count(), "n")
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .group_by(client::Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut c = StatusCounts::default();
+    for (s, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        match s {
+            ClientStatus::Invited => c.invited = n,
+            ClientStatus::Trial => c.trial = n,
+            ClientStatus::TrialExpired => c.trial_expired = n,
+            ClientStatus::Paying => c.paying = n,
+        }
+    }
+    Ok(c)
+}

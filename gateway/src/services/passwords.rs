@@ -1,0 +1,115 @@
+//! Passwords (SPEC §1, §5): set-password links for users created on someone's behalf,
+//! reset links (asked for by the partner or by anyone with `requestPasswordReset`), and
+//! setting a password through either kind of link. The links themselves are issued by
+//! `worker::password_link`, which the worker shares for the requests it settles.
+
+use super::AppState;
+use super::audit::RequestMeta;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::SingleUseLink;
+use entity::{CompanyId, Email, Password, SecretToken, account, password_token, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use worker::password_link::{self, Purpose};
+
+/// A set-password link for a user created on someone's behalf works for this long.
+pub use worker::password_link::SET_PASSWORD_TTL;
+
+/// Issues a single-use link (7 days) for a user created on someone's behalf to set a
+/// password, and queues the email, inside the caller's transaction.
+pub async fn send_set_password<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    u: &user::Model,
+    company_name: &str,
+    partner_name: Option<String>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let link = password_link::issue(
+        conn,
+        state.config.worker.public_url(),
+        u.id,
+        Purpose::Set,
+        now + SET_PASSWORD_TTL,
+    )
+    .await?;
+    worker::queue_mail(
+        conn,
+        &worker::Mail::SetPassword {
+            to: u.email.clone(),
+            name: u.name.clone(),
+            company_name: company_name.to_owned(),
+            partner_name,
+            link,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Emails a single-use reset link for `u` in `acc`, inside the caller's transaction.
+/// `Err(RateLimited)` when too many were sent lately.
+pub async fn send_reset<C: ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    u: &user::Model,
+    acc: &account::Model,
+) -> ApiResult<()> {
+    password_link::issue_reset(conn, state.config.worker.public_url(), u, acc)
+        .await?
+        .map_err(|t| ApiError::rate_limited(t.reason, t.retry_at))
+}
+
+/// Records a forgotten-password request for the worker to settle (a link is emailed when
+/// the email names an active user) and says nothing either way: the same one insert
+/// whoever the email belongs to, so neither the answer nor its timing tells.
+pub async fn request_reset(
+    state: &AppState,
+    meta: &RequestMeta,
+    email: &str,
+    company_id: Option<&str>,
+) -> ApiResult<()> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let company_id = company_id.and_then(|c| CompanyId::parse(c).ok());
+    worker::password_reset::record(
+        &state.db,
+        &email,
+        company_id.as_ref(),
+        meta.ip.as_deref(),
+        &meta.request_id,
+    )
+    .await?;
+    state.nudge.wake();
+    Ok(())
+}
+
+/// Sets a password through a single-use set/reset link, and ends the user's sessions.
+pub async fn set_with_link(state: &AppState, token: &str, password: Password) -> ApiResult<()> {
+    let invalid = || {
+        ApiError::bad_input(
+            "token",
+            "this password link is not valid any more: it may have been used or have expired. Ask for a new one",
+        )
+    };
+    let token = SecretToken::parse(token).ok_or_else(invalid)?;
+    let hash = state.hasher.hash(&password).await?;
+    let now = Utc::now();
+    let txn = entity::db::begin_write(&state.db).await?;
+    let t = password_token::Entity::claim(&txn, &token.hash(), now)
+        .await?
+        .ok_or_else(invalid)?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .filter(user::Column::Id.eq(t.user_id))
+        .exec(&txn)
+        .await?;
+    entity::session::Entity::delete_many()
+        .filter(entity::session::Column::UserId.eq(t.user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
