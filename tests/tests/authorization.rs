@@ -3,7 +3,10 @@
 //! of yours"), or the exact error code. The operations are read from the schema, so a new
 //! one without a row here fails the test.
 
-use e2e::{LOG_IN, TestApp, legacy_example};
+use e2e::{
+    ADD_USER, CREATE_CLIENT, INVITE, LOG_IN, LOG_IN_TO_CLIENT, RESET_PASSWORD, TestApp,
+    UPGRADE_TAB, legacy_example,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -51,12 +54,8 @@ async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
 async fn activate(app: &TestApp, email: &str, password: &str) -> String {
     let mail = app.wait_for_mail(email, "set your password").await;
     let token = mail.token("http://app.test/reset-password/").unwrap();
-    app.ok(
-        None,
-        "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }",
-        json!({ "t": token, "p": password }),
-    )
-    .await;
+    app.ok(None, RESET_PASSWORD, json!({ "t": token, "p": password }))
+        .await;
     log_in(app, email, password).await
 }
 
@@ -65,8 +64,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let added = app
         .ok(
             Some(&a_owner),
-            "mutation { addUser(input: { email: \"adam@firm-a.example\", name: \"Adam\", role: ADMIN }) { id } }",
-            json!({}),
+            ADD_USER,
+            json!({ "input": { "email": "adam@firm-a.example", "name": "Adam", "role": "ADMIN" } }),
         )
         .await;
     let a_admin_user = added["addUser"]["id"].as_str().unwrap().to_owned();
@@ -75,8 +74,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let created = app
         .ok(
             Some(&a_owner),
-            "mutation { createClientAccount(input: { companyName: \"Form Co\", contactName: \"Fay\", contactEmail: \"fay@form.example\" }) { id } }",
-            json!({}),
+            CREATE_CLIENT,
+            json!({ "input": { "companyName": "Form Co", "contactName": "Fay", "contactEmail": "fay@form.example" } }),
         )
         .await;
     let client = created["createClientAccount"]["id"]
@@ -86,17 +85,13 @@ async fn fixture(app: &TestApp) -> Fixture {
     let c_owner = activate(app, "fay@form.example", "fay-pass-1234").await;
     app.ok(
         Some(&c_owner),
-        "mutation { addUser(input: { email: \"eve@form.example\", name: \"Eve\", role: EMPLOYEE }) { id } }",
-        json!({}),
+        ADD_USER,
+        json!({ "input": { "email": "eve@form.example", "name": "Eve", "role": "EMPLOYEE" } }),
     )
     .await;
     let c_employee = activate(app, "eve@form.example", "eve-pass-1234").await;
     let session = app
-        .ok(
-            Some(&a_owner),
-            "mutation($c: ID!) { logInToClient(clientId: $c) { token } }",
-            json!({ "c": client }),
-        )
+        .ok(Some(&a_owner), LOG_IN_TO_CLIENT, json!({ "id": client }))
         .await["logInToClient"]["token"]
         .as_str()
         .unwrap()
@@ -104,8 +99,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let invited = app
         .ok(
             Some(&a_owner),
-            "mutation { inviteClientByEmail(email: \"ivy@invited.example\") { id } }",
-            json!({}),
+            INVITE,
+            json!({ "email": "ivy@invited.example" }),
         )
         .await["inviteClientByEmail"]["id"]
         .as_str()
@@ -114,13 +109,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     app.import_legacy(&legacy_example()).await.unwrap();
     let v1_owner = log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
     let v1_admin = log_in(app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
-    let tab = app
-        .ok(
-            Some(&v1_owner),
-            "{ upgradeTab { candidates { client { id } } } }",
-            json!({}),
-        )
-        .await;
+    let tab = app.ok(Some(&v1_owner), UPGRADE_TAB, json!({})).await;
     let v1_client = tab["upgradeTab"]["candidates"][0]["client"]["id"]
         .as_str()
         .unwrap()

@@ -2,34 +2,17 @@
 //! password), client admins managing their users, subscribing, the trial-expiry sweep,
 //! and the audit log.
 
-use e2e::{LOG_IN, ME, Options, TestApp, token_of};
+use e2e::{
+    ACCEPT_INVITE, ADD_USER, AUDIT_LOG, CLIENT, CLIENTS_TOTAL, CREATE_CLIENT, INVITE, LOG_IN,
+    LOG_IN_TO_CLIENT, LOG_OUT, ME, Options, REQUEST_PASSWORD_RESET, RESEND_INVITE,
+    RESET_CLIENT_PASSWORD, RESET_PASSWORD, SET_USER_ACTIVE, SET_USER_ROLE,
+    STATUS_COUNTS_WITHOUT_TOTAL, SUBSCRIBE, TestApp, USERS, token_of,
+};
 use entity::{client, invite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-const INVITE: &str =
-    "mutation($email: String!) { inviteClientByEmail(email: $email) { id status } }";
-const CREATE: &str = "mutation($input: CreateClientAccountInput!) { createClientAccount(input: $input) { id companyId status availableActions } }";
-const RESEND: &str = "mutation($id: ID!) { resendInvite(clientId: $id) { id status lastInviteSentAt availableActions } }";
-const LOG_IN_TO_CLIENT: &str = "mutation($id: ID!) { logInToClient(clientId: $id) { token expiresAt user { id email role account { companyId kind } } } }";
-const RESET_CLIENT: &str = "mutation($id: ID!) { resetClientPassword(clientId: $id) }";
-const RESET: &str =
-    "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
-const REQUEST_RESET: &str =
-    "mutation($e: String!, $c: String) { requestPasswordReset(email: $e, companyId: $c) }";
-const ADD_USER: &str = "mutation($input: AddUserInput!) { addUser(input: $input) { id email role active account { companyId } } }";
-const SET_ROLE: &str =
-    "mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role } }";
-const SET_ACTIVE: &str =
-    "mutation($id: ID!, $a: Boolean!) { setUserActive(userId: $id, active: $a) { id active } }";
-const SUBSCRIBE: &str = "mutation($plan: String!) { subscribe(plan: $plan) { companyId kind } }";
-const CLIENT: &str =
-    "query($id: ID!) { client(id: $id) { status availableActions lastInviteSentAt } }";
-const AUDIT: &str = "query($first: Int, $after: String) { auditLog(first: $first, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    edges { node { action detail ip requestId actor { email account { kind } } onBehalfOf { email } targetClient { email } } } } }";
 
 /// A partner with one client created by the sign-up form, whose owner has set a password.
 struct Setup {
@@ -42,7 +25,7 @@ struct Setup {
 async fn setup(app: &TestApp) -> Setup {
     let partner = app.partner("rosa@ledgerline.example").await;
     let c = app
-        .ok(Some(&partner), CREATE, json!({ "input": {
+        .ok(Some(&partner), CREATE_CLIENT, json!({ "input": {
             "companyName": "Corner Shop", "contactName": "Cora", "contactEmail": "cora@cornershop.example" }}))
         .await["createClientAccount"]
         .clone();
@@ -52,7 +35,7 @@ async fn setup(app: &TestApp) -> Setup {
     let link = mail.link("http://app.test/reset-password/").unwrap();
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "cora-password-1" }),
     )
     .await;
@@ -72,11 +55,15 @@ async fn setup(app: &TestApp) -> Setup {
     }
 }
 
+/// The variables with which Bea accepts the invite `link` for Bakers.
+fn bea_accepts(link: &str) -> Value {
+    json!({ "token": token_of(link), "input": {
+        "companyName": "Bakers", "name": "Bea", "password": "bea-password-1" } })
+}
+
 /// The id of a user of the caller's account, by email.
 async fn user_id(app: &TestApp, token: &str, email: &str) -> Value {
-    let users = app
-        .ok(Some(token), "{ users { id email } }", json!({}))
-        .await;
+    let users = app.ok(Some(token), USERS, json!({})).await;
     users["users"]
         .as_array()
         .unwrap()
@@ -92,7 +79,11 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
     let s = setup(&app).await;
     // A client with an account cannot be re-invited.
     let b = app
-        .gql(Some(&s.partner), RESEND, json!({ "id": s.client_id }))
+        .gql(
+            Some(&s.partner),
+            RESEND_INVITE,
+            json!({ "id": s.client_id }),
+        )
         .await;
     assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
@@ -111,7 +102,7 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
         .unwrap();
     // Right after the invite: too soon.
     let b = app
-        .gql(Some(&s.partner), RESEND, json!({ "id": c["id"] }))
+        .gql(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
     assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
     let retry = b["errors"][0]["extensions"]["retryAfterSeconds"]
@@ -133,7 +124,7 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
         .unwrap();
     let before = app.mails().len();
     let r = app
-        .ok(Some(&s.partner), RESEND, json!({ "id": c["id"] }))
+        .ok(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await["resendInvite"]
         .clone();
     assert_eq!(r["status"], "INVITED");
@@ -154,14 +145,12 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
         .link("http://app.test/invite/")
         .unwrap();
     assert_ne!(new_link, first_link);
-    let accept = "mutation($t: String!) { acceptInvite(token: $t, input: { companyName: \"Bakers\", name: \"Bea\", password: \"bea-password-1\" }) { token } }";
     assert_eq!(
-        app.error_code(None, accept, json!({ "t": token_of(&first_link) }))
+        app.error_code(None, ACCEPT_INVITE, bea_accepts(&first_link))
             .await,
         "BAD_USER_INPUT"
     );
-    app.ok(None, accept, json!({ "t": token_of(&new_link) }))
-        .await;
+    app.ok(None, ACCEPT_INVITE, bea_accepts(&new_link)).await;
 }
 
 #[tokio::test]
@@ -202,7 +191,7 @@ async fn at_most_ten_resends_a_day() {
         .await
         .unwrap();
     let b = app
-        .gql(Some(&partner), RESEND, json!({ "id": c["id"] }))
+        .gql(Some(&partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
     assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
     let retry = b["errors"][0]["extensions"]["retryAfterSeconds"]
@@ -253,10 +242,7 @@ async fn log_in_to_client_opens_a_one_hour_session_as_the_partners_own_user() {
             .await,
         "FORBIDDEN"
     );
-    assert_eq!(
-        app.ok(Some(t), "mutation { logOut }", json!({})).await["logOut"],
-        true
-    );
+    assert_eq!(app.ok(Some(t), LOG_OUT, json!({})).await["logOut"], true);
     assert_eq!(
         app.error_code(Some(t), ME, json!({})).await,
         "UNAUTHENTICATED"
@@ -271,7 +257,7 @@ async fn demote_refuses_log_in_and_restore_allows_it_again() {
 
     app.ok(
         Some(&s.client_owner),
-        SET_ROLE,
+        SET_USER_ROLE,
         json!({ "id": partner_in_client, "role": "EMPLOYEE" }),
     )
     .await;
@@ -305,7 +291,7 @@ async fn demote_refuses_log_in_and_restore_allows_it_again() {
 
     app.ok(
         Some(&s.client_owner),
-        SET_ROLE,
+        SET_USER_ROLE,
         json!({ "id": partner_in_client, "role": "ADMIN" }),
     )
     .await;
@@ -338,7 +324,7 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
     let r = app
         .ok(
             Some(&s.client_owner),
-            SET_ACTIVE,
+            SET_USER_ACTIVE,
             json!({ "id": partner_in_client, "a": false }),
         )
         .await;
@@ -360,8 +346,12 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
         "PARTNER_USER_INACTIVE"
     );
     assert_eq!(
-        app.error_code(Some(&s.partner), RESET_CLIENT, json!({ "id": s.client_id }))
-            .await,
+        app.error_code(
+            Some(&s.partner),
+            RESET_CLIENT_PASSWORD,
+            json!({ "id": s.client_id })
+        )
+        .await,
         "PARTNER_USER_INACTIVE"
     );
     let c = app
@@ -376,7 +366,7 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
     );
     app.ok(
         Some(&s.client_owner),
-        SET_ACTIVE,
+        SET_USER_ACTIVE,
         json!({ "id": partner_in_client, "a": true }),
     )
     .await;
@@ -411,8 +401,7 @@ async fn a_partner_with_no_user_in_the_client_account_is_told_so_until_one_is_ad
         .await
         .link("http://app.test/invite/")
         .unwrap();
-    let accept = "mutation($t: String!) { acceptInvite(token: $t, input: { companyName: \"Bakers\", name: \"Bea\", password: \"bea-password-1\" }) { token } }";
-    let bea = app.ok(None, accept, json!({ "t": token_of(&link) })).await["acceptInvite"]["token"]
+    let bea = app.ok(None, ACCEPT_INVITE, bea_accepts(&link)).await["acceptInvite"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -428,8 +417,12 @@ async fn a_partner_with_no_user_in_the_client_account_is_told_so_until_one_is_ad
         "{b}"
     );
     assert_eq!(
-        app.error_code(Some(&partner), RESET_CLIENT, json!({ "id": c["id"] }))
-            .await,
+        app.error_code(
+            Some(&partner),
+            RESET_CLIENT_PASSWORD,
+            json!({ "id": c["id"] })
+        )
+        .await,
         "PARTNER_USER_MISSING"
     );
     // The client's owner adds the partner as an ADMIN.
@@ -451,13 +444,17 @@ async fn a_partner_with_no_user_in_the_client_account_is_told_so_until_one_is_ad
         "NOT_FOUND"
     );
     assert_eq!(
-        app.error_code(Some(&other), RESEND, json!({ "id": c["id"] }))
+        app.error_code(Some(&other), RESEND_INVITE, json!({ "id": c["id"] }))
             .await,
         "NOT_FOUND"
     );
     assert_eq!(
-        app.error_code(Some(&other), RESET_CLIENT, json!({ "id": c["id"] }))
-            .await,
+        app.error_code(
+            Some(&other),
+            RESET_CLIENT_PASSWORD,
+            json!({ "id": c["id"] })
+        )
+        .await,
         "NOT_FOUND"
     );
 }
@@ -467,8 +464,12 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
     assert_eq!(
-        app.ok(Some(&s.partner), RESET_CLIENT, json!({ "id": s.client_id }))
-            .await["resetClientPassword"],
+        app.ok(
+            Some(&s.partner),
+            RESET_CLIENT_PASSWORD,
+            json!({ "id": s.client_id })
+        )
+        .await["resetClientPassword"],
         true
     );
     let mail = app
@@ -481,7 +482,11 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     let link = mail.link("http://app.test/reset-password/").unwrap();
     // Throttled right after.
     let b = app
-        .gql(Some(&s.partner), RESET_CLIENT, json!({ "id": s.client_id }))
+        .gql(
+            Some(&s.partner),
+            RESET_CLIENT_PASSWORD,
+            json!({ "id": s.client_id }),
+        )
         .await;
     assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED");
     assert!(
@@ -494,7 +499,7 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     assert_eq!(
         app.ok(
             None,
-            RESET,
+            RESET_PASSWORD,
             json!({ "t": token_of(&link), "p": "new-client-pass-1" })
         )
         .await["resetPassword"],
@@ -504,7 +509,7 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     assert_eq!(
         app.error_code(
             None,
-            RESET,
+            RESET_PASSWORD,
             json!({ "t": token_of(&link), "p": "other-pass-123" })
         )
         .await,
@@ -537,8 +542,12 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
 async fn an_expired_reset_link_is_refused() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    app.ok(Some(&s.partner), RESET_CLIENT, json!({ "id": s.client_id }))
-        .await;
+    app.ok(
+        Some(&s.partner),
+        RESET_CLIENT_PASSWORD,
+        json!({ "id": s.client_id }),
+    )
+    .await;
     let link = app
         .wait_for_mail("rosa@ledgerline.example", "Reset your password")
         .await
@@ -555,14 +564,18 @@ async fn an_expired_reset_link_is_refused() {
     let b = app
         .gql(
             None,
-            RESET,
+            RESET_PASSWORD,
             json!({ "t": token_of(&link), "p": "new-client-pass-1" }),
         )
         .await;
     assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(
-        app.error_code(None, RESET, json!({ "t": token_of(&link), "p": "short" }))
-            .await,
+        app.error_code(
+            None,
+            RESET_PASSWORD,
+            json!({ "t": token_of(&link), "p": "short" })
+        )
+        .await,
         "BAD_USER_INPUT"
     );
 }
@@ -574,19 +587,23 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
     let known = app
         .gql(
             None,
-            REQUEST_RESET,
-            json!({ "e": "ROSA@ledgerline.example" }),
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "ROSA@ledgerline.example" }),
         )
         .await;
     let unknown = app
         .gql(
             None,
-            REQUEST_RESET,
-            json!({ "e": "nobody@ledgerline.example" }),
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "nobody@ledgerline.example" }),
         )
         .await;
     let malformed = app
-        .gql(None, REQUEST_RESET, json!({ "e": "not an email" }))
+        .gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "not an email" }),
+        )
         .await;
     assert_eq!(known, json!({ "data": { "requestPasswordReset": true } }));
     assert_eq!(unknown, known);
@@ -606,8 +623,8 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
     let again = app
         .gql(
             None,
-            REQUEST_RESET,
-            json!({ "e": "rosa@ledgerline.example" }),
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "rosa@ledgerline.example" }),
         )
         .await;
     assert_eq!(again, known);
@@ -631,7 +648,7 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
     let session = session["logIn"]["token"].as_str().unwrap().to_owned();
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "brand-new-pass-1" }),
     )
     .await;
@@ -664,13 +681,17 @@ async fn request_password_reset_picks_the_account_by_company_id() {
     app.clear_mails();
 
     // With the client's Company ID: the link is for Rosa's ADMIN user in Corner Shop.
-    app.ok(None, REQUEST_RESET, json!({ "e": rosa, "c": s.company_id }))
-        .await;
+    app.ok(
+        None,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": rosa, "companyId": s.company_id }),
+    )
+    .await;
     let (mail, link) = link_of(&app).await;
     assert!(mail.text.contains(&s.company_id), "{}", mail.text);
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "client-side-pass-1" }),
     )
     .await;
@@ -694,12 +715,13 @@ async fn request_password_reset_picks_the_account_by_company_id() {
     .await;
 
     // Without a Company ID: her partner account.
-    app.ok(None, REQUEST_RESET, json!({ "e": rosa })).await;
+    app.ok(None, REQUEST_PASSWORD_RESET, json!({ "email": rosa }))
+        .await;
     let (mail, link) = link_of(&app).await;
     assert!(!mail.text.contains(&s.company_id), "{}", mail.text);
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "partner-side-pass-1" }),
     )
     .await;
@@ -737,7 +759,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
         .unwrap();
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "emil-password-1" }),
     )
     .await;
@@ -764,7 +786,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&emil),
-            SET_ROLE,
+            SET_USER_ROLE,
             json!({ "id": added["id"], "role": "ADMIN" })
         )
         .await,
@@ -773,7 +795,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&emil),
-            SET_ACTIVE,
+            SET_USER_ACTIVE,
             json!({ "id": owner_id, "a": false })
         )
         .await,
@@ -789,7 +811,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&s.client_owner),
-            SET_ROLE,
+            SET_USER_ROLE,
             json!({ "id": owner_id, "role": "ADMIN" })
         )
         .await,
@@ -798,7 +820,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&s.client_owner),
-            SET_ACTIVE,
+            SET_USER_ACTIVE,
             json!({ "id": owner_id, "a": false })
         )
         .await,
@@ -807,7 +829,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&s.client_owner),
-            SET_ROLE,
+            SET_USER_ROLE,
             json!({ "id": added["id"], "role": "OWNER" })
         )
         .await,
@@ -836,7 +858,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&s.client_owner),
-            SET_ROLE,
+            SET_USER_ROLE,
             json!({ "id": partner_own_id, "role": "EMPLOYEE" })
         )
         .await,
@@ -845,7 +867,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     assert_eq!(
         app.error_code(
             Some(&s.client_owner),
-            SET_ROLE,
+            SET_USER_ROLE,
             json!({ "id": "abc", "role": "EMPLOYEE" })
         )
         .await,
@@ -867,7 +889,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     let r = app
         .ok(
             Some(&as_partner),
-            SET_ROLE,
+            SET_USER_ROLE,
             json!({ "id": added["id"], "role": "MANAGER" }),
         )
         .await;
@@ -875,7 +897,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     // Deactivating a user ends its sessions.
     app.ok(
         Some(&s.client_owner),
-        SET_ACTIVE,
+        SET_USER_ACTIVE,
         json!({ "id": added["id"], "a": false }),
     )
     .await;
@@ -950,7 +972,7 @@ async fn subscribing_moves_the_client_to_paying_once() {
 async fn form_client(app: &TestApp, partner: &str, name: &str, email: &str) -> Value {
     app.ok(
         Some(partner),
-        CREATE,
+        CREATE_CLIENT,
         json!({ "input": { "companyName": name, "contactName": "C", "contactEmail": email } }),
     )
     .await["createClientAccount"]
@@ -984,7 +1006,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         .unwrap();
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "pat-password-1" }),
     )
     .await;
@@ -1039,11 +1061,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         assert_eq!(got["client"]["status"], status, "{c}");
     }
     let counts = app
-        .ok(
-            Some(&partner),
-            "{ clientStatusCounts { invited trial trialExpired paying } }",
-            json!({}),
-        )
+        .ok(Some(&partner), STATUS_COUNTS_WITHOUT_TOTAL, json!({}))
         .await;
     assert_eq!(
         counts["clientStatusCounts"],
@@ -1081,7 +1099,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         .unwrap();
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "amy-password-1" }),
     )
     .await;
@@ -1155,7 +1173,7 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         .exec(app.db())
         .await
         .unwrap();
-    app.ok(Some(&s.partner), RESEND, json!({ "id": c["id"] }))
+    app.ok(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
     app.ok(
         Some(&s.partner),
@@ -1163,18 +1181,22 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         json!({ "id": s.client_id }),
     )
     .await;
-    app.ok(Some(&s.partner), RESET_CLIENT, json!({ "id": s.client_id }))
-        .await;
+    app.ok(
+        Some(&s.partner),
+        RESET_CLIENT_PASSWORD,
+        json!({ "id": s.client_id }),
+    )
+    .await;
     let partner_in_client = user_id(&app, &s.client_owner, "rosa@ledgerline.example").await;
     app.ok(
         Some(&s.client_owner),
-        SET_ROLE,
+        SET_USER_ROLE,
         json!({ "id": partner_in_client, "role": "MANAGER" }),
     )
     .await;
     app.ok(
         Some(&s.client_owner),
-        SET_ACTIVE,
+        SET_USER_ACTIVE,
         json!({ "id": partner_in_client, "a": false }),
     )
     .await;
@@ -1186,7 +1208,7 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
     .await;
 
     let log = app
-        .ok(Some(&s.partner), AUDIT, json!({ "first": 50 }))
+        .ok(Some(&s.partner), AUDIT_LOG, json!({ "first": 50 }))
         .await["auditLog"]
         .clone();
     let events = log["edges"].as_array().unwrap();
@@ -1225,12 +1247,15 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
     );
 
     // Pages.
-    let p1 = app.ok(Some(&s.partner), AUDIT, json!({ "first": 3 })).await["auditLog"].clone();
+    let p1 = app
+        .ok(Some(&s.partner), AUDIT_LOG, json!({ "first": 3 }))
+        .await["auditLog"]
+        .clone();
     assert_eq!(p1["pageInfo"]["hasNextPage"], true);
     let p2 = app
         .ok(
             Some(&s.partner),
-            AUDIT,
+            AUDIT_LOG,
             json!({ "first": 3, "after": p1["pageInfo"]["endCursor"] }),
         )
         .await["auditLog"]
@@ -1240,12 +1265,12 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         "client.password_reset_requested"
     );
     assert_eq!(
-        app.error_code(Some(&s.partner), AUDIT, json!({ "first": 0 }))
+        app.error_code(Some(&s.partner), AUDIT_LOG, json!({ "first": 0 }))
             .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.error_code(Some(&s.partner), AUDIT, json!({ "after": "bogus" }))
+        app.error_code(Some(&s.partner), AUDIT_LOG, json!({ "after": "bogus" }))
             .await,
         "BAD_USER_INPUT"
     );
@@ -1253,18 +1278,18 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
     // Nobody else reads it.
     let other = app.partner("other@elsewhere.example").await;
     assert!(
-        app.ok(Some(&other), AUDIT, json!({})).await["auditLog"]["edges"]
+        app.ok(Some(&other), AUDIT_LOG, json!({})).await["auditLog"]["edges"]
             .as_array()
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        app.error_code(Some(&s.client_owner), AUDIT, json!({}))
+        app.error_code(Some(&s.client_owner), AUDIT_LOG, json!({}))
             .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(None, AUDIT, json!({})).await,
+        app.error_code(None, AUDIT_LOG, json!({})).await,
         "UNAUTHENTICATED"
     );
     // A partner ADMIN is not the owner.
@@ -1281,7 +1306,7 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         .unwrap();
     app.ok(
         None,
-        RESET,
+        RESET_PASSWORD,
         json!({ "t": token_of(&link), "p": "sam-password-12" }),
     )
     .await;
@@ -1294,15 +1319,14 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         .await;
     let sam = sam["logIn"]["token"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.error_code(Some(&sam), AUDIT, json!({})).await,
+        app.error_code(Some(&sam), AUDIT_LOG, json!({})).await,
         "FORBIDDEN"
     );
     // …but as a client administrator of the firm, Sam invites and lists clients.
     app.ok(Some(&sam), INVITE, json!({ "email": "new@client.example" }))
         .await;
     assert_eq!(
-        app.ok(Some(&sam), "{ clients { totalCount } }", json!({}))
-            .await["clients"]["totalCount"],
+        app.ok(Some(&sam), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         3
     );
 }

@@ -1,23 +1,13 @@
 //! SPEC §3–4: inviting clients three ways, and the client list.
 
-use e2e::{LOG_IN, ME, SIGN_UP, TestApp, token_of};
+use e2e::{
+    ACCEPT_INVITE, CLIENT, CLIENTS, CREATE_CLIENT, INVITE, INVITE_LINK, LOG_IN, ME,
+    REGENERATE_INVITE_LINK, RESET_PASSWORD, SIGN_UP, STATUS_COUNTS, TestApp, USERS_EMAIL_ROLE,
+    token_of,
+};
 use entity::{account, client, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
-
-const INVITE: &str = "mutation($email: String!, $company: String) {
-    inviteClientByEmail(email: $email, companyName: $company) {
-      id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions } }";
-const ACCEPT: &str = "mutation($token: String!, $input: AcceptInviteInput!) {
-    acceptInvite(token: $token, input: $input) { token user { email role account { companyId kind platform name } } } }";
-const CREATE: &str = "mutation($input: CreateClientAccountInput!) {
-    createClientAccount(input: $input) { id companyId name email status invitedVia trialEndsAt availableActions } }";
-const LIST: &str = "query($first: Int, $after: String, $last: Int, $before: String, $status: ClientStatus, $search: String, $orderBy: ClientOrder) {
-    clients(first: $first, after: $after, last: $last, before: $before, status: $status, search: $search, orderBy: $orderBy) {
-      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name email status invitedVia availableActions companyId } } } }";
-const COUNTS: &str = "{ clientStatusCounts { invited trial trialExpired paying total } }";
-const LINK: &str = "{ inviteLink { code url } }";
 
 async fn invite(app: &TestApp, token: &str, email: &str, company: Option<&str>) -> Value {
     app.ok(
@@ -57,7 +47,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     assert!(c["lastInviteSentAt"].is_string());
 
     // It is in the list at once.
-    let list = app.ok(Some(&partner), LIST, json!({})).await;
+    let list = app.ok(Some(&partner), CLIENTS, json!({})).await;
     assert_eq!(names(&list), vec!["hello@bakersrow.example"]);
 
     // The email carries a single-use link under PUBLIC_URL; following it creates the account.
@@ -73,7 +63,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
         .link("http://app.test/invite/")
         .expect("invite link in the email");
     let accepted = app
-        .ok(None, ACCEPT, json!({ "token": token_of(&link), "input": {
+        .ok(None, ACCEPT_INVITE, json!({ "token": token_of(&link), "input": {
             "companyName": "Bakers Row Cafe Ltd", "name": "Bea Baker", "password": "bea-password-1" }}))
         .await["acceptInvite"]
         .clone();
@@ -85,7 +75,10 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     assert_eq!(me["me"]["account"]["name"], "Bakers Row Cafe Ltd");
 
     // The row moved to TRIAL with a trial end and the client's Company ID.
-    let c = app.ok(Some(&partner), "query($id: ID!) { client(id: $id) { status companyId name trialEndsAt availableActions } }", json!({ "id": c["id"] })).await["client"].clone();
+    let c = app
+        .ok(Some(&partner), CLIENT, json!({ "id": c["id"] }))
+        .await["client"]
+        .clone();
     assert_eq!(c["status"], "TRIAL");
     assert_eq!(c["companyId"], accepted["user"]["account"]["companyId"]);
     assert_eq!(c["name"], "Bakers Row Cafe Ltd");
@@ -99,7 +92,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     let again = app
         .gql(
             None,
-            ACCEPT,
+            ACCEPT_INVITE,
             json!({ "token": token_of(&link), "input": {
             "companyName": "X", "name": "Y", "password": "bea-password-1" }}),
         )
@@ -135,19 +128,23 @@ async fn unknown_used_or_expired_invite_tokens_get_one_answer() {
     let expired = app
         .gql(
             None,
-            ACCEPT,
+            ACCEPT_INVITE,
             json!({ "token": token_of(&link), "input": input }),
         )
         .await;
     let unknown = app
         .gql(
             None,
-            ACCEPT,
+            ACCEPT_INVITE,
             json!({ "token": "A".repeat(43), "input": input }),
         )
         .await;
     let garbage = app
-        .gql(None, ACCEPT, json!({ "token": "<script>", "input": input }))
+        .gql(
+            None,
+            ACCEPT_INVITE,
+            json!({ "token": "<script>", "input": input }),
+        )
         .await;
     for b in [&expired, &unknown, &garbage] {
         assert_eq!(
@@ -190,11 +187,11 @@ async fn inviting_an_existing_client_again_is_a_conflict_and_bad_emails_are_refu
 async fn the_invite_link_signs_clients_up_to_that_partner_until_regenerated() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    let link = app.ok(Some(&partner), LINK, json!({})).await["inviteLink"].clone();
+    let link = app.ok(Some(&partner), INVITE_LINK, json!({})).await["inviteLink"].clone();
     let code = link["code"].as_str().unwrap().to_owned();
     assert_eq!(link["url"], format!("http://app.test/join/{code}"));
     assert_eq!(
-        app.ok(Some(&partner), LINK, json!({})).await["inviteLink"]["code"],
+        app.ok(Some(&partner), INVITE_LINK, json!({})).await["inviteLink"]["code"],
         code.as_str(),
         "stable until regenerated"
     );
@@ -207,7 +204,7 @@ async fn the_invite_link_signs_clients_up_to_that_partner_until_regenerated() {
         .ok(None, SIGN_UP, signup("office@plumbright.example", &code))
         .await;
     assert_eq!(p["signUp"]["user"]["account"]["kind"], "CLIENT");
-    let list = app.ok(Some(&partner), LIST, json!({})).await;
+    let list = app.ok(Some(&partner), CLIENTS, json!({})).await;
     let node = &list["clients"]["edges"][0]["node"];
     assert_eq!(node["email"], "office@plumbright.example");
     assert_eq!(node["status"], "TRIAL");
@@ -218,11 +215,7 @@ async fn the_invite_link_signs_clients_up_to_that_partner_until_regenerated() {
     );
 
     let new_code = app
-        .ok(
-            Some(&partner),
-            "mutation { regenerateInviteLink { code url } }",
-            json!({}),
-        )
+        .ok(Some(&partner), REGENERATE_INVITE_LINK, json!({}))
         .await["regenerateInviteLink"]["code"]
         .as_str()
         .unwrap()
@@ -241,7 +234,7 @@ async fn the_invite_link_signs_clients_up_to_that_partner_until_regenerated() {
         users_before + 1
     );
     assert_eq!(
-        app.ok(Some(&partner), COUNTS, json!({})).await["clientStatusCounts"]["trial"],
+        app.ok(Some(&partner), STATUS_COUNTS, json!({})).await["clientStatusCounts"]["trial"],
         2
     );
 }
@@ -251,7 +244,7 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
     let c = app
-        .ok(Some(&partner), CREATE, json!({ "input": {
+        .ok(Some(&partner), CREATE_CLIENT, json!({ "input": {
             "companyName": "Corner Shop", "contactName": "Cora Corner", "contactEmail": "cora@cornershop.example" }}))
         .await["createClientAccount"]
         .clone();
@@ -268,9 +261,7 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
     assert_eq!(res["logIn"]["user"]["role"], "ADMIN");
     assert_eq!(res["logIn"]["user"]["account"]["kind"], "CLIENT");
     let in_client = res["logIn"]["token"].as_str().unwrap();
-    let users = app
-        .ok(Some(in_client), "{ users { email role } }", json!({}))
-        .await;
+    let users = app.ok(Some(in_client), USERS_EMAIL_ROLE, json!({})).await;
     assert_eq!(
         users["users"],
         json!([
@@ -295,11 +286,10 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
     let link = mail
         .link("http://app.test/reset-password/")
         .expect("set-password link");
-    let set = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
     assert_eq!(
         app.ok(
             None,
-            set,
+            RESET_PASSWORD,
             json!({ "t": token_of(&link), "p": "cora-password-1" })
         )
         .await["resetPassword"],
@@ -308,7 +298,7 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
     assert_eq!(
         app.error_code(
             None,
-            set,
+            RESET_PASSWORD,
             json!({ "t": token_of(&link), "p": "cora-password-2" })
         )
         .await,
@@ -344,7 +334,7 @@ async fn the_sign_up_form_refuses_bad_input_and_changes_nothing() {
         ),
     ] {
         let b = app
-            .gql(Some(&partner), CREATE, json!({ "input": input }))
+            .gql(Some(&partner), CREATE_CLIENT, json!({ "input": input }))
             .await;
         assert_eq!(
             b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
@@ -366,16 +356,16 @@ async fn only_a_partners_owner_and_admins_may_invite_and_list() {
         .unwrap()
         .to_owned();
     for (q, vars) in [
-        (LIST, json!({})),
-        (COUNTS, json!({})),
-        (LINK, json!({})),
+        (CLIENTS, json!({})),
+        (STATUS_COUNTS, json!({})),
+        (INVITE_LINK, json!({})),
         (INVITE, json!({ "email": "x@y.example" })),
-        ("mutation { regenerateInviteLink { code } }", json!({})),
+        (REGENERATE_INVITE_LINK, json!({})),
         (
-            CREATE,
+            CREATE_CLIENT,
             json!({ "input": { "companyName": "S", "contactName": "C", "contactEmail": "c@s.example" } }),
         ),
-        ("query { client(id: \"1\") { id } }", json!({})),
+        (CLIENT, json!({ "id": "1" })),
     ] {
         assert_eq!(
             app.error_code(Some(&client_owner), q, vars.clone()).await,
@@ -396,26 +386,22 @@ async fn partners_never_see_or_touch_each_others_clients() {
     let a = app.partner("rosa@ledgerline.example").await;
     let b = app.partner("other@elsewhere.example").await;
     let mine = invite(&app, &a, "hello@bakersrow.example", Some("Bakers Row")).await;
-    app.ok(Some(&a), CREATE, json!({ "input": { "companyName": "Corner Shop", "contactName": "C", "contactEmail": "cora@cornershop.example" }})).await;
+    app.ok(Some(&a), CREATE_CLIENT, json!({ "input": { "companyName": "Corner Shop", "contactName": "C", "contactEmail": "cora@cornershop.example" }})).await;
 
-    let list = app.ok(Some(&b), LIST, json!({})).await;
+    let list = app.ok(Some(&b), CLIENTS, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 0);
     assert!(names(&list).is_empty());
-    let counts = app.ok(Some(&b), COUNTS, json!({})).await;
+    let counts = app.ok(Some(&b), STATUS_COUNTS, json!({})).await;
     assert_eq!(counts["clientStatusCounts"]["total"], 0);
-    let by_id = app
-        .ok(
-            Some(&b),
-            "query($id: ID!) { client(id: $id) { id email } }",
-            json!({ "id": mine["id"] }),
-        )
-        .await;
+    let by_id = app.ok(Some(&b), CLIENT, json!({ "id": mine["id"] })).await;
     assert_eq!(by_id["client"], Value::Null);
-    let search = app.ok(Some(&b), LIST, json!({ "search": "bakers" })).await;
+    let search = app
+        .ok(Some(&b), CLIENTS, json!({ "search": "bakers" }))
+        .await;
     assert!(names(&search).is_empty());
     // A's own view is whole.
     assert_eq!(
-        app.ok(Some(&a), LIST, json!({})).await["clients"]["totalCount"],
+        app.ok(Some(&a), CLIENTS, json!({})).await["clients"]["totalCount"],
         2
     );
 }
@@ -427,7 +413,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     for i in [3, 7, 1, 9, 5, 2, 8, 6, 4, 10] {
         invite(&app, &p, &format!("c{i:02}@clients.example"), None).await;
     }
-    let page1 = app.ok(Some(&p), LIST, json!({ "first": 4 })).await;
+    let page1 = app.ok(Some(&p), CLIENTS, json!({ "first": 4 })).await;
     assert_eq!(
         names(&page1),
         ["c01", "c02", "c03", "c04"].map(|n| format!("{n}@clients.example"))
@@ -441,7 +427,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     invite(&app, &p, "c06b@clients.example", None).await;
     let after = page1["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
     let page2 = app
-        .ok(Some(&p), LIST, json!({ "first": 4, "after": after }))
+        .ok(Some(&p), CLIENTS, json!({ "first": 4, "after": after }))
         .await;
     assert_eq!(
         names(&page2),
@@ -450,7 +436,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     assert_eq!(page2["clients"]["pageInfo"]["hasPreviousPage"], true);
     let after = page2["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
     let page3 = app
-        .ok(Some(&p), LIST, json!({ "first": 4, "after": after }))
+        .ok(Some(&p), CLIENTS, json!({ "first": 4, "after": after }))
         .await;
     assert_eq!(
         names(&page3),
@@ -463,7 +449,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     let past = app
         .ok(
             Some(&p),
-            LIST,
+            CLIENTS,
             json!({ "first": 4, "after": page3["clients"]["pageInfo"]["endCursor"] }),
         )
         .await;
@@ -476,7 +462,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
         .as_str()
         .unwrap();
     let back = app
-        .ok(Some(&p), LIST, json!({ "last": 3, "before": before }))
+        .ok(Some(&p), CLIENTS, json!({ "last": 3, "before": before }))
         .await;
     assert_eq!(
         names(&back),
@@ -484,7 +470,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     );
     assert_eq!(back["clients"]["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(back["clients"]["pageInfo"]["hasNextPage"], true);
-    let last = app.ok(Some(&p), LIST, json!({ "last": 2 })).await;
+    let last = app.ok(Some(&p), CLIENTS, json!({ "last": 2 })).await;
     assert_eq!(
         names(&last),
         ["c09", "c10"].map(|n| format!("{n}@clients.example"))
@@ -497,12 +483,12 @@ async fn the_list_sorts_filters_searches_and_counts() {
     let p = app.partner("rosa@ledgerline.example").await;
     invite(&app, &p, "zed@zebra.example", Some("Zebra Crossing")).await;
     invite(&app, &p, "amy@apple.example", Some("Apple Orchard")).await;
-    app.ok(Some(&p), CREATE, json!({ "input": { "companyName": "Mango Tree", "contactName": "M", "contactEmail": "max@mango.example" }})).await;
+    app.ok(Some(&p), CREATE_CLIENT, json!({ "input": { "companyName": "Mango Tree", "contactName": "M", "contactEmail": "max@mango.example" }})).await;
 
     let by_name_desc = app
         .ok(
             Some(&p),
-            LIST,
+            CLIENTS,
             json!({ "orderBy": { "field": "NAME", "direction": "DESC" } }),
         )
         .await;
@@ -517,7 +503,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
     let by_status = app
         .ok(
             Some(&p),
-            LIST,
+            CLIENTS,
             json!({ "orderBy": { "field": "STATUS", "direction": "DESC" }, "first": 1 }),
         )
         .await;
@@ -525,7 +511,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
     let by_trial = app
         .ok(
             Some(&p),
-            LIST,
+            CLIENTS,
             json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 1 }),
         )
         .await;
@@ -538,12 +524,12 @@ async fn the_list_sorts_filters_searches_and_counts() {
     let cursor = by_trial["clients"]["pageInfo"]["endCursor"]
         .as_str()
         .unwrap();
-    let next = app.ok(Some(&p), LIST, json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 5, "after": cursor })).await;
+    let next = app.ok(Some(&p), CLIENTS, json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 5, "after": cursor })).await;
     assert_eq!(names(&next).len(), 2);
     let by_invited = app
         .ok(
             Some(&p),
-            LIST,
+            CLIENTS,
             json!({ "orderBy": { "field": "INVITED_AT", "direction": "ASC" } }),
         )
         .await;
@@ -556,22 +542,26 @@ async fn the_list_sorts_filters_searches_and_counts() {
         ]
     );
 
-    let invited = app.ok(Some(&p), LIST, json!({ "status": "INVITED" })).await;
+    let invited = app
+        .ok(Some(&p), CLIENTS, json!({ "status": "INVITED" }))
+        .await;
     assert_eq!(invited["clients"]["totalCount"], 2);
     assert_eq!(names(&invited), ["amy@apple.example", "zed@zebra.example"]);
-    let search_name = app.ok(Some(&p), LIST, json!({ "search": "ORCHARD" })).await;
+    let search_name = app
+        .ok(Some(&p), CLIENTS, json!({ "search": "ORCHARD" }))
+        .await;
     assert_eq!(names(&search_name), ["amy@apple.example"]);
     let search_email = app
-        .ok(Some(&p), LIST, json!({ "search": "mango.EX" }))
+        .ok(Some(&p), CLIENTS, json!({ "search": "mango.EX" }))
         .await;
     assert_eq!(names(&search_email), ["max@mango.example"]);
-    let wildcard = app.ok(Some(&p), LIST, json!({ "search": "%" })).await;
+    let wildcard = app.ok(Some(&p), CLIENTS, json!({ "search": "%" })).await;
     assert_eq!(
         wildcard["clients"]["totalCount"], 0,
         "% is searched literally"
     );
 
-    let counts = app.ok(Some(&p), COUNTS, json!({})).await;
+    let counts = app.ok(Some(&p), STATUS_COUNTS, json!({})).await;
     assert_eq!(
         counts["clientStatusCounts"],
         json!({ "invited": 2, "trial": 1, "trialExpired": 0, "paying": 0, "total": 3 })
@@ -592,24 +582,24 @@ async fn bad_list_arguments_are_refused() {
         json!({ "search": "x".repeat(101) }),
     ] {
         assert_eq!(
-            app.error_code(Some(&p), LIST, vars.clone()).await,
+            app.error_code(Some(&p), CLIENTS, vars.clone()).await,
             "BAD_USER_INPUT",
             "{vars}"
         );
     }
     // A cursor from one order is refused in another.
-    let page = app.ok(Some(&p), LIST, json!({ "first": 1 })).await;
+    let page = app.ok(Some(&p), CLIENTS, json!({ "first": 1 })).await;
     let cursor = page["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
     let code = app
         .error_code(
             Some(&p),
-            LIST,
+            CLIENTS,
             json!({ "after": cursor, "orderBy": { "field": "STATUS", "direction": "ASC" } }),
         )
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
     assert_eq!(
-        app.ok(Some(&p), LIST, json!({ "first": 100 })).await["clients"]["totalCount"],
+        app.ok(Some(&p), CLIENTS, json!({ "first": 100 })).await["clients"]["totalCount"],
         1
     );
 }
@@ -625,7 +615,7 @@ async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one()
     let small = app.partner("small@firm.example").await;
     app.ok(
         Some(&small),
-        CREATE,
+        CREATE_CLIENT,
         json!({ "input": {
         "companyName": "Only Co", "contactName": "C", "contactEmail": "only@client.example" }}),
     )
@@ -639,14 +629,14 @@ async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one()
             Some("Invited Co"),
         )
         .await;
-        app.ok(Some(&big), CREATE, json!({ "input": {
+        app.ok(Some(&big), CREATE_CLIENT, json!({ "input": {
             "companyName": format!("Form Co {i}"), "contactName": "C", "contactEmail": format!("f{i}@client.example") }}))
             .await;
     }
     let state = &app.app.as_ref().unwrap().state;
     let count = async |token: &str| {
         let before = state.statements_run();
-        let page = app.ok(Some(token), LIST, json!({ "first": 100 })).await;
+        let page = app.ok(Some(token), CLIENTS, json!({ "first": 100 })).await;
         (state.statements_run() - before, page)
     };
     let (one, page) = count(&small).await;
@@ -696,8 +686,8 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
     let both = "{ clients(first: 2) { totalCount } clientStatusCounts { total } }";
     let requests = (0..20).map(|i| {
         let (query, variables) = match i % 4 {
-            0 | 1 => (LIST, json!({ "first": 2 })),
-            2 => (COUNTS, json!({})),
+            0 | 1 => (CLIENTS, json!({ "first": 2 })),
+            2 => (STATUS_COUNTS, json!({})),
             _ => (both, json!({})),
         };
         let app = &app;
@@ -739,7 +729,7 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
     invite(&app, &partner, "office@plumbright.example", None).await;
     app.ok(
         Some(&partner),
-        CREATE,
+        CREATE_CLIENT,
         json!({ "input": { "companyName": "Corner Shop", "contactName": "Cora",
                 "contactEmail": "cora@cornershop.example" } }),
     )

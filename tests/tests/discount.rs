@@ -1,21 +1,19 @@
 //! SPEC §6: a partner's discount tier follows its active clients (TRIAL + PAYING); the
 //! table is configuration.
 
-use e2e::{Options, TestApp};
+use e2e::{
+    CREATE_CLIENT, DISCOUNT_TIER, INVITE, LOG_IN, Options, RESET_PASSWORD, SUBSCRIBE, TestApp,
+};
 use serde_json::{Value, json};
 
-const TIER: &str = "{ discountTier { activeClients percentOff clientsToNextTier } }";
-const CREATE: &str =
-    "mutation($input: CreateClientAccountInput!) { createClientAccount(input: $input) { id } }";
-
 async fn add_trial_client(app: &TestApp, partner: &str, i: usize) {
-    app.ok(Some(partner), CREATE, json!({ "input": {
+    app.ok(Some(partner), CREATE_CLIENT, json!({ "input": {
         "companyName": format!("Client {i}"), "contactName": "C", "contactEmail": format!("c{i}@clients.example") }}))
         .await;
 }
 
 async fn tier(app: &TestApp, partner: &str) -> Value {
-    app.ok(Some(partner), TIER, json!({})).await["discountTier"].clone()
+    app.ok(Some(partner), DISCOUNT_TIER, json!({})).await["discountTier"].clone()
 }
 
 #[tokio::test]
@@ -27,12 +25,8 @@ async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
         json!({ "activeClients": 0, "percentOff": 0, "clientsToNextTier": 5 })
     );
     // Invited clients are not active.
-    app.ok(
-        Some(&p),
-        "mutation { inviteClientByEmail(email: \"ivy@invited.example\") { id } }",
-        json!({}),
-    )
-    .await;
+    app.ok(Some(&p), INVITE, json!({ "email": "ivy@invited.example" }))
+        .await;
     let mut n = 0;
     for (boundary, below, at, next_after) in [
         (5, 0, 10, Some(15)),
@@ -85,12 +79,12 @@ async fn the_tier_table_is_configuration_and_only_partners_have_one() {
         .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
         .await;
     assert_eq!(
-        app.error_code(client["token"].as_str(), TIER, json!({}))
+        app.error_code(client["token"].as_str(), DISCOUNT_TIER, json!({}))
             .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(None, TIER, json!({})).await,
+        app.error_code(None, DISCOUNT_TIER, json!({})).await,
         "UNAUTHENTICATED"
     );
 }
@@ -125,21 +119,21 @@ async fn paying_clients_count_and_expired_trials_do_not() {
     let token = link.rsplit('/').next().unwrap();
     app.ok(
         None,
-        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"client-pass-1\") }",
-        json!({ "t": token }),
+        RESET_PASSWORD,
+        json!({ "t": token, "p": "client-pass-1" }),
     )
     .await;
     let c1 = app
         .ok(
             None,
-            e2e::LOG_IN,
+            LOG_IN,
             json!({ "email": "c1@clients.example", "password": "client-pass-1" }),
         )
         .await;
     app.ok(
         c1["logIn"]["token"].as_str(),
-        "mutation { subscribe(plan: \"monthly\") { id } }",
-        json!({}),
+        SUBSCRIBE,
+        json!({ "plan": "monthly" }),
     )
     .await;
     // Client 2's trial ends.

@@ -7,16 +7,15 @@
 //! restart test `TEST_PG_FAULT_URL` + `TEST_PG_FAULT_CTL`): `scripts/test` runs them in its
 //! production pass; their names start with `prod_` so the other passes leave them out.
 
-use e2e::{Mode, Options, SmtpAnswer, TestApp, free_port};
+use e2e::{
+    CLIENTS_TOTAL, CREATE_CLIENT, INVITE, ME_EMAIL, Mode, Options, SmtpAnswer, TestApp, free_port,
+};
 use entity::DeliveryStatus;
 use entity::delivery::{Column, Entity as Delivery};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-const INVITE: &str = "mutation($email: String!) {
-    inviteClientByEmail(email: $email, companyName: \"Client Co\") { id status } }";
 
 fn production() {
     assert_eq!(
@@ -38,7 +37,12 @@ async fn invite_many(app: &TestApp, token: &str, prefix: &str, n: usize) -> Vec<
         .collect();
     futures::stream::iter(emails.clone())
         .for_each_concurrent(16, |email| async move {
-            app.ok(Some(token), INVITE, json!({ "email": email })).await;
+            app.ok(
+                Some(token),
+                INVITE,
+                json!({ "email": email, "company": "Client Co" }),
+            )
+            .await;
         })
         .await;
     emails
@@ -357,16 +361,20 @@ async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
     })
     .await;
     let token = app.partner("rosa@ledgerline.example").await;
-    let me = "{ me { email } }";
+    let me = (ME_EMAIL, json!({}));
     // The client list reads on one connection lent for the request (gateway/src/lease.rs),
     // the other on the pool: both must fail cleanly and recover.
-    let list = "{ clients(first: 5) { totalCount } }";
+    let list = (CLIENTS_TOTAL, json!({ "first": 5 }));
 
     // Load: four callers asking all the time; every answer is recorded.
     let stop = tokio_util::sync::CancellationToken::new();
     let mut load = Vec::new();
     for caller in 0..4 {
-        let query = if caller % 2 == 0 { me } else { list };
+        let (query, variables) = if caller % 2 == 0 {
+            me.clone()
+        } else {
+            list.clone()
+        };
         let (url, http, token, stop) = (
             app.url.clone(),
             app.http().clone(),
@@ -380,7 +388,7 @@ async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
                 let res = http
                     .post(format!("{url}/graphql"))
                     .bearer_auth(&token)
-                    .json(&json!({ "query": query }))
+                    .json(&json!({ "query": query, "variables": variables }))
                     .send()
                     .await
                     .expect("the gateway answers (no dropped connection)");
@@ -414,7 +422,7 @@ async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
     run("start").await;
     let back = Instant::now();
     let recovered_after = loop {
-        let body = app.gql(Some(&token), me, json!({})).await;
+        let body = app.gql(Some(&token), ME_EMAIL, json!({})).await;
         if body["data"]["me"]["email"] == "rosa@ledgerline.example" {
             break back.elapsed();
         }
@@ -467,15 +475,13 @@ async fn prod_fault_two_workers_sweeping_at_the_same_tick_expire_each_trial_once
         ..Default::default()
     })
     .await;
-    const CREATE: &str =
-        "mutation($input: CreateClientAccountInput!) { createClientAccount(input: $input) { id } }";
     let mut clients = 0u64;
     for p in 0..3 {
         let token = app.partner(&format!("p{p}@firm.example")).await;
         for c in 0..6 {
             app.ok(
                 Some(&token),
-                CREATE,
+                CREATE_CLIENT,
                 json!({ "input": {
                 "companyName": format!("Co {p}-{c}"), "contactName": "C",
                 "contactEmail": format!("c{p}-{c}@client.example") }}),

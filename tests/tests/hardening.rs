@@ -1,7 +1,10 @@
 //! Hardening (SPEC §8, issue 7): GraphQL limits, production settings, rate limits, CORS
 //! and answers that do not tell which emails exist.
 
-use e2e::{Mode, Options, TestApp};
+use e2e::{
+    CLIENTS_TOTAL, INVITE, INVITE_LINK, LOG_IN, Mode, Options, REQUEST_PASSWORD_RESET, SIGN_UP,
+    TestApp,
+};
 use serde_json::{Value, json};
 
 fn args(a: &[&str]) -> Vec<String> {
@@ -198,11 +201,6 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
     assert_eq!(g.status(), 200);
 }
 
-const LOG_IN: &str = "mutation($email: String!, $password: String!) {
-    logIn(email: $email, password: $password) { token } }";
-const RESET: &str = "mutation($email: String!) { requestPasswordReset(email: $email) }";
-const INVITE: &str = "mutation($email: String!) { inviteClientByEmail(email: $email) { id } }";
-
 fn retry_after(body: &Value) -> u64 {
     assert_eq!(code(body), "RATE_LIMITED", "{body}");
     body["errors"][0]["extensions"]["retryAfterSeconds"]
@@ -277,29 +275,41 @@ async fn sign_up_password_reset_and_invites_are_limited() {
     let rosa = app.partner("rosa@ledgerline.example").await;
     let other = app.partner("other@firm.example").await;
     let body = app
-        .gql(None, e2e::SIGN_UP, json!({ "input": { "companyName": "C", "name": "N",
+        .gql(None, SIGN_UP, json!({ "input": { "companyName": "C", "name": "N",
             "email": "third@firm.example", "password": "correct-horse-1", "isAccountantOrBookkeeper": true }}))
         .await;
     retry_after(&body);
 
     for _ in 0..2 {
         let body = app
-            .gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
+            .gql(
+                None,
+                REQUEST_PASSWORD_RESET,
+                json!({ "email": "rosa@ledgerline.example" }),
+            )
             .await;
         assert_eq!(body["data"]["requestPasswordReset"], true, "{body}");
     }
     retry_after(
-        &app.gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
-            .await,
+        &app.gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "rosa@ledgerline.example" }),
+        )
+        .await,
     );
     let body = app
-        .gql(None, RESET, json!({ "email": "nobody@ledgerline.example" }))
+        .gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "nobody@ledgerline.example" }),
+        )
         .await;
     assert_eq!(body["data"]["requestPasswordReset"], true);
     retry_after(
         &app.gql(
             None,
-            RESET,
+            REQUEST_PASSWORD_RESET,
             json!({ "email": "nobody2@ledgerline.example" }),
         )
         .await,
@@ -318,9 +328,7 @@ async fn sign_up_password_reset_and_invites_are_limited() {
             .await,
     );
     // Nothing was created by the refused invite, and another partner is not affected.
-    let list = app
-        .ok(Some(&rosa), "{ clients { totalCount } }", json!({}))
-        .await;
+    let list = app.ok(Some(&rosa), CLIENTS_TOTAL, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 2);
     app.ok(
         Some(&other),
@@ -417,9 +425,7 @@ async fn links_in_emails_come_from_public_url_never_from_the_request() {
     );
     assert!(!mail.raw.contains("evil.example"));
     // The invite link of the unique-link method too.
-    let link = app
-        .ok(Some(&token), "{ inviteLink { url } }", json!({}))
-        .await;
+    let link = app.ok(Some(&token), INVITE_LINK, json!({})).await;
     assert!(
         link["inviteLink"]["url"]
             .as_str()

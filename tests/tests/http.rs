@@ -1,7 +1,7 @@
 //! The HTTP surface: health, readiness, GraphiQL, GET queries, and refusals of
 //! malformed requests with a code (SPEC §8).
 
-use e2e::TestApp;
+use e2e::{ME_EMAIL, SIGN_UP, TestApp};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -56,7 +56,7 @@ async fn queries_work_over_get_too() {
     let res = app
         .http()
         .get(format!("{}/graphql", app.url))
-        .query(&[("query", "{ me { email } }")])
+        .query(&[("query", ME_EMAIL)])
         .send()
         .await
         .unwrap();
@@ -123,7 +123,7 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
     );
     // Still serving.
     assert_eq!(
-        app.ok(None, "{ me { email } }", json!({})).await,
+        app.ok(None, ME_EMAIL, json!({})).await,
         json!({ "me": null })
     );
 }
@@ -131,7 +131,7 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
 #[tokio::test]
 async fn a_batch_of_more_than_ten_operations_is_refused() {
     let app = TestApp::spawn().await;
-    let op = json!({ "query": "{ me { email } }" });
+    let op = json!({ "query": ME_EMAIL });
     let ok: Vec<Value> = std::iter::repeat_n(op.clone(), 10).collect();
     let res = app
         .http()
@@ -194,7 +194,7 @@ async fn shutting_down_finishes_in_flight_requests_and_loses_no_promised_mail() 
     for i in 0..12 {
         let (url, http) = (app.url.clone(), app.http().clone());
         calls.push(tokio::spawn(async move {
-            let body = json!({ "query": e2e::SIGN_UP, "variables": { "input": {
+            let body = json!({ "query": SIGN_UP, "variables": { "input": {
                 "companyName": "Firm", "name": "P", "email": format!("p{i}@firm.example"),
                 "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } });
             let res = http
@@ -306,7 +306,7 @@ async fn the_gateway_logs_json_lines_and_stops_on_sigterm() {
     let (status, took, lines) =
         run_and_terminate("gateway", &["--listen-addr", &addr], dir.path(), || async {
             e2e::wait_healthy(&http, &url).await;
-            let body = json!({ "query": e2e::SIGN_UP, "variables": { "input": {
+            let body = json!({ "query": SIGN_UP, "variables": { "input": {
                 "companyName": "Firm", "name": "P", "email": "p@firm.example",
                 "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } });
             let res: Value = http

@@ -1,7 +1,7 @@
 //! SPEC §6, legacy import: V1 partners, their users (with their V1 passwords) and their
 //! clients; the whole file is checked first; importing twice changes nothing.
 
-use e2e::{LOG_IN, ME, TestApp, legacy_example};
+use e2e::{CLIENTS_BRIEF, CLIENTS_TOTAL, INVITE, LOG_IN, ME, TestApp, legacy_example};
 use entity::account;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -48,13 +48,7 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
     );
 
     // The V1 clients are in the V1 partner's list with their statuses and Company IDs.
-    let list = app
-        .ok(
-            Some(&owner),
-            "{ clients { totalCount edges { node { companyId name email status } } } }",
-            json!({}),
-        )
-        .await;
+    let list = app.ok(Some(&owner), CLIENTS_BRIEF, json!({})).await;
     let nodes: Vec<Value> = list["clients"]["edges"]
         .as_array()
         .unwrap()
@@ -71,8 +65,8 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
     // The V1 partner keeps working: it can still invite new clients.
     app.ok(
         Some(&owner),
-        "mutation { inviteClientByEmail(email: \"new@client.example\") { id } }",
-        json!({}),
+        INVITE,
+        json!({ "email": "new@client.example" }),
     )
     .await;
 }
@@ -190,8 +184,8 @@ async fn a_generated_export_of_a_thousand_clients_imports() {
     let list = app
         .ok(
             owner["logIn"]["token"].as_str(),
-            "{ clients(first: 1) { totalCount } }",
-            json!({}),
+            CLIENTS_TOTAL,
+            json!({ "first": 1 }),
         )
         .await;
     assert_eq!(list["clients"]["totalCount"], 500);

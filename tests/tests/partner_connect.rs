@@ -1,12 +1,12 @@
 //! SPEC §6, Partner Connect: the owner of a V1 partner account connects it, once, to a V2
 //! partner dashboard; the worker checks the request and settles it.
 
-use e2e::{LOG_IN, ME, Options, TestApp, legacy_example};
+use e2e::{
+    AUDIT_LOG, CLIENTS, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, INVITE, LEGACY_CONNECTION, LOG_IN,
+    ME, Options, RESET_PASSWORD, TestApp, UPGRADE_CLIENT, UPGRADE_TAB, legacy_example,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-const CONNECT: &str = "mutation($c: String!, $e: String!) { connectLegacyPartner(companyId: $c, ownerEmail: $e) { status companyId message requestedAt completedAt } }";
-const CONNECTION: &str = "{ legacyConnection { status companyId message completedAt } }";
 
 async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
     let r = app
@@ -44,7 +44,7 @@ async fn setup(app: &TestApp) -> (String, String) {
 async fn wait_settled(app: &TestApp, token: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let c = app.ok(Some(token), CONNECTION, json!({})).await["legacyConnection"].clone();
+        let c = app.ok(Some(token), LEGACY_CONNECTION, json!({})).await["legacyConnection"].clone();
         if c["status"] != "PENDING" {
             return c;
         }
@@ -61,7 +61,7 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     let app = TestApp::spawn().await;
     let (v1, v2_cid) = setup(&app).await;
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
         Value::Null
     );
 
@@ -69,7 +69,7 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     let r = app
         .ok(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid.to_lowercase(), "e": "someone@else.example" }),
         )
         .await;
@@ -103,7 +103,7 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     let r = app
         .ok(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "ROSA@v2firm.example" }),
         )
         .await;
@@ -115,7 +115,7 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
@@ -123,30 +123,17 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     );
 
     // It moved no data, and the V1 account keeps working.
-    let list = app
-        .ok(Some(&v1), "{ clients { totalCount } }", json!({}))
-        .await;
+    let list = app.ok(Some(&v1), CLIENTS_TOTAL, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 2);
-    app.ok(
-        Some(&v1),
-        "mutation { inviteClientByEmail(email: \"new@client.example\") { id } }",
-        json!({}),
-    )
-    .await;
+    app.ok(Some(&v1), INVITE, json!({ "email": "new@client.example" }))
+        .await;
     let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
     assert_eq!(
-        app.ok(Some(&v2), "{ clients { totalCount } }", json!({}))
-            .await["clients"]["totalCount"],
+        app.ok(Some(&v2), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         0
     );
     // The request is in the V1 owner's audit log.
-    let log = app
-        .ok(
-            Some(&v1),
-            "{ auditLog { edges { node { action } } } }",
-            json!({}),
-        )
-        .await;
+    let log = app.ok(Some(&v1), AUDIT_LOG, json!({})).await;
     let actions: Vec<&str> = log["auditLog"]["edges"]
         .as_array()
         .unwrap()
@@ -171,7 +158,7 @@ async fn only_a_v1_partners_owner_may_connect() {
     let b = app
         .gql(
             Some(&staff),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
         )
         .await;
@@ -187,14 +174,14 @@ async fn only_a_v1_partners_owner_may_connect() {
     assert_eq!(
         app.error_code(
             Some(&v2),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.ok(Some(&v2), CONNECTION, json!({})).await["legacyConnection"],
+        app.ok(Some(&v2), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
         Value::Null
     );
     let client = app
@@ -203,22 +190,26 @@ async fn only_a_v1_partners_owner_may_connect() {
     assert_eq!(
         app.error_code(
             client["token"].as_str(),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "x@y.example" })
         )
         .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(None, CONNECT, json!({ "c": v2_cid, "e": "x@y.example" }))
-            .await,
+        app.error_code(
+            None,
+            CONNECT_LEGACY_PARTNER,
+            json!({ "c": v2_cid, "e": "x@y.example" })
+        )
+        .await,
         "UNAUTHENTICATED"
     );
     let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": "nope", "e": "rosa@v2firm.example" })
         )
         .await,
@@ -227,14 +218,14 @@ async fn only_a_v1_partners_owner_may_connect() {
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "not-an-email" })
         )
         .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
         Value::Null,
         "refusals change nothing"
     );
@@ -253,7 +244,7 @@ async fn a_client_account_or_unknown_company_id_fails() {
         .to_owned();
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": client_cid, "e": "sam@shop.example" }),
     )
     .await;
@@ -271,7 +262,7 @@ async fn a_client_account_or_unknown_company_id_fails() {
     );
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": "ZZZ9999", "e": "sam@shop.example" }),
     )
     .await;
@@ -288,14 +279,14 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     let (v1, v2_cid) = setup(&app).await;
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
     )
     .await;
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
@@ -303,7 +294,7 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"]["status"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"]["status"],
         "PENDING"
     );
 
@@ -325,7 +316,7 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     tokio::time::sleep(Duration::from_millis(500)).await;
     runtime.shutdown().await;
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"]["status"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"]["status"],
         "CONNECTED"
     );
     assert!(
@@ -336,10 +327,6 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     let me = app.ok(Some(&v1), ME, json!({})).await;
     assert_eq!(me["me"]["account"]["platform"], "V1");
 }
-
-const TAB: &str =
-    "{ upgradeTab { candidates { deadline upgraded client { id companyId name email status } } } }";
-const UPGRADE: &str = "mutation($id: ID!) { upgradeClient(clientId: $id) { upgraded deadline client { companyId } } }";
 
 /// The example export plus two more eligible clients: one whose deadline has passed and
 /// one due later; then a successful connect.
@@ -377,13 +364,7 @@ fn candidate<'a>(tab: &'a Value, company_id: &str) -> &'a Value {
 }
 
 async fn v2_list(app: &TestApp, token: &str) -> Vec<Value> {
-    let l = app
-        .ok(
-            Some(token),
-            "{ clients { edges { node { companyId name email status trialEndsAt } } } }",
-            json!({}),
-        )
-        .await;
+    let l = app.ok(Some(token), CLIENTS, json!({})).await;
     l["clients"]["edges"]
         .as_array()
         .unwrap()
@@ -399,7 +380,7 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     let (v2_token, v2_cid) = v2.split_once(' ').unwrap();
 
     // The tab lists eligible clients, soonest deadline first, before connecting too.
-    let tab = app.ok(Some(&v1), TAB, json!({})).await;
+    let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
     let order: Vec<&str> = tab["upgradeTab"]["candidates"]
         .as_array()
         .unwrap()
@@ -414,7 +395,9 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     let bakers = candidate(&tab, "BKR2201")["client"]["id"].clone();
     let new_leaf = candidate(&tab, "NEW0002")["client"]["id"].clone();
     let old_mill = candidate(&tab, "OLD0001")["client"]["id"].clone();
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": bakers })).await;
+    let b = app
+        .gql(Some(&v1), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
     assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert!(
         b["errors"][0]["message"]
@@ -426,7 +409,7 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
 
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
     )
     .await;
@@ -434,7 +417,9 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
 
     // A client administrator (not only the owner) upgrades one client.
     let staff = log_in(&app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
-    let r = app.ok(Some(&staff), UPGRADE, json!({ "id": bakers })).await;
+    let r = app
+        .ok(Some(&staff), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
     assert_eq!(r["upgradeClient"]["client"]["companyId"], "BKR2201");
     let deadline = Instant::now() + Duration::from_secs(15);
     let upgraded = loop {
@@ -454,7 +439,7 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     assert_eq!(upgraded["name"], "Bakers Row Cafe");
     assert_eq!(upgraded["status"], "PAYING", "paying status is kept");
     assert_ne!(upgraded["companyId"], "BKR2201", "a new V2 account");
-    let tab = app.ok(Some(&v1), TAB, json!({})).await;
+    let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
     assert_eq!(candidate(&tab, "BKR2201")["upgraded"], true);
     // Its owner is emailed a link to set a password for the new account.
     let link = app
@@ -464,8 +449,8 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
         .unwrap();
     app.ok(
         None,
-        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"bakers-pass-1\") }",
-        json!({ "t": e2e::token_of(&link) }),
+        RESET_PASSWORD,
+        json!({ "t": e2e::token_of(&link), "p": "bakers-pass-1" }),
     )
     .await;
     let owner = app
@@ -481,7 +466,9 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     );
 
     // Twice: refused, and never a second account. Ineligible and late: refused with why.
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": bakers })).await;
+    let b = app
+        .gql(Some(&v1), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
     assert!(
         b["errors"][0]["message"]
             .as_str()
@@ -490,14 +477,12 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
         "{b}"
     );
     let plumb = app
-        .ok(
-            Some(&v1),
-            "{ clients(search: \"plumb\") { edges { node { id } } } }",
-            json!({}),
-        )
+        .ok(Some(&v1), CLIENTS, json!({ "search": "plumb" }))
         .await;
     let plumb = plumb["clients"]["edges"][0]["node"]["id"].clone();
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": plumb })).await;
+    let b = app
+        .gql(Some(&v1), UPGRADE_CLIENT, json!({ "id": plumb }))
+        .await;
     assert!(
         b["errors"][0]["message"]
             .as_str()
@@ -505,7 +490,9 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
             .contains("not eligible"),
         "{b}"
     );
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": old_mill })).await;
+    let b = app
+        .gql(Some(&v1), UPGRADE_CLIENT, json!({ "id": old_mill }))
+        .await;
     assert!(
         b["errors"][0]["message"]
             .as_str()
@@ -514,20 +501,21 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
         "{b}"
     );
     assert_eq!(
-        app.error_code(Some(v2_token), UPGRADE, json!({ "id": bakers }))
+        app.error_code(Some(v2_token), UPGRADE_CLIENT, json!({ "id": bakers }))
             .await,
         "FORBIDDEN"
     );
     let other = app.partner("other@elsewhere.example").await;
     assert_eq!(
-        app.error_code(Some(&other), UPGRADE, json!({ "id": bakers }))
+        app.error_code(Some(&other), UPGRADE_CLIENT, json!({ "id": bakers }))
             .await,
         "FORBIDDEN"
     );
 
     // Later, the other one; then nothing is left to upgrade and the tab goes away.
-    assert!(app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"].is_object());
-    app.ok(Some(&v1), UPGRADE, json!({ "id": new_leaf })).await;
+    assert!(app.ok(Some(&v1), UPGRADE_TAB, json!({})).await["upgradeTab"].is_object());
+    app.ok(Some(&v1), UPGRADE_CLIENT, json!({ "id": new_leaf }))
+        .await;
     let deadline = Instant::now() + Duration::from_secs(15);
     let list = loop {
         let list = v2_list(&app, v2_token).await;
@@ -541,7 +529,7 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(
-        app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"],
+        app.ok(Some(&v1), UPGRADE_TAB, json!({})).await["upgradeTab"],
         Value::Null,
         "nothing left to upgrade"
     );
@@ -554,8 +542,7 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     assert_eq!(list.len(), 2);
     // The V1 partner still lists its V1 clients.
     assert_eq!(
-        app.ok(Some(&v1), "{ clients { totalCount } }", json!({}))
-            .await["clients"]["totalCount"],
+        app.ok(Some(&v1), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         4
     );
 }
@@ -568,12 +555,12 @@ async fn a_v1_partner_without_eligible_clients_has_no_upgrade_tab() {
     app.import_legacy(&doc.to_string()).await.unwrap();
     let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
     assert_eq!(
-        app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"],
+        app.ok(Some(&v1), UPGRADE_TAB, json!({})).await["upgradeTab"],
         Value::Null
     );
     let v2 = app.partner("rosa@v2firm.example").await;
     assert_eq!(
-        app.ok(Some(&v2), TAB, json!({})).await["upgradeTab"],
+        app.ok(Some(&v2), UPGRADE_TAB, json!({})).await["upgradeTab"],
         Value::Null
     );
 }
