@@ -8,7 +8,7 @@
 //! table, the fuzz cases, the GraphQL limits, selections the list must answer exactly)
 //! stay in their tests.
 
-use crate::TestApp;
+use crate::{TestApp, token_of};
 use serde_json::{Value, json};
 
 // Accounts, users and sessions (SPEC §1–2).
@@ -160,5 +160,101 @@ impl TestApp {
             )
             .await;
         p["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Logs in (without a Company ID) and returns the session token.
+    pub async fn log_in(&self, email: &str, password: &str) -> String {
+        self.ok(
+            None,
+            LOG_IN,
+            json!({ "email": email, "password": password }),
+        )
+        .await["logIn"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Invites a client by email, with a company name or none; returns the client row.
+    pub async fn invite(&self, token: &str, email: &str, company: Option<&str>) -> Value {
+        self.ok(
+            Some(token),
+            INVITE,
+            json!({ "email": email, "company": company }),
+        )
+        .await["inviteClientByEmail"]
+            .clone()
+    }
+
+    /// Creates a client account with the sign-up form; returns the client row.
+    pub async fn create_client(
+        &self,
+        token: &str,
+        company: &str,
+        contact: &str,
+        contact_email: &str,
+    ) -> Value {
+        self.ok(
+            Some(token),
+            CREATE_CLIENT,
+            json!({ "input": {
+                "companyName": company, "contactName": contact, "contactEmail": contact_email } }),
+        )
+        .await["createClientAccount"]
+            .clone()
+    }
+
+    /// Sets the password of a user who was emailed a set-password link, with that link.
+    pub async fn set_password_from_mail(&self, email: &str, password: &str) {
+        let link = self
+            .wait_for_mail(email, "set your password")
+            .await
+            .link("http://app.test/reset-password/")
+            .expect("a set-password link in the email");
+        self.ok(
+            None,
+            RESET_PASSWORD,
+            json!({ "t": token_of(&link), "p": password }),
+        )
+        .await;
+    }
+
+    /// [`set_password_from_mail`](Self::set_password_from_mail), then logs in: returns the
+    /// session token.
+    pub async fn activate(&self, email: &str, password: &str) -> String {
+        self.set_password_from_mail(email, password).await;
+        self.log_in(email, password).await
+    }
+
+    /// Opens a session as the partner's own user in a client account; returns its token.
+    pub async fn log_in_to_client(&self, token: &str, client_id: impl serde::Serialize) -> String {
+        self.ok(Some(token), LOG_IN_TO_CLIENT, json!({ "id": client_id }))
+            .await["logInToClient"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Adds a user to the caller's account (who is emailed a set-password link); returns it.
+    pub async fn add_user(&self, token: &str, email: &str, name: &str, role: &str) -> Value {
+        self.ok(
+            Some(token),
+            ADD_USER,
+            json!({ "input": { "email": email, "name": name, "role": role } }),
+        )
+        .await["addUser"]
+            .clone()
+    }
+
+    /// The id of a user of the caller's account, by email.
+    pub async fn user_id(&self, token: &str, email: &str) -> Value {
+        let users = self.ok(Some(token), USERS, json!({})).await;
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap()["id"]
+            .clone()
     }
 }

@@ -3,10 +3,9 @@
 //! and the audit log.
 
 use e2e::{
-    ACCEPT_INVITE, ADD_USER, AUDIT_LOG, CLIENT, CLIENTS_TOTAL, CREATE_CLIENT, INVITE, LOG_IN,
-    LOG_IN_TO_CLIENT, LOG_OUT, ME, Options, REQUEST_PASSWORD_RESET, RESEND_INVITE,
-    RESET_CLIENT_PASSWORD, RESET_PASSWORD, SET_USER_ACTIVE, SET_USER_ROLE,
-    STATUS_COUNTS_WITHOUT_TOTAL, SUBSCRIBE, TestApp, USERS, token_of,
+    ACCEPT_INVITE, ADD_USER, AUDIT_LOG, CLIENT, CLIENTS_TOTAL, LOG_IN, LOG_IN_TO_CLIENT, LOG_OUT,
+    ME, Options, REQUEST_PASSWORD_RESET, RESEND_INVITE, RESET_CLIENT_PASSWORD, RESET_PASSWORD,
+    SET_USER_ACTIVE, SET_USER_ROLE, STATUS_COUNTS_WITHOUT_TOTAL, SUBSCRIBE, TestApp, token_of,
 };
 use entity::{client, invite};
 use sea_orm::sea_query::Expr;
@@ -25,33 +24,16 @@ struct Setup {
 async fn setup(app: &TestApp) -> Setup {
     let partner = app.partner("rosa@ledgerline.example").await;
     let c = app
-        .ok(Some(&partner), CREATE_CLIENT, json!({ "input": {
-            "companyName": "Corner Shop", "contactName": "Cora", "contactEmail": "cora@cornershop.example" }}))
-        .await["createClientAccount"]
-        .clone();
-    let mail = app
-        .wait_for_mail("cora@cornershop.example", "set your password")
+        .create_client(&partner, "Corner Shop", "Cora", "cora@cornershop.example")
         .await;
-    let link = mail.link("http://app.test/reset-password/").unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "cora-password-1" }),
-    )
-    .await;
-    let company_id = c["companyId"].as_str().unwrap().to_owned();
-    let owner = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "cora@cornershop.example", "password": "cora-password-1" }),
-        )
+    let client_owner = app
+        .activate("cora@cornershop.example", "cora-password-1")
         .await;
     Setup {
         partner,
         client_id: c["id"].clone(),
-        company_id,
-        client_owner: owner["logIn"]["token"].as_str().unwrap().to_owned(),
+        company_id: c["companyId"].as_str().unwrap().to_owned(),
+        client_owner,
     }
 }
 
@@ -59,18 +41,6 @@ async fn setup(app: &TestApp) -> Setup {
 fn bea_accepts(link: &str) -> Value {
     json!({ "token": token_of(link), "input": {
         "companyName": "Bakers", "name": "Bea", "password": "bea-password-1" } })
-}
-
-/// The id of a user of the caller's account, by email.
-async fn user_id(app: &TestApp, token: &str, email: &str) -> Value {
-    let users = app.ok(Some(token), USERS, json!({})).await;
-    users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == email)
-        .unwrap()["id"]
-        .clone()
 }
 
 #[tokio::test]
@@ -88,13 +58,8 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
     assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
     let c = app
-        .ok(
-            Some(&s.partner),
-            INVITE,
-            json!({ "email": "hello@bakersrow.example" }),
-        )
-        .await["inviteClientByEmail"]
-        .clone();
+        .invite(&s.partner, "hello@bakersrow.example", None)
+        .await;
     let first_link = app
         .wait_for_mail("hello@bakersrow.example", "invites you")
         .await
@@ -157,14 +122,7 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
 async fn at_most_ten_resends_a_day() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    let c = app
-        .ok(
-            Some(&partner),
-            INVITE,
-            json!({ "email": "hello@bakersrow.example" }),
-        )
-        .await["inviteClientByEmail"]
-        .clone();
+    let c = app.invite(&partner, "hello@bakersrow.example", None).await;
     let id: i64 = c["id"].as_str().unwrap().parse().unwrap();
     // Ten resends earlier today, each more than five minutes apart.
     for i in 1..=10 {
@@ -253,7 +211,9 @@ async fn log_in_to_client_opens_a_one_hour_session_as_the_partners_own_user() {
 async fn demote_refuses_log_in_and_restore_allows_it_again() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let partner_in_client = user_id(&app, &s.client_owner, "rosa@ledgerline.example").await;
+    let partner_in_client = app
+        .user_id(&s.client_owner, "rosa@ledgerline.example")
+        .await;
 
     app.ok(
         Some(&s.client_owner),
@@ -295,12 +255,7 @@ async fn demote_refuses_log_in_and_restore_allows_it_again() {
         json!({ "id": partner_in_client, "role": "ADMIN" }),
     )
     .await;
-    app.ok(
-        Some(&s.partner),
-        LOG_IN_TO_CLIENT,
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    app.log_in_to_client(&s.partner, &s.client_id).await;
     let c = app
         .ok(Some(&s.partner), CLIENT, json!({ "id": s.client_id }))
         .await["client"]
@@ -312,15 +267,10 @@ async fn demote_refuses_log_in_and_restore_allows_it_again() {
 async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let open = app
-        .ok(
-            Some(&s.partner),
-            LOG_IN_TO_CLIENT,
-            json!({ "id": s.client_id }),
-        )
+    let open = app.log_in_to_client(&s.partner, &s.client_id).await;
+    let partner_in_client = app
+        .user_id(&s.client_owner, "rosa@ledgerline.example")
         .await;
-    let open = open["logInToClient"]["token"].as_str().unwrap().to_owned();
-    let partner_in_client = user_id(&app, &s.client_owner, "rosa@ledgerline.example").await;
     let r = app
         .ok(
             Some(&s.client_owner),
@@ -370,26 +320,14 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
         json!({ "id": partner_in_client, "a": true }),
     )
     .await;
-    app.ok(
-        Some(&s.partner),
-        LOG_IN_TO_CLIENT,
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    app.log_in_to_client(&s.partner, &s.client_id).await;
 }
 
 #[tokio::test]
 async fn a_partner_with_no_user_in_the_client_account_is_told_so_until_one_is_added() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    let c = app
-        .ok(
-            Some(&partner),
-            INVITE,
-            json!({ "email": "hello@bakersrow.example" }),
-        )
-        .await["inviteClientByEmail"]
-        .clone();
+    let c = app.invite(&partner, "hello@bakersrow.example", None).await;
     // Still invited: no account at all.
     assert_eq!(
         app.error_code(Some(&partner), LOG_IN_TO_CLIENT, json!({ "id": c["id"] }))
@@ -426,12 +364,8 @@ async fn a_partner_with_no_user_in_the_client_account_is_told_so_until_one_is_ad
         "PARTNER_USER_MISSING"
     );
     // The client's owner adds the partner as an ADMIN.
-    app.ok(
-        Some(&bea),
-        ADD_USER,
-        json!({ "input": { "email": "Rosa@LedgerLine.example", "name": "Rosa", "role": "ADMIN" } }),
-    )
-    .await;
+    app.add_user(&bea, "Rosa@LedgerLine.example", "Rosa", "ADMIN")
+        .await;
     let r = app
         .ok(Some(&partner), LOG_IN_TO_CLIENT, json!({ "id": c["id"] }))
         .await;
@@ -639,13 +573,8 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
     );
     // The link works, and ends the user's sessions.
     let session = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1" }),
-        )
+        .log_in("rosa@ledgerline.example", "correct-horse-1")
         .await;
-    let session = session["logIn"]["token"].as_str().unwrap().to_owned();
     app.ok(
         None,
         RESET_PASSWORD,
@@ -746,34 +675,24 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
     let added = app
-        .ok(Some(&s.client_owner), ADD_USER, json!({ "input": { "email": "emil@cornershop.example", "name": "Emil", "role": "EMPLOYEE" } }))
-        .await["addUser"]
-        .clone();
+        .add_user(
+            &s.client_owner,
+            "emil@cornershop.example",
+            "Emil",
+            "EMPLOYEE",
+        )
+        .await;
     assert_eq!(added["role"], "EMPLOYEE");
     assert_eq!(added["account"]["companyId"], s.company_id.as_str());
     // The new user sets a password from the emailed link, and logs in.
-    let link = app
-        .wait_for_mail("emil@cornershop.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "emil-password-1" }),
-    )
-    .await;
     let emil = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "emil@cornershop.example", "password": "emil-password-1" }),
-        )
+        .activate("emil@cornershop.example", "emil-password-1")
         .await;
-    let emil = emil["logIn"]["token"].as_str().unwrap().to_owned();
 
     // An EMPLOYEE (or MANAGER) cannot manage users or subscribe.
-    let owner_id = user_id(&app, &s.client_owner, "cora@cornershop.example").await;
+    let owner_id = app
+        .user_id(&s.client_owner, "cora@cornershop.example")
+        .await;
     assert_eq!(
         app.error_code(
             Some(&emil),
@@ -875,17 +794,7 @@ async fn client_admins_manage_users_and_the_owner_stays_owner() {
     );
 
     // The partner's ADMIN user in the client account may manage users too.
-    let as_partner = app
-        .ok(
-            Some(&s.partner),
-            LOG_IN_TO_CLIENT,
-            json!({ "id": s.client_id }),
-        )
-        .await;
-    let as_partner = as_partner["logInToClient"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let as_partner = app.log_in_to_client(&s.partner, &s.client_id).await;
     let r = app
         .ok(
             Some(&as_partner),
@@ -969,16 +878,6 @@ async fn subscribing_moves_the_client_to_paying_once() {
     );
 }
 
-async fn form_client(app: &TestApp, partner: &str, name: &str, email: &str) -> Value {
-    app.ok(
-        Some(partner),
-        CREATE_CLIENT,
-        json!({ "input": { "companyName": name, "contactName": "C", "contactEmail": email } }),
-    )
-    .await["createClientAccount"]
-        .clone()
-}
-
 #[tokio::test]
 async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_concurrently() {
     // Trials of 2 s; the periodic sweep is kept out of the way (1 day) so this test runs it.
@@ -994,42 +893,24 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
     .await;
     let partner = app.partner("rosa@ledgerline.example").await;
     let other = app.partner("other@elsewhere.example").await;
-    let a = form_client(&app, &partner, "Apple Orchard", "amy@apple.example").await;
-    let b = form_client(&app, &partner, "Bakers Row", "bea@bakers.example").await;
-    let paid = form_client(&app, &partner, "Paid Up", "pat@paid.example").await;
-    let o = form_client(&app, &other, "Other Client", "oli@other.example").await;
-    // One of them subscribes before its trial ends.
-    let link = app
-        .wait_for_mail("pat@paid.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "pat-password-1" }),
-    )
-    .await;
-    let pat = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "pat@paid.example", "password": "pat-password-1" }),
-        )
+    let a = app
+        .create_client(&partner, "Apple Orchard", "C", "amy@apple.example")
         .await;
-    app.ok(
-        pat["logIn"]["token"].as_str(),
-        SUBSCRIBE,
-        json!({ "plan": "annual" }),
-    )
-    .await;
+    let b = app
+        .create_client(&partner, "Bakers Row", "C", "bea@bakers.example")
+        .await;
+    let paid = app
+        .create_client(&partner, "Paid Up", "C", "pat@paid.example")
+        .await;
+    let o = app
+        .create_client(&other, "Other Client", "C", "oli@other.example")
+        .await;
+    // One of them subscribes before its trial ends.
+    let pat = app.activate("pat@paid.example", "pat-password-1").await;
+    app.ok(Some(&pat), SUBSCRIBE, json!({ "plan": "annual" }))
+        .await;
     // And one is still invited (never expires by the sweep).
-    app.ok(
-        Some(&partner),
-        INVITE,
-        json!({ "email": "ivy@invited.example" }),
-    )
-    .await;
+    app.invite(&partner, "ivy@invited.example", None).await;
 
     tokio::time::sleep(Duration::from_millis(2200)).await;
     // Two sweepers at the same moment.
@@ -1092,30 +973,9 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
     assert_eq!(digests.len(), 2, "{digests:#?}");
 
     // A TRIAL_EXPIRED client can still subscribe.
-    let link = app
-        .wait_for_mail("amy@apple.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "amy-password-1" }),
-    )
-    .await;
-    let amy = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "amy@apple.example", "password": "amy-password-1" }),
-        )
+    let amy = app.activate("amy@apple.example", "amy-password-1").await;
+    app.ok(Some(&amy), SUBSCRIBE, json!({ "plan": "monthly" }))
         .await;
-    app.ok(
-        amy["logIn"]["token"].as_str(),
-        SUBSCRIBE,
-        json!({ "plan": "monthly" }),
-    )
-    .await;
     assert_eq!(
         app.ok(Some(&partner), CLIENT, json!({ "id": a["id"] }))
             .await["client"]["status"],
@@ -1136,7 +996,9 @@ async fn the_worker_runs_the_sweep_periodically() {
     })
     .await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    let c = form_client(&app, &partner, "Apple Orchard", "amy@apple.example").await;
+    let c = app
+        .create_client(&partner, "Apple Orchard", "C", "amy@apple.example")
+        .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let got = app
@@ -1160,13 +1022,8 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
     let c = app
-        .ok(
-            Some(&s.partner),
-            INVITE,
-            json!({ "email": "hello@bakersrow.example" }),
-        )
-        .await["inviteClientByEmail"]
-        .clone();
+        .invite(&s.partner, "hello@bakersrow.example", None)
+        .await;
     let earlier = chrono::Utc::now() - chrono::Duration::minutes(6);
     client::Entity::update_many()
         .col_expr(client::Column::LastInviteSentAt, Expr::value(earlier))
@@ -1175,19 +1032,16 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         .unwrap();
     app.ok(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
-    app.ok(
-        Some(&s.partner),
-        LOG_IN_TO_CLIENT,
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    app.log_in_to_client(&s.partner, &s.client_id).await;
     app.ok(
         Some(&s.partner),
         RESET_CLIENT_PASSWORD,
         json!({ "id": s.client_id }),
     )
     .await;
-    let partner_in_client = user_id(&app, &s.client_owner, "rosa@ledgerline.example").await;
+    let partner_in_client = app
+        .user_id(&s.client_owner, "rosa@ledgerline.example")
+        .await;
     app.ok(
         Some(&s.client_owner),
         SET_USER_ROLE,
@@ -1293,38 +1147,17 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         "UNAUTHENTICATED"
     );
     // A partner ADMIN is not the owner.
-    app.ok(
-        Some(&s.partner),
-        ADD_USER,
-        json!({ "input": { "email": "sam@ledgerline.example", "name": "Sam", "role": "ADMIN" } }),
-    )
-    .await;
-    let link = app
-        .wait_for_mail("sam@ledgerline.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "sam-password-12" }),
-    )
-    .await;
-    let sam = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "sam@ledgerline.example", "password": "sam-password-12" }),
-        )
+    app.add_user(&s.partner, "sam@ledgerline.example", "Sam", "ADMIN")
         .await;
-    let sam = sam["logIn"]["token"].as_str().unwrap().to_owned();
+    let sam = app
+        .activate("sam@ledgerline.example", "sam-password-12")
+        .await;
     assert_eq!(
         app.error_code(Some(&sam), AUDIT_LOG, json!({})).await,
         "FORBIDDEN"
     );
     // …but as a client administrator of the firm, Sam invites and lists clients.
-    app.ok(Some(&sam), INVITE, json!({ "email": "new@client.example" }))
-        .await;
+    app.invite(&sam, "new@client.example", None).await;
     assert_eq!(
         app.ok(Some(&sam), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         3

@@ -3,42 +3,19 @@
 use e2e::{
     ACCEPT_INVITE, CLIENT, CLIENTS, CREATE_CLIENT, INVITE, INVITE_LINK, LOG_IN, ME,
     REGENERATE_INVITE_LINK, RESET_PASSWORD, SIGN_UP, STATUS_COUNTS, TestApp, USERS_EMAIL_ROLE,
-    token_of,
+    listed_emails, token_of,
 };
 use entity::{account, client, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-async fn invite(app: &TestApp, token: &str, email: &str, company: Option<&str>) -> Value {
-    app.ok(
-        Some(token),
-        INVITE,
-        json!({ "email": email, "company": company }),
-    )
-    .await["inviteClientByEmail"]
-        .clone()
-}
-
-fn names(page: &Value) -> Vec<String> {
-    page["clients"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["email"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    let c = invite(
-        &app,
-        &partner,
-        "Hello@BakersRow.example",
-        Some("Bakers Row Cafe"),
-    )
-    .await;
+    let c = app
+        .invite(&partner, "Hello@BakersRow.example", Some("Bakers Row Cafe"))
+        .await;
     assert_eq!(c["status"], "INVITED");
     assert_eq!(c["invitedVia"], "EMAIL");
     assert_eq!(c["email"], "hello@bakersrow.example");
@@ -48,7 +25,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
 
     // It is in the list at once.
     let list = app.ok(Some(&partner), CLIENTS, json!({})).await;
-    assert_eq!(names(&list), vec!["hello@bakersrow.example"]);
+    assert_eq!(listed_emails(&list), vec!["hello@bakersrow.example"]);
 
     // The email carries a single-use link under PUBLIC_URL; following it creates the account.
     let mail = app
@@ -109,7 +86,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
 async fn unknown_used_or_expired_invite_tokens_get_one_answer() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    invite(&app, &partner, "hello@bakersrow.example", None).await;
+    app.invite(&partner, "hello@bakersrow.example", None).await;
     let link = app
         .wait_for_mail("hello@bakersrow.example", "invites you")
         .await
@@ -164,7 +141,7 @@ async fn unknown_used_or_expired_invite_tokens_get_one_answer() {
 async fn inviting_an_existing_client_again_is_a_conflict_and_bad_emails_are_refused() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    invite(&app, &partner, "hello@bakersrow.example", None).await;
+    app.invite(&partner, "hello@bakersrow.example", None).await;
     let code = app
         .error_code(
             Some(&partner),
@@ -180,7 +157,7 @@ async fn inviting_an_existing_client_again_is_a_conflict_and_bad_emails_are_refu
     assert_eq!(client::Entity::find().count(app.db()).await.unwrap(), 1);
     // Another partner may invite the same business.
     let other = app.partner("other@elsewhere.example").await;
-    invite(&app, &other, "hello@bakersrow.example", None).await;
+    app.invite(&other, "hello@bakersrow.example", None).await;
 }
 
 #[tokio::test]
@@ -244,10 +221,13 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
     let c = app
-        .ok(Some(&partner), CREATE_CLIENT, json!({ "input": {
-            "companyName": "Corner Shop", "contactName": "Cora Corner", "contactEmail": "cora@cornershop.example" }}))
-        .await["createClientAccount"]
-        .clone();
+        .create_client(
+            &partner,
+            "Corner Shop",
+            "Cora Corner",
+            "cora@cornershop.example",
+        )
+        .await;
     assert_eq!(c["status"], "TRIAL");
     assert_eq!(c["invitedVia"], "FORM");
     assert!(c["trialEndsAt"].is_string());
@@ -385,12 +365,15 @@ async fn partners_never_see_or_touch_each_others_clients() {
     let app = TestApp::spawn().await;
     let a = app.partner("rosa@ledgerline.example").await;
     let b = app.partner("other@elsewhere.example").await;
-    let mine = invite(&app, &a, "hello@bakersrow.example", Some("Bakers Row")).await;
-    app.ok(Some(&a), CREATE_CLIENT, json!({ "input": { "companyName": "Corner Shop", "contactName": "C", "contactEmail": "cora@cornershop.example" }})).await;
+    let mine = app
+        .invite(&a, "hello@bakersrow.example", Some("Bakers Row"))
+        .await;
+    app.create_client(&a, "Corner Shop", "C", "cora@cornershop.example")
+        .await;
 
     let list = app.ok(Some(&b), CLIENTS, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 0);
-    assert!(names(&list).is_empty());
+    assert!(listed_emails(&list).is_empty());
     let counts = app.ok(Some(&b), STATUS_COUNTS, json!({})).await;
     assert_eq!(counts["clientStatusCounts"]["total"], 0);
     let by_id = app.ok(Some(&b), CLIENT, json!({ "id": mine["id"] })).await;
@@ -398,7 +381,7 @@ async fn partners_never_see_or_touch_each_others_clients() {
     let search = app
         .ok(Some(&b), CLIENTS, json!({ "search": "bakers" }))
         .await;
-    assert!(names(&search).is_empty());
+    assert!(listed_emails(&search).is_empty());
     // A's own view is whole.
     assert_eq!(
         app.ok(Some(&a), CLIENTS, json!({})).await["clients"]["totalCount"],
@@ -411,11 +394,12 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     let app = TestApp::spawn().await;
     let p = app.partner("rosa@ledgerline.example").await;
     for i in [3, 7, 1, 9, 5, 2, 8, 6, 4, 10] {
-        invite(&app, &p, &format!("c{i:02}@clients.example"), None).await;
+        app.invite(&p, &format!("c{i:02}@clients.example"), None)
+            .await;
     }
     let page1 = app.ok(Some(&p), CLIENTS, json!({ "first": 4 })).await;
     assert_eq!(
-        names(&page1),
+        listed_emails(&page1),
         ["c01", "c02", "c03", "c04"].map(|n| format!("{n}@clients.example"))
     );
     assert_eq!(page1["clients"]["totalCount"], 10);
@@ -423,14 +407,14 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
     assert_eq!(page1["clients"]["pageInfo"]["hasPreviousPage"], false);
 
     // New invites arrive before and after the cursor.
-    invite(&app, &p, "c00@clients.example", None).await;
-    invite(&app, &p, "c06b@clients.example", None).await;
+    app.invite(&p, "c00@clients.example", None).await;
+    app.invite(&p, "c06b@clients.example", None).await;
     let after = page1["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
     let page2 = app
         .ok(Some(&p), CLIENTS, json!({ "first": 4, "after": after }))
         .await;
     assert_eq!(
-        names(&page2),
+        listed_emails(&page2),
         ["c05", "c06", "c06b", "c07"].map(|n| format!("{n}@clients.example"))
     );
     assert_eq!(page2["clients"]["pageInfo"]["hasPreviousPage"], true);
@@ -439,7 +423,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
         .ok(Some(&p), CLIENTS, json!({ "first": 4, "after": after }))
         .await;
     assert_eq!(
-        names(&page3),
+        listed_emails(&page3),
         ["c08", "c09", "c10"].map(|n| format!("{n}@clients.example"))
     );
     assert_eq!(page3["clients"]["pageInfo"]["hasNextPage"], false);
@@ -453,7 +437,7 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
             json!({ "first": 4, "after": page3["clients"]["pageInfo"]["endCursor"] }),
         )
         .await;
-    assert!(names(&past).is_empty());
+    assert!(listed_emails(&past).is_empty());
     assert_eq!(past["clients"]["totalCount"], 12);
     assert_eq!(past["clients"]["pageInfo"]["hasNextPage"], false);
 
@@ -465,14 +449,14 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
         .ok(Some(&p), CLIENTS, json!({ "last": 3, "before": before }))
         .await;
     assert_eq!(
-        names(&back),
+        listed_emails(&back),
         ["c06", "c06b", "c07"].map(|n| format!("{n}@clients.example"))
     );
     assert_eq!(back["clients"]["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(back["clients"]["pageInfo"]["hasNextPage"], true);
     let last = app.ok(Some(&p), CLIENTS, json!({ "last": 2 })).await;
     assert_eq!(
-        names(&last),
+        listed_emails(&last),
         ["c09", "c10"].map(|n| format!("{n}@clients.example"))
     );
 }
@@ -481,9 +465,12 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
 async fn the_list_sorts_filters_searches_and_counts() {
     let app = TestApp::spawn().await;
     let p = app.partner("rosa@ledgerline.example").await;
-    invite(&app, &p, "zed@zebra.example", Some("Zebra Crossing")).await;
-    invite(&app, &p, "amy@apple.example", Some("Apple Orchard")).await;
-    app.ok(Some(&p), CREATE_CLIENT, json!({ "input": { "companyName": "Mango Tree", "contactName": "M", "contactEmail": "max@mango.example" }})).await;
+    app.invite(&p, "zed@zebra.example", Some("Zebra Crossing"))
+        .await;
+    app.invite(&p, "amy@apple.example", Some("Apple Orchard"))
+        .await;
+    app.create_client(&p, "Mango Tree", "M", "max@mango.example")
+        .await;
 
     let by_name_desc = app
         .ok(
@@ -493,7 +480,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
         )
         .await;
     assert_eq!(
-        names(&by_name_desc),
+        listed_emails(&by_name_desc),
         [
             "zed@zebra.example",
             "max@mango.example",
@@ -507,7 +494,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
             json!({ "orderBy": { "field": "STATUS", "direction": "DESC" }, "first": 1 }),
         )
         .await;
-    assert_eq!(names(&by_status), ["max@mango.example"]);
+    assert_eq!(listed_emails(&by_status), ["max@mango.example"]);
     let by_trial = app
         .ok(
             Some(&p),
@@ -516,7 +503,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
         )
         .await;
     assert_eq!(
-        names(&by_trial),
+        listed_emails(&by_trial),
         ["max@mango.example"],
         "clients without a trial end sort last"
     );
@@ -525,7 +512,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
         .as_str()
         .unwrap();
     let next = app.ok(Some(&p), CLIENTS, json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 5, "after": cursor })).await;
-    assert_eq!(names(&next).len(), 2);
+    assert_eq!(listed_emails(&next).len(), 2);
     let by_invited = app
         .ok(
             Some(&p),
@@ -534,7 +521,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
         )
         .await;
     assert_eq!(
-        names(&by_invited),
+        listed_emails(&by_invited),
         [
             "zed@zebra.example",
             "amy@apple.example",
@@ -546,15 +533,18 @@ async fn the_list_sorts_filters_searches_and_counts() {
         .ok(Some(&p), CLIENTS, json!({ "status": "INVITED" }))
         .await;
     assert_eq!(invited["clients"]["totalCount"], 2);
-    assert_eq!(names(&invited), ["amy@apple.example", "zed@zebra.example"]);
+    assert_eq!(
+        listed_emails(&invited),
+        ["amy@apple.example", "zed@zebra.example"]
+    );
     let search_name = app
         .ok(Some(&p), CLIENTS, json!({ "search": "ORCHARD" }))
         .await;
-    assert_eq!(names(&search_name), ["amy@apple.example"]);
+    assert_eq!(listed_emails(&search_name), ["amy@apple.example"]);
     let search_email = app
         .ok(Some(&p), CLIENTS, json!({ "search": "mango.EX" }))
         .await;
-    assert_eq!(names(&search_email), ["max@mango.example"]);
+    assert_eq!(listed_emails(&search_email), ["max@mango.example"]);
     let wildcard = app.ok(Some(&p), CLIENTS, json!({ "search": "%" })).await;
     assert_eq!(
         wildcard["clients"]["totalCount"], 0,
@@ -572,7 +562,7 @@ async fn the_list_sorts_filters_searches_and_counts() {
 async fn bad_list_arguments_are_refused() {
     let app = TestApp::spawn().await;
     let p = app.partner("rosa@ledgerline.example").await;
-    invite(&app, &p, "amy@apple.example", None).await;
+    app.invite(&p, "amy@apple.example", None).await;
     for vars in [
         json!({ "first": 0 }),
         json!({ "first": 101 }),
@@ -613,25 +603,19 @@ async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one()
     })
     .await;
     let small = app.partner("small@firm.example").await;
-    app.ok(
-        Some(&small),
-        CREATE_CLIENT,
-        json!({ "input": {
-        "companyName": "Only Co", "contactName": "C", "contactEmail": "only@client.example" }}),
-    )
-    .await;
+    app.create_client(&small, "Only Co", "C", "only@client.example")
+        .await;
     let big = app.partner("big@firm.example").await;
     for i in 0..50 {
-        invite(
-            &app,
+        app.invite(&big, &format!("i{i}@client.example"), Some("Invited Co"))
+            .await;
+        app.create_client(
             &big,
-            &format!("i{i}@client.example"),
-            Some("Invited Co"),
+            &format!("Form Co {i}"),
+            "C",
+            &format!("f{i}@client.example"),
         )
         .await;
-        app.ok(Some(&big), CREATE_CLIENT, json!({ "input": {
-            "companyName": format!("Form Co {i}"), "contactName": "C", "contactEmail": format!("f{i}@client.example") }}))
-            .await;
     }
     let state = &app.app.as_ref().unwrap().state;
     let count = async |token: &str| {
@@ -640,9 +624,9 @@ async fn a_page_of_one_hundred_clients_costs_the_same_queries_as_a_page_of_one()
         (state.statements_run() - before, page)
     };
     let (one, page) = count(&small).await;
-    assert_eq!(names(&page).len(), 1);
+    assert_eq!(listed_emails(&page).len(), 1);
     let (hundred, page) = count(&big).await;
-    assert_eq!(names(&page).len(), 100);
+    assert_eq!(listed_emails(&page).len(), 100);
     let with_login = page["clients"]["edges"]
         .as_array()
         .unwrap()
@@ -681,7 +665,8 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
     .await;
     let token = app.partner("busy@firm.example").await;
     for i in 0..3 {
-        invite(&app, &token, &format!("b{i}@client.example"), None).await;
+        app.invite(&token, &format!("b{i}@client.example"), None)
+            .await;
     }
     let both = "{ clients(first: 2) { totalCount } clientStatusCounts { total } }";
     let requests = (0..20).map(|i| {
@@ -700,7 +685,7 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
         match i % 4 {
             0 | 1 => {
                 assert_eq!(data["clients"]["totalCount"], 3, "request {i}");
-                assert_eq!(names(data).len(), 2, "request {i}");
+                assert_eq!(listed_emails(data).len(), 2, "request {i}");
             }
             2 => assert_eq!(data["clientStatusCounts"]["total"], 3, "request {i}"),
             _ => {
@@ -719,21 +704,12 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
 async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    invite(
-        &app,
-        &partner,
-        "hello@bakersrow.example",
-        Some("Bakers Row Cafe"),
-    )
-    .await;
-    invite(&app, &partner, "office@plumbright.example", None).await;
-    app.ok(
-        Some(&partner),
-        CREATE_CLIENT,
-        json!({ "input": { "companyName": "Corner Shop", "contactName": "Cora",
-                "contactEmail": "cora@cornershop.example" } }),
-    )
-    .await;
+    app.invite(&partner, "hello@bakersrow.example", Some("Bakers Row Cafe"))
+        .await;
+    app.invite(&partner, "office@plumbright.example", None)
+        .await;
+    app.create_client(&partner, "Corner Shop", "Cora", "cora@cornershop.example")
+        .await;
 
     const CLIENT_BITS: &str = "
         fragment ClientBits on Client { companyId invitedAt lastInviteSentAt trialEndsAt availableActions __typename }";

@@ -1,15 +1,17 @@
 //! SPEC §6: a partner's discount tier follows its active clients (TRIAL + PAYING); the
 //! table is configuration.
 
-use e2e::{
-    CREATE_CLIENT, DISCOUNT_TIER, INVITE, LOG_IN, Options, RESET_PASSWORD, SUBSCRIBE, TestApp,
-};
+use e2e::{DISCOUNT_TIER, Options, SUBSCRIBE, TestApp};
 use serde_json::{Value, json};
 
 async fn add_trial_client(app: &TestApp, partner: &str, i: usize) {
-    app.ok(Some(partner), CREATE_CLIENT, json!({ "input": {
-        "companyName": format!("Client {i}"), "contactName": "C", "contactEmail": format!("c{i}@clients.example") }}))
-        .await;
+    app.create_client(
+        partner,
+        &format!("Client {i}"),
+        "C",
+        &format!("c{i}@clients.example"),
+    )
+    .await;
 }
 
 async fn tier(app: &TestApp, partner: &str) -> Value {
@@ -25,8 +27,7 @@ async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
         json!({ "activeClients": 0, "percentOff": 0, "clientsToNextTier": 5 })
     );
     // Invited clients are not active.
-    app.ok(Some(&p), INVITE, json!({ "email": "ivy@invited.example" }))
-        .await;
+    app.invite(&p, "ivy@invited.example", None).await;
     let mut n = 0;
     for (boundary, below, at, next_after) in [
         (5, 0, 10, Some(15)),
@@ -111,31 +112,9 @@ async fn paying_clients_count_and_expired_trials_do_not() {
     add_trial_client(&app, &p, 1).await;
     add_trial_client(&app, &p, 2).await;
     // Client 1 subscribes.
-    let link = app
-        .wait_for_mail("c1@clients.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    let token = link.rsplit('/').next().unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token, "p": "client-pass-1" }),
-    )
-    .await;
-    let c1 = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "c1@clients.example", "password": "client-pass-1" }),
-        )
+    let c1 = app.activate("c1@clients.example", "client-pass-1").await;
+    app.ok(Some(&c1), SUBSCRIBE, json!({ "plan": "monthly" }))
         .await;
-    app.ok(
-        c1["logIn"]["token"].as_str(),
-        SUBSCRIBE,
-        json!({ "plan": "monthly" }),
-    )
-    .await;
     // Client 2's trial ends.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     worker::trials::sweep(app.db()).await.unwrap();

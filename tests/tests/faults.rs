@@ -7,9 +7,7 @@
 //! restart test `TEST_PG_FAULT_URL` + `TEST_PG_FAULT_CTL`): `scripts/test` runs them in its
 //! production pass; their names start with `prod_` so the other passes leave them out.
 
-use e2e::{
-    CLIENTS_TOTAL, CREATE_CLIENT, INVITE, ME_EMAIL, Mode, Options, SmtpAnswer, TestApp, free_port,
-};
+use e2e::{CLIENTS_TOTAL, ME_EMAIL, Mode, Options, SmtpAnswer, TestApp, free_port};
 use entity::DeliveryStatus;
 use entity::delivery::{Column, Entity as Delivery};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -37,12 +35,7 @@ async fn invite_many(app: &TestApp, token: &str, prefix: &str, n: usize) -> Vec<
         .collect();
     futures::stream::iter(emails.clone())
         .for_each_concurrent(16, |email| async move {
-            app.ok(
-                Some(token),
-                INVITE,
-                json!({ "email": email, "company": "Client Co" }),
-            )
-            .await;
+            app.invite(token, &email, Some("Client Co")).await;
         })
         .await;
     emails
@@ -479,12 +472,11 @@ async fn prod_fault_two_workers_sweeping_at_the_same_tick_expire_each_trial_once
     for p in 0..3 {
         let token = app.partner(&format!("p{p}@firm.example")).await;
         for c in 0..6 {
-            app.ok(
-                Some(&token),
-                CREATE_CLIENT,
-                json!({ "input": {
-                "companyName": format!("Co {p}-{c}"), "contactName": "C",
-                "contactEmail": format!("c{p}-{c}@client.example") }}),
+            app.create_client(
+                &token,
+                &format!("Co {p}-{c}"),
+                "C",
+                &format!("c{p}-{c}@client.example"),
             )
             .await;
             clients += 1;

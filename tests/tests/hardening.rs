@@ -316,12 +316,8 @@ async fn sign_up_password_reset_and_invites_are_limited() {
     );
 
     for i in 0..2 {
-        app.ok(
-            Some(&rosa),
-            INVITE,
-            json!({ "email": format!("c{i}@client.example") }),
-        )
-        .await;
+        app.invite(&rosa, &format!("c{i}@client.example"), None)
+            .await;
     }
     retry_after(
         &app.gql(Some(&rosa), INVITE, json!({ "email": "c9@client.example" }))
@@ -330,12 +326,7 @@ async fn sign_up_password_reset_and_invites_are_limited() {
     // Nothing was created by the refused invite, and another partner is not affected.
     let list = app.ok(Some(&rosa), CLIENTS_TOTAL, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 2);
-    app.ok(
-        Some(&other),
-        INVITE,
-        json!({ "email": "c9@client.example" }),
-    )
-    .await;
+    app.invite(&other, "c9@client.example", None).await;
 }
 
 #[tokio::test]

@@ -2,22 +2,11 @@
 //! partner dashboard; the worker checks the request and settles it.
 
 use e2e::{
-    AUDIT_LOG, CLIENTS, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, INVITE, LEGACY_CONNECTION, LOG_IN,
-    ME, Options, RESET_PASSWORD, TestApp, UPGRADE_CLIENT, UPGRADE_TAB, legacy_example,
+    AUDIT_LOG, CLIENTS, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, LOG_IN, ME,
+    Options, TestApp, UPGRADE_CLIENT, UPGRADE_TAB, legacy_example,
 };
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
-    let r = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": email, "password": password }),
-        )
-        .await;
-    r["logIn"]["token"].as_str().unwrap().to_owned()
-}
 
 /// The V1 owner's token, and the V2 partner's Company ID (its owner: rosa@v2firm.example).
 async fn setup(app: &TestApp) -> (String, String) {
@@ -36,7 +25,8 @@ async fn setup(app: &TestApp) -> (String, String) {
         .unwrap()
         .to_owned();
     (
-        log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await,
+        app.log_in("owner@ledgerline.example", "legacy-owner-pass-1")
+            .await,
         v2_cid,
     )
 }
@@ -125,9 +115,8 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     // It moved no data, and the V1 account keeps working.
     let list = app.ok(Some(&v1), CLIENTS_TOTAL, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 2);
-    app.ok(Some(&v1), INVITE, json!({ "email": "new@client.example" }))
-        .await;
-    let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
+    app.invite(&v1, "new@client.example", None).await;
+    let v2 = app.log_in("rosa@v2firm.example", "correct-horse-1").await;
     assert_eq!(
         app.ok(Some(&v2), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         0
@@ -154,7 +143,9 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
 async fn only_a_v1_partners_owner_may_connect() {
     let app = TestApp::spawn().await;
     let (_, v2_cid) = setup(&app).await;
-    let staff = log_in(&app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
+    let staff = app
+        .log_in("staff@ledgerline.example", "legacy-staff-pass-1")
+        .await;
     let b = app
         .gql(
             Some(&staff),
@@ -170,7 +161,7 @@ async fn only_a_v1_partners_owner_may_connect() {
             .contains("only the account owner"),
         "{b}"
     );
-    let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
+    let v2 = app.log_in("rosa@v2firm.example", "correct-horse-1").await;
     assert_eq!(
         app.error_code(
             Some(&v2),
@@ -205,7 +196,9 @@ async fn only_a_v1_partners_owner_may_connect() {
         .await,
         "UNAUTHENTICATED"
     );
-    let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
+    let v1 = app
+        .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
+        .await;
     assert_eq!(
         app.error_code(
             Some(&v1),
@@ -350,7 +343,9 @@ async fn connected_setup(app: &TestApp) -> (String, String) {
         .as_str()
         .unwrap()
         .to_owned();
-    let v1 = log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
+    let v1 = app
+        .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
+        .await;
     (v1, format!("{v2_token} {v2_cid}"))
 }
 
@@ -416,7 +411,9 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     assert_eq!(wait_settled(&app, &v1).await["status"], "CONNECTED");
 
     // A client administrator (not only the owner) upgrades one client.
-    let staff = log_in(&app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
+    let staff = app
+        .log_in("staff@ledgerline.example", "legacy-staff-pass-1")
+        .await;
     let r = app
         .ok(Some(&staff), UPGRADE_CLIENT, json!({ "id": bakers }))
         .await;
@@ -442,17 +439,8 @@ async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashb
     let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
     assert_eq!(candidate(&tab, "BKR2201")["upgraded"], true);
     // Its owner is emailed a link to set a password for the new account.
-    let link = app
-        .wait_for_mail("hello@bakersrow.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": e2e::token_of(&link), "p": "bakers-pass-1" }),
-    )
-    .await;
+    app.set_password_from_mail("hello@bakersrow.example", "bakers-pass-1")
+        .await;
     let owner = app
         .ok(
             None,
@@ -553,7 +541,9 @@ async fn a_v1_partner_without_eligible_clients_has_no_upgrade_tab() {
     let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
     doc["partners"][0]["clients"][0]["upgradeEligible"] = json!(false);
     app.import_legacy(&doc.to_string()).await.unwrap();
-    let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
+    let v1 = app
+        .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
+        .await;
     assert_eq!(
         app.ok(Some(&v1), UPGRADE_TAB, json!({})).await["upgradeTab"],
         Value::Null
