@@ -19,10 +19,12 @@
 //! - `mail`: email as a person reads it, and the app's mail;
 //! - `app`: [`TestApp`], its processes, and the GraphQL calls;
 //! - `background`: the worker side (worker settings and runtime, queue, legacy import);
-//! - `ops`: every GraphQL operation the tests send, and one helper per common operation.
+//! - `ops`: every GraphQL operation the tests send, and one helper per common operation;
+//! - `fixtures`: starting points several test files share.
 
 mod app;
 mod background;
+mod fixtures;
 mod mail;
 mod mode;
 mod ops;
@@ -30,6 +32,7 @@ mod smtp;
 
 pub use app::{Options, TestApp, binary, terminate, wait_healthy};
 pub use background::legacy_example;
+pub use fixtures::{PartnerWithClient, bea_accepts};
 pub use gateway::RunningApp;
 pub use mail::{Mail, token_of};
 pub use mode::{Mode, backend_name, free_port, fresh_postgres_database, mode, redis_url};
