@@ -32,7 +32,7 @@ mod smtp;
 
 pub use app::{Options, TestApp, binary, terminate, wait_healthy};
 pub use background::legacy_example;
-pub use fixtures::{PartnerWithClient, bea_accepts};
+pub use fixtures::{LegacyPartners, PartnerWithClient, bea_accepts};
 pub use gateway::RunningApp;
 pub use mail::{Mail, token_of};
 pub use mode::{Mode, backend_name, free_port, fresh_postgres_database, mode, redis_url};
