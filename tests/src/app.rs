@@ -138,6 +138,15 @@ impl TestApp {
         Self::spawn_with(Options::default()).await
     }
 
+    /// Spawns with these [`extra_args`](Options::extra_args), flags and their values.
+    pub async fn spawn_with_args(args: &[&str]) -> TestApp {
+        Self::spawn_with(Options {
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
+            ..Default::default()
+        })
+        .await
+    }
+
     pub async fn spawn_with(opts: Options) -> TestApp {
         // Warnings and errors of the gateway show in a failing test's output.
         let _ = tracing_subscriber::fmt()

@@ -69,11 +69,7 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
     // (gateway/src/lease.rs). With two connections and twenty requests at once, a request
     // that held a connection while waiting for another would stall until the pool's
     // acquire timeout and fail; every one must answer, with the right figures.
-    let app = TestApp::spawn_with(e2e::Options {
-        extra_args: vec!["--database-max-connections".into(), "2".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--database-max-connections", "2"]).await;
     let token = app.partner("busy@firm.example").await;
     for i in 0..3 {
         app.invite(&token, &format!("b{i}@client.example"), None)

@@ -1,7 +1,7 @@
 //! SPEC §6: a partner's discount tier follows its active clients (TRIAL + PAYING); the
 //! table is configuration.
 
-use e2e::{DISCOUNT_TIER, Options, SUBSCRIBE, TestApp};
+use e2e::{DISCOUNT_TIER, SUBSCRIBE, TestApp};
 use serde_json::{Value, json};
 
 async fn add_trial_client(app: &TestApp, partner: &str, i: usize) {
@@ -56,11 +56,7 @@ async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
 
 #[tokio::test]
 async fn the_tier_table_is_configuration_and_only_partners_have_one() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--discount-tiers".into(), "1:5, 2:30".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--discount-tiers", "1:5, 2:30"]).await;
     let p = app.partner("rosa@ledgerline.example").await;
     assert_eq!(
         tier(&app, &p).await,
@@ -98,16 +94,8 @@ fn a_malformed_tier_table_stops_the_gateway_from_starting() {
 
 #[tokio::test]
 async fn paying_clients_count_and_expired_trials_do_not() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec![
-            "--trial-length".into(),
-            "1s".into(),
-            "--trial-sweep-every".into(),
-            "1d".into(),
-        ],
-        ..Default::default()
-    })
-    .await;
+    let app =
+        TestApp::spawn_with_args(&["--trial-length", "1s", "--trial-sweep-every", "1d"]).await;
     let p = app.partner("rosa@ledgerline.example").await;
     add_trial_client(&app, &p, 1).await;
     add_trial_client(&app, &p, 2).await;

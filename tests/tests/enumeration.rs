@@ -3,7 +3,7 @@
 //! for both (it records the request; the worker settles it), so it takes the same time;
 //! `scripts/bench enumeration` measures those times, a test never does.
 
-use e2e::{AUDIT_LOG, LOG_IN, Options, REQUEST_PASSWORD_RESET, TestApp};
+use e2e::{AUDIT_LOG, LOG_IN, REQUEST_PASSWORD_RESET, TestApp};
 use entity::{audit_event, delivery, password_reset_request, password_token, session};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -30,11 +30,7 @@ fn diff(after: &[u64], before: &[u64]) -> Vec<u64> {
 #[tokio::test]
 async fn unknown_and_known_emails_get_the_same_answer_and_the_same_work() {
     // No worker runs at first, so what each request itself writes can be compared.
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--embedded-worker".into(), "false".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     app.partner("rosa@ledgerline.example").await;
 
     // logIn: an unknown email and a wrong password are one answer, and neither opens

@@ -23,10 +23,6 @@ fn production() {
     );
 }
 
-fn args(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| s.to_string()).collect()
-}
-
 /// Sends `n` invites from `token`'s partner, 16 at a time; every one must succeed.
 async fn invite_many(app: &TestApp, token: &str, prefix: &str, n: usize) -> Vec<String> {
     use futures::StreamExt;
@@ -85,15 +81,12 @@ async fn prod_fault_a_worker_killed_mid_way_loses_and_doubles_no_invite() {
     // (seen once in this test: 999 of 1,000 arrived). Its delivery stays QUEUED until
     // OUTBOX_REQUEUE_AFTER (5 m by default) hands it out again; 45 s here puts that
     // recovery inside the test's window, after the dead worker's 30 s claim has run out.
-    let app = TestApp::spawn_with(Options {
-        extra_args: args(&[
-            "--embedded-worker",
-            "false",
-            "--outbox-requeue-after",
-            "45s",
-        ]),
-        ..Default::default()
-    })
+    let app = TestApp::spawn_with_args(&[
+        "--embedded-worker",
+        "false",
+        "--outbox-requeue-after",
+        "45s",
+    ])
     .await;
     let partner = app.partner("rosa@ledgerline.example").await;
     let emails = invite_many(&app, &partner, "c", 1000).await;
@@ -212,13 +205,11 @@ async fn readyz(app: &TestApp) -> u16 {
 async fn prod_fault_redis_stopped_while_invites_are_sent_delays_mail_and_loses_none() {
     production();
     let mut redis = OwnRedis::start(free_port()).await;
-    let app = TestApp::spawn_with(Options {
-        // The queue's contents die with this Redis (no persistence): the outbox hands
-        // the lost jobs out again after 5 s.
-        extra_args: args(&["--redis-url", &redis.url(), "--outbox-requeue-after", "5s"]),
-        ..Default::default()
-    })
-    .await;
+    // The queue's contents die with this Redis (no persistence): the outbox hands the lost
+    // jobs out again after 5 s.
+    let app =
+        TestApp::spawn_with_args(&["--redis-url", &redis.url(), "--outbox-requeue-after", "5s"])
+            .await;
     let partners = [
         app.partner("a@firm.example").await,
         app.partner("b@firm.example").await,
@@ -463,11 +454,8 @@ async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
 async fn prod_fault_two_workers_sweeping_at_the_same_tick_expire_each_trial_once() {
     production();
     // No worker of the app's own sweeps; the two sweeps below are the only ones.
-    let app = TestApp::spawn_with(Options {
-        extra_args: args(&["--embedded-worker", "false", "--trial-length", "1s"]),
-        ..Default::default()
-    })
-    .await;
+    let app =
+        TestApp::spawn_with_args(&["--embedded-worker", "false", "--trial-length", "1s"]).await;
     let mut clients = 0u64;
     for p in 0..3 {
         let token = app.partner(&format!("p{p}@firm.example")).await;

@@ -2,22 +2,9 @@
 //! and answers that do not tell which emails exist.
 
 use e2e::{
-    CLIENTS_TOTAL, INVITE, INVITE_LINK, LOG_IN, Mode, Options, REQUEST_PASSWORD_RESET, SIGN_UP,
-    TestApp,
+    CLIENTS_TOTAL, INVITE, INVITE_LINK, LOG_IN, Mode, REQUEST_PASSWORD_RESET, SIGN_UP, TestApp,
 };
 use serde_json::{Value, json};
-
-fn args(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| s.to_string()).collect()
-}
-
-async fn with(a: &[&str]) -> TestApp {
-    TestApp::spawn_with(Options {
-        extra_args: args(a),
-        ..Default::default()
-    })
-    .await
-}
 
 /// Posts raw JSON and returns (status, body).
 async fn post(app: &TestApp, body: Value) -> (u16, Value) {
@@ -97,7 +84,7 @@ async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
 
     // Every limit is configurable.
-    let strict = with(&[
+    let strict = TestApp::spawn_with_args(&[
         "--max-depth",
         "4",
         "--max-aliases",
@@ -144,7 +131,7 @@ async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
     let (status, body) = post(&strict, json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }, { "query": "{ __typename }" }])).await;
     assert_eq!((status, code(&body)), (400, "BATCH_TOO_LARGE"));
 
-    let cheap = with(&["--max-complexity", "50"]).await;
+    let cheap = TestApp::spawn_with_args(&["--max-complexity", "50"]).await;
     let t = cheap.partner("ops@firm.example").await;
     let q = "{ clients(first: 10) { edges { node { id name email } } } }";
     assert_eq!(
@@ -167,7 +154,7 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
     let dev = TestApp::spawn().await;
     assert!(dev.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
 
-    let prod = with(&["--environment", "production"]).await;
+    let prod = TestApp::spawn_with_args(&["--environment", "production"]).await;
     let body = prod.gql(None, introspect, json!({})).await;
     assert!(
         body["data"].is_null() || body["data"]["__schema"].is_null(),
@@ -190,7 +177,8 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
         .unwrap();
     assert_eq!(g.status(), 404);
 
-    let support = with(&["--environment", "production", "--graphiql", "true"]).await;
+    let support =
+        TestApp::spawn_with_args(&["--environment", "production", "--graphiql", "true"]).await;
     assert!(support.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
     let g = support
         .http()
@@ -212,7 +200,7 @@ fn retry_after(body: &Value) -> u64 {
 async fn log_in_is_limited_per_email_and_per_address() {
     // In scale-out mode the attempts alternate between two gateways: the limit holds
     // across them because the buckets are in Redis.
-    let app = with(&[
+    let app = TestApp::spawn_with_args(&[
         "--rate-limit-login-email",
         "3/1h",
         "--rate-limit-login-ip",
@@ -261,7 +249,7 @@ async fn log_in_is_limited_per_email_and_per_address() {
 
 #[tokio::test]
 async fn sign_up_password_reset_and_invites_are_limited() {
-    let app = with(&[
+    let app = TestApp::spawn_with_args(&[
         "--rate-limit-signup-ip",
         "2/1h",
         "--rate-limit-reset-email",
@@ -331,7 +319,7 @@ async fn sign_up_password_reset_and_invites_are_limited() {
 
 #[tokio::test]
 async fn every_request_from_one_address_has_a_ceiling() {
-    let app = with(&["--rate-limit-ip", "5/1m"]).await;
+    let app = TestApp::spawn_with_args(&["--rate-limit-ip", "5/1m"]).await;
     for _ in 0..5 {
         let (status, _) = post(&app, json!({ "query": "{ __typename }" })).await;
         assert_eq!(status, 200);
@@ -371,7 +359,7 @@ async fn cors_answers_only_the_configured_origins() {
     let res = preflight(&none, "https://app.example.com").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 
-    let app = with(&[
+    let app = TestApp::spawn_with_args(&[
         "--cors-allowed-origins",
         "https://app.example.com,https://support.example.com",
     ])

@@ -2,7 +2,7 @@
 //! partner dashboard; the worker checks the request and settles it.
 
 use e2e::{
-    AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, ME, Options, TestApp,
+    AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, ME, TestApp,
     legacy_example,
 };
 use serde_json::{Value, json};
@@ -232,11 +232,7 @@ async fn a_client_account_or_unknown_company_id_fails() {
 
 #[tokio::test]
 async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--embedded-worker".into(), "false".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     let (v1, v2_cid) = setup(&app).await;
     app.ok(
         Some(&v1),

@@ -2,23 +2,15 @@
 //! even from two sweepers at once, with one digest per partner; the worker runs it
 //! periodically.
 
-use e2e::{CLIENT, Options, STATUS_COUNTS_WITHOUT_TOTAL, SUBSCRIBE, TestApp};
+use e2e::{CLIENT, STATUS_COUNTS_WITHOUT_TOTAL, SUBSCRIBE, TestApp};
 use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
 async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_concurrently() {
     // Trials of 2 s; the periodic sweep is kept out of the way (1 day) so this test runs it.
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec![
-            "--trial-length".into(),
-            "2s".into(),
-            "--trial-sweep-every".into(),
-            "1d".into(),
-        ],
-        ..Default::default()
-    })
-    .await;
+    let app =
+        TestApp::spawn_with_args(&["--trial-length", "2s", "--trial-sweep-every", "1d"]).await;
     let partner = app.partner("rosa@ledgerline.example").await;
     let other = app.partner("other@elsewhere.example").await;
     let a = app
@@ -113,16 +105,8 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
 
 #[tokio::test]
 async fn the_worker_runs_the_sweep_periodically() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec![
-            "--trial-length".into(),
-            "1s".into(),
-            "--trial-sweep-every".into(),
-            "500ms".into(),
-        ],
-        ..Default::default()
-    })
-    .await;
+    let app =
+        TestApp::spawn_with_args(&["--trial-length", "1s", "--trial-sweep-every", "500ms"]).await;
     let partner = app.partner("rosa@ledgerline.example").await;
     let c = app
         .create_client(&partner, "Apple Orchard", "C", "amy@apple.example")
