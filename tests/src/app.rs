@@ -349,6 +349,16 @@ impl TestApp {
         }
     }
 
+    /// The HTTP status of the first gateway's `/readyz`, or 0 when it does not answer.
+    pub async fn readyz(&self) -> u16 {
+        self.http
+            .get(format!("{}/readyz", self.url))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    }
+
     /// The harness' own connection to the app's database.
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.db

@@ -35,6 +35,8 @@ pub use background::legacy_example;
 pub use fixtures::{LegacyPartners, PartnerWithClient, bea_accepts};
 pub use gateway::RunningApp;
 pub use mail::{Mail, token_of};
-pub use mode::{Mode, backend_name, free_port, fresh_postgres_database, mode, redis_url};
+pub use mode::{
+    Mode, assert_production_mode, backend_name, free_port, fresh_postgres_database, mode, redis_url,
+};
 pub use ops::*;
 pub use smtp::{SmtpAnswer, SmtpServer};

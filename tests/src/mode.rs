@@ -68,3 +68,13 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// Panics unless the suite runs in production mode: the fault tests (named `prod_*`)
+/// stop and kill that mode's servers and processes.
+pub fn assert_production_mode() {
+    assert_eq!(
+        mode(),
+        Mode::Production,
+        "fault tests run in production mode (E2E_MODE=production, as scripts/test does)"
+    );
+}
