@@ -124,6 +124,32 @@ pub async fn wait_healthy(http: &reqwest::Client, url: &str) {
     }
 }
 
+/// Starts `bin` of this workspace on its own, as ops would: in `dir` (its `DATA_DIR`),
+/// with no database, Redis or SMTP URL from the environment, logging JSON at `rust_log`
+/// to `dir/{bin}.log`. Returns the process (killed when dropped) and its log file.
+pub fn start_binary(
+    bin: &str,
+    args: &[&str],
+    dir: &std::path::Path,
+    rust_log: &str,
+) -> (tokio::process::Child, PathBuf) {
+    let log = dir.join(format!("{bin}.log"));
+    let child = tokio::process::Command::new(binary(bin))
+        .args(args)
+        .env("DATA_DIR", dir)
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", rust_log)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("SMTP_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    (child, log)
+}
+
 /// Sends SIGTERM to a child process.
 pub fn terminate(child: &tokio::process::Child) {
     if let Some(pid) = child.id() {
@@ -347,6 +373,15 @@ impl TestApp {
                 Err(_) => panic!("a process did not stop within 30 s of SIGTERM"),
             }
         }
+    }
+
+    /// GETs `path` (such as `/healthz`) of the first gateway.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The HTTP status of the first gateway's `/readyz`, or 0 when it does not answer.

@@ -30,7 +30,7 @@ mod mode;
 mod ops;
 mod smtp;
 
-pub use app::{Options, TestApp, binary, terminate, wait_healthy};
+pub use app::{Options, TestApp, binary, start_binary, terminate, wait_healthy};
 pub use background::legacy_example;
 pub use fixtures::{LegacyPartners, PartnerWithClient, bea_accepts};
 pub use gateway::RunningApp;

@@ -69,15 +69,7 @@ async fn prod_fault_smtp_answering_5xx_marks_the_delivery_failed_once() {
     assert_eq!(smtp.refused(), 1);
     let again = Delivery::find().one(app.db()).await.unwrap().unwrap();
     assert_eq!(again.attempts, 1);
-    let metrics = app
-        .http()
-        .get(format!("{}/metrics", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics
             .lines()

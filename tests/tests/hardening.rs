@@ -169,23 +169,13 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
     let msg = body["errors"][0]["message"].as_str().unwrap();
     assert!(!msg.contains("Did you mean"), "{msg}");
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
-    let g = prod
-        .http()
-        .get(format!("{}/graphiql", prod.url))
-        .send()
-        .await
-        .unwrap();
+    let g = prod.get("/graphiql").await;
     assert_eq!(g.status(), 404);
 
     let support =
         TestApp::spawn_with_args(&["--environment", "production", "--graphiql", "true"]).await;
     assert!(support.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
-    let g = support
-        .http()
-        .get(format!("{}/graphiql", support.url))
-        .send()
-        .await
-        .unwrap();
+    let g = support.get("/graphiql").await;
     assert_eq!(g.status(), 200);
 }
 
@@ -416,12 +406,7 @@ async fn links_in_emails_come_from_public_url_never_from_the_request() {
 #[tokio::test]
 async fn security_headers_are_set() {
     let app = TestApp::spawn().await;
-    let res = app
-        .http()
-        .get(format!("{}/graphiql", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/graphiql").await;
     let h = res.headers();
     assert!(
         h["content-security-policy"]

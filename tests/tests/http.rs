@@ -7,19 +7,9 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
-    let h = app
-        .http()
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let h = app.get("/healthz").await;
     assert_eq!(h.status(), 200);
-    let r = app
-        .http()
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/readyz").await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body, json!({ "database": "ok", "queue": "ok" }));
@@ -28,12 +18,7 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn graphiql_is_served_and_points_at_graphql() {
     let app = TestApp::spawn().await;
-    let res = app
-        .http()
-        .get(format!("{}/graphiql", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/graphiql").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert!(
@@ -68,12 +53,7 @@ async fn queries_work_over_get_too() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
-    let res = app
-        .http()
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/healthz").await;
     assert!(!res.headers()["x-request-id"].is_empty());
 }
 
@@ -250,20 +230,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let log = dir.join(format!("{bin}.log"));
-    let mut child = tokio::process::Command::new(e2e::binary(bin))
-        .args(args)
-        .env("DATA_DIR", dir)
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let (mut child, log) = e2e::start_binary(bin, args, dir, "info");
     work().await;
     e2e::terminate(&child);
     let asked = std::time::Instant::now();

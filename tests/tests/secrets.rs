@@ -56,21 +56,20 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     let dir = tempfile::tempdir().unwrap();
     let port = e2e::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let log = dir.path().join("gateway.log");
-    let mut child = tokio::process::Command::new(e2e::binary("gateway"))
-        .args(["--listen-addr", &format!("127.0.0.1:{port}")])
-        .args(["--outbox-poll-every", "100ms", "--queue-poll-every", "50ms"])
-        .env("DATA_DIR", dir.path())
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let (mut child, log) = e2e::start_binary(
+        "gateway",
+        &[
+            "--listen-addr",
+            &listen,
+            "--outbox-poll-every",
+            "100ms",
+            "--queue-poll-every",
+            "50ms",
+        ],
+        dir.path(),
+        "debug",
+    );
     let http = reqwest::Client::new();
     e2e::wait_healthy(&http, &url).await;
     let mut secrets: Vec<String> = Vec::new();
