@@ -1,6 +1,6 @@
 //! SPEC §1–2: partner and client sign-up, log-in, log-out, `me`, `users`, sessions.
 
-use e2e::{LOG_IN, ME, SIGN_UP, TestApp};
+use e2e::{LOG_IN, LOG_OUT, ME, SIGN_UP, TestApp, USERS};
 use entity::{account, session, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -356,28 +356,22 @@ async fn anonymous_me_is_null() {
 async fn a_logged_out_token_is_unauthenticated() {
     let app = TestApp::spawn().await;
     let token = app.partner("rosa@ledgerline.example").await;
-    let out = app.ok(Some(&token), "mutation { logOut }", json!({})).await;
+    let out = app.ok(Some(&token), LOG_OUT, json!({})).await;
     assert_eq!(out["logOut"], true);
     assert_eq!(
         app.error_code(Some(&token), ME, json!({})).await,
         "UNAUTHENTICATED"
     );
     assert_eq!(
-        app.error_code(Some(&token), "mutation { logOut }", json!({}))
-            .await,
+        app.error_code(Some(&token), LOG_OUT, json!({})).await,
         "UNAUTHENTICATED"
     );
     // Logging out one session leaves the others alone.
     let other = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1" }),
-        )
+        .log_in("rosa@ledgerline.example", "correct-horse-1")
         .await;
-    let other = other["logIn"]["token"].as_str().unwrap();
     assert_eq!(
-        app.ok(Some(other), ME, json!({})).await["me"]["role"],
+        app.ok(Some(&other), ME, json!({})).await["me"]["role"],
         "OWNER"
     );
 }
@@ -443,18 +437,12 @@ async fn users_lists_the_users_of_the_callers_account_only() {
     let app = TestApp::spawn().await;
     let a = app.partner("rosa@ledgerline.example").await;
     app.partner("other@elsewhere.example").await;
-    let users = app
-        .ok(
-            Some(&a),
-            "{ users { email role account { name } } }",
-            json!({}),
-        )
-        .await;
+    let users = app.ok(Some(&a), USERS, json!({})).await;
     let list = users["users"].as_array().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["email"], "rosa@ledgerline.example");
     assert_eq!(
-        app.error_code(None, "{ users { email } }", json!({})).await,
+        app.error_code(None, USERS, json!({})).await,
         "UNAUTHENTICATED"
     );
 }

@@ -3,7 +3,7 @@
 //! of yours"), or the exact error code. The operations are read from the schema, so a new
 //! one without a row here fails the test.
 
-use e2e::{LOG_IN, TestApp, legacy_example};
+use e2e::{TestApp, UPGRADE_TAB, legacy_example};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -35,92 +35,35 @@ struct Fixture {
     v1_client: String,
 }
 
-async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
-    app.ok(
-        None,
-        LOG_IN,
-        json!({ "email": email, "password": password, "companyId": null }),
-    )
-    .await["logIn"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Sets the password of a user who was emailed a set-password link, and logs them in.
-async fn activate(app: &TestApp, email: &str, password: &str) -> String {
-    let mail = app.wait_for_mail(email, "set your password").await;
-    let token = mail.token("http://app.test/reset-password/").unwrap();
-    app.ok(
-        None,
-        "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }",
-        json!({ "t": token, "p": password }),
-    )
-    .await;
-    log_in(app, email, password).await
-}
-
 async fn fixture(app: &TestApp) -> Fixture {
     let a_owner = app.partner("alice@firm-a.example").await;
     let added = app
-        .ok(
-            Some(&a_owner),
-            "mutation { addUser(input: { email: \"adam@firm-a.example\", name: \"Adam\", role: ADMIN }) { id } }",
-            json!({}),
-        )
+        .add_user(&a_owner, "adam@firm-a.example", "Adam", "ADMIN")
         .await;
-    let a_admin_user = added["addUser"]["id"].as_str().unwrap().to_owned();
-    let a_admin = activate(app, "adam@firm-a.example", "adam-pass-123").await;
+    let a_admin_user = added["id"].as_str().unwrap().to_owned();
+    let a_admin = app.activate("adam@firm-a.example", "adam-pass-123").await;
     let other = app.partner("bob@firm-b.example").await;
     let created = app
-        .ok(
-            Some(&a_owner),
-            "mutation { createClientAccount(input: { companyName: \"Form Co\", contactName: \"Fay\", contactEmail: \"fay@form.example\" }) { id } }",
-            json!({}),
-        )
+        .create_client(&a_owner, "Form Co", "Fay", "fay@form.example")
         .await;
-    let client = created["createClientAccount"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let c_owner = activate(app, "fay@form.example", "fay-pass-1234").await;
-    app.ok(
-        Some(&c_owner),
-        "mutation { addUser(input: { email: \"eve@form.example\", name: \"Eve\", role: EMPLOYEE }) { id } }",
-        json!({}),
-    )
-    .await;
-    let c_employee = activate(app, "eve@form.example", "eve-pass-1234").await;
-    let session = app
-        .ok(
-            Some(&a_owner),
-            "mutation($c: ID!) { logInToClient(clientId: $c) { token } }",
-            json!({ "c": client }),
-        )
-        .await["logInToClient"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let invited = app
-        .ok(
-            Some(&a_owner),
-            "mutation { inviteClientByEmail(email: \"ivy@invited.example\") { id } }",
-            json!({}),
-        )
-        .await["inviteClientByEmail"]["id"]
+    let client = created["id"].as_str().unwrap().to_owned();
+    let c_owner = app.activate("fay@form.example", "fay-pass-1234").await;
+    app.add_user(&c_owner, "eve@form.example", "Eve", "EMPLOYEE")
+        .await;
+    let c_employee = app.activate("eve@form.example", "eve-pass-1234").await;
+    let session = app.log_in_to_client(&a_owner, &client).await;
+    let invited = app.invite(&a_owner, "ivy@invited.example", None).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     app.import_legacy(&legacy_example()).await.unwrap();
-    let v1_owner = log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
-    let v1_admin = log_in(app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
-    let tab = app
-        .ok(
-            Some(&v1_owner),
-            "{ upgradeTab { candidates { client { id } } } }",
-            json!({}),
-        )
+    let v1_owner = app
+        .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
         .await;
+    let v1_admin = app
+        .log_in("staff@ledgerline.example", "legacy-staff-pass-1")
+        .await;
+    let tab = app.ok(Some(&v1_owner), UPGRADE_TAB, json!({})).await;
     let v1_client = tab["upgradeTab"]["candidates"][0]["client"]["id"]
         .as_str()
         .unwrap()

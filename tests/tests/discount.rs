@@ -1,21 +1,21 @@
 //! SPEC §6: a partner's discount tier follows its active clients (TRIAL + PAYING); the
 //! table is configuration.
 
-use e2e::{Options, TestApp};
+use e2e::{DISCOUNT_TIER, SUBSCRIBE, TestApp};
 use serde_json::{Value, json};
 
-const TIER: &str = "{ discountTier { activeClients percentOff clientsToNextTier } }";
-const CREATE: &str =
-    "mutation($input: CreateClientAccountInput!) { createClientAccount(input: $input) { id } }";
-
 async fn add_trial_client(app: &TestApp, partner: &str, i: usize) {
-    app.ok(Some(partner), CREATE, json!({ "input": {
-        "companyName": format!("Client {i}"), "contactName": "C", "contactEmail": format!("c{i}@clients.example") }}))
-        .await;
+    app.create_client(
+        partner,
+        &format!("Client {i}"),
+        "C",
+        &format!("c{i}@clients.example"),
+    )
+    .await;
 }
 
 async fn tier(app: &TestApp, partner: &str) -> Value {
-    app.ok(Some(partner), TIER, json!({})).await["discountTier"].clone()
+    app.ok(Some(partner), DISCOUNT_TIER, json!({})).await["discountTier"].clone()
 }
 
 #[tokio::test]
@@ -27,12 +27,7 @@ async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
         json!({ "activeClients": 0, "percentOff": 0, "clientsToNextTier": 5 })
     );
     // Invited clients are not active.
-    app.ok(
-        Some(&p),
-        "mutation { inviteClientByEmail(email: \"ivy@invited.example\") { id } }",
-        json!({}),
-    )
-    .await;
+    app.invite(&p, "ivy@invited.example", None).await;
     let mut n = 0;
     for (boundary, below, at, next_after) in [
         (5, 0, 10, Some(15)),
@@ -61,11 +56,7 @@ async fn the_default_tiers_change_at_5_20_50_and_100_active_clients() {
 
 #[tokio::test]
 async fn the_tier_table_is_configuration_and_only_partners_have_one() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--discount-tiers".into(), "1:5, 2:30".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--discount-tiers", "1:5, 2:30"]).await;
     let p = app.partner("rosa@ledgerline.example").await;
     assert_eq!(
         tier(&app, &p).await,
@@ -85,12 +76,12 @@ async fn the_tier_table_is_configuration_and_only_partners_have_one() {
         .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
         .await;
     assert_eq!(
-        app.error_code(client["token"].as_str(), TIER, json!({}))
+        app.error_code(client["token"].as_str(), DISCOUNT_TIER, json!({}))
             .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(None, TIER, json!({})).await,
+        app.error_code(None, DISCOUNT_TIER, json!({})).await,
         "UNAUTHENTICATED"
     );
 }
@@ -103,45 +94,15 @@ fn a_malformed_tier_table_stops_the_gateway_from_starting() {
 
 #[tokio::test]
 async fn paying_clients_count_and_expired_trials_do_not() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec![
-            "--trial-length".into(),
-            "1s".into(),
-            "--trial-sweep-every".into(),
-            "1d".into(),
-        ],
-        ..Default::default()
-    })
-    .await;
+    let app =
+        TestApp::spawn_with_args(&["--trial-length", "1s", "--trial-sweep-every", "1d"]).await;
     let p = app.partner("rosa@ledgerline.example").await;
     add_trial_client(&app, &p, 1).await;
     add_trial_client(&app, &p, 2).await;
     // Client 1 subscribes.
-    let link = app
-        .wait_for_mail("c1@clients.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    let token = link.rsplit('/').next().unwrap();
-    app.ok(
-        None,
-        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"client-pass-1\") }",
-        json!({ "t": token }),
-    )
-    .await;
-    let c1 = app
-        .ok(
-            None,
-            e2e::LOG_IN,
-            json!({ "email": "c1@clients.example", "password": "client-pass-1" }),
-        )
+    let c1 = app.activate("c1@clients.example", "client-pass-1").await;
+    app.ok(Some(&c1), SUBSCRIBE, json!({ "plan": "monthly" }))
         .await;
-    app.ok(
-        c1["logIn"]["token"].as_str(),
-        "mutation { subscribe(plan: \"monthly\") { id } }",
-        json!({}),
-    )
-    .await;
     // Client 2's trial ends.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     worker::trials::sweep(app.db()).await.unwrap();

@@ -3,14 +3,10 @@
 //! for both (it records the request; the worker settles it), so it takes the same time;
 //! `scripts/bench enumeration` measures those times, a test never does.
 
-use e2e::{Options, TestApp};
+use e2e::{AUDIT_LOG, LOG_IN, REQUEST_PASSWORD_RESET, TestApp};
 use entity::{audit_event, delivery, password_reset_request, password_token, session};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-
-const LOG_IN: &str = "mutation($email: String!, $password: String!) {
-    logIn(email: $email, password: $password) { token } }";
-const RESET: &str = "mutation($email: String!) { requestPasswordReset(email: $email) }";
 
 /// Rows of every table a password reset or a log-in could write.
 async fn footprint(app: &TestApp) -> Vec<u64> {
@@ -34,11 +30,7 @@ fn diff(after: &[u64], before: &[u64]) -> Vec<u64> {
 #[tokio::test]
 async fn unknown_and_known_emails_get_the_same_answer_and_the_same_work() {
     // No worker runs at first, so what each request itself writes can be compared.
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--embedded-worker".into(), "false".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     app.partner("rosa@ledgerline.example").await;
 
     // logIn: an unknown email and a wrong password are one answer, and neither opens
@@ -70,11 +62,19 @@ async fn unknown_and_known_emails_get_the_same_answer_and_the_same_work() {
     // event yet.
     let before = footprint(&app).await;
     let known = app
-        .gql(None, RESET, json!({ "email": "ROSA@ledgerline.example" }))
+        .gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "ROSA@ledgerline.example" }),
+        )
         .await;
     let after_known = footprint(&app).await;
     let unknown = app
-        .gql(None, RESET, json!({ "email": "nobody@ledgerline.example" }))
+        .gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "nobody@ledgerline.example" }),
+        )
         .await;
     let after_unknown = footprint(&app).await;
     assert_eq!(known, json!({ "data": { "requestPasswordReset": true } }));
@@ -109,17 +109,17 @@ async fn a_settled_reset_request_is_audited_with_its_origin() {
     let app = TestApp::spawn().await;
     let owner = app.partner("rosa@ledgerline.example").await;
     let answer = app
-        .gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
+        .gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "rosa@ledgerline.example" }),
+        )
         .await;
     assert_eq!(answer, json!({ "data": { "requestPasswordReset": true } }));
     app.wait_for_mail("rosa@ledgerline.example", "Reset your password")
         .await;
     let log: Value = app
-        .ok(
-            Some(&owner),
-            "{ auditLog(first: 10) { edges { node { action actor { email } detail } } } }",
-            json!({}),
-        )
+        .ok(Some(&owner), AUDIT_LOG, json!({ "first": 10 }))
         .await;
     let events = log["auditLog"]["edges"].as_array().unwrap();
     let reset = events
@@ -167,8 +167,12 @@ async fn settled_reset_requests_are_deleted_after_seven_days() {
     .exec(app.db())
     .await
     .unwrap();
-    app.gql(None, RESET, json!({ "email": "new@ledgerline.example" }))
-        .await;
+    app.gql(
+        None,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "new@ledgerline.example" }),
+    )
+    .await;
     app.wait_reset_requests_settled().await;
     // The pass that settles a request deletes the aged ones right after it.
     let remaining = async || {

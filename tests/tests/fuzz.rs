@@ -4,7 +4,7 @@
 //! argument). None may get a 5xx, nothing may panic, and the gateway keeps answering.
 //! Its own test binary, so the panic counter sees only this test.
 
-use e2e::{Mode, TestApp};
+use e2e::{ME_EMAIL, Mode, TestApp};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -329,6 +329,6 @@ async fn ten_thousand_bad_requests_get_no_5xx_and_break_nothing() {
         );
     }
     // Still alive, and still right.
-    let me = app.ok(Some(&token), "{ me { email } }", json!({})).await;
+    let me = app.ok(Some(&token), ME_EMAIL, json!({})).await;
     assert_eq!(me["me"]["email"], "rosa@ledgerline.example");
 }

@@ -1,20 +1,10 @@
 //! Hardening (SPEC §8, issue 7): GraphQL limits, production settings, rate limits, CORS
 //! and answers that do not tell which emails exist.
 
-use e2e::{Mode, Options, TestApp};
+use e2e::{
+    CLIENTS_TOTAL, INVITE, INVITE_LINK, LOG_IN, Mode, REQUEST_PASSWORD_RESET, SIGN_UP, TestApp,
+};
 use serde_json::{Value, json};
-
-fn args(a: &[&str]) -> Vec<String> {
-    a.iter().map(|s| s.to_string()).collect()
-}
-
-async fn with(a: &[&str]) -> TestApp {
-    TestApp::spawn_with(Options {
-        extra_args: args(a),
-        ..Default::default()
-    })
-    .await
-}
 
 /// Posts raw JSON and returns (status, body).
 async fn post(app: &TestApp, body: Value) -> (u16, Value) {
@@ -94,7 +84,7 @@ async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
 
     // Every limit is configurable.
-    let strict = with(&[
+    let strict = TestApp::spawn_with_args(&[
         "--max-depth",
         "4",
         "--max-aliases",
@@ -141,7 +131,7 @@ async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
     let (status, body) = post(&strict, json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }, { "query": "{ __typename }" }])).await;
     assert_eq!((status, code(&body)), (400, "BATCH_TOO_LARGE"));
 
-    let cheap = with(&["--max-complexity", "50"]).await;
+    let cheap = TestApp::spawn_with_args(&["--max-complexity", "50"]).await;
     let t = cheap.partner("ops@firm.example").await;
     let q = "{ clients(first: 10) { edges { node { id name email } } } }";
     assert_eq!(
@@ -164,7 +154,7 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
     let dev = TestApp::spawn().await;
     assert!(dev.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
 
-    let prod = with(&["--environment", "production"]).await;
+    let prod = TestApp::spawn_with_args(&["--environment", "production"]).await;
     let body = prod.gql(None, introspect, json!({})).await;
     assert!(
         body["data"].is_null() || body["data"]["__schema"].is_null(),
@@ -179,29 +169,15 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
     let msg = body["errors"][0]["message"].as_str().unwrap();
     assert!(!msg.contains("Did you mean"), "{msg}");
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
-    let g = prod
-        .http()
-        .get(format!("{}/graphiql", prod.url))
-        .send()
-        .await
-        .unwrap();
+    let g = prod.get("/graphiql").await;
     assert_eq!(g.status(), 404);
 
-    let support = with(&["--environment", "production", "--graphiql", "true"]).await;
+    let support =
+        TestApp::spawn_with_args(&["--environment", "production", "--graphiql", "true"]).await;
     assert!(support.gql(None, introspect, json!({})).await["data"]["__schema"].is_object());
-    let g = support
-        .http()
-        .get(format!("{}/graphiql", support.url))
-        .send()
-        .await
-        .unwrap();
+    let g = support.get("/graphiql").await;
     assert_eq!(g.status(), 200);
 }
-
-const LOG_IN: &str = "mutation($email: String!, $password: String!) {
-    logIn(email: $email, password: $password) { token } }";
-const RESET: &str = "mutation($email: String!) { requestPasswordReset(email: $email) }";
-const INVITE: &str = "mutation($email: String!) { inviteClientByEmail(email: $email) { id } }";
 
 fn retry_after(body: &Value) -> u64 {
     assert_eq!(code(body), "RATE_LIMITED", "{body}");
@@ -214,7 +190,7 @@ fn retry_after(body: &Value) -> u64 {
 async fn log_in_is_limited_per_email_and_per_address() {
     // In scale-out mode the attempts alternate between two gateways: the limit holds
     // across them because the buckets are in Redis.
-    let app = with(&[
+    let app = TestApp::spawn_with_args(&[
         "--rate-limit-login-email",
         "3/1h",
         "--rate-limit-login-ip",
@@ -263,7 +239,7 @@ async fn log_in_is_limited_per_email_and_per_address() {
 
 #[tokio::test]
 async fn sign_up_password_reset_and_invites_are_limited() {
-    let app = with(&[
+    let app = TestApp::spawn_with_args(&[
         "--rate-limit-signup-ip",
         "2/1h",
         "--rate-limit-reset-email",
@@ -277,62 +253,63 @@ async fn sign_up_password_reset_and_invites_are_limited() {
     let rosa = app.partner("rosa@ledgerline.example").await;
     let other = app.partner("other@firm.example").await;
     let body = app
-        .gql(None, e2e::SIGN_UP, json!({ "input": { "companyName": "C", "name": "N",
+        .gql(None, SIGN_UP, json!({ "input": { "companyName": "C", "name": "N",
             "email": "third@firm.example", "password": "correct-horse-1", "isAccountantOrBookkeeper": true }}))
         .await;
     retry_after(&body);
 
     for _ in 0..2 {
         let body = app
-            .gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
+            .gql(
+                None,
+                REQUEST_PASSWORD_RESET,
+                json!({ "email": "rosa@ledgerline.example" }),
+            )
             .await;
         assert_eq!(body["data"]["requestPasswordReset"], true, "{body}");
     }
     retry_after(
-        &app.gql(None, RESET, json!({ "email": "rosa@ledgerline.example" }))
-            .await,
+        &app.gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "rosa@ledgerline.example" }),
+        )
+        .await,
     );
     let body = app
-        .gql(None, RESET, json!({ "email": "nobody@ledgerline.example" }))
+        .gql(
+            None,
+            REQUEST_PASSWORD_RESET,
+            json!({ "email": "nobody@ledgerline.example" }),
+        )
         .await;
     assert_eq!(body["data"]["requestPasswordReset"], true);
     retry_after(
         &app.gql(
             None,
-            RESET,
+            REQUEST_PASSWORD_RESET,
             json!({ "email": "nobody2@ledgerline.example" }),
         )
         .await,
     );
 
     for i in 0..2 {
-        app.ok(
-            Some(&rosa),
-            INVITE,
-            json!({ "email": format!("c{i}@client.example") }),
-        )
-        .await;
+        app.invite(&rosa, &format!("c{i}@client.example"), None)
+            .await;
     }
     retry_after(
         &app.gql(Some(&rosa), INVITE, json!({ "email": "c9@client.example" }))
             .await,
     );
     // Nothing was created by the refused invite, and another partner is not affected.
-    let list = app
-        .ok(Some(&rosa), "{ clients { totalCount } }", json!({}))
-        .await;
+    let list = app.ok(Some(&rosa), CLIENTS_TOTAL, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 2);
-    app.ok(
-        Some(&other),
-        INVITE,
-        json!({ "email": "c9@client.example" }),
-    )
-    .await;
+    app.invite(&other, "c9@client.example", None).await;
 }
 
 #[tokio::test]
 async fn every_request_from_one_address_has_a_ceiling() {
-    let app = with(&["--rate-limit-ip", "5/1m"]).await;
+    let app = TestApp::spawn_with_args(&["--rate-limit-ip", "5/1m"]).await;
     for _ in 0..5 {
         let (status, _) = post(&app, json!({ "query": "{ __typename }" })).await;
         assert_eq!(status, 200);
@@ -372,7 +349,7 @@ async fn cors_answers_only_the_configured_origins() {
     let res = preflight(&none, "https://app.example.com").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
 
-    let app = with(&[
+    let app = TestApp::spawn_with_args(&[
         "--cors-allowed-origins",
         "https://app.example.com,https://support.example.com",
     ])
@@ -417,9 +394,7 @@ async fn links_in_emails_come_from_public_url_never_from_the_request() {
     );
     assert!(!mail.raw.contains("evil.example"));
     // The invite link of the unique-link method too.
-    let link = app
-        .ok(Some(&token), "{ inviteLink { url } }", json!({}))
-        .await;
+    let link = app.ok(Some(&token), INVITE_LINK, json!({})).await;
     assert!(
         link["inviteLink"]["url"]
             .as_str()
@@ -431,12 +406,7 @@ async fn links_in_emails_come_from_public_url_never_from_the_request() {
 #[tokio::test]
 async fn security_headers_are_set() {
     let app = TestApp::spawn().await;
-    let res = app
-        .http()
-        .get(format!("{}/graphiql", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/graphiql").await;
     let h = res.headers();
     assert!(
         h["content-security-policy"]

@@ -1,25 +1,15 @@
 //! The HTTP surface: health, readiness, GraphiQL, GET queries, and refusals of
 //! malformed requests with a code (SPEC §8).
 
-use e2e::TestApp;
+use e2e::{ME_EMAIL, SIGN_UP, TestApp};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;
-    let h = app
-        .http()
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let h = app.get("/healthz").await;
     assert_eq!(h.status(), 200);
-    let r = app
-        .http()
-        .get(format!("{}/readyz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/readyz").await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body, json!({ "database": "ok", "queue": "ok" }));
@@ -28,12 +18,7 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn graphiql_is_served_and_points_at_graphql() {
     let app = TestApp::spawn().await;
-    let res = app
-        .http()
-        .get(format!("{}/graphiql", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/graphiql").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert!(
@@ -56,7 +41,7 @@ async fn queries_work_over_get_too() {
     let res = app
         .http()
         .get(format!("{}/graphql", app.url))
-        .query(&[("query", "{ me { email } }")])
+        .query(&[("query", ME_EMAIL)])
         .send()
         .await
         .unwrap();
@@ -68,12 +53,7 @@ async fn queries_work_over_get_too() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
-    let res = app
-        .http()
-        .get(format!("{}/healthz", app.url))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/healthz").await;
     assert!(!res.headers()["x-request-id"].is_empty());
 }
 
@@ -123,7 +103,7 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
     );
     // Still serving.
     assert_eq!(
-        app.ok(None, "{ me { email } }", json!({})).await,
+        app.ok(None, ME_EMAIL, json!({})).await,
         json!({ "me": null })
     );
 }
@@ -131,7 +111,7 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
 #[tokio::test]
 async fn a_batch_of_more_than_ten_operations_is_refused() {
     let app = TestApp::spawn().await;
-    let op = json!({ "query": "{ me { email } }" });
+    let op = json!({ "query": ME_EMAIL });
     let ok: Vec<Value> = std::iter::repeat_n(op.clone(), 10).collect();
     let res = app
         .http()
@@ -194,7 +174,7 @@ async fn shutting_down_finishes_in_flight_requests_and_loses_no_promised_mail() 
     for i in 0..12 {
         let (url, http) = (app.url.clone(), app.http().clone());
         calls.push(tokio::spawn(async move {
-            let body = json!({ "query": e2e::SIGN_UP, "variables": { "input": {
+            let body = json!({ "query": SIGN_UP, "variables": { "input": {
                 "companyName": "Firm", "name": "P", "email": format!("p{i}@firm.example"),
                 "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } });
             let res = http
@@ -250,20 +230,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let log = dir.join(format!("{bin}.log"));
-    let mut child = tokio::process::Command::new(e2e::binary(bin))
-        .args(args)
-        .env("DATA_DIR", dir)
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let (mut child, log) = e2e::start_binary(bin, args, dir, "info");
     work().await;
     e2e::terminate(&child);
     let asked = std::time::Instant::now();
@@ -306,7 +273,7 @@ async fn the_gateway_logs_json_lines_and_stops_on_sigterm() {
     let (status, took, lines) =
         run_and_terminate("gateway", &["--listen-addr", &addr], dir.path(), || async {
             e2e::wait_healthy(&http, &url).await;
-            let body = json!({ "query": e2e::SIGN_UP, "variables": { "input": {
+            let body = json!({ "query": SIGN_UP, "variables": { "input": {
                 "companyName": "Firm", "name": "P", "email": "p@firm.example",
                 "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } });
             let res: Value = http

@@ -1,7 +1,7 @@
 //! SPEC §6, legacy import: V1 partners, their users (with their V1 passwords) and their
 //! clients; the whole file is checked first; importing twice changes nothing.
 
-use e2e::{LOG_IN, ME, TestApp, legacy_example};
+use e2e::{CLIENTS_BRIEF, CLIENTS_TOTAL, LOG_IN, ME, TestApp, legacy_example};
 use entity::account;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -16,13 +16,8 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
     );
 
     let owner = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "owner@ledgerline.example", "password": "legacy-owner-pass-1" }),
-        )
+        .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
         .await;
-    let owner = owner["logIn"]["token"].as_str().unwrap().to_owned();
     let me = app.ok(Some(&owner), ME, json!({})).await["me"].clone();
     assert_eq!(me["role"], "OWNER");
     assert_eq!(
@@ -48,13 +43,7 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
     );
 
     // The V1 clients are in the V1 partner's list with their statuses and Company IDs.
-    let list = app
-        .ok(
-            Some(&owner),
-            "{ clients { totalCount edges { node { companyId name email status } } } }",
-            json!({}),
-        )
-        .await;
+    let list = app.ok(Some(&owner), CLIENTS_BRIEF, json!({})).await;
     let nodes: Vec<Value> = list["clients"]["edges"]
         .as_array()
         .unwrap()
@@ -69,12 +58,7 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
         ]
     );
     // The V1 partner keeps working: it can still invite new clients.
-    app.ok(
-        Some(&owner),
-        "mutation { inviteClientByEmail(email: \"new@client.example\") { id } }",
-        json!({}),
-    )
-    .await;
+    app.invite(&owner, "new@client.example", None).await;
 }
 
 #[tokio::test]
@@ -181,18 +165,10 @@ async fn a_generated_export_of_a_thousand_clients_imports() {
     let r = app.import_legacy(&doc.to_string()).await.unwrap();
     assert_eq!((r.partners, r.users, r.clients), (2, 4, 1000));
     let owner = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "owner+1@ledgerline.example", "password": "legacy-owner-pass-1" }),
-        )
+        .log_in("owner+1@ledgerline.example", "legacy-owner-pass-1")
         .await;
     let list = app
-        .ok(
-            owner["logIn"]["token"].as_str(),
-            "{ clients(first: 1) { totalCount } }",
-            json!({}),
-        )
+        .ok(Some(&owner), CLIENTS_TOTAL, json!({ "first": 1 }))
         .await;
     assert_eq!(list["clients"]["totalCount"], 500);
 }

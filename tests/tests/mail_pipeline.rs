@@ -2,7 +2,7 @@
 //! written with the domain change, the worker sends each email once, a retry or a lost
 //! job never doubles it, and a worker that is down only delays it.
 
-use e2e::{Options, TestApp};
+use e2e::TestApp;
 use entity::DeliveryStatus;
 use entity::delivery::{self, Column, Entity as Delivery};
 use sea_orm::sea_query::Expr;
@@ -82,11 +82,7 @@ async fn sending_a_delivery_again_sends_nothing() {
 
 #[tokio::test]
 async fn a_job_lost_from_the_queue_is_dispatched_again_and_sent_once() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--outbox-requeue-after".into(), "1s".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--outbox-requeue-after", "1s"]).await;
     // A delivery the dispatcher claimed, whose job then vanished (e.g. a queue restart).
     let id = worker::queue_mail(app.db(), &welcome("lost@ledgerline.example"))
         .await
@@ -112,11 +108,7 @@ async fn a_job_lost_from_the_queue_is_dispatched_again_and_sent_once() {
 
 #[tokio::test]
 async fn mail_promised_while_no_worker_runs_is_sent_when_one_starts() {
-    let dir_app = TestApp::spawn_with(Options {
-        extra_args: vec!["--embedded-worker".into(), "false".into()],
-        ..Default::default()
-    })
-    .await;
+    let dir_app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     dir_app.partner("rosa@ledgerline.example").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
@@ -207,11 +199,7 @@ async fn a_permanent_failure_is_recorded_and_not_retried() {
 #[tokio::test]
 async fn the_dispatcher_never_has_more_than_its_limit_in_the_queue() {
     // No worker consumes, so everything dispatched stays QUEUED.
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--embedded-worker".into(), "false".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     for i in 0..30 {
         worker::queue_mail(app.db(), &welcome(&format!("p{i}@ledgerline.example")))
             .await

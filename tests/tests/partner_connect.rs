@@ -1,59 +1,17 @@
 //! SPEC §6, Partner Connect: the owner of a V1 partner account connects it, once, to a V2
 //! partner dashboard; the worker checks the request and settles it.
 
-use e2e::{LOG_IN, ME, Options, TestApp, legacy_example};
+use e2e::{
+    AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, ME, TestApp,
+    legacy_example,
+};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
-
-const CONNECT: &str = "mutation($c: String!, $e: String!) { connectLegacyPartner(companyId: $c, ownerEmail: $e) { status companyId message requestedAt completedAt } }";
-const CONNECTION: &str = "{ legacyConnection { status companyId message completedAt } }";
-
-async fn log_in(app: &TestApp, email: &str, password: &str) -> String {
-    let r = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": email, "password": password }),
-        )
-        .await;
-    r["logIn"]["token"].as_str().unwrap().to_owned()
-}
+use std::time::Duration;
 
 /// The V1 owner's token, and the V2 partner's Company ID (its owner: rosa@v2firm.example).
 async fn setup(app: &TestApp) -> (String, String) {
-    app.import_legacy(&legacy_example()).await.unwrap();
-    let v2 = app
-        .sign_up(
-            "V2 Firm",
-            "Rosa",
-            "rosa@v2firm.example",
-            "correct-horse-1",
-            true,
-        )
-        .await;
-    let v2_cid = v2["user"]["account"]["companyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (
-        log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await,
-        v2_cid,
-    )
-}
-
-async fn wait_settled(app: &TestApp, token: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let c = app.ok(Some(token), CONNECTION, json!({})).await["legacyConnection"].clone();
-        if c["status"] != "PENDING" {
-            return c;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the connect request was never settled"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let p = app.legacy_partners(&legacy_example()).await;
+    (p.v1_owner, p.v2_company_id)
 }
 
 #[tokio::test]
@@ -61,7 +19,7 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     let app = TestApp::spawn().await;
     let (v1, v2_cid) = setup(&app).await;
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
         Value::Null
     );
 
@@ -69,13 +27,13 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     let r = app
         .ok(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid.to_lowercase(), "e": "someone@else.example" }),
         )
         .await;
     assert_eq!(r["connectLegacyPartner"]["status"], "PENDING");
     assert_eq!(r["connectLegacyPartner"]["companyId"], v2_cid.as_str());
-    let failed = wait_settled(&app, &v1).await;
+    let failed = app.wait_connection_settled(&v1).await;
     assert_eq!(failed["status"], "FAILED");
     assert!(
         failed["message"]
@@ -103,19 +61,19 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     let r = app
         .ok(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "ROSA@v2firm.example" }),
         )
         .await;
     assert_eq!(r["connectLegacyPartner"]["status"], "PENDING");
-    let ok = wait_settled(&app, &v1).await;
+    let ok = app.wait_connection_settled(&v1).await;
     assert_eq!(ok["status"], "CONNECTED", "{ok}");
     assert!(ok["message"].as_str().unwrap().contains("V2 Firm"));
     // Once is enough.
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
@@ -123,30 +81,16 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     );
 
     // It moved no data, and the V1 account keeps working.
-    let list = app
-        .ok(Some(&v1), "{ clients { totalCount } }", json!({}))
-        .await;
+    let list = app.ok(Some(&v1), CLIENTS_TOTAL, json!({})).await;
     assert_eq!(list["clients"]["totalCount"], 2);
-    app.ok(
-        Some(&v1),
-        "mutation { inviteClientByEmail(email: \"new@client.example\") { id } }",
-        json!({}),
-    )
-    .await;
-    let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
+    app.invite(&v1, "new@client.example", None).await;
+    let v2 = app.log_in("rosa@v2firm.example", "correct-horse-1").await;
     assert_eq!(
-        app.ok(Some(&v2), "{ clients { totalCount } }", json!({}))
-            .await["clients"]["totalCount"],
+        app.ok(Some(&v2), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         0
     );
     // The request is in the V1 owner's audit log.
-    let log = app
-        .ok(
-            Some(&v1),
-            "{ auditLog { edges { node { action } } } }",
-            json!({}),
-        )
-        .await;
+    let log = app.ok(Some(&v1), AUDIT_LOG, json!({})).await;
     let actions: Vec<&str> = log["auditLog"]["edges"]
         .as_array()
         .unwrap()
@@ -167,11 +111,13 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
 async fn only_a_v1_partners_owner_may_connect() {
     let app = TestApp::spawn().await;
     let (_, v2_cid) = setup(&app).await;
-    let staff = log_in(&app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
+    let staff = app
+        .log_in("staff@ledgerline.example", "legacy-staff-pass-1")
+        .await;
     let b = app
         .gql(
             Some(&staff),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
         )
         .await;
@@ -183,18 +129,18 @@ async fn only_a_v1_partners_owner_may_connect() {
             .contains("only the account owner"),
         "{b}"
     );
-    let v2 = log_in(&app, "rosa@v2firm.example", "correct-horse-1").await;
+    let v2 = app.log_in("rosa@v2firm.example", "correct-horse-1").await;
     assert_eq!(
         app.error_code(
             Some(&v2),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.ok(Some(&v2), CONNECTION, json!({})).await["legacyConnection"],
+        app.ok(Some(&v2), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
         Value::Null
     );
     let client = app
@@ -203,22 +149,28 @@ async fn only_a_v1_partners_owner_may_connect() {
     assert_eq!(
         app.error_code(
             client["token"].as_str(),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "x@y.example" })
         )
         .await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(None, CONNECT, json!({ "c": v2_cid, "e": "x@y.example" }))
-            .await,
+        app.error_code(
+            None,
+            CONNECT_LEGACY_PARTNER,
+            json!({ "c": v2_cid, "e": "x@y.example" })
+        )
+        .await,
         "UNAUTHENTICATED"
     );
-    let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
+    let v1 = app
+        .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
+        .await;
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": "nope", "e": "rosa@v2firm.example" })
         )
         .await,
@@ -227,14 +179,14 @@ async fn only_a_v1_partners_owner_may_connect() {
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "not-an-email" })
         )
         .await,
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
         Value::Null,
         "refusals change nothing"
     );
@@ -253,11 +205,11 @@ async fn a_client_account_or_unknown_company_id_fails() {
         .to_owned();
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": client_cid, "e": "sam@shop.example" }),
     )
     .await;
-    assert_eq!(wait_settled(&app, &v1).await["status"], "FAILED");
+    assert_eq!(app.wait_connection_settled(&v1).await["status"], "FAILED");
     let mail = app
         .wait_for_mail(
             "support@partner-dashboard.localhost",
@@ -271,31 +223,27 @@ async fn a_client_account_or_unknown_company_id_fails() {
     );
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": "ZZZ9999", "e": "sam@shop.example" }),
     )
     .await;
-    assert_eq!(wait_settled(&app, &v1).await["status"], "FAILED");
+    assert_eq!(app.wait_connection_settled(&v1).await["status"], "FAILED");
 }
 
 #[tokio::test]
 async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it() {
-    let app = TestApp::spawn_with(Options {
-        extra_args: vec!["--embedded-worker".into(), "false".into()],
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     let (v1, v2_cid) = setup(&app).await;
     app.ok(
         Some(&v1),
-        CONNECT,
+        CONNECT_LEGACY_PARTNER,
         json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
     )
     .await;
     assert_eq!(
         app.error_code(
             Some(&v1),
-            CONNECT,
+            CONNECT_LEGACY_PARTNER,
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
         )
         .await,
@@ -303,7 +251,7 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"]["status"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"]["status"],
         "PENDING"
     );
 
@@ -321,11 +269,14 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
         1
     );
     let runtime = app.start_worker().await;
-    assert_eq!(wait_settled(&app, &v1).await["status"], "CONNECTED");
+    assert_eq!(
+        app.wait_connection_settled(&v1).await["status"],
+        "CONNECTED"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     runtime.shutdown().await;
     assert_eq!(
-        app.ok(Some(&v1), CONNECTION, json!({})).await["legacyConnection"]["status"],
+        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"]["status"],
         "CONNECTED"
     );
     assert!(
@@ -335,245 +286,4 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     );
     let me = app.ok(Some(&v1), ME, json!({})).await;
     assert_eq!(me["me"]["account"]["platform"], "V1");
-}
-
-const TAB: &str =
-    "{ upgradeTab { candidates { deadline upgraded client { id companyId name email status } } } }";
-const UPGRADE: &str = "mutation($id: ID!) { upgradeClient(clientId: $id) { upgraded deadline client { companyId } } }";
-
-/// The example export plus two more eligible clients: one whose deadline has passed and
-/// one due later; then a successful connect.
-async fn connected_setup(app: &TestApp) -> (String, String) {
-    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
-    let clients = doc["partners"][0]["clients"].as_array_mut().unwrap();
-    clients.push(json!({ "companyId": "OLD0001", "name": "Old Mill", "email": "old@mill.example", "status": "PAYING", "upgradeEligible": true, "upgradeDeadline": "2020-01-31T23:59:59Z" }));
-    clients.push(json!({ "companyId": "NEW0002", "name": "New Leaf", "email": "hi@newleaf.example", "status": "TRIAL", "upgradeEligible": true, "upgradeDeadline": "2099-06-30T23:59:59Z" }));
-    app.import_legacy(&doc.to_string()).await.unwrap();
-    let v2 = app
-        .sign_up(
-            "V2 Firm",
-            "Rosa",
-            "rosa@v2firm.example",
-            "correct-horse-1",
-            true,
-        )
-        .await;
-    let v2_token = v2["token"].as_str().unwrap().to_owned();
-    let v2_cid = v2["user"]["account"]["companyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let v1 = log_in(app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
-    (v1, format!("{v2_token} {v2_cid}"))
-}
-
-fn candidate<'a>(tab: &'a Value, company_id: &str) -> &'a Value {
-    tab["upgradeTab"]["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["client"]["companyId"] == company_id)
-        .unwrap()
-}
-
-async fn v2_list(app: &TestApp, token: &str) -> Vec<Value> {
-    let l = app
-        .ok(
-            Some(token),
-            "{ clients { edges { node { companyId name email status trialEndsAt } } } }",
-            json!({}),
-        )
-        .await;
-    l["clients"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
-}
-
-#[tokio::test]
-async fn eligible_clients_are_upgraded_one_at_a_time_into_the_connected_v2_dashboard() {
-    let app = TestApp::spawn().await;
-    let (v1, v2) = connected_setup(&app).await;
-    let (v2_token, v2_cid) = v2.split_once(' ').unwrap();
-
-    // The tab lists eligible clients, soonest deadline first, before connecting too.
-    let tab = app.ok(Some(&v1), TAB, json!({})).await;
-    let order: Vec<&str> = tab["upgradeTab"]["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["client"]["companyId"].as_str().unwrap())
-        .collect();
-    assert_eq!(order, ["OLD0001", "BKR2201", "NEW0002"]);
-    assert_eq!(
-        candidate(&tab, "BKR2201")["deadline"],
-        "2027-03-31T23:59:59+00:00"
-    );
-    let bakers = candidate(&tab, "BKR2201")["client"]["id"].clone();
-    let new_leaf = candidate(&tab, "NEW0002")["client"]["id"].clone();
-    let old_mill = candidate(&tab, "OLD0001")["client"]["id"].clone();
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": bakers })).await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("connect this account"),
-        "{b}"
-    );
-
-    app.ok(
-        Some(&v1),
-        CONNECT,
-        json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
-    )
-    .await;
-    assert_eq!(wait_settled(&app, &v1).await["status"], "CONNECTED");
-
-    // A client administrator (not only the owner) upgrades one client.
-    let staff = log_in(&app, "staff@ledgerline.example", "legacy-staff-pass-1").await;
-    let r = app.ok(Some(&staff), UPGRADE, json!({ "id": bakers })).await;
-    assert_eq!(r["upgradeClient"]["client"]["companyId"], "BKR2201");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let upgraded = loop {
-        let list = v2_list(&app, v2_token).await;
-        if let Some(c) = list
-            .into_iter()
-            .find(|c| c["email"] == "hello@bakersrow.example")
-        {
-            break c;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the upgrade never reached the V2 client list"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(upgraded["name"], "Bakers Row Cafe");
-    assert_eq!(upgraded["status"], "PAYING", "paying status is kept");
-    assert_ne!(upgraded["companyId"], "BKR2201", "a new V2 account");
-    let tab = app.ok(Some(&v1), TAB, json!({})).await;
-    assert_eq!(candidate(&tab, "BKR2201")["upgraded"], true);
-    // Its owner is emailed a link to set a password for the new account.
-    let link = app
-        .wait_for_mail("hello@bakersrow.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"bakers-pass-1\") }",
-        json!({ "t": e2e::token_of(&link) }),
-    )
-    .await;
-    let owner = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "hello@bakersrow.example", "password": "bakers-pass-1" }),
-        )
-        .await;
-    assert_eq!(
-        owner["logIn"]["user"]["account"]["companyId"],
-        upgraded["companyId"]
-    );
-
-    // Twice: refused, and never a second account. Ineligible and late: refused with why.
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": bakers })).await;
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("already been upgraded"),
-        "{b}"
-    );
-    let plumb = app
-        .ok(
-            Some(&v1),
-            "{ clients(search: \"plumb\") { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
-    let plumb = plumb["clients"]["edges"][0]["node"]["id"].clone();
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": plumb })).await;
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not eligible"),
-        "{b}"
-    );
-    let b = app.gql(Some(&v1), UPGRADE, json!({ "id": old_mill })).await;
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("deadline (2020-01-31) has passed"),
-        "{b}"
-    );
-    assert_eq!(
-        app.error_code(Some(v2_token), UPGRADE, json!({ "id": bakers }))
-            .await,
-        "FORBIDDEN"
-    );
-    let other = app.partner("other@elsewhere.example").await;
-    assert_eq!(
-        app.error_code(Some(&other), UPGRADE, json!({ "id": bakers }))
-            .await,
-        "FORBIDDEN"
-    );
-
-    // Later, the other one; then nothing is left to upgrade and the tab goes away.
-    assert!(app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"].is_object());
-    app.ok(Some(&v1), UPGRADE, json!({ "id": new_leaf })).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let list = loop {
-        let list = v2_list(&app, v2_token).await;
-        if list.iter().any(|c| c["email"] == "hi@newleaf.example") {
-            break list;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the second upgrade never reached the V2 client list"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(
-        app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"],
-        Value::Null,
-        "nothing left to upgrade"
-    );
-    let leaf = list
-        .iter()
-        .find(|c| c["email"] == "hi@newleaf.example")
-        .unwrap();
-    assert_eq!(leaf["status"], "TRIAL");
-    assert!(leaf["trialEndsAt"].is_string());
-    assert_eq!(list.len(), 2);
-    // The V1 partner still lists its V1 clients.
-    assert_eq!(
-        app.ok(Some(&v1), "{ clients { totalCount } }", json!({}))
-            .await["clients"]["totalCount"],
-        4
-    );
-}
-
-#[tokio::test]
-async fn a_v1_partner_without_eligible_clients_has_no_upgrade_tab() {
-    let app = TestApp::spawn().await;
-    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
-    doc["partners"][0]["clients"][0]["upgradeEligible"] = json!(false);
-    app.import_legacy(&doc.to_string()).await.unwrap();
-    let v1 = log_in(&app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
-    assert_eq!(
-        app.ok(Some(&v1), TAB, json!({})).await["upgradeTab"],
-        Value::Null
-    );
-    let v2 = app.partner("rosa@v2firm.example").await;
-    assert_eq!(
-        app.ok(Some(&v2), TAB, json!({})).await["upgradeTab"],
-        Value::Null
-    );
 }

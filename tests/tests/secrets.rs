@@ -3,7 +3,10 @@
 //! form, log-in to a client, password reset); then its log is searched for every
 //! password, session token and emailed link secret the run used.
 
-use e2e::{Mail, SIGN_UP};
+use e2e::{
+    ACCEPT_INVITE, CREATE_CLIENT, INVITE, LOG_IN, LOG_IN_TO_CLIENT, Mail, REQUEST_PASSWORD_RESET,
+    RESET_PASSWORD, SIGN_UP,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -53,21 +56,20 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     let dir = tempfile::tempdir().unwrap();
     let port = e2e::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let log = dir.path().join("gateway.log");
-    let mut child = tokio::process::Command::new(e2e::binary("gateway"))
-        .args(["--listen-addr", &format!("127.0.0.1:{port}")])
-        .args(["--outbox-poll-every", "100ms", "--queue-poll-every", "50ms"])
-        .env("DATA_DIR", dir.path())
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let (mut child, log) = e2e::start_binary(
+        "gateway",
+        &[
+            "--listen-addr",
+            &listen,
+            "--outbox-poll-every",
+            "100ms",
+            "--queue-poll-every",
+            "50ms",
+        ],
+        dir.path(),
+        "debug",
+    );
     let http = reqwest::Client::new();
     e2e::wait_healthy(&http, &url).await;
     let mut secrets: Vec<String> = Vec::new();
@@ -90,7 +92,7 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
         &http,
         &url,
         None,
-        e2e::LOG_IN,
+        LOG_IN,
         json!({ "email": "rosa@ledgerline.example",
         "password": partner_pw, "companyId": null }),
     )
@@ -102,7 +104,7 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     secrets.push(wrong.into());
     let res: Value = http
         .post(format!("{url}/graphql"))
-        .json(&json!({ "query": e2e::LOG_IN, "variables": { "email": "rosa@ledgerline.example", "password": wrong } }))
+        .json(&json!({ "query": LOG_IN, "variables": { "email": "rosa@ledgerline.example", "password": wrong } }))
         .send()
         .await
         .unwrap()
@@ -112,7 +114,14 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     assert!(res["errors"].is_array());
 
     // An email invite, accepted.
-    gql(&http, &url, Some(&partner), "mutation { inviteClientByEmail(email: \"cleo@client.example\", companyName: \"Cleo Co\") { id } }", json!({})).await;
+    gql(
+        &http,
+        &url,
+        Some(&partner),
+        INVITE,
+        json!({ "email": "cleo@client.example", "company": "Cleo Co" }),
+    )
+    .await;
     let invite = mail(dir.path(), "cleo@client.example", "invites you").await;
     let invite_token = invite
         .token("http://127.0.0.1:8000/invite/")
@@ -120,12 +129,27 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     secrets.push(invite_token.clone());
     let client_pw = "client-Secret-2290";
     secrets.push(client_pw.into());
-    let d = gql(&http, &url, None, "mutation($t: String!, $p: String!) { acceptInvite(token: $t, input: { companyName: \"Cleo Co\", name: \"Cleo\", password: $p }) { token } }",
-        json!({ "t": invite_token, "p": client_pw })).await;
+    let d = gql(
+        &http,
+        &url,
+        None,
+        ACCEPT_INVITE,
+        json!({ "token": invite_token, "input": {
+            "companyName": "Cleo Co", "name": "Cleo", "password": client_pw } }),
+    )
+    .await;
     secrets.push(d["acceptInvite"]["token"].as_str().unwrap().into());
 
     // The sign-up form, then a log-in to that client as the partner's own user there.
-    let d = gql(&http, &url, Some(&partner), "mutation { createClientAccount(input: { companyName: \"Form Co\", contactName: \"Fay\", contactEmail: \"fay@form.example\" }) { id } }", json!({})).await;
+    let d = gql(
+        &http,
+        &url,
+        Some(&partner),
+        CREATE_CLIENT,
+        json!({ "input": {
+            "companyName": "Form Co", "contactName": "Fay", "contactEmail": "fay@form.example" } }),
+    )
+    .await;
     let client_id = d["createClientAccount"]["id"].as_str().unwrap().to_owned();
     let set_pw = mail(dir.path(), "fay@form.example", "set your password").await;
     secrets.push(
@@ -137,8 +161,8 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
         &http,
         &url,
         Some(&partner),
-        "mutation($c: ID!) { logInToClient(clientId: $c) { token } }",
-        json!({ "c": client_id }),
+        LOG_IN_TO_CLIENT,
+        json!({ "id": client_id }),
     )
     .await;
     secrets.push(d["logInToClient"]["token"].as_str().unwrap().into());
@@ -148,8 +172,8 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
         &http,
         &url,
         None,
-        "mutation { requestPasswordReset(email: \"cleo@client.example\") }",
-        json!({}),
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "cleo@client.example" }),
     )
     .await;
     let reset = mail(dir.path(), "cleo@client.example", "eset").await;
@@ -163,7 +187,7 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
         &http,
         &url,
         None,
-        "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }",
+        RESET_PASSWORD,
         json!({ "t": reset_token, "p": new_pw }),
     )
     .await;

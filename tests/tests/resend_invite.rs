@@ -1,0 +1,128 @@
+//! SPEC §5, Resend invite: only for `INVITED` rows, with a fresh token that invalidates
+//! the old one; throttled per client (one per 5 minutes, ten a day) with when to retry.
+
+use e2e::{ACCEPT_INVITE, RESEND_INVITE, TestApp, bea_accepts};
+use entity::{client, invite};
+use sea_orm::EntityTrait;
+use sea_orm::sea_query::Expr;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint() {
+    let app = TestApp::spawn().await;
+    let s = app.partner_with_client().await;
+    // A client with an account cannot be re-invited.
+    let b = app
+        .gql(
+            Some(&s.partner),
+            RESEND_INVITE,
+            json!({ "id": s.client_id }),
+        )
+        .await;
+    assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    let c = app
+        .invite(&s.partner, "hello@bakersrow.example", None)
+        .await;
+    let first_link = app
+        .wait_for_mail("hello@bakersrow.example", "invites you")
+        .await
+        .link("http://app.test/invite/")
+        .unwrap();
+    // Right after the invite: too soon.
+    let b = app
+        .gql(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
+        .await;
+    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
+    let retry = b["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
+    assert!((290..=300).contains(&retry), "retry after {retry}");
+
+    // Six minutes later (moved back in the database), it goes.
+    let earlier = chrono::Utc::now() - chrono::Duration::minutes(6);
+    client::Entity::update_many()
+        .col_expr(client::Column::LastInviteSentAt, Expr::value(earlier))
+        .exec(app.db())
+        .await
+        .unwrap();
+    invite::Entity::update_many()
+        .col_expr(invite::Column::CreatedAt, Expr::value(earlier))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let before = app.mails().len();
+    let r = app
+        .ok(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
+        .await["resendInvite"]
+        .clone();
+    assert_eq!(r["status"], "INVITED");
+    let sent_at =
+        chrono::DateTime::parse_from_rfc3339(r["lastInviteSentAt"].as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now() - sent_at.with_timezone(&chrono::Utc)).num_seconds() < 10);
+
+    // A new email with a new link; the old link no longer works, the new one does.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while app.mails().len() == before {
+        assert!(std::time::Instant::now() < deadline, "no resent email");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let new_link = app
+        .mails()
+        .last()
+        .unwrap()
+        .link("http://app.test/invite/")
+        .unwrap();
+    assert_ne!(new_link, first_link);
+    assert_eq!(
+        app.error_code(None, ACCEPT_INVITE, bea_accepts(&first_link))
+            .await,
+        "BAD_USER_INPUT"
+    );
+    app.ok(None, ACCEPT_INVITE, bea_accepts(&new_link)).await;
+}
+
+#[tokio::test]
+async fn at_most_ten_resends_a_day() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    let c = app.invite(&partner, "hello@bakersrow.example", None).await;
+    let id: i64 = c["id"].as_str().unwrap().parse().unwrap();
+    // Ten resends earlier today, each more than five minutes apart.
+    for i in 1..=10 {
+        invite::Entity::insert(invite::ActiveModel {
+            client_id: sea_orm::ActiveValue::Set(id),
+            token_hash: sea_orm::ActiveValue::Set(format!("{i:064}")),
+            expires_at: sea_orm::ActiveValue::Set(chrono::Utc::now()),
+            used_at: sea_orm::ActiveValue::Set(None),
+            created_at: sea_orm::ActiveValue::Set(
+                chrono::Utc::now() - chrono::Duration::minutes(60 + i * 6),
+            ),
+            ..Default::default()
+        })
+        .exec(app.db())
+        .await
+        .unwrap();
+    }
+    client::Entity::update_many()
+        .col_expr(
+            client::Column::LastInviteSentAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(66)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    let b = app
+        .gql(Some(&partner), RESEND_INVITE, json!({ "id": c["id"] }))
+        .await;
+    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
+    let retry = b["errors"][0]["extensions"]["retryAfterSeconds"]
+        .as_u64()
+        .unwrap();
+    // The oldest of the ten was 2 h ago: it leaves the window in about 22 h.
+    assert!(
+        (21 * 3600..=22 * 3600).contains(&retry),
+        "retry after {retry}"
+    );
+}
