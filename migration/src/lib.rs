@@ -12,6 +12,7 @@ mod m0007_upgrades;
 mod m0008_delivery_claims;
 mod m0009_password_reset_requests;
 mod m0010_users_partner_probe_index;
+mod m0011_tasks;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_delivery_claims::Migration),
             Box::new(m0009_password_reset_requests::Migration),
             Box::new(m0010_users_partner_probe_index::Migration),
+            Box::new(m0011_tasks::Migration),
         ]
     }
 }

@@ -1,16 +1,13 @@
 //! Partner Connect (SPEC §6): checks a V1 owner's request to connect to a V2 partner
 //! dashboard. It moves no data: it only builds the bridge.
 
-use crate::jobs::CheckPartnerConnect;
 use crate::mail::Mail;
 use crate::outbox::queue_mail;
-use crate::queue::JobQueue;
 use chrono::Utc;
-use entity::legacy_connection::{self, Column, Entity as Connection};
+use entity::legacy_connection::{Column, Entity as Connection};
 use entity::{AccountKind, ConnectStatus, Platform, Role, account, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use std::time::Duration;
 
 /// What the V1 partner reads when the check fails. One message whatever the reason, so a
 /// V1 account cannot probe which Company IDs or owner emails exist; support gets the reason.
@@ -102,31 +99,4 @@ pub async fn check(
         "partner connect settled"
     );
     Ok(())
-}
-
-/// Hands requests that are still PENDING after `older_than` to the queue again (their job
-/// was lost, or the push after the request failed). Returns how many.
-pub async fn requeue_stale(
-    db: &DatabaseConnection,
-    queue: &JobQueue,
-    older_than: Duration,
-) -> Result<usize, crate::WorkerError> {
-    let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
-    let stale: Vec<legacy_connection::Model> = Connection::find()
-        .filter(Column::Status.eq(ConnectStatus::Pending))
-        .filter(Column::RequestedAt.lt(cutoff))
-        .all(db)
-        .await?;
-    if stale.is_empty() {
-        return Ok(0);
-    }
-    let jobs: Vec<CheckPartnerConnect> = stale
-        .iter()
-        .map(|c| CheckPartnerConnect {
-            connection_id: c.id,
-        })
-        .collect();
-    let n = jobs.len();
-    queue.push_connect(jobs).await?;
-    Ok(n)
 }

@@ -257,6 +257,61 @@ impl JobQueue {
         Ok(deleted)
     }
 
+    /// Deletes every job waiting in this namespace's queues (not the running ones): what a
+    /// Redis restart without persistence does to them. Nothing is lost by it: the outbox
+    /// hands the work out again after `OUTBOX_REQUEUE_AFTER`. For ops clearing a queue
+    /// that holds jobs they cannot trust, and for the tests that lose jobs on purpose.
+    /// Returns how many were deleted.
+    pub async fn discard_waiting(&self) -> Result<u64, WorkerError> {
+        let mut deleted = 0u64;
+        match &self.store {
+            Store::Sqlite(pool) => {
+                for queue in self.names.all() {
+                    let res =
+                        sqlx::query("DELETE FROM Jobs WHERE job_type = ? AND status = 'Pending'")
+                            .bind(queue)
+                            .execute(pool)
+                            .await
+                            .map_err(queue_err)?;
+                    deleted += res.rows_affected();
+                }
+            }
+            Store::Redis(conn) => {
+                let mut conn = conn.clone();
+                for queue in self.names.all() {
+                    let (active, scheduled): (Vec<String>, Vec<String>) = redis::pipe()
+                        .cmd("LRANGE")
+                        .arg(format!("{queue}:active"))
+                        .arg(0)
+                        .arg(-1)
+                        .cmd("ZRANGE")
+                        .arg(format!("{queue}:scheduled"))
+                        .arg(0)
+                        .arg(-1)
+                        .query_async(&mut conn)
+                        .await
+                        .map_err(queue_err)?;
+                    let ids: Vec<String> = active.into_iter().chain(scheduled).collect();
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    let mut pipe = redis::pipe();
+                    pipe.cmd("DEL")
+                        .arg(format!("{queue}:active"))
+                        .arg(format!("{queue}:scheduled"))
+                        .ignore();
+                    pipe.cmd("HDEL")
+                        .arg(format!("{queue}:data"))
+                        .arg(&ids)
+                        .ignore();
+                    pipe.query_async::<()>(&mut conn).await.map_err(queue_err)?;
+                    deleted += ids.len() as u64;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     /// Jobs waiting in each queue (for `/metrics`): Redis' active list plus scheduled
     /// retries; SQLite's pending rows.
     pub async fn depths(&self) -> Result<Vec<(String, u64)>, WorkerError> {

@@ -27,7 +27,7 @@ pub struct JobContext {
 }
 
 /// Counts a job's outcome and tells the queue what to do with a failure: retry it
-/// (the backend's retries; the outbox and the requeue loops are the real safety net) or,
+/// (the backend's retries; the outbox is the real safety net) or,
 /// for a failure that cannot get better, abort it at once (docs/APALIS.md §5).
 fn outcome(queue: &'static str, result: Result<(), WorkerError>) -> Result<(), BoxDynError> {
     let (label, result) = match result {
@@ -45,22 +45,59 @@ fn outcome(queue: &'static str, result: Result<(), WorkerError>) -> Result<(), B
     result
 }
 
+/// Runs a task's job and records its outcome in `tasks` (DONE, a retry with backoff, or
+/// FAILED): the outbox, not the queue backend, retries background work. Only a failure
+/// to record the outcome goes back to the queue.
+async fn run_task(
+    queue: &'static str,
+    db: &DatabaseConnection,
+    kind: entity::TaskKind,
+    subject_id: i64,
+    work: Result<(), WorkerError>,
+) -> Result<(), BoxDynError> {
+    let recorded = outbox::finish_task(db, kind, subject_id, &work)
+        .await
+        .map_err(WorkerError::from);
+    let label = match (&work, &recorded) {
+        (_, Err(_)) => "error",
+        (Ok(()), _) => "ok",
+        (Err(e), _) if e.is_permanent() => "aborted",
+        (Err(_), _) => "retried",
+    };
+    metrics::counter!("jobs_total", "queue" => queue, "outcome" => label).increment(1);
+    recorded.map_err(Into::into)
+}
+
 async fn check_partner_connect(
     job: CheckPartnerConnect,
     cx: Data<Arc<JobContext>>,
 ) -> Result<(), BoxDynError> {
-    let r = crate::connect::check(&cx.db, &cx.support_email, job.connection_id)
+    let work = crate::connect::check(&cx.db, &cx.support_email, job.connection_id)
         .await
         .map_err(Into::into);
-    outcome(CheckPartnerConnect::QUEUE, r)
+    run_task(
+        CheckPartnerConnect::QUEUE,
+        &cx.db,
+        entity::TaskKind::PartnerConnectCheck,
+        job.connection_id,
+        work,
+    )
+    .await
 }
 
 async fn upgrade_client(job: UpgradeClient, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    let r = crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
+    let work = crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
         .await
         .map(drop)
         .map_err(Into::into);
-    outcome(UpgradeClient::QUEUE, r)
+    run_task(
+        UpgradeClient::QUEUE,
+        &cx.db,
+        entity::TaskKind::ClientUpgrade,
+        job.client_id,
+        work,
+    )
+    .await
 }
 
 async fn send_email(job: SendEmail, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
@@ -291,27 +328,6 @@ impl WorkerRuntime {
                 async move {
                     if let Err(e) = crate::trials::sweep(&db).await {
                         tracing::error!(error = %e, "trial sweep failed; will run again next period");
-                    }
-                }
-            },
-        ));
-
-        // Partner Connect checks and client upgrades whose job was lost go back to the queue.
-        let (rq_db, rq_queue) = (cx.db.clone(), queue.clone());
-        tasks.push(every(
-            Duration::from_secs(10),
-            Start::AfterOnePeriod,
-            shutdown.clone(),
-            move || {
-                let (db, queue) = (rq_db.clone(), rq_queue.clone());
-                async move {
-                    match crate::connect::requeue_stale(&db, &queue, Duration::from_secs(30)).await
-                    {
-                        Ok(0) => {}
-                        Ok(n) => tracing::warn!(count = n, "re-queued Partner Connect checks"),
-                        Err(e) => {
-                            tracing::error!(error = %e, "re-queueing Partner Connect checks failed")
-                        }
                     }
                 }
             },

@@ -2,10 +2,8 @@
 //! its owner, lists it in the connected V2 partner's client list (keeping name, email and
 //! paying status), and marks the V1 client upgraded, in one transaction.
 
-use crate::jobs::UpgradeClient;
 use crate::mail::Mail;
 use crate::outbox::queue_mail;
-use crate::queue::JobQueue;
 use chrono::Utc;
 use entity::{
     AccountKind, ClientStatus, ConnectStatus, Email, InviteMethod, Platform, Role, account, client,
@@ -112,33 +110,4 @@ pub async fn run(
     txn.commit().await?;
     tracing::info!(client_id, v2_account = acc.id, "V1 client upgraded");
     Ok(true)
-}
-
-/// Upgrades asked for more than `older_than` ago and not done go back to the queue.
-pub async fn requeue_stale(
-    db: &DatabaseConnection,
-    queue: &JobQueue,
-    older_than: Duration,
-) -> Result<usize, crate::WorkerError> {
-    let cutoff = Utc::now() - chrono::Duration::from_std(older_than).unwrap_or_default();
-    let stale: Vec<i64> = client::Entity::find()
-        .filter(client::Column::UpgradeRequestedAt.lt(cutoff))
-        .filter(client::Column::UpgradedAt.is_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let n = stale.len();
-    if n > 0 {
-        queue
-            .push_upgrade(
-                stale
-                    .into_iter()
-                    .map(|client_id| UpgradeClient { client_id })
-                    .collect(),
-            )
-            .await?;
-    }
-    Ok(n)
 }

@@ -132,3 +132,37 @@ pub enum ConnectStatus {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+/// A kind of background work other than email (SPEC §7), recorded in `tasks`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum TaskKind {
+    /// Check a Partner Connect request (subject: the `legacy_connections` row).
+    #[sea_orm(string_value = "partner_connect_check")]
+    PartnerConnectCheck,
+    /// Upgrade a V1 client to V2 (subject: the V1 `clients` row).
+    #[sea_orm(string_value = "client_upgrade")]
+    ClientUpgrade,
+}
+
+/// Where a piece of background work stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum TaskStatus {
+    /// Recorded with the mutation, or put back after a failure or a lost job; waiting for
+    /// the dispatcher (not before `next_attempt_at`).
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Handed to the job queue.
+    #[sea_orm(string_value = "QUEUED")]
+    Queued,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    /// Gave up: a permanent failure, or too many temporary ones. `last_error` says why.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

@@ -16,6 +16,7 @@ pub use duration::{DurationError, parse_duration};
 pub use email::Email;
 pub use enums::{
     AccountKind, ClientStatus, ConnectStatus, DeliveryStatus, InviteMethod, Platform, Role,
+    TaskKind, TaskStatus,
 };
 pub use name::{CompanyName, MAX_NAME_CHARS, NameError, PersonName};
 pub use partner_access::{PartnerAccess, PartnerSeat};

@@ -10,6 +10,7 @@ pub mod legacy_connection;
 pub mod password_reset_request;
 pub mod password_token;
 pub mod session;
+pub mod task;
 pub mod user;
 
 use sea_orm::sea_query::Expr;

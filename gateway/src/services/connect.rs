@@ -7,10 +7,9 @@ use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
 use entity::legacy_connection::{self, Column, Entity as Connection};
-use entity::{CompanyId, ConnectStatus, Email, Platform, Role};
+use entity::{CompanyId, ConnectStatus, Email, Platform, Role, TaskKind};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use worker::jobs::CheckPartnerConnect;
 
 /// The V1 partner account's connection, if it asked for one.
 pub async fn of(state: &AppState, v: &ViewerUser) -> ApiResult<Option<legacy_connection::Model>> {
@@ -111,15 +110,10 @@ pub async fn request(
         },
     )
     .await?;
+    // The check is recorded with the request; the dispatcher hands it to the queue.
+    entity::task::record(&txn, TaskKind::PartnerConnectCheck, id, now).await?;
     txn.commit().await?;
-    // The row is the source of truth: if this push is lost, the worker re-queues it.
-    if let Err(e) = state
-        .queue
-        .push_connect(vec![CheckPartnerConnect { connection_id: id }])
-        .await
-    {
-        tracing::warn!(error = %e, connection_id = id, "could not queue the Partner Connect check now; the worker will");
-    }
+    state.nudge.wake();
     Connection::find_by_id(id)
         .one(&state.db)
         .await?

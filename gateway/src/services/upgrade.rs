@@ -5,10 +5,9 @@ use super::audit::{self, Entry, RequestMeta};
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{ConnectStatus, Platform, client, legacy_connection};
+use entity::{ConnectStatus, Platform, TaskKind, client, legacy_connection};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use worker::jobs::UpgradeClient;
 
 /// The V1 partner's eligible clients, soonest deadline first; `None` unless at least one
 /// can still be upgraded (not upgraded, deadline not passed).
@@ -68,12 +67,32 @@ pub async fn request(
             format!("{who} is not eligible for an upgrade"),
         ));
     }
-    if c.upgraded_at.is_some() || c.upgrade_requested_at.is_some() {
+    if c.upgraded_at.is_some() {
         return Err(ApiError::bad_input(
             "clientId",
             format!("{who} has already been upgraded"),
         ));
     }
+    // Asked for before: refused while that upgrade is under way; asked again once it
+    // failed for good (its reason is in the task, for ops).
+    let asking_again = match c.upgrade_requested_at {
+        None => false,
+        Some(_) => {
+            let failed = entity::task::Entity::find()
+                .filter(entity::task::Column::Kind.eq(TaskKind::ClientUpgrade))
+                .filter(entity::task::Column::SubjectId.eq(c.id))
+                .filter(entity::task::Column::Status.eq(entity::TaskStatus::Failed))
+                .one(&state.db)
+                .await?;
+            if failed.is_none() {
+                return Err(ApiError::bad_input(
+                    "clientId",
+                    format!("{who}'s upgrade is already under way"),
+                ));
+            }
+            true
+        }
+    };
     match c.upgrade_deadline {
         Some(deadline) if deadline > now => {}
         deadline => {
@@ -90,13 +109,14 @@ pub async fn request(
     }
     let txn = entity::db::begin_write(&state.db).await?;
     // Claimed once: a second request (or a double click) finds it taken.
-    let claimed = client::Entity::update_many()
+    let mut claim = client::Entity::update_many()
         .col_expr(client::Column::UpgradeRequestedAt, Expr::value(now))
         .filter(client::Column::Id.eq(c.id))
-        .filter(client::Column::UpgradeRequestedAt.is_null())
-        .filter(client::Column::UpgradedAt.is_null())
-        .exec(&txn)
-        .await?;
+        .filter(client::Column::UpgradedAt.is_null());
+    if !asking_again {
+        claim = claim.filter(client::Column::UpgradeRequestedAt.is_null());
+    }
+    let claimed = claim.exec(&txn).await?;
     if claimed.rows_affected != 1 {
         return Err(ApiError::bad_input(
             "clientId",
@@ -116,15 +136,10 @@ pub async fn request(
         ),
     )
     .await?;
+    // The upgrade is recorded with the request; the dispatcher hands it to the queue.
+    entity::task::record(&txn, TaskKind::ClientUpgrade, c.id, now).await?;
     txn.commit().await?;
-    // The row is the source of truth: if this push is lost, the worker re-queues it.
-    if let Err(e) = state
-        .queue
-        .push_upgrade(vec![UpgradeClient { client_id: c.id }])
-        .await
-    {
-        tracing::warn!(error = %e, client_id = c.id, "could not queue the upgrade now; the worker will");
-    }
+    state.nudge.wake();
     Ok(client::Model {
         upgrade_requested_at: Some(now),
         ..c

@@ -1,0 +1,220 @@
+//! SPEC §7: a mutation that promises background work never loses it. Every kind of work
+//! (an email, a Partner Connect check, a client upgrade) is recorded in the mutation's
+//! transaction and handed to the queue by the dispatcher; a job lost from the queue (here
+//! deleted from it, on whichever queue backend the mode runs) is handed out again, and
+//! the work is done exactly once.
+
+use e2e::{
+    CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, TestApp, UPGRADE_CLIENT, UPGRADE_TAB,
+    legacy_example, listed_emails,
+};
+use entity::{TaskKind, TaskStatus, task};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// No worker runs until the test starts one; lost jobs are handed out again after 1 s.
+async fn app_without_workers() -> TestApp {
+    TestApp::spawn_with_args(&["--embedded-worker", "false", "--outbox-requeue-after", "1s"]).await
+}
+
+/// Hands the recorded work to the queue once, as the dispatcher does, then deletes the
+/// jobs from the queue: the work is QUEUED in the database and its job is gone.
+async fn dispatch_and_lose_the_jobs(app: &TestApp) {
+    let queue = app.queue().await;
+    let config = app.worker_config();
+    let limits = worker::outbox::DispatchLimits {
+        max_in_flight: config.outbox_max_in_flight,
+        requeue_after: Duration::from_secs(3600),
+    };
+    let handed = worker::outbox::dispatch_once(app.db(), &queue, limits)
+        .await
+        .unwrap();
+    assert!(handed >= 1, "nothing was handed to the queue");
+    let lost = queue.discard_waiting().await.unwrap();
+    assert_eq!(lost as usize, handed, "every job handed out was deleted");
+    let depths = queue.depths().await.unwrap();
+    assert!(depths.iter().all(|(_, n)| *n == 0), "{depths:?}");
+}
+
+async fn task_of(app: &TestApp, kind: TaskKind) -> task::Model {
+    task::Entity::find()
+        .filter(task::Column::Kind.eq(kind))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the work was recorded")
+}
+
+async fn wait_task_done(app: &TestApp, kind: TaskKind) -> task::Model {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let t = task_of(app, kind).await;
+        if t.status == TaskStatus::Done {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "the task never finished: {t:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_lost_invite_email_is_sent_once() {
+    let app = app_without_workers().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    app.clear_mails();
+    app.invite(&partner, "hello@bakersrow.example", None).await;
+    dispatch_and_lose_the_jobs(&app).await;
+
+    let runtime = app.start_worker().await;
+    app.wait_for_mail("hello@bakersrow.example", "invites you")
+        .await;
+    // Time for a second copy to show, were one coming.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    runtime.shutdown().await;
+    let copies = app
+        .mails()
+        .iter()
+        .filter(|m| m.to.contains("hello@bakersrow.example"))
+        .count();
+    assert_eq!(copies, 1);
+}
+
+#[tokio::test]
+async fn a_lost_partner_connect_check_is_settled_once() {
+    let app = app_without_workers().await;
+    let p = app.legacy_partners(&legacy_example()).await;
+    app.ok(
+        Some(&p.v1_owner),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    assert_eq!(
+        task_of(&app, TaskKind::PartnerConnectCheck).await.status,
+        TaskStatus::Pending
+    );
+    dispatch_and_lose_the_jobs(&app).await;
+    assert_eq!(
+        task_of(&app, TaskKind::PartnerConnectCheck).await.status,
+        TaskStatus::Queued
+    );
+
+    let runtime = app.start_worker().await;
+    assert_eq!(
+        app.wait_connection_settled(&p.v1_owner).await["status"],
+        "CONNECTED"
+    );
+    let t = wait_task_done(&app, TaskKind::PartnerConnectCheck).await;
+    runtime.shutdown().await;
+    assert_eq!(t.attempts, 1, "checked once: {t:?}");
+    let c = app
+        .ok(Some(&p.v1_owner), LEGACY_CONNECTION, json!({}))
+        .await;
+    assert_eq!(c["legacyConnection"]["status"], "CONNECTED");
+}
+
+#[tokio::test]
+async fn a_lost_client_upgrade_is_done_once() {
+    let app = app_without_workers().await;
+    let p = app.legacy_partners(&legacy_example()).await;
+    app.ok(
+        Some(&p.v1_owner),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    // The connect check runs first, with a worker, and the worker stops again.
+    let runtime = app.start_worker().await;
+    assert_eq!(
+        app.wait_connection_settled(&p.v1_owner).await["status"],
+        "CONNECTED"
+    );
+    runtime.shutdown().await;
+
+    let tab = app.ok(Some(&p.v1_owner), UPGRADE_TAB, json!({})).await;
+    let bakers = tab["upgradeTab"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client"]["companyId"] == "BKR2201")
+        .unwrap()["client"]["id"]
+        .clone();
+    app.ok(Some(&p.v1_owner), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
+    // Asked again while it is under way: refused, saying so (not "already upgraded").
+    let again = app
+        .gql(Some(&p.v1_owner), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
+    assert_eq!(again["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(
+        again["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("under way"),
+        "{again}"
+    );
+    dispatch_and_lose_the_jobs(&app).await;
+
+    let runtime = app.start_worker().await;
+    let t = wait_task_done(&app, TaskKind::ClientUpgrade).await;
+    app.wait_for_mail("hello@bakersrow.example", "set your password")
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    runtime.shutdown().await;
+    assert_eq!(t.attempts, 1, "upgraded once: {t:?}");
+    let listed = listed_emails(&app.ok(Some(&p.v2_owner), e2e::CLIENTS, json!({})).await);
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|e| *e == "hello@bakersrow.example")
+            .count(),
+        1,
+        "{listed:?}"
+    );
+    // The V1 client is marked upgraded (its only eligible client: the tab is gone).
+    let v1_row = entity::client::Entity::find()
+        .filter(entity::client::Column::CompanyId.eq("BKR2201"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert!(v1_row.iter().any(|c| c.upgraded_at.is_some()), "{v1_row:?}");
+    let set_password_mails = app
+        .mails()
+        .iter()
+        .filter(|m| {
+            m.to.contains("hello@bakersrow.example") && m.subject.contains("set your password")
+        })
+        .count();
+    assert_eq!(set_password_mails, 1);
+}
+
+/// Work promised before a worker ever runs, and a queue that is down at the moment of the
+/// mutation, only delay it: the mutation commits, the work waits in `tasks`.
+#[tokio::test]
+async fn work_waits_in_the_database_until_a_worker_runs() {
+    let app = app_without_workers().await;
+    let p = app.legacy_partners(&legacy_example()).await;
+    app.ok(
+        Some(&p.v1_owner),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let depths = app.queue().await.depths().await.unwrap();
+    assert!(
+        depths.iter().all(|(_, n)| *n == 0),
+        "nothing pushed yet: {depths:?}"
+    );
+    assert_eq!(
+        task_of(&app, TaskKind::PartnerConnectCheck).await.status,
+        TaskStatus::Pending
+    );
+    let runtime = app.start_worker().await;
+    assert_eq!(
+        app.wait_connection_settled(&p.v1_owner).await["status"],
+        "CONNECTED"
+    );
+    runtime.shutdown().await;
+}
