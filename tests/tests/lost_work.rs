@@ -218,3 +218,82 @@ async fn work_waits_in_the_database_until_a_worker_runs() {
     );
     runtime.shutdown().await;
 }
+
+/// A job that fails for a reason that may pass (the database restarting) is retried by
+/// the outbox with growing gaps; after `TASK_MAX_ATTEMPTS` the task is FAILED, with the
+/// reason, for ops. A permanent failure is FAILED at once.
+#[tokio::test]
+async fn failed_work_is_retried_with_backoff_then_given_up_with_its_reason() {
+    let app = app_without_workers().await;
+    let p = app.legacy_partners(&legacy_example()).await;
+    app.ok(
+        Some(&p.v1_owner),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    let subject = task_of(&app, TaskKind::PartnerConnectCheck)
+        .await
+        .subject_id;
+    let temporary = || {
+        Err(worker::WorkerError::Db(sea_orm::DbErr::Custom(
+            "the database is restarting".into(),
+        )))
+    };
+    let mut last_gap = chrono::Duration::zero();
+    for attempt in 1..worker::outbox::TASK_MAX_ATTEMPTS {
+        let before = chrono::Utc::now();
+        worker::outbox::finish_task(
+            app.db(),
+            TaskKind::PartnerConnectCheck,
+            subject,
+            &temporary(),
+        )
+        .await
+        .unwrap();
+        let t = task_of(&app, TaskKind::PartnerConnectCheck).await;
+        assert_eq!(t.status, TaskStatus::Pending, "attempt {attempt}: {t:?}");
+        assert_eq!(t.attempts, attempt);
+        let gap = t.next_attempt_at - before;
+        assert!(
+            gap > last_gap,
+            "attempt {attempt}: the gap grows ({gap} after {last_gap})"
+        );
+        last_gap = gap;
+        assert!(t.last_error.as_deref().unwrap().contains("restarting"));
+    }
+    worker::outbox::finish_task(
+        app.db(),
+        TaskKind::PartnerConnectCheck,
+        subject,
+        &temporary(),
+    )
+    .await
+    .unwrap();
+    let t = task_of(&app, TaskKind::PartnerConnectCheck).await;
+    assert_eq!(t.status, TaskStatus::Failed, "{t:?}");
+    assert!(t.finished_at.is_some());
+
+    // Asking again (the V1 owner connects again after fixing the details) resets it.
+    entity::task::record(
+        app.db(),
+        TaskKind::PartnerConnectCheck,
+        subject,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let t = task_of(&app, TaskKind::PartnerConnectCheck).await;
+    assert_eq!(
+        (t.status, t.attempts, t.last_error),
+        (TaskStatus::Pending, 0, None)
+    );
+    let permanent = Err(worker::WorkerError::Invalid("cannot be done".into()));
+    worker::outbox::finish_task(app.db(), TaskKind::PartnerConnectCheck, subject, &permanent)
+        .await
+        .unwrap();
+    assert_eq!(
+        task_of(&app, TaskKind::PartnerConnectCheck).await.status,
+        TaskStatus::Failed
+    );
+}
