@@ -133,6 +133,16 @@ pub struct SecurityConfig {
     #[arg(long, env = "RATE_LIMIT_SIGNUP_IP", default_value = "20/1h", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_signup_ip: crate::ratelimit::Rule,
 
+    /// `acceptInvite` and `resetPassword` (the calls that use an emailed link) per client IP.
+    #[arg(long, env = "RATE_LIMIT_LINK_IP", default_value = "30/15m", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_link_ip: crate::ratelimit::Rule,
+
+    /// Password hashes and checks (argon2id, ~25 ms of a core each) one HTTP request may
+    /// run, over all its operations and aliases: `signUp`, `logIn`, `acceptInvite`,
+    /// `resetPassword`. Calls past it get RATE_LIMITED without hashing.
+    #[arg(long, env = "MAX_PASSWORD_HASHES_PER_REQUEST", default_value_t = 2)]
+    pub max_password_hashes_per_request: usize,
+
     /// Email invites (and resends) per partner account.
     #[arg(long, env = "RATE_LIMIT_INVITES", default_value = "500/1h", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_invites: crate::ratelimit::Rule,

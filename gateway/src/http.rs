@@ -283,7 +283,9 @@ async fn graphql(
             ip: Some(peer.ip().to_string()),
             request_id: request_id.clone(),
         };
-        let mut batch = batch.data(viewer).data(meta);
+        let budget =
+            crate::graphql::HashBudget::new(st.app.config.security.max_password_hashes_per_request);
+        let mut batch = batch.data(viewer).data(meta).data(budget);
         if let Some(lease) = lease {
             batch = batch.data(Lent::new(lease));
         }

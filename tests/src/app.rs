@@ -71,6 +71,8 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--rate-limit-reset-ip",
     "--rate-limit-signup-ip",
     "--rate-limit-invites",
+    "--rate-limit-link-ip",
+    "--max-password-hashes-per-request",
 ];
 
 /// Rate limits high enough that only the tests of rate limits meet them.
@@ -82,6 +84,7 @@ const GENEROUS_LIMITS: &[&str] = &[
     "--rate-limit-reset-ip",
     "--rate-limit-signup-ip",
     "--rate-limit-invites",
+    "--rate-limit-link-ip",
 ];
 
 fn worker_args(args: &[String]) -> Vec<String> {

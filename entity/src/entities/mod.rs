@@ -54,6 +54,29 @@ pub trait SingleUseLink: EntityTrait {
     /// `[token_hash, expires_at, used_at]`.
     const COLUMNS: [Self::Column; 3];
 
+    /// Whether a live (unused, unexpired) link has this token hash: one indexed read, so
+    /// a caller checks it before doing anything costly (hashing a new password) for a
+    /// link that cannot be used.
+    fn is_live<C: ConnectionTrait>(
+        conn: &C,
+        token: &crate::TokenHash,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> impl std::future::Future<Output = Result<bool, DbErr>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            let [hash, expires_at, used_at] = Self::COLUMNS;
+            let live = Self::find()
+                .filter(hash.eq(token.as_str()))
+                .filter(used_at.is_null())
+                .filter(expires_at.gt(now))
+                .one(conn)
+                .await?;
+            Ok(live.is_some())
+        }
+    }
+
     /// Uses the live link with this token hash, once: one conditional UPDATE marks it
     /// used, so a link that was used, expired or invalidated meanwhile is never claimed,
     /// and of two claims at once exactly one wins.

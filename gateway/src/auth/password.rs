@@ -48,6 +48,7 @@ impl PasswordHasher {
 
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
         let _permit = self.permits.acquire().await.context("hasher closed")?;
+        metrics::counter!("password_hashes_total", "op" => "hash").increment(1);
         let pw = password.expose().to_owned();
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
@@ -63,6 +64,7 @@ impl PasswordHasher {
     /// yet) it checks against a dummy hash and returns false, taking the same time.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> anyhow::Result<bool> {
         let _permit = self.permits.acquire().await.context("hasher closed")?;
+        metrics::counter!("password_hashes_total", "op" => "verify").increment(1);
         let known = hash.is_some();
         let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
         let pw = password.to_owned();

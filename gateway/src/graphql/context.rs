@@ -24,6 +24,39 @@ pub(crate) async fn rate_limit(
         })
 }
 
+/// How many password hashes (or checks) the HTTP request may still run, shared by all its
+/// operations and aliases (`MAX_PASSWORD_HASHES_PER_REQUEST`).
+#[derive(Clone, Debug)]
+pub struct HashBudget(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl HashBudget {
+    pub fn new(hashes: usize) -> Self {
+        HashBudget(std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(
+            hashes,
+        )))
+    }
+}
+
+/// Takes one password hash from the request's budget, or `RATE_LIMITED` (nothing hashed)
+/// once it is spent. Call it before the service that hashes.
+pub(crate) fn spend_password_hash(ctx: &Context<'_>) -> ApiResult<()> {
+    let Some(HashBudget(left)) = ctx.data_opt::<HashBudget>() else {
+        return Ok(());
+    };
+    let took = left.fetch_update(
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+        |n| n.checked_sub(1),
+    );
+    took.map(drop).map_err(|_| ApiError::RateLimited {
+        message: format!(
+            "one request may check at most {} passwords: send the others in separate requests",
+            state(ctx).config.security.max_password_hashes_per_request
+        ),
+        retry_after_seconds: 1,
+    })
+}
+
 /// The client's IP address, as a rate-limit key.
 pub(crate) fn client_ip(ctx: &Context<'_>) -> String {
     meta(ctx).ip.clone().unwrap_or_else(|| "unknown".into())

@@ -8,9 +8,10 @@ pub mod types;
 
 use crate::services::AppState;
 use async_graphql::{EmptySubscription, Schema};
+pub use context::HashBudget;
 pub(crate) use context::{
     client_ip, meta, parse_id, rate_limit, require_account_admin, require_partner_admin,
-    require_partner_owner, require_user, state, viewer,
+    require_partner_owner, require_user, spend_password_hash, state, viewer,
 };
 
 pub use mutation::MutationRoot;

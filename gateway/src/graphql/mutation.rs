@@ -4,7 +4,7 @@ use super::types::{
 };
 use super::{
     client_ip, meta, parse_id, rate_limit, require_account_admin, require_partner_admin,
-    require_user, state,
+    require_user, spend_password_hash, state,
 };
 use crate::auth::session;
 use crate::error::ApiError;
@@ -48,6 +48,7 @@ impl MutationRoot {
         )
         .await?;
         let email = email("email", &input.email)?;
+        spend_password_hash(ctx)?;
         let owner = NewOwner {
             company_name: parse_company_name("companyName", &input.company_name)?,
             name: parse_person_name("name", &input.name)?,
@@ -81,6 +82,7 @@ impl MutationRoot {
         rate_limit(ctx, "login-ip", &client_ip(ctx), limits.rate_limit_login_ip).await?;
         let key = email.trim().to_lowercase();
         rate_limit(ctx, "login-email", &key, limits.rate_limit_login_email).await?;
+        spend_password_hash(ctx)?;
         Ok(
             accounts::log_in(state(ctx), &email, &password, company_id.as_deref())
                 .await?
@@ -164,11 +166,14 @@ impl MutationRoot {
         token: String,
         input: AcceptInviteInput,
     ) -> Result<AuthPayload> {
+        let limits = &state(ctx).config.security;
+        rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
         let owner = NewOwner {
             company_name: parse_company_name("companyName", &input.company_name)?,
             name: parse_person_name("name", &input.name)?,
             password: password("password", &input.password)?,
         };
+        spend_password_hash(ctx)?;
         Ok(invites::accept_invite(state(ctx), &token, owner)
             .await?
             .into())
@@ -181,7 +186,10 @@ impl MutationRoot {
         token: String,
         new_password: String,
     ) -> Result<bool> {
+        let limits = &state(ctx).config.security;
+        rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
         let pw = password("newPassword", &new_password)?;
+        spend_password_hash(ctx)?;
         passwords::set_with_link(state(ctx), &token, pw).await?;
         Ok(true)
     }

@@ -207,6 +207,10 @@ fn invalid_invite() -> ApiError {
 /// the trial, moves the client row to TRIAL and signs the invitee in.
 pub async fn accept_invite(state: &AppState, token: &str, owner: NewOwner) -> ApiResult<SignedIn> {
     let token = SecretToken::parse(token).ok_or_else(invalid_invite)?;
+    // A dead link costs one indexed read, never a password hash.
+    if !invite::Entity::is_live(&state.db, &token.hash(), Utc::now()).await? {
+        return Err(invalid_invite());
+    }
     let hash = state.hasher.hash(&owner.password).await?;
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;

@@ -95,6 +95,10 @@ pub async fn set_with_link(state: &AppState, token: &str, password: Password) ->
         )
     };
     let token = SecretToken::parse(token).ok_or_else(invalid)?;
+    // A dead link costs one indexed read, never a password hash.
+    if !password_token::Entity::is_live(&state.db, &token.hash(), Utc::now()).await? {
+        return Err(invalid());
+    }
     let hash = state.hasher.hash(&password).await?;
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
