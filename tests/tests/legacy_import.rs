@@ -172,3 +172,40 @@ async fn a_generated_export_of_a_thousand_clients_imports() {
         .await;
     assert_eq!(list["clients"]["totalCount"], 500);
 }
+
+/// Two clients of one partner with the same email are reported in the check, with their
+/// path, before anything is written (they used to fail half-way with a database error).
+#[tokio::test]
+async fn duplicate_client_emails_in_a_partner_are_reported_before_writing() {
+    let app = TestApp::spawn().await;
+    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
+    let first = doc["partners"][0]["clients"][0]["email"].clone();
+    doc["partners"][0]["clients"][1]["email"] = json!(first.as_str().unwrap().to_uppercase());
+    let err = app.import_legacy(&doc.to_string()).await.unwrap_err();
+    assert!(
+        err.contains("partners[0].clients[1].email:")
+            && err.contains("is the email of another client of this partner"),
+        "{err}"
+    );
+    assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 0);
+}
+
+/// A failure while writing (here a partner that slipped past the checks twice) leaves
+/// nothing of the import behind, not the partners written before it.
+#[tokio::test]
+async fn a_failure_while_writing_leaves_nothing_half_written() {
+    let app = TestApp::spawn().await;
+    let mut partners = worker::legacy::parse(&legacy_example()).unwrap();
+    let again = worker::legacy::parse(&legacy_example()).unwrap().remove(0);
+    partners.push(again);
+    assert!(
+        worker::legacy::write(app.db(), &partners, |_| {})
+            .await
+            .is_err()
+    );
+    assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 0);
+    assert_eq!(
+        entity::user::Entity::find().count(app.db()).await.unwrap(),
+        0
+    );
+}

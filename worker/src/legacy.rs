@@ -188,6 +188,7 @@ pub fn parse(json: &str) -> Result<Vec<Partner>, Invalid> {
             errors.push(format!("{pp}.users: needs exactly one OWNER, has {owners}"));
         }
         let mut clients = Vec::new();
+        let mut client_emails = HashSet::new();
         let raw_clients = p
             .get("clients")
             .and_then(Value::as_array)
@@ -225,6 +226,13 @@ pub fn parse(json: &str) -> Result<Vec<Partner>, Invalid> {
                 ));
             }
             let n = text(&mut errors, &format!("{cp}.name"), &c.name);
+            if let Some(email) = &email
+                && !client_emails.insert(email.clone())
+            {
+                errors.push(format!(
+                    "{cp}.email: {email} is the email of another client of this partner"
+                ));
+            }
             if let (Some(company_id), Some(email), Some(status)) = (cid, email, st) {
                 clients.push(Client {
                     company_id,
@@ -306,7 +314,7 @@ pub async fn plan(
     }
 }
 
-/// Writes checked partners, one transaction per partner; `progress` is told how many
+/// Writes checked partners, all in one transaction; `progress` is told how many
 /// clients were written.
 pub async fn write(
     db: &DatabaseConnection,
@@ -315,8 +323,10 @@ pub async fn write(
 ) -> Result<ImportReport, DbErr> {
     let mut report = ImportReport::default();
     let now = Utc::now();
+    // One transaction for the whole import: a failure while writing leaves nothing
+    // half-written, and the same file can simply be imported again.
+    let txn = entity::db::begin_write(db).await?;
     for p in partners {
-        let txn = entity::db::begin_write(db).await?;
         // V1 accounts keep their Company IDs.
         let v1_account = |company_id: &CompanyId, name: &str, kind| account::ActiveModel {
             company_id: Set(company_id.as_str().to_owned()),
@@ -366,9 +376,9 @@ pub async fn write(
             report.clients += chunk.len() as u64;
             progress(chunk.len() as u64);
         }
-        txn.commit().await?;
         report.partners += 1;
         report.users += p.users.len() as u64;
     }
+    txn.commit().await?;
     Ok(report)
 }
