@@ -251,3 +251,21 @@ async fn mail_keeps_flowing_when_reset_requests_cannot_be_settled() {
         welcome.subject
     );
 }
+
+/// An email given up on keeps no secret link in the outbox, like a sent one.
+#[tokio::test]
+async fn a_failed_email_keeps_no_secret_link() {
+    let app = TestApp::spawn().await;
+    let secret = "a-secret-invite-token-0123456789abcdefghijk";
+    let mail = worker::Mail::Invite {
+        to: "not an address".into(),
+        partner_name: "Ledger & Line".into(),
+        company_name: None,
+        link: format!("http://app.test/invite/{secret}"),
+    };
+    let id = worker::queue_mail(app.db(), &mail).await.unwrap();
+    app.nudge();
+    let d = wait_status(&app, id, DeliveryStatus::Failed).await;
+    assert!(!d.payload.contains(secret), "{}", d.payload);
+    assert!(d.payload.contains(worker::mail::REDACTED), "{}", d.payload);
+}

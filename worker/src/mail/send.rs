@@ -197,16 +197,19 @@ impl Mailer {
             )
             .filter(Column::Id.eq(id))
             .filter(Column::Status.ne(DeliveryStatus::Sent));
+        // Once settled (sent, or given up on) the outbox keeps no secret link.
+        let settled =
+            !matches!(&outcome, Err(SendFailure::Temporary(_)) if attempts < MAX_ATTEMPTS);
+        if settled && let Ok(email) = &email {
+            let kept = serde_json::to_string(&email.redacted()).unwrap_or_default();
+            update = update.col_expr(Column::Payload, Expr::value(kept));
+        }
         match outcome {
             Ok(()) => {
                 update = update
                     .col_expr(Column::Status, Expr::value(DeliveryStatus::Sent))
                     .col_expr(Column::SentAt, Expr::value(now))
                     .col_expr(Column::LastError, Expr::value(Option::<String>::None));
-                if let Ok(email) = &email {
-                    let kept = serde_json::to_string(&email.redacted()).unwrap_or_default();
-                    update = update.col_expr(Column::Payload, Expr::value(kept));
-                }
                 tracing::info!(delivery_id = id, kind = %d.kind, transport = self.transport.name(), "email sent");
                 metrics::counter!("emails_sent_total", "kind" => d.kind.clone()).increment(1);
             }
