@@ -227,3 +227,188 @@ async fn a_v1_partner_without_eligible_clients_has_no_upgrade_tab() {
         Value::Null
     );
 }
+
+async fn connect(app: &TestApp, v1: &str, v2_cid: &str) {
+    app.ok(
+        Some(v1),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    assert_eq!(app.wait_connection_settled(v1).await["status"], "CONNECTED");
+}
+
+/// Waits until the V2 list shows `email` with an account; returns its row.
+async fn wait_listed_with_account(app: &TestApp, token: &str, email: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let list = v2_list(app, token).await;
+        let rows: Vec<&Value> = list.iter().filter(|c| c["email"] == email).collect();
+        assert!(rows.len() <= 1, "one row per client: {list:?}");
+        if let Some(c) = rows.first()
+            && c["companyId"].is_string()
+        {
+            return (*c).clone();
+        }
+        assert!(Instant::now() < deadline, "never upgraded: {list:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every V2 client account is listed by a client row: an upgrade never leaves an orphan.
+async fn assert_no_orphan_accounts(app: &TestApp) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let accounts = entity::account::Entity::find()
+        .filter(entity::account::Column::Kind.eq(entity::AccountKind::Client))
+        .filter(entity::account::Column::Platform.eq(entity::Platform::V2))
+        .all(app.db())
+        .await
+        .unwrap();
+    for a in accounts {
+        let listed = entity::client::Entity::find()
+            .filter(entity::client::Column::ClientAccountId.eq(a.id))
+            .one(app.db())
+            .await
+            .unwrap();
+        assert!(
+            listed.is_some(),
+            "orphan account {} ({})",
+            a.name,
+            a.company_id
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_lands_on_the_row_the_v2_partner_had_and_keeps_the_clients_standing() {
+    let app = TestApp::spawn().await;
+    let (v1, v2) = connected_setup(&app).await;
+    let (v2_token, v2_cid) = v2.split_once(' ').unwrap();
+    // The V2 firm had invited the V1 client itself.
+    app.invite(v2_token, "hello@bakersrow.example", None).await;
+    connect(&app, &v1, v2_cid).await;
+    let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
+    let bakers = candidate(&tab, "BKR2201")["client"]["id"].clone();
+    let new_leaf = candidate(&tab, "NEW0002")["client"]["id"].clone();
+    app.ok(Some(&v1), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
+    let row = wait_listed_with_account(&app, v2_token, "hello@bakersrow.example").await;
+    assert_eq!(row["status"], "PAYING", "a paying client stays paying");
+    assert_eq!(row["invitedVia"], "UPGRADE");
+    assert_eq!(row["name"], "Bakers Row Cafe");
+    assert!(row["trialEndsAt"].is_null());
+
+    app.ok(Some(&v1), UPGRADE_CLIENT, json!({ "id": new_leaf }))
+        .await;
+    let row = wait_listed_with_account(&app, v2_token, "hi@newleaf.example").await;
+    assert_eq!(row["status"], "TRIAL", "a trial stays a trial");
+    assert_eq!(row["invitedVia"], "UPGRADE");
+    assert!(row["trialEndsAt"].is_string(), "{row}");
+    assert_no_orphan_accounts(&app).await;
+}
+
+#[tokio::test]
+async fn upgrading_a_client_that_has_a_v2_account_already_is_refused_and_creates_nothing() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::spawn().await;
+    let (v1, v2) = connected_setup(&app).await;
+    let (v2_token, v2_cid) = v2.split_once(' ').unwrap();
+    app.create_client(
+        v2_token,
+        "Bakers Row Cafe",
+        "Bea",
+        "hello@bakersrow.example",
+    )
+    .await;
+    connect(&app, &v1, v2_cid).await;
+    let accounts = entity::account::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
+    let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
+    let bakers = candidate(&tab, "BKR2201")["client"]["id"].clone();
+    let b = app
+        .gql(Some(&v1), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
+    assert_eq!(
+        b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{b}"
+    );
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already has a V2 account"),
+        "{b}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        entity::account::Entity::find()
+            .count(app.db())
+            .await
+            .unwrap(),
+        accounts
+    );
+    let listed: Vec<Value> = v2_list(&app, v2_token)
+        .await
+        .into_iter()
+        .filter(|c| c["email"] == "hello@bakersrow.example")
+        .collect();
+    assert_eq!(listed.len(), 1);
+    assert_no_orphan_accounts(&app).await;
+}
+
+/// An imported INVITED V1 client is moved to V2 by the upgrade, never re-invited: no
+/// RESEND_INVITE, and `resendInvite` refuses saying what to do instead.
+#[tokio::test]
+async fn imported_v1_clients_are_upgraded_not_re_invited() {
+    let app = TestApp::spawn().await;
+    let mut doc: Value = serde_json::from_str(&legacy_example()).unwrap();
+    doc["partners"][0]["clients"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+        "companyId": "INV0003", "name": "Invited Inn", "email": "inn@invited.example",
+        "status": "INVITED", "upgradeEligible": true, "upgradeDeadline": "2099-06-30T23:59:59Z" }));
+    let p = app.legacy_partners(&doc.to_string()).await;
+    let list = app
+        .ok(
+            Some(&p.v1_owner),
+            CLIENTS,
+            json!({ "search": "invited inn" }),
+        )
+        .await;
+    let inn = list["clients"]["edges"][0]["node"].clone();
+    assert_eq!(inn["status"], "INVITED");
+    assert!(
+        !inn["availableActions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "RESEND_INVITE"),
+        "{inn}"
+    );
+    let b = app
+        .gql(
+            Some(&p.v1_owner),
+            e2e::RESEND_INVITE,
+            json!({ "id": inn["id"] }),
+        )
+        .await;
+    assert_eq!(
+        b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{b}"
+    );
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("upgrade"),
+        "{b}"
+    );
+    assert!(
+        app.mails()
+            .iter()
+            .all(|m| !m.to.contains("inn@invited.example"))
+    );
+}

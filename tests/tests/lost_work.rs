@@ -179,6 +179,18 @@ async fn a_lost_client_upgrade_is_done_once() {
         .await
         .unwrap();
     assert!(v1_row.iter().any(|c| c.upgraded_at.is_some()), "{v1_row:?}");
+    // Both partners' audit logs show the finished upgrade.
+    for owner in [&p.v1_owner, &p.v2_owner] {
+        let log = app
+            .ok(Some(owner), e2e::AUDIT_LOG, json!({ "first": 50 }))
+            .await;
+        let upgraded = log["auditLog"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["action"] == "client.upgraded");
+        assert!(upgraded, "{log}");
+    }
     let set_password_mails = app
         .mails()
         .iter()

@@ -88,8 +88,7 @@ async fn check_partner_connect(
 async fn upgrade_client(job: UpgradeClient, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     let work = crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
         .await
-        .map(drop)
-        .map_err(Into::into);
+        .map(drop);
     run_task(
         UpgradeClient::QUEUE,
         &cx.db,

@@ -117,6 +117,9 @@ pub enum InviteMethod {
     Link,
     #[sea_orm(string_value = "FORM")]
     Form,
+    /// A V1 client upgraded through Partner Connect.
+    #[sea_orm(string_value = "UPGRADE")]
+    Upgrade,
 }
 
 /// Where a Partner Connect request stands.

@@ -72,7 +72,7 @@ impl QueryRoot {
             .into_iter()
             .map(|(cursor, c, partner_user)| ClientEdge {
                 cursor,
-                node: Client::new(&c, partner_user),
+                node: Client::new(&c, partner_user).on(v.account.platform),
             })
             .collect();
         Ok(ClientConnection {
@@ -99,7 +99,9 @@ impl QueryRoot {
         };
         let ids: Vec<i64> = c.client_account_id.into_iter().collect();
         let with_user = client_list::partner_users_in(st, &v.user.email, &ids).await?;
-        Ok(Some(Client::of(&c, with_user.values().next().copied())))
+        Ok(Some(
+            Client::of(&c, with_user.values().next().copied()).on(v.account.platform),
+        ))
     }
 
     /// How many clients are in each status, for the dashboard's tabs.

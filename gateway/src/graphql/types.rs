@@ -115,9 +115,14 @@ pub enum ClientStatus {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::InviteMethod")]
 pub enum InviteMethod {
+    /// Invited by email (`inviteClientByEmail`), accepted with the emailed link
     Email,
+    /// Signed up through the partner's unique invite link
     Link,
+    /// Created by the partner with the sign-up form (`createClientAccount`)
     Form,
+    /// Created by a Partner Connect upgrade of a V1 client
+    Upgrade,
 }
 
 /// What a partner can do with a client right now.
@@ -188,6 +193,16 @@ impl Client {
     /// A client read whole (outside the list's page).
     pub fn of(c: &entity::client::Model, partner_user: Option<entity::PartnerSeat>) -> Self {
         Self::new(&c.into(), partner_user)
+    }
+
+    /// The row as a partner on `platform` sees it: a V1 partner's clients are moved to V2
+    /// by Partner Connect's upgrade, never re-invited, so they offer no RESEND_INVITE.
+    pub fn on(mut self, platform: entity::Platform) -> Self {
+        if platform == entity::Platform::V1 {
+            self.available_actions
+                .retain(|a| *a != ClientAction::ResendInvite);
+        }
+        self
     }
 
     /// `partner_user`: the calling partner user's own user row in the client account, if
@@ -362,7 +377,7 @@ pub struct UpgradeCandidate {
 impl UpgradeCandidate {
     pub fn new(c: &entity::client::Model) -> Self {
         UpgradeCandidate {
-            client: Client::of(c, None),
+            client: Client::of(c, None).on(entity::Platform::V1),
             deadline: c.upgrade_deadline.unwrap_or(c.invited_at),
             upgraded: c.upgraded_at.is_some(),
         }

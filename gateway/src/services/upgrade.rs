@@ -48,12 +48,12 @@ pub async fn request(
         .filter(legacy_connection::Column::Status.eq(ConnectStatus::Connected))
         .one(&state.db)
         .await?;
-    if connected.is_none() {
+    let Some(v2_partner) = connected.and_then(|c| c.v2_account_id) else {
         return Err(ApiError::bad_input(
             "clientId",
             "connect this account to your V2 partner dashboard first (Partner Connect)",
         ));
-    }
+    };
     let c = client::Entity::find_by_id(client_id)
         .filter(client::Column::PartnerAccountId.eq(v.account.id))
         .one(&state.db)
@@ -106,6 +106,20 @@ pub async fn request(
                 ),
             ));
         }
+    }
+    // The V2 dashboard may list the client already (it invited the client itself): an
+    // account there already means there is nothing to upgrade into.
+    let in_v2 = client::Entity::find()
+        .filter(client::Column::PartnerAccountId.eq(v2_partner))
+        .filter(client::Column::Email.eq(&c.email))
+        .filter(client::Column::ClientAccountId.is_not_null())
+        .one(&state.db)
+        .await?;
+    if let Some(row) = in_v2 {
+        return Err(ApiError::bad_input(
+            "clientId",
+            worker::upgrade::already_has_account(&who, row.company_id.as_deref()),
+        ));
     }
     let txn = entity::db::begin_write(&state.db).await?;
     // Claimed once: a second request (or a double click) finds it taken.
