@@ -51,6 +51,14 @@ pub struct Config {
     #[arg(long, env = "DISCOUNT_TIERS", default_value = "5:10,20:15,50:20,100:25", value_parser = parse_tiers)]
     pub discount_tiers: entity::DiscountTiers,
 
+    /// `resendInvite`: at most one invite email per client in this interval.
+    #[arg(long, env = "RESEND_INTERVAL", default_value = "5m", value_parser = parse_duration)]
+    pub resend_interval: Duration,
+
+    /// `resendInvite`: at most this many resends per client per day.
+    #[arg(long, env = "RESENDS_PER_DAY", default_value_t = 10)]
+    pub resends_per_day: u64,
+
     #[command(flatten)]
     pub worker: WorkerConfig,
 
@@ -113,11 +121,11 @@ pub struct SecurityConfig {
     #[arg(long, env = "RATE_LIMIT_IP", default_value = "600/1m", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_ip: crate::ratelimit::Rule,
 
-    /// `logIn` attempts per email.
+    /// Failed `logIn` attempts per email and client address (successes do not count).
     #[arg(long, env = "RATE_LIMIT_LOGIN_EMAIL", default_value = "10/15m", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_login_email: crate::ratelimit::Rule,
 
-    /// `logIn` attempts per client IP.
+    /// Failed `logIn` attempts per client address, across emails (credential stuffing).
     #[arg(long, env = "RATE_LIMIT_LOGIN_IP", default_value = "50/15m", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_login_ip: crate::ratelimit::Rule,
 
@@ -142,6 +150,14 @@ pub struct SecurityConfig {
     /// `resetPassword`. Calls past it get RATE_LIMITED without hashing.
     #[arg(long, env = "MAX_PASSWORD_HASHES_PER_REQUEST", default_value_t = 2)]
     pub max_password_hashes_per_request: usize,
+
+    /// `addUser` per account (each sends a set-password email).
+    #[arg(long, env = "RATE_LIMIT_USERS_ADDED", default_value = "30/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_users_added: crate::ratelimit::Rule,
+
+    /// `createClientAccount` per partner account (each opens an account and sends an email).
+    #[arg(long, env = "RATE_LIMIT_CLIENT_ACCOUNTS", default_value = "100/1d", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_client_accounts: crate::ratelimit::Rule,
 
     /// Email invites (and resends) per partner account.
     #[arg(long, env = "RATE_LIMIT_INVITES", default_value = "500/1h", value_parser = crate::ratelimit::parse_rule)]

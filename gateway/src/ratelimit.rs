@@ -76,7 +76,7 @@ local at = tonumber(b[2]) or now
 tokens = math.min(cap, tokens + math.max(0, now - at) * rate)
 local wait = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  if ARGV[3] == '1' then tokens = tokens - 1 end
 else
   wait = math.ceil((1 - tokens) / rate)
 end
@@ -109,6 +109,17 @@ impl Limiter {
 
     /// Takes a token from bucket `key` under `rule`: `Ok(())`, or `Err(seconds)` to wait.
     pub async fn check(&self, key: &str, rule: Rule) -> Result<(), u64> {
+        self.bucket(key, rule, true).await
+    }
+
+    /// Whether bucket `key` has a token, without taking it: `Ok(())`, or `Err(seconds)`.
+    /// With [`Limiter::check`] after the fact, it limits only some outcomes (failed log-ins).
+    pub async fn peek(&self, key: &str, rule: Rule) -> Result<(), u64> {
+        self.bucket(key, rule, false).await
+    }
+
+    async fn bucket(&self, key: &str, rule: Rule, take: bool) -> Result<(), u64> {
+        let key = bounded(key);
         match self {
             Limiter::Local(buckets) => {
                 let now = Instant::now();
@@ -124,7 +135,9 @@ impl Limiter {
                 *tokens = (*tokens + elapsed * rule.rate_per_ms()).min(cap);
                 *at = now;
                 if *tokens >= 1.0 {
-                    *tokens -= 1.0;
+                    if take {
+                        *tokens -= 1.0;
+                    }
                     Ok(())
                 } else {
                     let ms = (1.0 - *tokens) / rule.rate_per_ms();
@@ -141,6 +154,7 @@ impl Limiter {
                     .key(format!("{prefix}:rl:{key}"))
                     .arg(rule.capacity)
                     .arg(rule.rate_per_ms())
+                    .arg(if take { "1" } else { "0" })
                     .invoke_async(&mut conn)
                     .await;
                 match result {
@@ -148,12 +162,27 @@ impl Limiter {
                     Ok(ms) => Err(ms.div_ceil(1000).max(1)),
                     Err(e) => {
                         tracing::warn!(error = %e, "rate limits: Redis unreachable; limiting in this process");
-                        Box::pin(fallback.check(key, rule)).await
+                        Box::pin(fallback.bucket(key, rule, take)).await
                     }
                 }
             }
         }
     }
+}
+
+/// Bucket keys hold caller input (an email): at most this many bytes of it are kept, so
+/// neither the map nor Redis grows with what a caller sends. Emails are at most 254.
+pub const MAX_KEY_BYTES: usize = 320;
+
+fn bounded(key: &str) -> &str {
+    if key.len() <= MAX_KEY_BYTES {
+        return key;
+    }
+    let mut end = MAX_KEY_BYTES;
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    &key[..end]
 }
 
 #[cfg(test)]
@@ -184,5 +213,22 @@ mod tests {
         let wait = l.check("k", rule).await.unwrap_err();
         assert!((1..=20).contains(&wait), "{wait}");
         assert_eq!(l.check("other", rule).await, Ok(()), "buckets are per key");
+    }
+
+    #[tokio::test]
+    async fn peeking_takes_nothing_and_keys_are_bounded() {
+        let l = Limiter::local();
+        let rule: Rule = "1/1m".parse().unwrap();
+        for _ in 0..5 {
+            assert_eq!(l.peek("k", rule).await, Ok(()));
+        }
+        assert_eq!(l.check("k", rule).await, Ok(()));
+        assert!(l.peek("k", rule).await.is_err());
+        let long = "é".repeat(1000);
+        assert!(bounded(&long).len() <= MAX_KEY_BYTES);
+        assert_eq!(l.check(&long, rule).await, Ok(()));
+        let mut longer = long.clone();
+        longer.push('x');
+        assert!(l.check(&longer, rule).await.is_err(), "one bounded bucket");
     }
 }

@@ -13,6 +13,7 @@ mod m0008_delivery_claims;
 mod m0009_password_reset_requests;
 mod m0010_users_partner_probe_index;
 mod m0011_tasks;
+mod m0012_partner_suspensions;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_password_reset_requests::Migration),
             Box::new(m0010_users_partner_probe_index::Migration),
             Box::new(m0011_tasks::Migration),
+            Box::new(m0012_partner_suspensions::Migration),
         ]
     }
 }

@@ -72,7 +72,11 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--rate-limit-signup-ip",
     "--rate-limit-invites",
     "--rate-limit-link-ip",
+    "--rate-limit-users-added",
+    "--rate-limit-client-accounts",
     "--max-password-hashes-per-request",
+    "--resend-interval",
+    "--resends-per-day",
 ];
 
 /// Rate limits high enough that only the tests of rate limits meet them.
@@ -85,6 +89,8 @@ const GENEROUS_LIMITS: &[&str] = &[
     "--rate-limit-signup-ip",
     "--rate-limit-invites",
     "--rate-limit-link-ip",
+    "--rate-limit-users-added",
+    "--rate-limit-client-accounts",
 ];
 
 fn worker_args(args: &[String]) -> Vec<String> {

@@ -2,8 +2,10 @@
 //! and subscription, newest first, paged, for the partner owner only.
 
 use e2e::{
-    AUDIT_LOG, CLIENTS_TOTAL, RESEND_INVITE, RESET_CLIENT_PASSWORD, SET_USER_ACTIVE, SET_USER_ROLE,
-    SUBSCRIBE, TestApp,
+    ACCEPT_INVITE, AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, INVITE_LINK,
+    REGENERATE_INVITE_LINK, REQUEST_PASSWORD_RESET, RESEND_INVITE, RESET_CLIENT_PASSWORD,
+    RESET_PASSWORD, SET_USER_ACTIVE, SET_USER_ROLE, SUBSCRIBE, TestApp, bea_accepts,
+    legacy_example, token_of,
 };
 use entity::client;
 use sea_orm::EntityTrait;
@@ -73,6 +75,7 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
             "client.log_in",
             "client.invite_resent",
             "client.invited",
+            "user.password_set",
             "client.created",
         ],
         "newest first"
@@ -155,4 +158,112 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
         app.ok(Some(&sam), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
         3
     );
+}
+
+async fn actions(app: &TestApp, token: &str) -> Vec<String> {
+    app.ok(Some(token), AUDIT_LOG, json!({ "first": 50 })).await["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// What clients and anonymous callers do with a partner's links lands in its log too:
+/// an invite accepted, a sign-up through the invite link, the link regenerated, a
+/// password set or reset through an emailed link; and a V1 partner's Partner Connect
+/// result.
+#[tokio::test]
+async fn link_uses_password_changes_and_connect_results_are_audited() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    app.invite(&partner, "hello@bakersrow.example", None).await;
+    let link = app
+        .wait_for_mail("hello@bakersrow.example", "invites you")
+        .await
+        .link("http://app.test/invite/")
+        .unwrap();
+    app.ok(None, ACCEPT_INVITE, bea_accepts(&link)).await;
+
+    let code = app.ok(Some(&partner), INVITE_LINK, json!({})).await["inviteLink"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        None,
+        e2e::SIGN_UP,
+        json!({ "input": { "companyName": "Corner Shop", "name": "Cora",
+        "email": "cora@cornershop.example", "password": "cora-password-1",
+        "isAccountantOrBookkeeper": false, "partnerCode": code } }),
+    )
+    .await;
+    app.ok(Some(&partner), REGENERATE_INVITE_LINK, json!({}))
+        .await;
+
+    app.ok(
+        None,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "hello@bakersrow.example" }),
+    )
+    .await;
+    let reset = app
+        .wait_for_mail("hello@bakersrow.example", "Reset your password")
+        .await
+        .link("http://app.test/reset-password/")
+        .unwrap();
+    app.ok(
+        None,
+        RESET_PASSWORD,
+        json!({ "t": token_of(&reset), "p": "bea-password-2" }),
+    )
+    .await;
+
+    let log = actions(&app, &partner).await;
+    for want in [
+        "client.invite_accepted",
+        "client.signed_up_with_link",
+        "partner.invite_link_regenerated",
+        "user.password_reset",
+    ] {
+        assert!(log.iter().any(|a| a == want), "{want} missing from {log:?}");
+    }
+    let accepted = app
+        .ok(Some(&partner), AUDIT_LOG, json!({ "first": 50 }))
+        .await;
+    let accepted = accepted["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["action"] == "client.invite_accepted")
+        .unwrap()["node"]
+        .clone();
+    assert_eq!(accepted["actor"]["email"], "hello@bakersrow.example");
+    assert_eq!(accepted["targetClient"]["email"], "hello@bakersrow.example");
+    assert_eq!(accepted["ip"], "127.0.0.1");
+
+    // Partner Connect: the V1 owner reads the result in its own log.
+    let p = app.legacy_partners(&legacy_example()).await;
+    app.ok(
+        Some(&p.v1_owner),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": "ZZZ9999", "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    assert_eq!(
+        app.wait_connection_settled(&p.v1_owner).await["status"],
+        "FAILED"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let log = actions(&app, &p.v1_owner).await;
+        if log.iter().any(|a| a == "partner.connect_failed") {
+            assert!(
+                log.iter().any(|a| a == "partner.connect_requested"),
+                "{log:?}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{log:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -186,8 +186,11 @@ fn retry_after(body: &Value) -> u64 {
         .unwrap_or_else(|| panic!("no retryAfterSeconds: {body}"))
 }
 
+/// Log-in limits stop guessing, not offices (Auth0's brute-force protection): only failed
+/// attempts count, per email and address (so failures from one address never lock the
+/// owner out from another) and per address across emails (credential stuffing).
 #[tokio::test]
-async fn log_in_is_limited_per_email_and_per_address() {
+async fn log_in_limits_count_failures_per_email_and_address_and_per_address() {
     // In scale-out mode the attempts alternate between two gateways: the limit holds
     // across them because the buckets are in Redis.
     let app = TestApp::spawn_with_args(&[
@@ -198,6 +201,11 @@ async fn log_in_is_limited_per_email_and_per_address() {
     ])
     .await;
     app.partner("rosa@ledgerline.example").await;
+    let rosa_right = json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1" });
+    // A firm's people logging in all morning from one address: successes never count.
+    for _ in 0..8 {
+        assert!(app.ok(None, LOG_IN, rosa_right.clone()).await["logIn"]["token"].is_string());
+    }
     let attempt = |email: &'static str| {
         let app = &app;
         async move {
@@ -217,7 +225,7 @@ async fn log_in_is_limited_per_email_and_per_address() {
     }
     let wait = retry_after(&attempt("rosa@ledgerline.example").await);
     assert!((1..=1200).contains(&wait), "{wait}");
-    // Even the right password waits now (the bucket is per email, whatever the outcome).
+    // From this address even the right password waits now…
     let body = app
         .gql(
             None,
@@ -226,12 +234,30 @@ async fn log_in_is_limited_per_email_and_per_address() {
         )
         .await;
     retry_after(&body);
-    // Another email from the same address: the per-address bucket (6) runs out next.
-    assert_eq!(
-        code(&attempt("other@ledgerline.example").await),
-        "UNAUTHENTICATED"
-    );
-    retry_after(&attempt("third@ledgerline.example").await);
+    // …but the owner, elsewhere, is not locked out.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let body: serde_json::Value = elsewhere
+        .post(format!("{}/graphql", app.next_url()))
+        .json(&json!({ "query": LOG_IN, "variables": rosa_right }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["data"]["logIn"]["token"].is_string(), "{body}");
+    // Other emails from the first address: its budget of 6 failures runs out next.
+    for email in [
+        "other@ledgerline.example",
+        "third@ledgerline.example",
+        "fourth@ledgerline.example",
+    ] {
+        assert_eq!(code(&attempt(email).await), "UNAUTHENTICATED");
+    }
+    retry_after(&attempt("fifth@ledgerline.example").await);
     if app.mode == Mode::ScaleOut {
         assert_eq!(app.next_url_all().len(), 2, "two gateways took turns");
     }
@@ -426,4 +452,65 @@ async fn security_headers_are_set() {
         .unwrap();
     assert_eq!(res.headers()["referrer-policy"], "no-referrer");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}
+
+/// What sends email or opens accounts is limited per account: `addUser`
+/// (`RATE_LIMIT_USERS_ADDED`) and `createClientAccount` (`RATE_LIMIT_CLIENT_ACCOUNTS`);
+/// and names that end up in email subjects refuse control and text-direction characters.
+#[tokio::test]
+async fn adding_users_and_client_accounts_is_limited_per_account() {
+    let app = TestApp::spawn_with_args(&[
+        "--rate-limit-users-added",
+        "2/1h",
+        "--rate-limit-client-accounts",
+        "2/1h",
+    ])
+    .await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
+    let add = |i: usize| {
+        app.gql(
+            Some(&rosa),
+            e2e::ADD_USER,
+            json!({ "input": { "email": format!("u{i}@ledgerline.example"), "name": "U", "role": "EMPLOYEE" } }),
+        )
+    };
+    assert!(add(1).await["errors"].is_null());
+    assert!(add(2).await["errors"].is_null());
+    retry_after(&add(3).await);
+    let create = |i: usize| {
+        app.gql(
+            Some(&rosa),
+            e2e::CREATE_CLIENT,
+            json!({ "input": { "companyName": format!("Client {i}"), "contactName": "C",
+                "contactEmail": format!("c{i}@client.example") } }),
+        )
+    };
+    assert!(create(1).await["errors"].is_null());
+    assert!(create(2).await["errors"].is_null());
+    retry_after(&create(3).await);
+    // Another account has its own budget.
+    let other = app.partner("other@firm.example").await;
+    let b = app
+        .gql(
+            Some(&other),
+            e2e::ADD_USER,
+            json!({ "input": { "email": "x@firm.example", "name": "X", "role": "EMPLOYEE" } }),
+        )
+        .await;
+    assert!(b["errors"].is_null(), "{b}");
+
+    for sneaky in ["Corner\u{202E}pohS", "Shop\u{2066}x", "Bell\u{7}"] {
+        let b = app
+            .gql(None, SIGN_UP, json!({ "input": { "companyName": sneaky, "name": "N",
+                "email": "new@firm.example", "password": "correct-horse-1", "isAccountantOrBookkeeper": true }}))
+            .await;
+        assert_eq!(code(&b), "BAD_USER_INPUT", "{sneaky:?}: {b}");
+        assert!(
+            b["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("control or text-direction characters"),
+            "{b}"
+        );
+    }
 }

@@ -288,3 +288,38 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     let me = app.ok(Some(&v1), ME, json!({})).await;
     assert_eq!(me["me"]["account"]["platform"], "V1");
 }
+
+/// Two connect requests at once (a double click): one is recorded, the other is a
+/// CONFLICT, never an internal error, on every backend.
+#[tokio::test]
+async fn two_connect_requests_at_once_give_one_request_and_one_conflict() {
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
+    let (v1, v2_cid) = setup(&app).await;
+    for _round in 0..5 {
+        let vars = json!({ "c": v2_cid, "e": "rosa@v2firm.example" });
+        let (a, b) = tokio::join!(
+            app.gql(Some(&v1), CONNECT_LEGACY_PARTNER, vars.clone()),
+            app.gql(Some(&v1), CONNECT_LEGACY_PARTNER, vars.clone()),
+        );
+        let mut outcomes: Vec<String> = [&a, &b]
+            .iter()
+            .map(|r| {
+                r["errors"][0]["extensions"]["code"].as_str().map_or_else(
+                    || r["data"]["connectLegacyPartner"]["status"].to_string(),
+                    str::to_owned,
+                )
+            })
+            .collect();
+        outcomes.sort();
+        assert_eq!(outcomes, ["\"PENDING\"", "CONFLICT"], "{a} {b}");
+        // Back to FAILED, as after a failed check, for the next round.
+        entity::legacy_connection::Entity::update_many()
+            .col_expr(
+                entity::legacy_connection::Column::Status,
+                sea_orm::sea_query::Expr::value(entity::ConnectStatus::Failed),
+            )
+            .exec(app.db())
+            .await
+            .unwrap();
+    }
+}

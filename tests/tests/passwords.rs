@@ -286,3 +286,48 @@ async fn request_password_reset_picks_the_account_by_company_id() {
     )
     .await;
 }
+
+/// Setting a password through one link ends every other outstanding set or reset link of
+/// that user: an old email left in an inbox cannot set it again.
+#[tokio::test]
+async fn setting_a_password_ends_every_other_link_of_that_user() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    app.create_client(&partner, "Corner Shop", "Cora", "cora@cornershop.example")
+        .await;
+    let set_link = app
+        .wait_for_mail("cora@cornershop.example", "set your password")
+        .await
+        .link("http://app.test/reset-password/")
+        .unwrap();
+    app.clear_mails();
+    app.ok(
+        None,
+        REQUEST_PASSWORD_RESET,
+        json!({ "email": "cora@cornershop.example" }),
+    )
+    .await;
+    let reset_link = app
+        .wait_for_mail("cora@cornershop.example", "Reset your password")
+        .await
+        .link("http://app.test/reset-password/")
+        .unwrap();
+    assert_ne!(set_link, reset_link);
+    app.ok(
+        None,
+        RESET_PASSWORD,
+        json!({ "t": token_of(&reset_link), "p": "cora-password-1" }),
+    )
+    .await;
+    assert_eq!(
+        app.error_code(
+            None,
+            RESET_PASSWORD,
+            json!({ "t": token_of(&set_link), "p": "other-password-1" })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    app.log_in("cora@cornershop.example", "cora-password-1")
+        .await;
+}

@@ -126,3 +126,37 @@ async fn at_most_ten_resends_a_day() {
         "retry after {retry}"
     );
 }
+
+/// The throttle is configuration: `RESEND_INTERVAL` and `RESENDS_PER_DAY`.
+#[tokio::test]
+async fn the_resend_throttle_follows_its_configuration() {
+    let app =
+        TestApp::spawn_with_args(&["--resend-interval", "1s", "--resends-per-day", "2"]).await;
+    let partner = app.partner("rosa@ledgerline.example").await;
+    let c = app.invite(&partner, "hello@bakersrow.example", None).await;
+    let resend = || app.gql(Some(&partner), RESEND_INVITE, json!({ "id": c["id"] }));
+    let b = resend().await;
+    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("less than 1 second ago"),
+        "{b}"
+    );
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let b = resend().await;
+        assert!(b["errors"].is_null(), "{b}");
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let b = resend().await;
+    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sent again 2 times today"),
+        "{b}"
+    );
+}

@@ -5,7 +5,7 @@ use crate::mail::Mail;
 use crate::outbox::queue_mail;
 use chrono::Utc;
 use entity::legacy_connection::{Column, Entity as Connection};
-use entity::{AccountKind, ConnectStatus, Platform, Role, account, user};
+use entity::{AccountKind, ConnectStatus, Platform, Role, account, audit_event, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
@@ -73,6 +73,34 @@ pub async fn check(
         }
     }
     let settled = update.exec(&txn).await?;
+    if settled.rows_affected == 1 {
+        let (action, detail) = match &reason {
+            Ok(v2) => (
+                "partner.connect_succeeded",
+                format!("connected to {} ({})", v2.name, v2.company_id),
+            ),
+            Err(_) => (
+                "partner.connect_failed",
+                format!(
+                    "could not connect to {}: the Company ID and owner email do not match a V2 partner account",
+                    c.company_id
+                ),
+            ),
+        };
+        audit_event::record(
+            &txn,
+            now,
+            audit_event::Origin::default(),
+            audit_event::Entry {
+                action,
+                account_id: Some(c.v1_account_id),
+                partner_account_id: Some(c.v1_account_id),
+                detail: Some(detail),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     if settled.rows_affected == 1
         && let Err(why) = &reason
     {

@@ -12,6 +12,7 @@ pub async fn candidates_for<C: ConnectionTrait>(
     let users = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .filter(user::Column::Active.eq(true))
+        .filter(user::Column::SuspendedByPartner.eq(false))
         .order_by_asc(user::Column::Id)
         .all(db)
         .await?;

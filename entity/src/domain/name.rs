@@ -20,7 +20,7 @@ impl NameError {
                 format!("{field} is too long: use at most {MAX_NAME_CHARS} characters")
             }
             NameError::ControlCharacters => {
-                format!("{field} must not contain control characters")
+                format!("{field} must not contain control or text-direction characters")
             }
         }
     }
@@ -37,7 +37,10 @@ fn parse(raw: &str) -> Result<String, NameError> {
     if s.chars().count() > MAX_NAME_CHARS {
         return Err(NameError::TooLong);
     }
-    if s.chars().any(char::is_control) {
+    // Names go into email subjects and other people's lists: no control characters and
+    // no bidirectional overrides or isolates (which can make text read backwards).
+    let direction = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+    if s.chars().any(|c| c.is_control() || direction(c)) {
         return Err(NameError::ControlCharacters);
     }
     Ok(s.to_owned())
@@ -101,6 +104,9 @@ mod tests {
             CompanyName::parse("Corner\u{7}Shop"),
             Err(NameError::ControlCharacters)
         );
+        for sneaky in ["Shop\u{202E}gnp.exe", "A\u{2066}B", "x\u{200F}"] {
+            assert_eq!(PersonName::parse(sneaky), Err(NameError::ControlCharacters));
+        }
         assert_eq!(
             NameError::Empty.message("companyName"),
             "companyName must not be empty"

@@ -17,6 +17,10 @@ pub struct Model {
     pub role: crate::domain::Role,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// In a client account: the partner firm deactivated this person, so this row does
+    /// not work either until the firm reactivates them. The client's own decision is
+    /// `active`.
+    pub suspended_by_partner: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -25,6 +29,11 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
+    /// Whether the row can be used to log in: active, and not suspended by the partner.
+    pub fn can_sign_in(&self) -> bool {
+        self.active && !self.suspended_by_partner
+    }
+
     pub fn is_admin(&self) -> bool {
         matches!(self.role, Role::Owner | Role::Admin)
     }
@@ -48,6 +57,7 @@ pub fn new_row(
         role: Set(role),
         active: Set(true),
         created_at: Set(now),
+        suspended_by_partner: Set(false),
         ..Default::default()
     }
 }

@@ -67,6 +67,7 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiRes
         )
         .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
         .and_where(Expr::col((user::Entity, user::Column::Active)).eq(true))
+        .and_where(Expr::col((user::Entity, user::Column::SuspendedByPartner)).eq(false))
         .limit(1);
     let Some(row) = db.query_one(&q).await? else {
         return Ok(Viewer::InvalidToken);

@@ -24,6 +24,23 @@ pub(crate) async fn rate_limit(
         })
 }
 
+/// Whether bucket `bucket:key` has a token left, without taking it, or `RATE_LIMITED`.
+pub(crate) async fn peek_rate_limit(
+    ctx: &Context<'_>,
+    bucket: &str,
+    key: &str,
+    rule: crate::ratelimit::Rule,
+) -> ApiResult<()> {
+    state(ctx)
+        .limiter
+        .peek(&format!("{bucket}:{key}"), rule)
+        .await
+        .map_err(|secs| ApiError::RateLimited {
+            message: format!("too many failed attempts; try again in {secs} s"),
+            retry_after_seconds: secs,
+        })
+}
+
 /// How many password hashes (or checks) the HTTP request may still run, shared by all its
 /// operations and aliases (`MAX_PASSWORD_HASHES_PER_REQUEST`).
 #[derive(Clone, Debug)]

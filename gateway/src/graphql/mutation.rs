@@ -3,8 +3,8 @@ use super::types::{
     InviteLink, LegacyConnection, Role, SignUpInput, UpgradeCandidate, User,
 };
 use super::{
-    client_ip, meta, parse_id, rate_limit, require_account_admin, require_partner_admin,
-    require_user, spend_password_hash, state,
+    client_ip, meta, parse_id, peek_rate_limit, rate_limit, require_account_admin,
+    require_partner_admin, require_user, spend_password_hash, state,
 };
 use crate::auth::session;
 use crate::error::ApiError;
@@ -48,16 +48,18 @@ impl MutationRoot {
         )
         .await?;
         let email = email("email", &input.email)?;
-        spend_password_hash(ctx)?;
         let owner = NewOwner {
             company_name: parse_company_name("companyName", &input.company_name)?,
             name: parse_person_name("name", &input.name)?,
             password: password("password", &input.password)?,
         };
+        spend_password_hash(ctx)?;
         if let Some(code) = input.partner_code.as_deref() {
-            return Ok(invites::sign_up_with_code(st, code, email, owner)
-                .await?
-                .into());
+            return Ok(
+                invites::sign_up_with_code(st, &meta(ctx), code, email, owner)
+                    .await?
+                    .into(),
+            );
         }
         let parsed = SignUp {
             company_name: owner.company_name,
@@ -78,16 +80,32 @@ impl MutationRoot {
         password: String,
         company_id: Option<String>,
     ) -> Result<AuthPayload> {
+        // Only failures count (Auth0's brute-force protection): per email and address, so
+        // guessing from one address never locks the owner out from another, and per
+        // address across emails, against credential stuffing.
         let limits = &state(ctx).config.security;
-        rate_limit(ctx, "login-ip", &client_ip(ctx), limits.rate_limit_login_ip).await?;
-        let key = email.trim().to_lowercase();
-        rate_limit(ctx, "login-email", &key, limits.rate_limit_login_email).await?;
+        let ip = client_ip(ctx);
+        let pair = format!("{}|{ip}", email.trim().to_lowercase());
+        let budgets = [
+            ("login-fail-ip", ip.as_str(), limits.rate_limit_login_ip),
+            ("login-fail", pair.as_str(), limits.rate_limit_login_email),
+        ];
+        for (bucket, key, rule) in budgets {
+            peek_rate_limit(ctx, bucket, key, rule).await?;
+        }
         spend_password_hash(ctx)?;
-        Ok(
-            accounts::log_in(state(ctx), &email, &password, company_id.as_deref())
-                .await?
-                .into(),
-        )
+        match accounts::log_in(state(ctx), &email, &password, company_id.as_deref()).await {
+            Ok(signed_in) => Ok(signed_in.into()),
+            Err(e) => {
+                if matches!(e, ApiError::Unauthenticated(_)) {
+                    for (bucket, key, rule) in budgets {
+                        // Counted; the next attempt is the one refused.
+                        let _ = rate_limit(ctx, bucket, key, rule).await;
+                    }
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Ends the current session.
@@ -121,7 +139,7 @@ impl MutationRoot {
     async fn regenerate_invite_link(&self, ctx: &Context<'_>) -> Result<InviteLink> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
-        let code = invites::regenerate_invite_code(st, v).await?;
+        let code = invites::regenerate_invite_code(st, v, &meta(ctx)).await?;
         Ok(InviteLink {
             url: invites::invite_url(st, &code),
             code,
@@ -140,6 +158,8 @@ impl MutationRoot {
         let company = parse_company_name("companyName", &input.company_name)?;
         let contact = parse_person_name("contactName", &input.contact_name)?;
         let contact_email = email("contactEmail", &input.contact_email)?;
+        let rule = state(ctx).config.security.rate_limit_client_accounts;
+        rate_limit(ctx, "client-accounts", &v.account.id.to_string(), rule).await?;
         let c = invites::create_client_account(
             state(ctx),
             v,
@@ -174,9 +194,11 @@ impl MutationRoot {
             password: password("password", &input.password)?,
         };
         spend_password_hash(ctx)?;
-        Ok(invites::accept_invite(state(ctx), &token, owner)
-            .await?
-            .into())
+        Ok(
+            invites::accept_invite(state(ctx), &meta(ctx), &token, owner)
+                .await?
+                .into(),
+        )
     }
 
     /// Sets a new password through a single-use set/reset link; ends the user's sessions.
@@ -190,12 +212,13 @@ impl MutationRoot {
         rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
         let pw = password("newPassword", &new_password)?;
         spend_password_hash(ctx)?;
-        passwords::set_with_link(state(ctx), &token, pw).await?;
+        passwords::set_with_link(state(ctx), &meta(ctx), &token, pw).await?;
         Ok(true)
     }
 
     /// Sends an INVITED client's invite again with a fresh link (the old one stops
-    /// working). At most one per 5 minutes and 10 per day per client.
+    /// working). At most one per `RESEND_INTERVAL` (5 minutes) and `RESENDS_PER_DAY` (10) per
+    /// client; past that `RATE_LIMITED` with `retryAfterSeconds`.
     async fn resend_invite(&self, ctx: &Context<'_>, client_id: ID) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
@@ -246,6 +269,8 @@ impl MutationRoot {
         let v = require_account_admin(ctx)?;
         let email = email("email", &input.email)?;
         let name = parse_person_name("name", &input.name)?;
+        let rule = state(ctx).config.security.rate_limit_users_added;
+        rate_limit(ctx, "users-added", &v.account.id.to_string(), rule).await?;
         let u = users::add_user(state(ctx), v, &meta(ctx), email, name, input.role.into()).await?;
         Ok(User::new(&u, &v.account))
     }

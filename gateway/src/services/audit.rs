@@ -35,7 +35,6 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The partner's events, newest first: `first` (1–100) after the event `after`.
 /// One page of a partner's audit log and every row it refers to, in four queries.
 pub struct Page {
     /// Newest first.
@@ -102,6 +101,25 @@ pub async fn page(
     })
 }
 
+/// Records `entry` as done by the user `user_id` without a session yet (a person who
+/// just accepted an invite or set a password through an emailed link).
+pub async fn record_by<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    meta: &RequestMeta,
+    entry: Entry,
+) -> ApiResult<()> {
+    let origin = audit_event::Origin {
+        actor_user_id: Some(user_id),
+        on_behalf_of_user_id: None,
+        ip: meta.ip.as_deref(),
+        request_id: Some(&meta.request_id),
+    };
+    audit_event::record(conn, Utc::now(), origin, entry).await?;
+    Ok(())
+}
+
+/// The partner's events, newest first: `first` (1–100) after the event `after`.
 async fn list(
     state: &AppState,
     partner_account_id: i64,

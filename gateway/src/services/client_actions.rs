@@ -15,12 +15,19 @@ use sea_orm::{
 };
 use std::time::Duration;
 
-/// At most one invite email per client in this window…
-pub const RESEND_GAP: chrono::Duration = chrono::Duration::minutes(5);
-/// …and at most this many resends per client per day.
-pub const RESENDS_PER_DAY: u64 = 10;
 /// A session opened with `logInToClient` lasts this long.
 pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
+
+/// A duration as a person reads it: `5 minutes`, `1 hour`, `30 seconds`.
+fn human(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (n, unit) = match s {
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
 
 async fn own_client(
     state: &AppState,
@@ -40,6 +47,15 @@ pub async fn resend_invite(
     client_id: i64,
 ) -> ApiResult<client::Model> {
     let c = own_client(state, partner, client_id).await?;
+    if partner.account.platform == entity::Platform::V1 {
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!(
+                "{} is a client of your V1 account: move it to V2 with Partner Connect's upgrade instead of inviting it again",
+                c.name.as_deref().unwrap_or(&c.email)
+            ),
+        ));
+    }
     if c.status != ClientStatus::Invited {
         return Err(ApiError::bad_input(
             "clientId",
@@ -50,13 +66,15 @@ pub async fn resend_invite(
         ));
     }
     let now = Utc::now();
+    // RESEND_INTERVAL between two invite emails, RESENDS_PER_DAY resends a day.
+    let gap = chrono::Duration::from_std(state.config.resend_interval)
+        .unwrap_or(chrono::Duration::minutes(5));
+    let per_day = state.config.resends_per_day;
+    let too_soon = || format!("the invite was sent less than {} ago", human(gap));
     if let Some(last) = c.last_invite_sent_at
-        && last + RESEND_GAP > now
+        && last + gap > now
     {
-        return Err(ApiError::rate_limited(
-            "the invite was sent less than 5 minutes ago",
-            last + RESEND_GAP,
-        ));
+        return Err(ApiError::rate_limited(&too_soon(), last + gap));
     }
     // Resends in the last day: every invite row but the client's first.
     let first_invite = invite::Entity::find()
@@ -70,10 +88,10 @@ pub async fn resend_invite(
         .filter(invite::Column::CreatedAt.gt(day_ago))
         .filter(invite::Column::Id.ne(first_invite.as_ref().map_or(0, |i| i.id)))
         .order_by_asc(invite::Column::CreatedAt);
-    if recent.clone().count(&state.db).await? >= RESENDS_PER_DAY {
+    if recent.clone().count(&state.db).await? >= per_day {
         let oldest = recent.one(&state.db).await?.map_or(now, |i| i.created_at);
         return Err(ApiError::rate_limited(
-            "the invite was already sent again 10 times today",
+            &format!("the invite was already sent again {per_day} times today"),
             oldest + chrono::Duration::days(1),
         ));
     }
@@ -87,15 +105,12 @@ pub async fn resend_invite(
         .filter(
             Condition::any()
                 .add(client::Column::LastInviteSentAt.is_null())
-                .add(client::Column::LastInviteSentAt.lte(now - RESEND_GAP)),
+                .add(client::Column::LastInviteSentAt.lte(now - gap)),
         )
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(ApiError::rate_limited(
-            "the invite was sent less than 5 minutes ago",
-            now + RESEND_GAP,
-        ));
+        return Err(ApiError::rate_limited(&too_soon(), now + gap));
     }
     // Earlier links stop working.
     invite::Entity::update_many()

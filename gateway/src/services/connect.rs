@@ -22,6 +22,10 @@ pub async fn of(state: &AppState, v: &ViewerUser) -> ApiResult<Option<legacy_con
         .await?)
 }
 
+fn already_checking() -> ApiError {
+    ApiError::Conflict("a connection request is already being checked: wait for its result".into())
+}
+
 /// Records a PENDING request and hands the check to the worker. A FAILED request may be
 /// made again; a PENDING or CONNECTED one may not.
 pub async fn request(
@@ -51,9 +55,7 @@ pub async fn request(
         .await?;
     let id = match existing {
         Some(c) if c.status == ConnectStatus::Pending => {
-            return Err(ApiError::Conflict(
-                "a connection request is already being checked: wait for its result".into(),
-            ));
+            return Err(already_checking());
         }
         Some(c) if c.status == ConnectStatus::Connected => {
             return Err(ApiError::Conflict(format!(
@@ -62,7 +64,7 @@ pub async fn request(
             )));
         }
         Some(failed) => {
-            Connection::update_many()
+            let again = Connection::update_many()
                 .col_expr(Column::Status, Expr::value(ConnectStatus::Pending))
                 .col_expr(Column::CompanyId, Expr::value(company_id.as_str()))
                 .col_expr(Column::OwnerEmail, Expr::value(owner_email.as_str()))
@@ -74,8 +76,12 @@ pub async fn request(
                     Expr::value(Option::<chrono::DateTime<Utc>>::None),
                 )
                 .filter(Column::Id.eq(failed.id))
+                .filter(Column::Status.eq(ConnectStatus::Failed))
                 .exec(&txn)
                 .await?;
+            if again.rows_affected != 1 {
+                return Err(already_checking());
+            }
             failed.id
         }
         None => {
@@ -91,7 +97,12 @@ pub async fn request(
                 ..Default::default()
             })
             .exec(&txn)
-            .await?
+            .await
+            .map_err(|e| match e.sql_err() {
+                // Another request for this account committed first (PostgreSQL).
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => already_checking(),
+                _ => e.into(),
+            })?
             .last_insert_id
         }
     };

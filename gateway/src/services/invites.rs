@@ -48,13 +48,32 @@ pub async fn invite_code(state: &AppState, partner: &ViewerUser) -> ApiResult<St
 }
 
 /// Replaces the partner's invite link code; the old one stops working at once.
-pub async fn regenerate_invite_code(state: &AppState, partner: &ViewerUser) -> ApiResult<String> {
+pub async fn regenerate_invite_code(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+) -> ApiResult<String> {
     let code = SecretToken::generate().expose()[..22].to_owned();
+    let txn = entity::db::begin_write(&state.db).await?;
     account::Entity::update_many()
         .col_expr(account::Column::InviteCode, Expr::value(code.clone()))
         .filter(account::Column::Id.eq(partner.account.id))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
+    audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        Entry {
+            action: "partner.invite_link_regenerated",
+            account_id: Some(partner.account.id),
+            partner_account_id: Some(partner.account.id),
+            detail: Some("a new invite link; the old one stopped working".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
     Ok(code)
 }
 
@@ -205,7 +224,12 @@ fn invalid_invite() -> ApiError {
 
 /// Accepts an email invite: creates the client account with the invitee as OWNER, starts
 /// the trial, moves the client row to TRIAL and signs the invitee in.
-pub async fn accept_invite(state: &AppState, token: &str, owner: NewOwner) -> ApiResult<SignedIn> {
+pub async fn accept_invite(
+    state: &AppState,
+    meta: &RequestMeta,
+    token: &str,
+    owner: NewOwner,
+) -> ApiResult<SignedIn> {
     let token = SecretToken::parse(token).ok_or_else(invalid_invite)?;
     // A dead link costs one indexed read, never a password hash.
     if !invite::Entity::is_live(&state.db, &token.hash(), Utc::now()).await? {
@@ -233,6 +257,19 @@ pub async fn accept_invite(state: &AppState, token: &str, owner: NewOwner) -> Ap
         now,
     )
     .await?;
+    audit::record_by(
+        &txn,
+        u.id,
+        meta,
+        Entry::about_client(
+            "client.invite_accepted",
+            acc.id,
+            c.partner_account_id,
+            c.id,
+            format!("{} accepted the invite and created {}", u.email, acc.name),
+        ),
+    )
+    .await?;
     let signed_in = SignedIn::open(&txn, state, u, acc).await?;
     txn.commit().await?;
     Ok(signed_in)
@@ -242,6 +279,7 @@ pub async fn accept_invite(state: &AppState, token: &str, owner: NewOwner) -> Ap
 /// trial, linked to that partner.
 pub async fn sign_up_with_code(
     state: &AppState,
+    meta: &RequestMeta,
     code: &str,
     email: Email,
     owner: NewOwner,
@@ -281,6 +319,19 @@ pub async fn sign_up_with_code(
         owner.name.as_str(),
         Some(hash),
         now,
+    )
+    .await?;
+    audit::record_by(
+        &txn,
+        u.id,
+        meta,
+        Entry::about_client(
+            "client.signed_up_with_link",
+            acc.id,
+            partner.id,
+            c.id,
+            format!("{} signed up {} through the invite link", u.email, acc.name),
+        ),
     )
     .await?;
     worker::queue_mail(

@@ -4,7 +4,7 @@
 //! `worker::password_link`, which the worker shares for the requests it settles.
 
 use super::AppState;
-use super::audit::RequestMeta;
+use super::audit::{self, RequestMeta};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::SingleUseLink;
@@ -86,8 +86,14 @@ pub async fn request_reset(
     Ok(())
 }
 
-/// Sets a password through a single-use set/reset link, and ends the user's sessions.
-pub async fn set_with_link(state: &AppState, token: &str, password: Password) -> ApiResult<()> {
+/// Sets a password through a single-use set/reset link, ends the user's sessions and
+/// makes the user's other outstanding links unusable.
+pub async fn set_with_link(
+    state: &AppState,
+    meta: &RequestMeta,
+    token: &str,
+    password: Password,
+) -> ApiResult<()> {
     let invalid = || {
         ApiError::bad_input(
             "token",
@@ -105,6 +111,13 @@ pub async fn set_with_link(state: &AppState, token: &str, password: Password) ->
     let t = password_token::Entity::claim(&txn, &token.hash(), now)
         .await?
         .ok_or_else(invalid)?;
+    // Every other set or reset link of the user stops working with this one.
+    password_token::Entity::update_many()
+        .col_expr(password_token::Column::UsedAt, Expr::value(now))
+        .filter(password_token::Column::UserId.eq(t.user_id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .filter(user::Column::Id.eq(t.user_id))
@@ -114,6 +127,34 @@ pub async fn set_with_link(state: &AppState, token: &str, password: Password) ->
         .filter(entity::session::Column::UserId.eq(t.user_id))
         .exec(&txn)
         .await?;
+    let u = user::Entity::find_by_id(t.user_id).one(&txn).await?;
+    let acc = match &u {
+        Some(u) => account::Entity::find_by_id(u.account_id).one(&txn).await?,
+        None => None,
+    };
+    if let (Some(u), Some(acc)) = (u, acc) {
+        let (action, what) = if t.purpose == Purpose::Set.as_str() {
+            ("user.password_set", "set")
+        } else {
+            ("user.password_reset", "reset")
+        };
+        audit::record_by(
+            &txn,
+            u.id,
+            meta,
+            audit::Entry {
+                action,
+                account_id: Some(acc.id),
+                partner_account_id: worker::directory::partner_of(&txn, &acc).await?,
+                detail: Some(format!(
+                    "{} {what} the password through an emailed link",
+                    u.email
+                )),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }

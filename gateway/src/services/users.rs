@@ -10,9 +10,11 @@ use super::passwords;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{Email, PersonName, Role, user};
+use entity::{AccountKind, Email, PersonName, Role, client, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+};
 use worker::directory::partner_of;
 
 async fn same_account_user<C: ConnectionTrait>(
@@ -118,6 +120,53 @@ pub async fn set_user_role(
     Ok(user::Model { role, ..target })
 }
 
+/// A partner firm's decision about one of its people reaches the client accounts: their
+/// user rows there (same email, in the firm's clients' accounts) are suspended with them,
+/// every session opened on those rows or through `logInToClient` ends; reactivating lifts
+/// the suspension. A row the client itself deactivated stays inactive.
+async fn offboard_in_client_accounts<C: ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    person: &user::Model,
+    active: bool,
+) -> ApiResult<()> {
+    let client_accounts = client::Entity::find()
+        .select_only()
+        .column(client::Column::ClientAccountId)
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .filter(client::Column::ClientAccountId.is_not_null())
+        .into_query();
+    let rows = user::Entity::find()
+        .filter(user::Column::Email.eq(&person.email))
+        .filter(user::Column::AccountId.in_subquery(client_accounts));
+    let ids: Vec<i64> = rows
+        .clone()
+        .select_only()
+        .column(user::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if ids.is_empty() && active {
+        return Ok(());
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::SuspendedByPartner, Expr::value(!active))
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .exec(conn)
+        .await?;
+    if !active {
+        entity::session::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(entity::session::Column::UserId.is_in(ids))
+                    .add(entity::session::Column::OpenedByUserId.eq(person.id)),
+            )
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Makes a user active or inactive; deactivating ends its sessions. The OWNER stays active.
 pub async fn set_user_active(
     state: &AppState,
@@ -141,6 +190,9 @@ pub async fn set_user_active(
         .await?;
     if !active {
         session::close_all_of(&txn, target.id, None).await?;
+    }
+    if v.account.kind == AccountKind::Partner {
+        offboard_in_client_accounts(&txn, v.account.id, &target, active).await?;
     }
     audit::record(
         &txn,

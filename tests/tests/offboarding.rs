@@ -1,0 +1,99 @@
+//! SPEC §5 (a partner firm's people in its clients' accounts): when the firm deactivates
+//! one of its users, that person's way into the firm's client accounts closes with it:
+//! every session they opened (their own, and every `logInToClient` session) ends at once,
+//! and their user rows in the client accounts (made by the sign-up form with the same
+//! password) stop working for log-in until the firm reactivates them. A client admin's
+//! own decision about that row stays the client's.
+
+use e2e::{LOG_IN, ME, SET_USER_ACTIVE, TestApp};
+use serde_json::{Value, json};
+
+async fn log_in_to(app: &TestApp, company_id: &str) -> Value {
+    app.gql(
+        None,
+        LOG_IN,
+        json!({ "email": "sam@ledgerline.example", "password": "sam-password-12", "companyId": company_id }),
+    )
+    .await
+}
+
+fn code(b: &Value) -> &str {
+    b["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("ok")
+}
+
+#[tokio::test]
+async fn deactivating_a_partner_user_closes_their_way_into_every_client_account() {
+    let app = TestApp::spawn().await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    app.add_user(&owner, "sam@ledgerline.example", "Sam", "ADMIN")
+        .await;
+    let sam = app
+        .activate("sam@ledgerline.example", "sam-password-12")
+        .await;
+    let c = app
+        .create_client(&sam, "Corner Shop", "Cora", "cora@cornershop.example")
+        .await;
+    let company_id = c["companyId"].as_str().unwrap().to_owned();
+    let through_partner = app.log_in_to_client(&sam, &c["id"]).await;
+    assert_eq!(code(&log_in_to(&app, &company_id).await), "ok");
+    let direct = log_in_to(&app, &company_id).await["data"]["logIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let sam_id = app.user_id(&owner, "sam@ledgerline.example").await;
+    app.ok(
+        Some(&owner),
+        SET_USER_ACTIVE,
+        json!({ "id": sam_id, "a": false }),
+    )
+    .await;
+    for token in [&sam, &through_partner, &direct] {
+        assert_eq!(
+            app.error_code(Some(token), ME, json!({})).await,
+            "UNAUTHENTICATED",
+            "every session of Sam's ends"
+        );
+    }
+    let refused = log_in_to(&app, &company_id).await;
+    assert_eq!(code(&refused), "UNAUTHENTICATED", "{refused}");
+
+    // The firm takes Sam back: the client account works again.
+    app.ok(
+        Some(&owner),
+        SET_USER_ACTIVE,
+        json!({ "id": sam_id, "a": true }),
+    )
+    .await;
+    assert_eq!(code(&log_in_to(&app, &company_id).await), "ok");
+
+    // The client deactivates Sam's row there; the firm's off-and-on does not undo that.
+    let cora = app
+        .activate("cora@cornershop.example", "cora-password-1")
+        .await;
+    let sam_there = app.user_id(&cora, "sam@ledgerline.example").await;
+    app.ok(
+        Some(&cora),
+        SET_USER_ACTIVE,
+        json!({ "id": sam_there, "a": false }),
+    )
+    .await;
+    app.ok(
+        Some(&owner),
+        SET_USER_ACTIVE,
+        json!({ "id": sam_id, "a": false }),
+    )
+    .await;
+    app.ok(
+        Some(&owner),
+        SET_USER_ACTIVE,
+        json!({ "id": sam_id, "a": true }),
+    )
+    .await;
+    assert_eq!(code(&log_in_to(&app, &company_id).await), "UNAUTHENTICATED");
+    // Sam's own partner account works.
+    app.log_in("sam@ledgerline.example", "sam-password-12")
+        .await;
+}
