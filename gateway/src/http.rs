@@ -62,7 +62,23 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
         max_root_fields: sec.max_root_fields,
         introspection: sec.explorable(),
     };
-    let mut routes = Router::new().route("/graphql", get(graphql).post(graphql));
+    let state = HttpState {
+        schema,
+        app,
+        limits,
+        documents: std::sync::Arc::new(DocumentCache::new(DOCUMENTS_CACHED)),
+    };
+    // The per-address ceiling runs before the body is read: a flood of refused requests
+    // costs their headers, not their parsing.
+    let mut routes = Router::new().route(
+        "/graphql",
+        get(graphql)
+            .post(graphql)
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                per_address_limit,
+            )),
+    );
     if sec.explorable() {
         routes = routes.route("/graphiql", get(graphiql));
     }
@@ -70,12 +86,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(HttpState {
-            schema,
-            app,
-            limits,
-            documents: std::sync::Arc::new(DocumentCache::new(DOCUMENTS_CACHED)),
-        })
+        .with_state(state)
         .layer(CatchPanicLayer::custom(|_| {
             http_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -170,33 +181,42 @@ impl IntoResponse for BadRequest {
     }
 }
 
-/// Refuses a request before anything runs: the per-address limit, the batch size, and
-/// each operation's text and document (`crate::limits`). Gives each operation's metric
-/// labels otherwise.
-async fn admit(
-    st: &HttpState,
-    peer: std::net::IpAddr,
-    batch: &mut async_graphql::BatchRequest,
-) -> Result<Vec<(&'static str, String)>, Response> {
-    let sec = &st.app.config.security;
-    if let Err(secs) = st
+/// `RATE_LIMIT_IP`: every request to `/graphql` per client address, before its body is read.
+async fn per_address_limit(
+    State(st): State<HttpState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let rule = st.app.config.security.rate_limit_ip;
+    match st
         .app
         .limiter
-        .check(&format!("ip:{peer}"), sec.rate_limit_ip)
+        .check(&format!("ip:{}", peer.ip()), rule)
         .await
     {
-        return Err(http_error(
+        Ok(()) => next.run(req).await,
+        Err(secs) => http_error(
             StatusCode::TOO_MANY_REQUESTS,
             "RATE_LIMITED",
             format!("too many requests from your address; try again in {secs} s"),
             Some(secs),
-        ));
+        ),
     }
+}
+
+/// Refuses a request before anything runs: the batch size, and each operation's text and
+/// document (`crate::limits`). Gives each operation's metric labels otherwise.
+fn admit(
+    st: &HttpState,
+    batch: &mut async_graphql::BatchRequest,
+) -> Result<Vec<(&'static str, String)>, Box<Response>> {
+    let sec = &st.app.config.security;
     let requests: Vec<&mut async_graphql::Request> = match batch {
         async_graphql::BatchRequest::Single(r) => vec![r],
         async_graphql::BatchRequest::Batch(rs) => {
             if rs.len() > sec.max_batch {
-                return Err(http_error(
+                return Err(Box::new(http_error(
                     StatusCode::BAD_REQUEST,
                     "BATCH_TOO_LARGE",
                     format!(
@@ -205,7 +225,7 @@ async fn admit(
                         rs.len()
                     ),
                     None,
-                ));
+                )));
             }
             rs.iter_mut().collect()
         }
@@ -214,7 +234,9 @@ async fn admit(
         .into_iter()
         .map(|r| crate::limits::inspect(r, &st.limits, &st.documents))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|(code, message)| http_error(StatusCode::BAD_REQUEST, code, message, None))
+        .map_err(|(code, message)| {
+            Box::new(http_error(StatusCode::BAD_REQUEST, code, message, None))
+        })
 }
 
 /// Records each operation's outcome and duration under its labels.
@@ -248,9 +270,9 @@ async fn graphql(
         .and_then(|axum::Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
     let mut batch = req.into_inner();
-    let labels = match admit(&st, peer.ip(), &mut batch).await {
+    let labels = match admit(&st, &mut batch) {
         Ok(labels) => labels,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let auth = headers
         .get(header::AUTHORIZATION)

@@ -93,7 +93,7 @@ const GENEROUS_LIMITS: &[&str] = &[
     "--rate-limit-client-accounts",
 ];
 
-fn worker_args(args: &[String]) -> Vec<String> {
+pub(crate) fn worker_args(args: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {

@@ -24,6 +24,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Runs `worker ARGS…` on this app's database and queue, as ops would in a terminal,
+    /// and returns what it printed and how it exited.
+    pub async fn worker_cli(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new(crate::binary("worker"))
+            .args(args)
+            .args(crate::app::worker_args(&self.args))
+            .env("RUST_LOG", "warn")
+            .output()
+            .await
+            .expect("run the worker binary")
+    }
+
     /// A job queue handle like the app's.
     pub async fn queue(&self) -> worker::JobQueue {
         worker::JobQueue::connect(&self.worker_config())

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod connect;
+pub mod deliveries;
 pub mod directory;
 pub mod error;
 pub mod jobs;

@@ -34,6 +34,45 @@ enum Command {
         #[command(flatten)]
         config: WorkerConfig,
     },
+    /// List the outbox's deliveries, newest first: id, kind, recipient, status, attempts,
+    /// last error and age, as a table or as JSON.
+    Deliveries {
+        /// Only deliveries in this state.
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        /// Only this kind of email (welcome, invite, set_password, password_reset,
+        /// trial_digest, connect_failed).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only deliveries created within this long (e.g. 1h, 2d).
+        #[arg(long, value_parser = entity::parse_duration)]
+        since: Option<std::time::Duration>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        config: WorkerConfig,
+    },
+    /// Send FAILED deliveries again: puts them back in the outbox with a fresh attempt
+    /// count and says how many. One whose link was removed when it failed is not sent
+    /// (send a new link from the dashboard instead).
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "failed"])))]
+    RetryDeliveries {
+        /// This delivery.
+        #[arg(long)]
+        id: Option<i64>,
+        /// Every FAILED delivery.
+        #[arg(long)]
+        failed: bool,
+        /// With --failed: only those created within this long (e.g. 1h).
+        #[arg(long, requires = "failed", value_parser = entity::parse_duration)]
+        since: Option<std::time::Duration>,
+        #[command(flatten)]
+        config: WorkerConfig,
+    },
     /// Run one trial-expiry sweep now and exit.
     SweepTrials {
         #[command(flatten)]
@@ -51,6 +90,34 @@ async fn main() -> ExitCode {
             metrics_addr,
         } => run(config, metrics_addr).await,
         Command::SweepTrials { config } => sweep_trials(config).await,
+        Command::Deliveries {
+            status,
+            kind,
+            since,
+            limit,
+            json,
+            config,
+        } => {
+            let filter = worker::deliveries::Filter {
+                status: status.map(Into::into),
+                kind,
+                since: since.map(ago),
+                limit,
+            };
+            deliveries(config, filter, json).await
+        }
+        Command::RetryDeliveries {
+            id,
+            failed: _,
+            since,
+            config,
+        } => {
+            let which = match id {
+                Some(id) => worker::deliveries::Retry::One(id),
+                None => worker::deliveries::Retry::AllFailed(since.map(ago)),
+            };
+            retry_deliveries(config, which).await
+        }
         Command::ImportLegacy { file, config } => import_legacy(file, config).await,
     };
     match result {
@@ -151,6 +218,134 @@ async fn import_legacy(
         report.clients,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// A delivery state as ops type it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum StatusArg {
+    Pending,
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl From<StatusArg> for entity::DeliveryStatus {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Pending => entity::DeliveryStatus::Pending,
+            StatusArg::Queued => entity::DeliveryStatus::Queued,
+            StatusArg::Sent => entity::DeliveryStatus::Sent,
+            StatusArg::Failed => entity::DeliveryStatus::Failed,
+        }
+    }
+}
+
+fn ago(d: std::time::Duration) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+async fn open_db(
+    config: &WorkerConfig,
+) -> Result<sea_orm::DatabaseConnection, worker::WorkerError> {
+    use sea_orm_migration::MigratorTrait;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let db = entity::db::connect(&config.database_url(), 2).await?;
+    migration::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+fn status_name(s: entity::DeliveryStatus) -> &'static str {
+    match s {
+        entity::DeliveryStatus::Pending => "PENDING",
+        entity::DeliveryStatus::Queued => "QUEUED",
+        entity::DeliveryStatus::Sent => "SENT",
+        entity::DeliveryStatus::Failed => "FAILED",
+    }
+}
+
+fn age(since: chrono::DateTime<chrono::Utc>) -> String {
+    let s = (chrono::Utc::now() - since).num_seconds().max(0);
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7199 => format!("{}m", s / 60),
+        7200..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+async fn deliveries(
+    config: WorkerConfig,
+    filter: worker::deliveries::Filter,
+    json: bool,
+) -> Result<(), worker::WorkerError> {
+    let db = open_db(&config).await?;
+    let rows = worker::deliveries::list(&db, &filter).await?;
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "id": d.id, "kind": d.kind, "recipient": d.recipient,
+                    "status": status_name(d.status), "attempts": d.attempts,
+                    "lastError": d.last_error, "createdAt": d.created_at, "sentAt": d.sent_at,
+                    "ageSeconds": (chrono::Utc::now() - d.created_at).num_seconds().max(0),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::from(out));
+        return Ok(());
+    }
+    println!(
+        "{:>8}  {:<15} {:<32} {:<8} {:>8}  {:>5}  LAST ERROR",
+        "ID", "KIND", "RECIPIENT", "STATUS", "ATTEMPTS", "AGE"
+    );
+    for d in &rows {
+        let err: String = d
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(80)
+            .collect();
+        let to: String = d.recipient.chars().take(32).collect();
+        println!(
+            "{:>8}  {:<15} {:<32} {:<8} {:>8}  {:>5}  {err}",
+            d.id,
+            d.kind,
+            to,
+            status_name(d.status),
+            d.attempts,
+            age(d.created_at)
+        );
+    }
+    println!("{} deliveries", rows.len());
+    Ok(())
+}
+
+async fn retry_deliveries(
+    config: WorkerConfig,
+    which: worker::deliveries::Retry,
+) -> Result<(), worker::WorkerError> {
+    let db = open_db(&config).await?;
+    let r = worker::deliveries::retry(&db, which).await?;
+    println!(
+        "{} FAILED deliveries put back in the outbox to be sent again",
+        r.requeued.len()
+    );
+    if !r.link_removed.is_empty() {
+        println!(
+            "{} not sent again: their link was removed when they failed; send a new one from the dashboard (ids {:?})",
+            r.link_removed.len(),
+            r.link_removed
+        );
+    }
+    if !r.not_failed.is_empty() {
+        return Err(worker::WorkerError::Invalid(format!(
+            "no FAILED delivery with id {:?}",
+            r.not_failed
+        )));
+    }
     Ok(())
 }
 

@@ -1,0 +1,130 @@
+//! SPEC §9, dead mail for ops: `worker deliveries` lists the outbox (as a table or JSON,
+//! by status, kind and age) and `worker retry-deliveries` sends FAILED emails again, run
+//! as real processes the way ops run them.
+
+use e2e::TestApp;
+use entity::DeliveryStatus;
+use entity::delivery::{self, Entity as Delivery};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn welcome(to: &str) -> worker::Mail {
+    worker::Mail::Welcome {
+        to: to.into(),
+        name: "Rosa".into(),
+        company_name: "Ledger & Line".into(),
+        company_id: "LGL1234".into(),
+        is_partner: true,
+    }
+}
+
+/// Marks a delivery FAILED as the sender does after a permanent refusal.
+async fn fail(app: &TestApp, id: i64, why: &str, payload: Option<String>) {
+    let mut q = Delivery::update_many()
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Failed),
+        )
+        .col_expr(delivery::Column::Attempts, Expr::value(3))
+        .col_expr(delivery::Column::LastError, Expr::value(why));
+    if let Some(p) = payload {
+        q = q.col_expr(delivery::Column::Payload, Expr::value(p));
+    }
+    q.filter(delivery::Column::Id.eq(id))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
+    let bounced = worker::queue_mail(app.db(), &welcome("ops@ledgerline.example"))
+        .await
+        .unwrap();
+    fail(&app, bounced, "smtp: 550 5.1.1 no such mailbox", None).await;
+    let invite = worker::Mail::Invite {
+        to: "hello@bakersrow.example".into(),
+        partner_name: "Ledger & Line".into(),
+        company_name: None,
+        link: "http://app.test/invite/secret".into(),
+    };
+    let invited = worker::queue_mail(app.db(), &invite).await.unwrap();
+    let kept = serde_json::to_string(&invite.redacted()).unwrap();
+    fail(&app, invited, "smtp: 554 rejected", Some(kept)).await;
+    let waiting = worker::queue_mail(app.db(), &welcome("new@ledgerline.example"))
+        .await
+        .unwrap();
+
+    // JSON, by status and kind.
+    let out = app
+        .worker_cli(&["deliveries", "--status", "failed", "--json"])
+        .await;
+    assert!(out.status.success(), "{out:?}");
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [invited, bounced], "newest first, FAILED only");
+    assert_eq!(rows[1]["lastError"], "smtp: 550 5.1.1 no such mailbox");
+    assert_eq!(rows[1]["kind"], "welcome");
+    assert_eq!(rows[1]["attempts"], 3);
+    let out = app
+        .worker_cli(&["deliveries", "--kind", "invite", "--since", "1h", "--json"])
+        .await;
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(!stdout(&out).contains("secret"), "never a link");
+    // A table for a terminal.
+    let out = app.worker_cli(&["deliveries"]).await;
+    let table = stdout(&out);
+    assert!(
+        table.contains("LAST ERROR") && table.contains("550 5.1.1"),
+        "{table}"
+    );
+    assert!(table.contains("3 deliveries"), "{table}");
+    assert!(table.contains(&waiting.to_string()));
+
+    // Retry: the bounced welcome goes back; the invite lost its link and is not resent.
+    let out = app.worker_cli(&["retry-deliveries", "--failed"]).await;
+    assert!(out.status.success(), "{out:?}");
+    let said = stdout(&out);
+    assert!(said.contains("1 FAILED deliveries put back"), "{said}");
+    assert!(said.contains("1 not sent again"), "{said}");
+    let d = Delivery::find_by_id(bounced)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.status, d.attempts), (DeliveryStatus::Pending, 0));
+    // Once: it is not FAILED any more.
+    let id = bounced.to_string();
+    let out = app.worker_cli(&["retry-deliveries", "--id", &id]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no FAILED delivery"));
+    // Bad input: nothing to retry named.
+    let out = app.worker_cli(&["retry-deliveries"]).await;
+    assert!(!out.status.success());
+
+    // A worker sends it, once.
+    let runtime = app.start_worker().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let d = Delivery::find_by_id(bounced)
+            .one(app.db())
+            .await
+            .unwrap()
+            .unwrap();
+        if d.status == DeliveryStatus::Sent {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{d:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    runtime.shutdown().await;
+    app.wait_for_mail("ops@ledgerline.example", "Welcome").await;
+}
