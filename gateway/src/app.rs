@@ -96,6 +96,21 @@ impl App {
             .await
         });
         tracing::info!(%addr, "gateway listening: GraphQL at http://{addr}/graphql, GraphiQL at http://{addr}/graphiql");
+        if let Some(metrics_addr) = config.metrics_addr {
+            let listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("binding METRICS_ADDR {metrics_addr}"))?;
+            let stopped = stop.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, crate::http::metrics_router())
+                    .with_graceful_shutdown(async move { stopped.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            });
+            tracing::info!(%metrics_addr, "metrics at http://{metrics_addr}/metrics");
+        }
         Ok(RunningApp {
             addr,
             state,

@@ -51,6 +51,16 @@ pub struct Config {
     #[arg(long, env = "DISCOUNT_TIERS", default_value = "5:10,20:15,50:20,100:25", value_parser = parse_tiers)]
     pub discount_tiers: entity::DiscountTiers,
 
+    /// Also serve `/metrics` on this address (e.g. `127.0.0.1:9100`), a listener that
+    /// need not be public.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Serve `/metrics` on the public port too. Set `false` with `METRICS_ADDR` to keep
+    /// metrics off the public port.
+    #[arg(long, env = "METRICS_ON_PUBLIC_PORT", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics_on_public_port: bool,
+
     /// `resendInvite`: at most one invite email per client in this interval.
     #[arg(long, env = "RESEND_INTERVAL", default_value = "5m", value_parser = parse_duration)]
     pub resend_interval: Duration,

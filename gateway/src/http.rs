@@ -82,10 +82,12 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
     if sec.explorable() {
         routes = routes.route("/graphiql", get(graphiql));
     }
+    if config.metrics_on_public_port {
+        routes = routes.route("/metrics", get(metrics));
+    }
     let router = routes
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .with_state(state)
         .layer(CatchPanicLayer::custom(|_| {
             http_error(
@@ -344,6 +346,11 @@ async fn graphiql() -> impl IntoResponse {
 
 /// Prometheus text format: requests and latencies per GraphQL operation, and (with the
 /// embedded worker) jobs, queue depths, the outbox backlog and emails sent and failed.
+/// `/metrics` alone, for the `METRICS_ADDR` listener.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", get(metrics))
+}
+
 async fn metrics() -> impl IntoResponse {
     (
         [(

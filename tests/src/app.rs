@@ -77,6 +77,8 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--max-password-hashes-per-request",
     "--resend-interval",
     "--resends-per-day",
+    "--metrics-addr",
+    "--metrics-on-public-port",
 ];
 
 /// Rate limits high enough that only the tests of rate limits meet them.

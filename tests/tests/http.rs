@@ -306,3 +306,31 @@ async fn a_worker_process_logs_json_lines_and_stops_on_sigterm() {
     println!("worker stopped {took:?} after SIGTERM");
     assert_json_lines(&lines, "background worker stopped");
 }
+
+/// `/metrics` can be kept off the public port: `METRICS_ADDR` serves it on a listener of
+/// its own, and `METRICS_ON_PUBLIC_PORT=false` removes it from the public one.
+#[tokio::test]
+async fn metrics_can_be_served_on_their_own_listener_only() {
+    let addr = format!("127.0.0.1:{}", e2e::free_port());
+    let app = TestApp::spawn_with(e2e::Options {
+        extra_args: vec![
+            "--metrics-addr".into(),
+            addr.clone(),
+            "--metrics-on-public-port".into(),
+            "false".into(),
+        ],
+        in_process: true,
+        ..Default::default()
+    })
+    .await;
+    app.gql(None, "{ me { id } }", json!({})).await;
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    let m = app
+        .http()
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 200);
+    assert!(m.text().await.unwrap().contains("graphql_requests_total"));
+}
