@@ -99,9 +99,16 @@ pub struct SecurityConfig {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', num_args = 0..)]
     pub cors_allowed_origins: Vec<String>,
 
-    /// Deepest selection nesting of a query.
+    /// Deepest nesting of a query's data fields (introspection selections have their own
+    /// bound, `MAX_INTROSPECTION_DEPTH`).
     #[arg(long, env = "MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
+
+    /// Nesting of an introspection query (`__schema`, `__type`): deep enough for the
+    /// standard introspection queries of GraphiQL, graphql-js, graphql-core and codegen
+    /// tools (15), refusing absurd nesting.
+    #[arg(long, env = "MAX_INTROSPECTION_DEPTH", default_value_t = 24)]
+    pub max_introspection_depth: usize,
 
     /// Highest query complexity (each field 1; a list field costs `first` × its children).
     #[arg(long, env = "MAX_COMPLEXITY", default_value_t = 5_000)]

@@ -211,6 +211,10 @@ pub fn add_codes(resp: &mut async_graphql::Response) {
         }
         let code = match err.message.as_str() {
             "Query is nested too deep." => "QUERY_TOO_DEEP",
+            // The parser's own bound on nesting (32 levels), met before the depth limit.
+            m if m.starts_with("The recursion depth of the query cannot be greater than") => {
+                "QUERY_TOO_DEEP"
+            }
             "Query is too complex." => "QUERY_TOO_COMPLEX",
             // Syntax errors, unknown fields, wrong variable types: before anything ran.
             _ if err.path.is_empty() => "GRAPHQL_VALIDATION_FAILED",

@@ -57,6 +57,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
     let request_timeout = config.request_timeout;
     let x_request_id = header::HeaderName::from_static("x-request-id");
     let limits = QueryLimits {
+        max_depth: sec.max_depth,
         max_tokens: sec.max_tokens,
         max_aliases: sec.max_aliases,
         max_root_fields: sec.max_root_fields,

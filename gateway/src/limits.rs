@@ -9,6 +9,8 @@ use std::collections::HashMap;
 /// The configured ceilings.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
+    /// Nesting of data fields (introspection selections not counted).
+    pub max_depth: usize,
     pub max_tokens: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
@@ -129,6 +131,67 @@ fn root_fields(set: &SelectionSet, doc: &ExecutableDocument, depth: usize) -> us
         .fold(0usize, usize::saturating_add)
 }
 
+/// How deep the data fields of `set` nest. A `__schema` or `__type` selection counts 0:
+/// introspection has its own, more generous bound (`MAX_INTROSPECTION_DEPTH`, which
+/// async-graphql enforces over the whole document). Fragments are followed, each
+/// measured once (`memo`); a fragment cycle or absurd nesting counts as too deep.
+fn data_depth<'a>(
+    set: &'a SelectionSet,
+    doc: &'a ExecutableDocument,
+    nesting: usize,
+    memo: &mut HashMap<&'a str, usize>,
+    visiting: &mut Vec<&'a str>,
+) -> usize {
+    const TOO_DEEP: usize = usize::MAX / 4;
+    if nesting > 256 {
+        return TOO_DEEP;
+    }
+    let mut deepest = 0;
+    for item in &set.items {
+        let d = match &item.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                if name == "__schema" || name == "__type" {
+                    0
+                } else {
+                    1 + data_depth(&f.node.selection_set.node, doc, nesting + 1, memo, visiting)
+                }
+            }
+            Selection::InlineFragment(fr) => data_depth(
+                &fr.node.selection_set.node,
+                doc,
+                nesting + 1,
+                memo,
+                visiting,
+            ),
+            Selection::FragmentSpread(sp) => {
+                let name = sp.node.fragment_name.node.as_str();
+                if let Some(d) = memo.get(name) {
+                    *d
+                } else if visiting.contains(&name) {
+                    TOO_DEEP
+                } else if let Some(fr) = doc.fragments.get(&sp.node.fragment_name.node) {
+                    visiting.push(name);
+                    let d = data_depth(
+                        &fr.node.selection_set.node,
+                        doc,
+                        nesting + 1,
+                        memo,
+                        visiting,
+                    );
+                    visiting.pop();
+                    memo.insert(name, d);
+                    d
+                } else {
+                    0
+                }
+            }
+        };
+        deepest = deepest.max(d);
+    }
+    deepest
+}
+
 /// Refuses a parsed document with too many aliases of one field (anywhere in it, fragments
 /// included) or too many root fields in any of its operations.
 pub fn check_document(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), Refusal> {
@@ -140,6 +203,15 @@ pub fn check_document(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<
         }
     };
     for set in &ops {
+        if data_depth(set, doc, 0, &mut HashMap::new(), &mut Vec::new()) > limits.max_depth {
+            return Err((
+                "QUERY_TOO_DEEP",
+                format!(
+                    "the query nests its fields more than {} levels deep",
+                    limits.max_depth
+                ),
+            ));
+        }
         count_aliases(set, &mut counts, 0);
         let roots = root_fields(set, doc, 0);
         if roots > limits.max_root_fields {
@@ -273,6 +345,7 @@ mod tests {
 
     fn limits() -> QueryLimits {
         QueryLimits {
+            max_depth: 12,
             max_tokens: 20_000,
             max_aliases: 20,
             max_root_fields: 30,
@@ -309,6 +382,41 @@ mod tests {
             check_document(&doc(&q), &limits()).unwrap_err().0,
             "TOO_MANY_ROOT_FIELDS"
         );
+    }
+
+    #[test]
+    fn data_depth_leaves_introspection_out_and_follows_fragments() {
+        let limits = QueryLimits {
+            max_depth: 3,
+            ..limits()
+        };
+        assert!(check_document(&doc("{ me { account { id } } }"), &limits).is_ok());
+        let four = "{ me { account { users { id } } } }";
+        assert_eq!(
+            check_document(&doc(four), &limits).unwrap_err().0,
+            "QUERY_TOO_DEEP"
+        );
+        let through_fragment = "{ me { ...A } } fragment A on User { account { users { id } } }";
+        assert_eq!(
+            check_document(&doc(through_fragment), &limits)
+                .unwrap_err()
+                .0,
+            "QUERY_TOO_DEEP"
+        );
+        let introspection =
+            "{ __schema { types { fields { type { ofType { ofType { name } } } } } } }";
+        assert!(check_document(&doc(introspection), &limits).is_ok());
+        let cycle = "{ ...A } fragment A on Query { ...A ...A }";
+        assert!(
+            check_document(&doc(cycle), &limits).is_err(),
+            "a cycle is refused, not followed forever"
+        );
+        // Fragments spread many times are measured once each.
+        let wide: String = (0..30)
+            .map(|i| format!("fragment F{i} on Query {{ ...F{} ...F{} }} ", i + 1, i + 1))
+            .collect();
+        let q = format!("{{ ...F0 }} {wide} fragment F30 on Query {{ me {{ id }} }}");
+        assert!(check_document(&doc(&q), &limits).is_ok());
     }
 
     fn request(q: &str) -> async_graphql::Request {

@@ -58,6 +58,7 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--graphiql",
     "--cors-allowed-origins",
     "--max-depth",
+    "--max-introspection-depth",
     "--max-complexity",
     "--max-aliases",
     "--max-root-fields",

@@ -30,13 +30,23 @@ async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
     let app = TestApp::spawn().await;
     let token = app.partner("rosa@ledgerline.example").await;
 
-    // Depth: 12 by default; introspection nests deepest.
-    let deep = format!(
-        "{{ __schema {{ types {{ fields {{ type {{ {}name {}}} }} }} }} }}",
-        "ofType { ".repeat(8),
-        "} ".repeat(8)
-    );
-    let body = app.gql(None, &deep, json!({})).await;
+    // Depth: data fields 12 by default; introspection has its own bound (24), deep
+    // enough for the standard introspection queries, refusing absurd nesting.
+    let introspect = |levels: usize| {
+        format!(
+            "{{ __schema {{ types {{ fields {{ type {{ {}name {}}} }} }} }} }}",
+            "ofType { ".repeat(levels),
+            "} ".repeat(levels)
+        )
+    };
+    let body = app.gql(None, &introspect(9), json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    for absurd in [20, 40] {
+        let body = app.gql(None, &introspect(absurd), json!({})).await;
+        assert_eq!(code(&body), "QUERY_TOO_DEEP", "{absurd} levels: {body}");
+    }
+    let data = format!("{{ {}x {} }}", "a { ".repeat(12), "} ".repeat(12));
+    let body = app.gql(None, &data, json!({})).await;
     assert_eq!(code(&body), "QUERY_TOO_DEEP", "{body}");
 
     // Complexity: list fields cost `first` × their children.
@@ -104,12 +114,21 @@ async fn every_graphql_limit_refuses_with_a_code_and_is_configurable() {
     assert!(body.get("errors").is_none(), "{body}");
     let body = strict
         .gql(
+            Some(&t),
+            "{ auditLog { edges { node { actor { account { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "QUERY_TOO_DEEP", "{body}");
+    // Introspection keeps its own bound.
+    let body = strict
+        .gql(
             None,
             "{ __schema { types { fields { type { name } } } } }",
             json!({}),
         )
         .await;
-    assert_eq!(code(&body), "QUERY_TOO_DEEP", "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
     let (_, body) = post(
         &strict,
         json!({ "query": "{ a: __typename b: __typename c: __typename }" }),

@@ -22,9 +22,16 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Builds the schema with the configured depth and complexity limits, introspection and
 /// suggestions. `state` is `None` only for printing the SDL.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let (depth, complexity, explorable) = state.as_ref().map_or((12, 5_000, true), |s| {
+    // async-graphql's depth limit covers the whole document, introspection included:
+    // it is the introspection bound. Data fields have their own, tighter one
+    // (`MAX_DEPTH`, checked in `crate::limits` before execution).
+    let (depth, complexity, explorable) = state.as_ref().map_or((24, 5_000, true), |s| {
         let sec = &s.config.security;
-        (sec.max_depth, sec.max_complexity, sec.explorable())
+        (
+            sec.max_introspection_depth.max(sec.max_depth),
+            sec.max_complexity,
+            sec.explorable(),
+        )
     });
     let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .limit_depth(depth)
