@@ -416,7 +416,18 @@ mod tests {
             .map(|i| format!("fragment F{i} on Query {{ ...F{} ...F{} }} ", i + 1, i + 1))
             .collect();
         let q = format!("{{ ...F0 }} {wide} fragment F30 on Query {{ me {{ id }} }}");
-        assert!(check_document(&doc(&q), &limits).is_ok());
+        let d = doc(&q);
+        let DocumentOperations::Single(op) = &d.operations else {
+            panic!("one operation")
+        };
+        let depth = data_depth(
+            &op.node.selection_set.node,
+            &d,
+            0,
+            &mut HashMap::new(),
+            &mut Vec::new(),
+        );
+        assert_eq!(depth, 2);
     }
 
     fn request(q: &str) -> async_graphql::Request {
