@@ -37,6 +37,19 @@ async fn dispatch_and_lose_the_jobs(app: &TestApp) {
     assert!(depths.iter().all(|(_, n)| *n == 0), "{depths:?}");
 }
 
+/// The example V1 partner imported beside a V2 firm, with its Partner Connect request
+/// to that firm made (and, with no worker running, not yet checked).
+async fn connect_requested(app: &TestApp) -> e2e::LegacyPartners {
+    let p = app.legacy_partners(&legacy_example()).await;
+    app.ok(
+        Some(&p.v1_owner),
+        CONNECT_LEGACY_PARTNER,
+        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
+    )
+    .await;
+    p
+}
+
 async fn task_of(app: &TestApp, kind: TaskKind) -> task::Model {
     task::Entity::find()
         .filter(task::Column::Kind.eq(kind))
@@ -83,13 +96,7 @@ async fn a_lost_invite_email_is_sent_once() {
 #[tokio::test]
 async fn a_lost_partner_connect_check_is_settled_once() {
     let app = app_without_workers().await;
-    let p = app.legacy_partners(&legacy_example()).await;
-    app.ok(
-        Some(&p.v1_owner),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    let p = connect_requested(&app).await;
     assert_eq!(
         task_of(&app, TaskKind::PartnerConnectCheck).await.status,
         TaskStatus::Pending
@@ -117,13 +124,7 @@ async fn a_lost_partner_connect_check_is_settled_once() {
 #[tokio::test]
 async fn a_lost_client_upgrade_is_done_once() {
     let app = app_without_workers().await;
-    let p = app.legacy_partners(&legacy_example()).await;
-    app.ok(
-        Some(&p.v1_owner),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    let p = connect_requested(&app).await;
     // The connect check runs first, with a worker, and the worker stops again.
     let runtime = app.start_worker().await;
     assert_eq!(
@@ -201,18 +202,12 @@ async fn a_lost_client_upgrade_is_done_once() {
     assert_eq!(set_password_mails, 1);
 }
 
-/// Work promised before a worker ever runs, and a queue that is down at the moment of the
-/// mutation, only delay it: the mutation commits, the work waits in `tasks`.
+/// The gateway pushes nothing to the queue itself: work promised while no worker runs
+/// waits in `tasks`, and the first worker to start does it.
 #[tokio::test]
 async fn work_waits_in_the_database_until_a_worker_runs() {
     let app = app_without_workers().await;
-    let p = app.legacy_partners(&legacy_example()).await;
-    app.ok(
-        Some(&p.v1_owner),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    let p = connect_requested(&app).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let depths = app.queue().await.depths().await.unwrap();
     assert!(
@@ -237,13 +232,7 @@ async fn work_waits_in_the_database_until_a_worker_runs() {
 #[tokio::test]
 async fn failed_work_is_retried_with_backoff_then_given_up_with_its_reason() {
     let app = app_without_workers().await;
-    let p = app.legacy_partners(&legacy_example()).await;
-    app.ok(
-        Some(&p.v1_owner),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    let p = connect_requested(&app).await;
     let subject = task_of(&app, TaskKind::PartnerConnectCheck)
         .await
         .subject_id;

@@ -245,14 +245,12 @@ fn ago(d: std::time::Duration) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
+/// The product database as it is: the ops commands read and mend it, they never migrate
+/// it (the gateway and `worker run` do that when they start).
 async fn open_db(
     config: &WorkerConfig,
 ) -> Result<sea_orm::DatabaseConnection, worker::WorkerError> {
-    use sea_orm_migration::MigratorTrait;
-    std::fs::create_dir_all(&config.data_dir)?;
-    let db = entity::db::connect(&config.database_url(), 2).await?;
-    migration::Migrator::up(&db, None).await?;
-    Ok(db)
+    Ok(entity::db::connect(&config.database_url(), 2).await?)
 }
 
 fn status_name(s: entity::DeliveryStatus) -> &'static str {
@@ -329,6 +327,12 @@ async fn retry_deliveries(
 ) -> Result<(), worker::WorkerError> {
     let db = open_db(&config).await?;
     let r = worker::deliveries::retry(&db, which).await?;
+    if !r.not_failed.is_empty() {
+        return Err(worker::WorkerError::Invalid(format!(
+            "no FAILED delivery with id {:?}",
+            r.not_failed
+        )));
+    }
     println!(
         "{} FAILED deliveries put back in the outbox to be sent again",
         r.requeued.len()
@@ -339,12 +343,6 @@ async fn retry_deliveries(
             r.link_removed.len(),
             r.link_removed
         );
-    }
-    if !r.not_failed.is_empty() {
-        return Err(worker::WorkerError::Invalid(format!(
-            "no FAILED delivery with id {:?}",
-            r.not_failed
-        )));
     }
     Ok(())
 }

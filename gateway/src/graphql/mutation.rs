@@ -85,7 +85,10 @@ impl MutationRoot {
         // address across emails, against credential stuffing.
         let limits = &state(ctx).config.security;
         let ip = client_ip(ctx);
-        let pair = format!("{}|{ip}", email.trim().to_lowercase());
+        // An email is at most 254 characters: a longer "email" cannot push the address
+        // out of the bounded key.
+        let typed: String = email.trim().to_lowercase().chars().take(254).collect();
+        let pair = format!("{typed}|{ip}");
         let budgets = [
             ("login-fail-ip", ip.as_str(), limits.rate_limit_login_ip),
             ("login-fail", pair.as_str(), limits.rate_limit_login_email),

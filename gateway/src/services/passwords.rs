@@ -123,10 +123,7 @@ pub async fn set_with_link(
         .filter(user::Column::Id.eq(t.user_id))
         .exec(&txn)
         .await?;
-    entity::session::Entity::delete_many()
-        .filter(entity::session::Column::UserId.eq(t.user_id))
-        .exec(&txn)
-        .await?;
+    crate::auth::session::close_all_of(&txn, t.user_id, None).await?;
     let u = user::Entity::find_by_id(t.user_id).one(&txn).await?;
     let acc = match &u {
         Some(u) => account::Entity::find_by_id(u.account_id).one(&txn).await?,
