@@ -232,7 +232,7 @@ async fn work_waits_in_the_database_until_a_worker_runs() {
 #[tokio::test]
 async fn failed_work_is_retried_with_backoff_then_given_up_with_its_reason() {
     let app = app_without_workers().await;
-    let p = connect_requested(&app).await;
+    connect_requested(&app).await;
     let subject = task_of(&app, TaskKind::PartnerConnectCheck)
         .await
         .subject_id;
