@@ -64,11 +64,38 @@ async fn sent_count(app: &TestApp) -> u64 {
         .unwrap()
 }
 
+/// Deliveries a killed worker had claimed (and so was sending) whose email the SMTP
+/// server already holds: the server accepted their end of data, the worker died before it
+/// recorded that, and the next attempt sends them again.
+async fn accepted_but_unrecorded(app: &TestApp) -> std::collections::HashSet<i64> {
+    let in_flight: Vec<i64> = Delivery::find()
+        .filter(Column::Kind.eq("invite"))
+        .filter(Column::Status.ne(DeliveryStatus::Sent))
+        .filter(Column::ClaimedUntil.gt(chrono::Utc::now()))
+        .all(app.db())
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    let seen = invites_by_message_id(app);
+    in_flight
+        .into_iter()
+        .filter(|id| seen.contains_key(&format!("<delivery-{id}@partner-dashboard.localhost>")))
+        .collect()
+}
+
+/// Kills `worker run` three times while it sends 1,000 invites (issue 14 §9). A message
+/// reaches the SMTP server twice only if its worker died between the server's answer to
+/// its end of data and the commit that records it; the worker records the outcome as soon
+/// as the answer arrives and its sockets send the end of data at once (TCP_NODELAY), so
+/// that window is the SMTP round trip plus one UPDATE. Before, the end of data waited
+/// about 40 ms for a delayed ACK, and one kill re-transmitted 8 of 16 in-flight messages.
 #[tokio::test]
 async fn prod_fault_a_worker_killed_mid_way_loses_and_doubles_no_invite() {
     assert_production_mode();
     // The gateway only serves; the workers are processes this test starts and kills.
-    // A job the killed worker had taken from Redis but not finished can be gone for good
+    // A job a killed worker had taken from Redis but not finished can be gone for good
     // (seen once in this test: 999 of 1,000 arrived). Its delivery stays QUEUED until
     // OUTBOX_REQUEUE_AFTER (5 m by default) hands it out again; 45 s here puts that
     // recovery inside the test's window, after the dead worker's 30 s claim has run out.
@@ -83,26 +110,46 @@ async fn prod_fault_a_worker_killed_mid_way_loses_and_doubles_no_invite() {
     let emails = invite_many(&app, &partner, "c", 1000).await;
     assert_eq!(emails.len(), 1000);
 
-    let mut first = app.worker_process("worker-killed");
-    // Let it send part of the backlog, then kill it without warning.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while sent_count(&app).await < 150 {
-        assert!(
-            Instant::now() < deadline,
-            "the first worker sent too little"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    const KILLS: usize = 3;
+    let mut at_kill = Vec::new();
+    let mut windows = Vec::new();
+    let mut left_unrecorded = std::collections::HashSet::new();
+    for k in 0..KILLS {
+        let mut worker = app.worker_process(&format!("worker-killed-{k}"));
+        // Let it send part of the backlog, then kill it without warning.
+        let target = sent_count(&app).await + 150;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while sent_count(&app).await < target {
+            assert!(Instant::now() < deadline, "worker {k} sent too little");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        worker.start_kill().unwrap();
+        worker.wait().await.unwrap();
+        // What the dead worker's sockets still flush reaches the server now.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        at_kill.push(sent_count(&app).await);
+        // An earlier kill's deliveries stay claimed (30 s) and are not this kill's.
+        let now_unrecorded = accepted_but_unrecorded(&app).await;
+        windows.push(now_unrecorded.difference(&left_unrecorded).count());
+        left_unrecorded.extend(now_unrecorded);
     }
-    first.start_kill().unwrap();
-    first.wait().await.unwrap();
-    let at_kill = sent_count(&app).await;
     assert!(
-        at_kill < 1000,
-        "killed too late to test anything: {at_kill}"
+        at_kill[KILLS - 1] < 1000,
+        "killed too late to test anything: {at_kill:?}"
     );
 
-    let _second = app.worker_process("worker-after");
+    let _last = app.worker_process("worker-after");
     let seen = wait_for_invites(&app, 1000, Duration::from_secs(150)).await;
+    // Every delivery the dead workers left claimed must be settled before counting.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while sent_count(&app).await < 1000 {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 1000 invites recorded as sent",
+            sent_count(&app).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // Anything still in flight settles, then nothing more may arrive.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let seen_after = invites_by_message_id(&app);
@@ -121,16 +168,14 @@ async fn prod_fault_a_worker_killed_mid_way_loses_and_doubles_no_invite() {
         let mid = format!("<delivery-{id}@partner-dashboard.localhost>");
         assert!(seen_after.contains_key(&mid), "{mid} never arrived");
     }
-    // A message can reach the SMTP server twice only if the worker died between the
-    // server's 250 and the commit that records it: at most one per job it was running.
     let retransmitted: usize = seen_after.values().map(|n| n - 1).sum();
-    let concurrency = app.worker_config().worker_concurrency;
-    assert!(
-        retransmitted <= concurrency,
-        "{retransmitted} re-transmissions (same Message-ID), more than the {concurrency} jobs a worker runs at once"
-    );
     println!(
-        "killed after {at_kill} sent; 1000 invites arrived; {retransmitted} re-transmitted with the same Message-ID"
+        "killed after {at_kill:?} sent; accepted but unrecorded at each kill: {windows:?}; \
+         1000 invites arrived; {retransmitted} re-transmitted with the same Message-ID"
+    );
+    assert!(
+        retransmitted <= 2 * KILLS,
+        "{retransmitted} re-transmissions over {KILLS} kills ({windows:?} per kill): more than 2 per kill"
     );
 }
 

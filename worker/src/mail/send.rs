@@ -1,16 +1,17 @@
 //! Delivering one email of the outbox, idempotently on its delivery id.
 
 use crate::WorkerError;
+use crate::mail::smtp::{SmtpFailure, SmtpPool};
 use crate::mail::{Mail, TemplateContext};
 use chrono::Utc;
 use entity::DeliveryStatus;
 use entity::delivery::{Column, Entity as Delivery};
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// After this many temporary failures a delivery is marked failed.
@@ -28,8 +29,9 @@ pub const MAX_SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 pub enum Transport {
     /// Embedded default: each message written as `DATA_DIR/outbox/delivery-{id}.eml`.
     Outbox(PathBuf),
-    /// An SMTP server, through lettre's pooled async transport.
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// An SMTP server, through a pool of connections that send without delay
+    /// (`mail/smtp.rs`).
+    Smtp(Arc<SmtpPool>),
 }
 
 impl Transport {
@@ -44,16 +46,9 @@ impl Transport {
         let Some(url) = smtp_url else {
             return Ok(Transport::Outbox(outbox_dir));
         };
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| WorkerError::Config(format!("SMTP_URL: {e}")))?
-            .timeout(Some(timeout.min(MAX_SMTP_TIMEOUT)))
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(Ord::max(pool_size, 1))
-                    .idle_timeout(Duration::from_secs(30)),
-            )
-            .build();
-        Ok(Transport::Smtp(transport))
+        let pool = SmtpPool::new(url, pool_size, timeout.min(MAX_SMTP_TIMEOUT))
+            .map_err(|e| WorkerError::Config(format!("SMTP_URL: {e}")))?;
+        Ok(Transport::Smtp(Arc::new(pool)))
     }
 
     /// `"smtp"` or `"outbox"`, for logs.
@@ -132,13 +127,19 @@ impl Mailer {
                 tokio::fs::rename(&tmp, &path).await.map_err(io)?;
                 Ok(())
             }
-            Transport::Smtp(smtp) => match smtp.send(message.clone()).await {
-                Ok(_) => Ok(()),
-                // A 5xx answer will not change; anything else (4xx, a refused or dropped
-                // connection, a timeout) may.
-                Err(e) if e.is_permanent() => Err(SendFailure::Permanent(format!("smtp: {e}"))),
-                Err(e) => Err(SendFailure::Temporary(format!("smtp: {e}"))),
-            },
+            Transport::Smtp(pool) => {
+                match pool.send(message.envelope(), &message.formatted()).await {
+                    Ok(()) => Ok(()),
+                    // A 5xx answer will not change; anything else (4xx, a refused or
+                    // dropped connection, a timeout) may.
+                    Err(SmtpFailure::Permanent(e)) => {
+                        Err(SendFailure::Permanent(format!("smtp: {e}")))
+                    }
+                    Err(SmtpFailure::Temporary(e)) => {
+                        Err(SendFailure::Temporary(format!("smtp: {e}")))
+                    }
+                }
+            }
         }
     }
 
