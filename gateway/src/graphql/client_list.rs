@@ -24,10 +24,13 @@ use async_graphql::{
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+/// A page of the partner's client list (a Relay cursor connection).
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct ClientConnection {
+    /// The clients of this page, in the requested order.
     pub edges: ClientEdges,
+    /// Where the page sits; `endCursor` fetches the next.
     pub page_info: PageInfo,
     /// Clients matching the filter and search, on all pages.
     pub total_count: i32,

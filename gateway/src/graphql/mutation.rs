@@ -32,12 +32,23 @@ fn password(field: &'static str, raw: &str) -> Result<Password, ApiError> {
     Password::parse(raw).map_err(|e| ApiError::bad_input(field, e.0))
 }
 
+/// Everything that changes something. Errors carry `extensions.code` (and, for bad
+/// input, `extensions.field`; for `RATE_LIMITED`, `extensions.retryAfterSeconds`); each
+/// mutation's description lists the codes it answers with besides `INTERNAL` and
+/// `SERVICE_UNAVAILABLE`. A refused mutation changes nothing.
 #[Object(name = "Mutation")]
 impl MutationRoot {
     /// Creates a partner account (accountants and bookkeepers) or a client account on a
     /// free trial, with the caller as its owner, and signs them in. With `partnerCode`
     /// (from a partner's invite link) it always creates a client account of that partner.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
+    ///
+    /// Errors: BAD_USER_INPUT (a field, or an unknown `partnerCode`), CONFLICT (the email
+    /// already owns such an account), RATE_LIMITED (sign-ups from this address).
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the new account and its owner")] input: SignUpInput,
+    ) -> Result<AuthPayload> {
         let st = state(ctx);
         let limits = &st.config.security;
         rate_limit(
@@ -73,11 +84,16 @@ impl MutationRoot {
 
     /// Signs in. `companyId` picks the account when the email belongs to several; without
     /// it the person's partner account (or their only account) is used.
+    ///
+    /// Errors: UNAUTHENTICATED (wrong email or password, an inactive user: one message for
+    /// all), BAD_USER_INPUT (a malformed `companyId`), RATE_LIMITED (too many failed
+    /// attempts for this email or from this address).
     async fn log_in(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(desc = "the user's email")] email: String,
+        #[graphql(desc = "the user's password")] password: String,
+        #[graphql(desc = "the account to sign in to, when the email has several")]
         company_id: Option<String>,
     ) -> Result<AuthPayload> {
         // Only failures count (Auth0's brute-force protection): per email and address, so
@@ -112,6 +128,8 @@ impl MutationRoot {
     }
 
     /// Ends the current session.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session).
     async fn log_out(&self, ctx: &Context<'_>) -> Result<bool> {
         let v = require_user(ctx)?;
         session::close(&state(ctx).db, v.session_id).await?;
@@ -120,11 +138,14 @@ impl MutationRoot {
 
     /// Invites a client by email: the client appears as INVITED at once and gets an
     /// email with a single-use link (30 days).
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), BAD_USER_INPUT (`email`, `companyName`), CONFLICT (already one of
+    /// your clients), RATE_LIMITED (`RATE_LIMIT_INVITES` per partner).
     async fn invite_client_by_email(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        company_name: Option<String>,
+        #[graphql(desc = "the client's email")] email: String,
+        #[graphql(desc = "the client's company name, if known")] company_name: Option<String>,
     ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let email = self::email("email", &email)?;
@@ -139,6 +160,8 @@ impl MutationRoot {
     }
 
     /// Replaces the partner's invite link; the old code stops working at once.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN).
     async fn regenerate_invite_link(&self, ctx: &Context<'_>) -> Result<InviteLink> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
@@ -152,10 +175,13 @@ impl MutationRoot {
     /// The sign-up form: creates the client's account in TRIAL at once, its owner (who is
     /// emailed a link to set a password) and your own ADMIN user in it, with your email
     /// and password.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), BAD_USER_INPUT (a field), CONFLICT (already one of your clients),
+    /// RATE_LIMITED (`RATE_LIMIT_CLIENT_ACCOUNTS` per partner).
     async fn create_client_account(
         &self,
         ctx: &Context<'_>,
-        input: CreateClientAccountInput,
+        #[graphql(desc = "the client account to create")] input: CreateClientAccountInput,
     ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let company = parse_company_name("companyName", &input.company_name)?;
@@ -183,11 +209,15 @@ impl MutationRoot {
 
     /// Accepts an email invite: creates the client's account with the invitee as owner,
     /// starts the trial, and signs them in.
+    ///
+    /// Errors: BAD_USER_INPUT (a field, or a link that is unknown, used or expired),
+    /// RATE_LIMITED (`RATE_LIMIT_LINK_IP` per address, or more password hashes in one
+    /// request than `MAX_PASSWORD_HASHES_PER_REQUEST`).
     async fn accept_invite(
         &self,
         ctx: &Context<'_>,
-        token: String,
-        input: AcceptInviteInput,
+        #[graphql(desc = "the token from the invite link (`/invite/{token}`)")] token: String,
+        #[graphql(desc = "the new account")] input: AcceptInviteInput,
     ) -> Result<AuthPayload> {
         let limits = &state(ctx).config.security;
         rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
@@ -205,11 +235,15 @@ impl MutationRoot {
     }
 
     /// Sets a new password through a single-use set/reset link; ends the user's sessions.
+    ///
+    /// Errors: BAD_USER_INPUT (`newPassword`, or a link that is unknown, used or expired),
+    /// RATE_LIMITED (`RATE_LIMIT_LINK_IP` per address, or too many password hashes in one
+    /// request).
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
-        token: String,
-        new_password: String,
+        #[graphql(desc = "the token from the link (`/reset-password/{token}`)")] token: String,
+        #[graphql(desc = "at least 10 characters, at most 128")] new_password: String,
     ) -> Result<bool> {
         let limits = &state(ctx).config.security;
         rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
@@ -222,7 +256,14 @@ impl MutationRoot {
     /// Sends an INVITED client's invite again with a fresh link (the old one stops
     /// working). At most one per `RESEND_INTERVAL` (5 minutes) and `RESENDS_PER_DAY` (10) per
     /// client; past that `RATE_LIMITED` with `retryAfterSeconds`.
-    async fn resend_invite(&self, ctx: &Context<'_>, client_id: ID) -> Result<Client> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients), BAD_USER_INPUT (the client is
+    /// no longer INVITED, or is a V1 client to upgrade instead), RATE_LIMITED.
+    async fn resend_invite(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         let rule = state(ctx).config.security.rate_limit_invites;
@@ -232,7 +273,15 @@ impl MutationRoot {
     }
 
     /// Opens a session (1 hour) for your own user in the client's account.
-    async fn log_in_to_client(&self, ctx: &Context<'_>, client_id: ID) -> Result<AuthPayload> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
+    /// PARTNER_USER_MISSING, PARTNER_USER_INACTIVE, PARTNER_USER_NOT_ADMIN (your user there is missing, inactive or
+    /// not OWNER/ADMIN; the message says who can fix it).
+    async fn log_in_to_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<AuthPayload> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         Ok(
@@ -244,7 +293,15 @@ impl MutationRoot {
 
     /// Emails you a single-use link (1 hour) to reset the password of your own user in
     /// the client's account. Your partner-account password does not change.
-    async fn reset_client_password(&self, ctx: &Context<'_>, client_id: ID) -> Result<bool> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
+    /// PARTNER_USER_MISSING, PARTNER_USER_INACTIVE (your user there is
+    /// missing or inactive), RATE_LIMITED (reset emails for that user).
+    async fn reset_client_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<bool> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         client_actions::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
@@ -253,11 +310,14 @@ impl MutationRoot {
 
     /// Emails a reset link when such a user exists. Always answers true, so the answer
     /// never tells whether the email is known.
+    ///
+    /// Errors: RATE_LIMITED (per address and per email), BAD_USER_INPUT (a malformed
+    /// `companyId`).
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        company_id: Option<String>,
+        #[graphql(desc = "the user's email")] email: String,
+        #[graphql(desc = "the account, when the email has several")] company_id: Option<String>,
     ) -> Result<bool> {
         let limits = &state(ctx).config.security;
         rate_limit(ctx, "reset-ip", &client_ip(ctx), limits.rate_limit_reset_ip).await?;
@@ -268,7 +328,14 @@ impl MutationRoot {
     }
 
     /// Adds a user to your account; they are emailed a link to set a password.
-    async fn add_user(&self, ctx: &Context<'_>, input: AddUserInput) -> Result<User> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of the account), BAD_USER_INPUT (a field, or the role OWNER), CONFLICT (already a
+    /// user of this account), RATE_LIMITED (`RATE_LIMIT_USERS_ADDED` per account).
+    async fn add_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the new user")] input: AddUserInput,
+    ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let email = email("email", &input.email)?;
         let name = parse_person_name("name", &input.name)?;
@@ -279,7 +346,15 @@ impl MutationRoot {
     }
 
     /// Changes the role of a user of your account (not the owner's).
-    async fn set_user_role(&self, ctx: &Context<'_>, user_id: ID, role: Role) -> Result<User> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of the account), NOT_FOUND (no such user in this account), BAD_USER_INPUT (the
+    /// owner, or the role OWNER).
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the user's `id`")] user_id: ID,
+        #[graphql(desc = "ADMIN, MANAGER or EMPLOYEE")] role: Role,
+    ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
         let u = users::set_user_role(state(ctx), v, &meta(ctx), id, role.into()).await?;
@@ -288,7 +363,15 @@ impl MutationRoot {
 
     /// Makes a user of your account active or inactive (not the owner); an inactive user
     /// is signed out everywhere and cannot log in.
-    async fn set_user_active(&self, ctx: &Context<'_>, user_id: ID, active: bool) -> Result<User> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of the account), NOT_FOUND (no such user in this account), BAD_USER_INPUT (making
+    /// the owner inactive).
+    async fn set_user_active(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the user's `id`")] user_id: ID,
+        #[graphql(desc = "false deactivates, true reactivates")] active: bool,
+    ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
         let u = users::set_user_active(state(ctx), v, &meta(ctx), id, active).await?;
@@ -296,7 +379,14 @@ impl MutationRoot {
     }
 
     /// Subscribes your client account to a paid plan (`monthly` or `annual`).
-    async fn subscribe(&self, ctx: &Context<'_>, plan: String) -> Result<Account> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of a client account), BAD_USER_INPUT (an unknown plan, or
+    /// already subscribed).
+    async fn subscribe(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the plan's id: `monthly` or `annual`")] plan: String,
+    ) -> Result<Account> {
         let v = require_account_admin(ctx)?;
         let acc = billing::subscribe(state(ctx), v, &meta(ctx), &plan).await?;
         Ok((&acc).into())
@@ -305,11 +395,14 @@ impl MutationRoot {
     /// Connects this V1 partner account (its owner only, once) to the V2 partner dashboard
     /// with `companyId`, whose owner's email is `ownerEmail`. Answers at once as PENDING;
     /// the result shows in `legacyConnection`.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), FORBIDDEN (not a V1 account, or not its owner), BAD_USER_INPUT (`companyId`,
+    /// `ownerEmail`), CONFLICT (a request is being checked, or the account is connected).
     async fn connect_legacy_partner(
         &self,
         ctx: &Context<'_>,
-        company_id: String,
-        owner_email: String,
+        #[graphql(desc = "the V2 partner account's Company ID")] company_id: String,
+        #[graphql(desc = "the email of the V2 partner account's owner")] owner_email: String,
     ) -> Result<LegacyConnection> {
         let v = require_partner_admin(ctx)?;
         let cid =
@@ -321,7 +414,15 @@ impl MutationRoot {
 
     /// Upgrades one eligible client of this connected V1 partner before its deadline: a
     /// worker job creates its V2 account in the connected V2 partner's client list.
-    async fn upgrade_client(&self, ctx: &Context<'_>, client_id: ID) -> Result<UpgradeCandidate> {
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), FORBIDDEN (not a V1 partner account), NOT_FOUND (not one of
+    /// your clients), BAD_USER_INPUT (not eligible, past its deadline, already upgraded, or
+    /// the V2 partner's row for this email already has an account).
+    async fn upgrade_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the V1 client row's `id`")] client_id: ID,
+    ) -> Result<UpgradeCandidate> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         let c = upgrade::request(state(ctx), v, &meta(ctx), id).await?;

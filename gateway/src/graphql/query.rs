@@ -13,6 +13,9 @@ use async_graphql::{Context, ID, Object, Result};
 
 pub struct QueryRoot;
 
+/// What the signed-in user can read. Every field but `me` needs a session
+/// (`Authorization: Bearer <token>` from `logIn`); the client-list fields need a partner
+/// OWNER or ADMIN.
 #[Object(name = "Query")]
 impl QueryRoot {
     /// The signed-in user and their account; null when no session is sent.
@@ -40,13 +43,21 @@ impl QueryRoot {
     async fn clients(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "rows after `after` (default 20, 1 to 100)")] first: Option<i32>,
+        #[graphql(desc = "an `endCursor` or edge cursor: the rows that follow it")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "rows before `before` (1 to 100), for paging back; not with `first`")]
         last: Option<i32>,
+        #[graphql(desc = "a `startCursor` or edge cursor: the rows that come before it")]
         before: Option<String>,
-        status: Option<ClientStatus>,
-        search: Option<String>,
-        order_by: Option<ClientOrder>,
+        #[graphql(desc = "only clients in this status (a dashboard tab)")] status: Option<
+            ClientStatus,
+        >,
+        #[graphql(desc = "case-insensitive words matched against names and emails")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "sort order; default name ascending")] order_by: Option<ClientOrder>,
     ) -> Result<ClientConnection> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
@@ -88,7 +99,11 @@ impl QueryRoot {
     }
 
     /// One of the partner's clients; null when there is no such client of this partner.
-    async fn client(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Client>> {
+    async fn client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] id: ID,
+    ) -> Result<Option<Client>> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
         let Ok(id) = parse_id("id", &id) else {
@@ -132,8 +147,8 @@ impl QueryRoot {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "entries per page (default 20, 1 to 100)")] first: Option<i32>,
+        #[graphql(desc = "an `endCursor`: the older entries that follow it")] after: Option<String>,
     ) -> Result<AuditEventConnection> {
         let v = require_partner_owner(ctx)?;
         let page = audit::page(state(ctx), v.account.id, first, after.as_deref()).await?;

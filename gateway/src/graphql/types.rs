@@ -4,37 +4,53 @@ use async_graphql::{Enum, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{account, user};
 
+/// What an account is for.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::AccountKind")]
 pub enum AccountKind {
+    /// An accounting or bookkeeping firm: it has a client list.
     Partner,
+    /// A business using the product, invited by a partner or signed up alone.
     Client,
 }
 
+/// Which generation of the product an account lives on.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::Platform")]
 pub enum Platform {
+    /// The legacy platform: imported accounts, upgraded to V2 through Partner Connect.
     V1,
+    /// The current platform.
     V2,
 }
 
+/// A user's role in their account.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::Role")]
 pub enum Role {
+    /// The account's one owner: everything ADMIN can, plus the audit log; cannot be
+    /// changed or deactivated.
     Owner,
+    /// Manages the account's users; in a partner account, sees and acts on clients.
     Admin,
+    /// Day-to-day work; no user management.
     Manager,
+    /// The least access.
     Employee,
 }
 
 /// A company: a partner firm or a client business.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Account {
+    /// The account's internal id.
     pub id: ID,
     /// Public Company ID: three letters and four digits, e.g. FZR4371.
     pub company_id: String,
+    /// The company's name.
     pub name: String,
+    /// Partner firm or client business.
     pub kind: AccountKind,
+    /// V1 (legacy) or V2.
     pub platform: Platform,
 }
 
@@ -53,11 +69,17 @@ impl From<&account::Model> for Account {
 /// A person's user row inside one account.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct User {
+    /// The user's id (one person has one user per account).
     pub id: ID,
+    /// The email the user logs in with, lower-cased.
     pub email: String,
+    /// The person's name.
     pub name: String,
+    /// Their role in `account`.
     pub role: Role,
+    /// False once deactivated: an inactive user cannot log in.
     pub active: bool,
+    /// The account this user belongs to.
     pub account: Account,
 }
 
@@ -77,8 +99,12 @@ impl User {
 /// A new session: send `token` as `Authorization: Bearer <token>`.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AuthPayload {
+    /// The session token; a secret, shown once.
     pub token: String,
+    /// When the session ends (sessions also end at log-out, a password change or
+    /// deactivation).
     pub expires_at: DateTime<Utc>,
+    /// The signed-in user.
     pub user: User,
 }
 
@@ -92,26 +118,39 @@ impl From<crate::services::accounts::SignedIn> for AuthPayload {
     }
 }
 
+/// A new account and its owner.
 #[derive(InputObject, Debug)]
 pub struct SignUpInput {
+    /// The company's name (1–200 characters).
     pub company_name: String,
+    /// The owner's name (1–200 characters).
     pub name: String,
+    /// The owner's email; they log in with it.
     pub email: String,
+    /// At least 10 characters, at most 128.
     pub password: String,
+    /// True for an accounting or bookkeeping firm (a PARTNER account); false for a
+    /// business (a CLIENT account on a free trial).
     pub is_accountant_or_bookkeeper: bool,
     /// code from a partner's unique invite link
     pub partner_code: Option<String>,
 }
 
+/// Where a client stands, as the client list shows it.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::ClientStatus")]
 pub enum ClientStatus {
+    /// Invited by email; no account yet.
     Invited,
+    /// Has an account on a free trial.
     Trial,
+    /// The trial ended without a subscription.
     TrialExpired,
+    /// Subscribed to a paid plan.
     Paying,
 }
 
+/// How a client came onto the partner's list.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::InviteMethod")]
 pub enum InviteMethod {
@@ -128,28 +167,42 @@ pub enum InviteMethod {
 /// What a partner can do with a client right now.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ClientAction {
+    /// `resendInvite`: the client is INVITED (V2 partners only).
     ResendInvite,
+    /// `logInToClient`: your own user in the client's account is active and OWNER or ADMIN.
     LogIn,
+    /// `resetClientPassword`: your own user in the client's account is active.
     ResetPassword,
 }
 
+/// What the client list is sorted by.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ClientOrderField {
+    /// The client's name (its email while it has none).
     Name,
+    /// INVITED, TRIAL, TRIAL_EXPIRED, PAYING, in that order.
     Status,
+    /// When the client was added.
     InvitedAt,
+    /// When the trial ends; rows without a trial end come last.
     TrialEndsAt,
 }
 
+/// Sort direction.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum OrderDirection {
+    /// Smallest first (A to Z, oldest first).
     Asc,
+    /// Largest first (Z to A, newest first).
     Desc,
 }
 
+/// The order of the client list; ties are broken by id, so pages never overlap.
 #[derive(InputObject, Debug, Clone, Copy)]
 pub struct ClientOrder {
+    /// What to sort by.
     pub field: ClientOrderField,
+    /// Ascending or descending.
     pub direction: OrderDirection,
 }
 
@@ -176,16 +229,25 @@ impl From<ClientOrder> for crate::services::client_list::ListOrder {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct Client {
+    /// The row's id, for the client actions.
     pub id: ID,
     /// Company ID of the client's account; null while INVITED
     pub company_id: Option<String>,
+    /// The client's company name; null while INVITED without one.
     pub name: Option<String>,
+    /// The client's email (the invitee, or the account owner's).
     pub email: String,
+    /// Invited, Trial, Trial Expired or Paying.
     pub status: ClientStatus,
+    /// How the client came onto the list.
     pub invited_via: InviteMethod,
+    /// When the client was added to the list.
     pub invited_at: DateTime<Utc>,
+    /// When the last invite email was sent; null when none was.
     pub last_invite_sent_at: Option<DateTime<Utc>>,
+    /// When the trial ends (TRIAL) or ended (TRIAL_EXPIRED); null otherwise.
     pub trial_ends_at: Option<DateTime<Utc>>,
+    /// What you can do with this client now.
     pub available_actions: Vec<ClientAction>,
 }
 
@@ -235,49 +297,73 @@ impl Client {
     }
 }
 
+/// Where a page of a cursor connection sits (Relay's PageInfo).
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct PageInfo {
+    /// More rows follow `endCursor`.
     pub has_next_page: bool,
+    /// Rows come before `startCursor`.
     pub has_previous_page: bool,
+    /// The first row's cursor; null on an empty page.
     pub start_cursor: Option<String>,
+    /// The last row's cursor (pass it as `after`); null on an empty page.
     pub end_cursor: Option<String>,
 }
 
+/// One row of the client list with its cursor.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(serial)]
 pub struct ClientEdge {
+    /// Opaque; pass as `after` or `before`.
     pub cursor: String,
+    /// The client.
     pub node: Client,
 }
 
+/// How many of the partner's clients are in each status.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ClientStatusCounts {
+    /// INVITED clients.
     pub invited: i32,
+    /// Clients in TRIAL.
     pub trial: i32,
+    /// TRIAL_EXPIRED clients.
     pub trial_expired: i32,
+    /// PAYING clients.
     pub paying: i32,
+    /// All clients.
     pub total: i32,
 }
 
 /// A partner's unique invite link.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct InviteLink {
+    /// The link's code (`partnerCode` in `signUp`).
     pub code: String,
+    /// The whole link to share: `PUBLIC_URL/join/{code}`.
     pub url: String,
 }
 
+/// The invitee's new account.
 #[derive(InputObject, Debug)]
 pub struct AcceptInviteInput {
+    /// The client's company name (1–200 characters).
     pub company_name: String,
+    /// The invitee's name (1–200 characters).
     pub name: String,
+    /// At least 10 characters, at most 128.
     pub password: String,
 }
 
+/// The client account the sign-up form creates.
 #[derive(InputObject, Debug)]
 pub struct CreateClientAccountInput {
+    /// The client's company name (1–200 characters).
     pub company_name: String,
+    /// The client contact's name; they become the account's owner.
     pub contact_name: String,
+    /// The client contact's email; they are emailed a link to set a password.
     pub contact_email: String,
 }
 
@@ -286,40 +372,55 @@ pub fn int(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// A new user of your account.
 #[derive(InputObject, Debug)]
 pub struct AddUserInput {
+    /// Their email; they are emailed a link to set a password.
     pub email: String,
+    /// Their name (1–200 characters).
     pub name: String,
+    /// ADMIN, MANAGER or EMPLOYEE (an account has one OWNER).
     pub role: Role,
 }
 
 /// Something a user did, as the partner owner's audit log shows it.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AuditEvent {
+    /// The entry's id.
     pub id: ID,
+    /// When it happened.
     pub at: DateTime<Utc>,
     /// e.g. `client.invited`, `client.log_in`, `user.role_changed`.
     pub action: String,
     /// Who did it; null for the system or an anonymous request.
     pub actor: Option<User>,
+    /// The client it was about, if any.
     pub target_client: Option<Client>,
+    /// More about it, e.g. the new role or the invitee's email.
     pub detail: Option<String>,
     /// The partner user behind a session opened with `logInToClient`, when it was one.
     pub on_behalf_of: Option<User>,
     /// Where the request came from.
     pub ip: Option<String>,
+    /// The request's id (`x-request-id`), to find it in the gateway's logs.
     pub request_id: Option<String>,
 }
 
+/// One audit entry with its cursor.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AuditEventEdge {
+    /// Opaque; pass as `after`.
     pub cursor: String,
+    /// The entry.
     pub node: AuditEvent,
 }
 
+/// A page of the audit log, newest first.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AuditEventConnection {
+    /// The entries of this page.
     pub edges: Vec<AuditEventEdge>,
+    /// Where the page sits.
     pub page_info: PageInfo,
 }
 
@@ -328,28 +429,36 @@ pub struct AuditEventConnection {
 pub struct DiscountTier {
     /// Clients in TRIAL or PAYING.
     pub active_clients: i32,
+    /// The discount on the partner's own subscription, in percent.
     pub percent_off: i32,
     /// active clients still needed for the next tier; null at the top tier
     pub clients_to_next_tier: Option<i32>,
 }
 
+/// Where a Partner Connect request stands.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::ConnectStatus")]
 pub enum ConnectStatus {
+    /// Being checked by a worker.
     Pending,
+    /// Linked: the V1 partner's eligible clients can be upgraded.
     Connected,
+    /// Not linked; `message` says why.
     Failed,
 }
 
 /// A V1 partner account's connection to a V2 partner dashboard.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct LegacyConnection {
+    /// Pending, connected or failed.
     pub status: ConnectStatus,
     /// Company ID of the V2 partner account
     pub company_id: String,
     /// What happened, for the partner to read.
     pub message: Option<String>,
+    /// When the request was made.
     pub requested_at: DateTime<Utc>,
+    /// When it was connected or failed; null while PENDING.
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -368,7 +477,9 @@ impl From<&entity::legacy_connection::Model> for LegacyConnection {
 /// An eligible V1 client on the upgrade tab.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct UpgradeCandidate {
+    /// The V1 client.
     pub client: Client,
+    /// The last moment the client can be upgraded.
     pub deadline: DateTime<Utc>,
     /// True once the client's V2 account exists (the upgrade runs as a worker job).
     pub upgraded: bool,
@@ -384,7 +495,9 @@ impl UpgradeCandidate {
     }
 }
 
+/// A connected V1 partner's clients that can move to V2.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct UpgradeTab {
+    /// Eligible clients, soonest deadline first.
     pub candidates: Vec<UpgradeCandidate>,
 }
