@@ -21,6 +21,34 @@ pub enum Command {
     Serve,
     /// Print the GraphQL schema (SDL) the gateway serves, and exit.
     PrintSchema,
+    /// Manage the operator's support staff (the one STAFF account's users).
+    Staff {
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
+}
+
+/// `gateway staff …`
+#[derive(Debug, Clone, Subcommand)]
+pub enum StaffCommand {
+    /// Add a support staff user (made active again if removed earlier) and print a link
+    /// to set their password; the link is emailed to them too.
+    Add {
+        /// The staff member's email; they log in with it.
+        #[arg(long)]
+        email: String,
+        /// Their name, as customers see it in audit logs.
+        #[arg(long)]
+        name: String,
+    },
+    /// Deactivate a support staff user and end their sessions.
+    Remove {
+        /// The staff member's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// List the support staff users.
+    List,
 }
 
 pub use worker::telemetry::LogFormat;

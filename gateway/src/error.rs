@@ -93,6 +93,22 @@ impl ApiError {
             ApiError::Internal(_) => "INTERNAL",
         }
     }
+
+    /// The error as an operator at a terminal reads it (`gateway staff …`): its message,
+    /// and an internal error in full.
+    pub fn for_terminal(&self) -> String {
+        match self {
+            ApiError::Unauthenticated(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::Unavailable(m)
+            | ApiError::BadUserInput { message: m, .. }
+            | ApiError::RateLimited { message: m, .. }
+            | ApiError::Refused { message: m, .. } => format!("{}: {m}", self.code()),
+            ApiError::Internal(e) => format!("INTERNAL: {e:#}"),
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for ApiError {

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ratelimit;
 pub mod services;
+pub mod staff_cli;
 
 pub use app::{App, RunningApp};
 pub use config::Config;

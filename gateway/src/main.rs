@@ -9,9 +9,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::PrintSchema) = cli.command {
-        print!("{}", gateway::graphql::sdl());
-        return ExitCode::SUCCESS;
+    match cli.command {
+        Some(Command::PrintSchema) => {
+            print!("{}", gateway::graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Staff { action }) => {
+            return match gateway::staff_cli::run(&cli.config, action).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::Serve) | None => {}
     }
     worker::telemetry::init_tracing(cli.config.log_format);
     // Before the server starts: a SIGTERM that arrives once requests are being served

@@ -36,6 +36,18 @@ impl TestApp {
             .expect("run the worker binary")
     }
 
+    /// Runs `gateway ARGS…` (e.g. `staff add …`) with this app's configuration, as ops
+    /// would in a terminal, and returns what it printed and how it exited.
+    pub async fn gateway_cli(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new(crate::binary("gateway"))
+            .args(&self.args)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .await
+            .expect("run the gateway binary")
+    }
+
     /// A job queue handle like the app's.
     pub async fn queue(&self) -> worker::JobQueue {
         worker::JobQueue::connect(&self.worker_config())

@@ -219,6 +219,28 @@ impl TestApp {
         .await;
     }
 
+    /// Adds a support staff user with `gateway staff add`, sets their password with the
+    /// link it prints, and logs them in: returns the session token.
+    pub async fn staff(&self, email: &str, name: &str) -> String {
+        let out = self
+            .gateway_cli(&["staff", "add", "--email", email, "--name", name])
+            .await;
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "gateway staff add: {out:?}");
+        let link = said
+            .split_whitespace()
+            .find(|w| w.starts_with("http://app.test/reset-password/"))
+            .unwrap_or_else(|| panic!("no set-password link printed: {said}"));
+        let password = "staff-pass-12345";
+        self.ok(
+            None,
+            RESET_PASSWORD,
+            json!({ "t": token_of(link), "p": password }),
+        )
+        .await;
+        self.log_in(email, password).await
+    }
+
     /// [`set_password_from_mail`](Self::set_password_from_mail), then logs in: returns the
     /// session token.
     pub async fn activate(&self, email: &str, password: &str) -> String {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The callers, in the order of the table's columns.
-const CALLERS: [&str; 9] = [
+const CALLERS: [&str; 10] = [
     "anonymous",
     "partner OWNER",
     "partner ADMIN",
@@ -18,6 +18,7 @@ const CALLERS: [&str; 9] = [
     "logInToClient session",
     "V1 partner OWNER",
     "V1 partner ADMIN",
+    "support STAFF",
 ];
 
 const UNAUTH: &str = "UNAUTHENTICATED";
@@ -63,6 +64,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let v1_admin = app
         .log_in("staff@ledgerline.example", "legacy-staff-pass-1")
         .await;
+    let staff = app.staff("sam@support.example", "Sam Support").await;
     let tab = app.ok(Some(&v1_owner), UPGRADE_TAB, json!({})).await;
     let v1_client = tab["upgradeTab"]["candidates"][0]["client"]["id"]
         .as_str()
@@ -79,6 +81,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             Some(session),
             Some(v1_owner),
             Some(v1_admin),
+            Some(staff),
         ],
         client,
         invited,
@@ -90,78 +93,85 @@ async fn fixture(app: &TestApp) -> Fixture {
 /// One row: the root field, the document (with `{CLIENT}`, `{INVITED}`, `{ADMIN_USER}`,
 /// `{V1_CLIENT}` and `{N}` (the caller's column) filled in), and the expected outcome for
 /// each caller.
-type Row = (&'static str, &'static str, [&'static str; 9]);
+type Row = (&'static str, &'static str, [&'static str; 10]);
 
 #[rustfmt::skip]
 const TABLE: &[Row] = &[
-    // Queries. (anonymous, p OWNER, p ADMIN, other p OWNER, c OWNER, c EMPLOYEE, client session, V1 OWNER, V1 ADMIN)
+    // Queries. (anonymous, p OWNER, p ADMIN, other p OWNER, c OWNER, c EMPLOYEE, client session, V1 OWNER, V1 ADMIN, STAFF)
     ("me", "{ me { id } }",
-        ["null", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+        ["null", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("users", "{ users { id } }",
-        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("clients", "{ clients(first: 5) { totalCount } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("client", "{ client(id: \"{CLIENT}\") { id } }",
-        [UNAUTH, "ok", "ok", "null", FORBID, FORBID, FORBID, "null", "null"]),
+        [UNAUTH, "ok", "ok", "null", FORBID, FORBID, FORBID, "null", "null", FORBID]),
     ("clientStatusCounts", "{ clientStatusCounts { total } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("inviteLink", "{ inviteLink { url } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("auditLog", "{ auditLog(first: 5) { edges { node { id } } } }",
-        [UNAUTH, "ok", FORBID, "ok", FORBID, FORBID, FORBID, "ok", FORBID]),
+        [UNAUTH, "ok", FORBID, "ok", FORBID, FORBID, FORBID, "ok", FORBID, FORBID]),
     ("discountTier", "{ discountTier { percentOff } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     // Null: a V2 partner has no connection and nothing to upgrade.
     ("legacyConnection", "{ legacyConnection { status } }",
-        [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "null", "null"]),
+        [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "null", "null", FORBID]),
     ("upgradeTab", "{ upgradeTab { candidates { upgraded } } }",
-        [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     // Mutations that need no session.
     ("signUp", "mutation { signUp(input: { companyName: \"New {N}\", name: \"N\", email: \"new{N}@new.example\", password: \"correct-horse-1\", isAccountantOrBookkeeper: true }) { token } }",
-        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("logIn", "mutation { logIn(email: \"alice@firm-a.example\", password: \"not-the-password\") { token } }",
-        [UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH]),
+        [UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH]),
     ("acceptInvite", "mutation { acceptInvite(token: \"not-a-token\", input: { companyName: \"C\", name: \"N\", password: \"correct-horse-1\" }) { token } }",
-        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
     ("requestPasswordReset", "mutation { requestPasswordReset(email: \"nobody{N}@nowhere.example\") }",
-        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("resetPassword", "mutation { resetPassword(token: \"not-a-token\", newPassword: \"correct-horse-1\") }",
-        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+        ["BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
     // Partner work.
     ("inviteClientByEmail", "mutation { inviteClientByEmail(email: \"inv{N}@client.example\") { id } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("createClientAccount", "mutation { createClientAccount(input: { companyName: \"Co {N}\", contactName: \"C\", contactEmail: \"form{N}@client.example\" }) { id } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("regenerateInviteLink", "mutation { regenerateInviteLink { url } }",
-        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     // Allowed for partner A's owner and admin: both pass authorization and meet the
     // 5-minute throttle of a just-sent invite.
     ("resendInvite", "mutation { resendInvite(clientId: \"{INVITED}\") { id } }",
-        [UNAUTH, "RATE_LIMITED", "RATE_LIMITED", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND"]),
+        [UNAUTH, "RATE_LIMITED", "RATE_LIMITED", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("logInToClient", "mutation { logInToClient(clientId: \"{CLIENT}\") { token } }",
-        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND"]),
+        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",
-        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND"]),
+        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     // Account administration.
     ("addUser", "mutation { addUser(input: { email: \"user{N}@people.example\", name: \"U\", role: EMPLOYEE }) { id } }",
-        [UNAUTH, "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok", FORBID]),
     ("setUserRole", "mutation { setUserRole(userId: \"{ADMIN_USER}\", role: ADMIN) { id } }",
-        [UNAUTH, "ok", "ok", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]),
+        [UNAUTH, "ok", "ok", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("setUserActive", "mutation { setUserActive(userId: \"{ADMIN_USER}\", active: true) { id } }",
-        [UNAUTH, "ok", "ok", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]),
+        [UNAUTH, "ok", "ok", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", FORBID]),
     // The client session is allowed: it reaches "already paying" (the client's owner
     // subscribed one column earlier).
     ("subscribe", "mutation { subscribe(plan: \"monthly\") { id } }",
-        [UNAUTH, FORBID, FORBID, FORBID, "ok", FORBID, "BAD_USER_INPUT", FORBID, FORBID]),
+        [UNAUTH, FORBID, FORBID, FORBID, "ok", FORBID, "BAD_USER_INPUT", FORBID, FORBID, FORBID]),
     // Legacy partners.
     ("connectLegacyPartner", "mutation { connectLegacyPartner(companyId: \"ZZZ9999\", ownerEmail: \"x@y.example\") { status } }",
-        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "ok", FORBID]),
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "ok", FORBID, FORBID]),
     // V1 users are allowed; this account is not connected yet, which they are told.
     ("upgradeClient", "mutation { upgradeClient(clientId: \"{V1_CLIENT}\") { upgraded } }",
-        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID]),
+    // Support staff only (null: no account has this Company ID; NOT_FOUND: no such email).
+    ("supportSearch", "{ supportSearch(query: \"ledger\", reason: \"ticket 1\") { companyId } }",
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "ok"]),
+    ("supportAccount", "{ supportAccount(companyId: \"QQQ0000\", reason: \"ticket 1\") { account { id } } }",
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "null"]),
+    ("supportRetryDelivery", "mutation { supportRetryDelivery(deliveryId: \"999999\", reason: \"ticket 1\") { id } }",
+        [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "NOT_FOUND"]),
     // Last: it ends the caller's session.
     ("logOut", "mutation { logOut }",
-        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
 ];
 
 fn outcome(body: &Value, field: &str) -> String {

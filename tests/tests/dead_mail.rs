@@ -54,6 +54,7 @@ async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
         partner_name: "Ledger & Line".into(),
         company_name: None,
         link: "http://app.test/invite/secret".into(),
+        client_id: None,
     };
     let invited = worker::queue_mail(app.db(), &invite).await.unwrap();
     let kept = serde_json::to_string(&invite.redacted()).unwrap();
@@ -127,4 +128,73 @@ async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
     }
     runtime.shutdown().await;
     app.wait_for_mail("ops@ledgerline.example", "Welcome").await;
+}
+
+#[tokio::test]
+async fn ops_retry_gives_a_failed_invite_a_fresh_link_that_works() {
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    app.invite(&owner, "hello@bakersrow.example", None).await;
+    let d = Delivery::find()
+        .filter(delivery::Column::Kind.eq("invite"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let original: worker::Mail = serde_json::from_str(&d.payload).unwrap();
+    let worker::Mail::Invite {
+        link: first_link, ..
+    } = &original
+    else {
+        panic!("an invite")
+    };
+    // Refused for good: the sender keeps no link.
+    let kept = serde_json::to_string(&original.redacted()).unwrap();
+    fail(
+        &app,
+        d.id,
+        "smtp: 550 5.7.1 delivery not authorized",
+        Some(kept),
+    )
+    .await;
+
+    let out = app
+        .worker_cli(&["retry-deliveries", "--id", &d.id.to_string()])
+        .await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stdout(&out).contains("1 FAILED deliveries put back"),
+        "{}",
+        stdout(&out)
+    );
+    let back = Delivery::find_by_id(d.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.status, DeliveryStatus::Pending);
+    let worker::Mail::Invite { link, .. } = serde_json::from_str(&back.payload).unwrap() else {
+        panic!("an invite")
+    };
+    assert!(link.starts_with("http://app.test/invite/"), "{link}");
+    assert_ne!(&link, first_link, "a fresh link");
+
+    let runtime = app.start_worker().await;
+    let mail = app
+        .wait_for_mail("hello@bakersrow.example", "invites you")
+        .await;
+    runtime.shutdown().await;
+    assert_eq!(
+        mail.link("http://app.test/invite/").as_deref(),
+        Some(link.as_str())
+    );
+    let accepted = app
+        .ok(
+            None,
+            e2e::ACCEPT_INVITE,
+            serde_json::json!({ "token": e2e::token_of(&link), "input": {
+                "companyName": "Baker's Row", "name": "Bea", "password": "bea-pass-12345" } }),
+        )
+        .await;
+    assert_eq!(accepted["acceptInvite"]["user"]["role"], "OWNER");
 }

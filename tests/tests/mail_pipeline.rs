@@ -262,6 +262,7 @@ async fn a_failed_email_keeps_no_secret_link() {
         partner_name: "Ledger & Line".into(),
         company_name: None,
         link: format!("http://app.test/invite/{secret}"),
+        client_id: None,
     };
     let id = worker::queue_mail(app.db(), &mail).await.unwrap();
     app.nudge();

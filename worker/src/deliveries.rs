@@ -2,12 +2,15 @@
 //! and FAILED ones handed back to the outbox to be sent again (`worker deliveries`,
 //! `worker retry-deliveries`).
 
+use crate::mail::Mail;
+use crate::password_link::Purpose;
 use chrono::{DateTime, Utc};
-use entity::DeliveryStatus;
 use entity::delivery::{self, Column, Entity as Delivery};
+use entity::{ClientStatus, DeliveryStatus, client, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
 };
 
 /// Which deliveries to list.
@@ -53,19 +56,92 @@ pub enum Retry {
 /// What a retry did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Retried {
-    /// Put back to PENDING: the outbox sends them again.
+    /// Put back to PENDING: the outbox sends them again. An email whose link was removed
+    /// when it failed (a link must not wait in the outbox) carries a fresh link.
     pub requeued: Vec<i64>,
-    /// Not retried: their link was removed when they failed (a link must not wait in
-    /// the outbox); a new one is sent from the dashboard (resend the invite, reset the
-    /// password).
+    /// Not retried: their link was removed and no new one can be made (the invite was
+    /// accepted since, the user is inactive, or the email predates recording whom the
+    /// link was for); a new one is sent from the dashboard.
     pub link_removed: Vec<i64>,
     /// Asked for by id but not FAILED (or no such delivery).
     pub not_failed: Vec<i64>,
 }
 
+/// The payload of a failed email with a fresh link in place of the removed one, or None
+/// when no link may be made for it any more.
+async fn relink<C: ConnectionTrait>(
+    db: &C,
+    public_url: &str,
+    d: &delivery::Model,
+) -> Result<Option<String>, DbErr> {
+    let Ok(mut mail) = serde_json::from_str::<Mail>(&d.payload) else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let fresh = match &mut mail {
+        Mail::Invite {
+            link,
+            client_id: Some(id),
+            ..
+        } => {
+            let waiting = client::Entity::find_by_id(*id)
+                .filter(client::Column::Status.eq(ClientStatus::Invited))
+                .one(db)
+                .await?;
+            match waiting {
+                Some(c) => Some((
+                    link,
+                    crate::invite_link::issue(db, public_url, c.id, now, true).await?,
+                )),
+                None => None,
+            }
+        }
+        Mail::SetPassword {
+            link,
+            user_id: Some(id),
+            ..
+        }
+        | Mail::PasswordReset {
+            link,
+            user_id: Some(id),
+            ..
+        } => {
+            let (purpose, ttl) = if d.kind == "password_reset" {
+                (Purpose::Reset, crate::password_link::RESET_TTL)
+            } else {
+                (Purpose::Set, crate::password_link::SET_PASSWORD_TTL)
+            };
+            let active = user::Entity::find_by_id(*id)
+                .filter(user::Column::Active.eq(true))
+                .one(db)
+                .await?;
+            match active {
+                Some(u) => Some((
+                    link,
+                    crate::password_link::issue(db, public_url, u.id, purpose, now + ttl).await?,
+                )),
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    let Some((slot, link)) = fresh else {
+        return Ok(None);
+    };
+    *slot = link;
+    Ok(Some(
+        serde_json::to_string(&mail).map_err(|e| DbErr::Custom(e.to_string()))?,
+    ))
+}
+
 /// Puts FAILED deliveries back to PENDING with a fresh attempt count, once: a second
-/// retry of the same delivery finds it no longer FAILED.
-pub async fn retry<C: ConnectionTrait>(db: &C, which: Retry) -> Result<Retried, DbErr> {
+/// retry of the same delivery finds it no longer FAILED. Each goes back in its own
+/// transaction, with its fresh link when it needs one.
+pub async fn retry<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    public_url: &str,
+    which: Retry,
+) -> Result<Retried, DbErr> {
     let mut q = Delivery::find().filter(Column::Status.eq(DeliveryStatus::Failed));
     q = match which {
         Retry::One(id) => q.filter(Column::Id.eq(id)),
@@ -79,27 +155,40 @@ pub async fn retry<C: ConnectionTrait>(db: &C, which: Retry) -> Result<Retried, 
     {
         out.not_failed.push(id);
     }
-    let (redacted, sendable): (Vec<_>, Vec<_>) = failed
-        .into_iter()
-        .partition(|d| d.payload.contains(crate::mail::REDACTED));
-    out.link_removed = redacted.into_iter().map(|d| d.id).collect();
-    let ids: Vec<i64> = sendable.iter().map(|d| d.id).collect();
-    if !ids.is_empty() {
-        let now = Utc::now();
-        let put_back = Delivery::update_many()
+    for d in failed {
+        let txn = db.begin().await?;
+        let payload = if d.payload.contains(crate::mail::REDACTED) {
+            match relink(&txn, public_url, &d).await? {
+                Some(p) => Some(p),
+                None => {
+                    out.link_removed.push(d.id);
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let mut put_back = Delivery::update_many()
             .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending))
             .col_expr(Column::Attempts, Expr::value(0))
-            .col_expr(Column::NextAttemptAt, Expr::value(now))
+            .col_expr(Column::NextAttemptAt, Expr::value(Utc::now()))
             .col_expr(
                 Column::ClaimedUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
-            .filter(Column::Id.is_in(ids))
-            .filter(Column::Status.eq(DeliveryStatus::Failed))
-            .exec_with_returning(db)
-            .await?;
-        out.requeued = put_back.into_iter().map(|d| d.id).collect();
-        out.requeued.sort_unstable();
+            .filter(Column::Id.eq(d.id))
+            // Guarded: two retries at once put it back once.
+            .filter(Column::Status.eq(DeliveryStatus::Failed));
+        if let Some(p) = payload {
+            put_back = put_back.col_expr(Column::Payload, Expr::value(p));
+        }
+        if put_back.exec(&txn).await?.rows_affected == 1 {
+            txn.commit().await?;
+            out.requeued.push(d.id);
+        } else if let Retry::One(id) = which {
+            out.not_failed.push(id);
+        }
     }
+    out.requeued.sort_unstable();
     Ok(out)
 }

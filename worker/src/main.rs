@@ -326,7 +326,7 @@ async fn retry_deliveries(
     which: worker::deliveries::Retry,
 ) -> Result<(), worker::WorkerError> {
     let db = open_db(&config).await?;
-    let r = worker::deliveries::retry(&db, which).await?;
+    let r = worker::deliveries::retry(&db, config.public_url(), which).await?;
     if !r.not_failed.is_empty() {
         return Err(worker::WorkerError::Invalid(format!(
             "no FAILED delivery with id {:?}",
@@ -334,12 +334,12 @@ async fn retry_deliveries(
         )));
     }
     println!(
-        "{} FAILED deliveries put back in the outbox to be sent again",
+        "{} FAILED deliveries put back in the outbox to be sent again (with a fresh link where theirs was removed)",
         r.requeued.len()
     );
     if !r.link_removed.is_empty() {
         println!(
-            "{} not sent again: their link was removed when they failed; send a new one from the dashboard (ids {:?})",
+            "{} not sent again: their link was removed when they failed and no new one may be made (the invite was accepted, the user is inactive, or the email is too old to say whom it was for); send a new one from the dashboard (ids {:?})",
             r.link_removed.len(),
             r.link_removed
         );

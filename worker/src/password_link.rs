@@ -106,6 +106,7 @@ pub async fn issue_reset<C: ConnectionTrait>(
             company_name: acc.name.clone(),
             company_id: acc.company_id.clone(),
             link,
+            user_id: Some(u.id),
         },
     )
     .await?;

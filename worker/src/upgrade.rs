@@ -180,6 +180,7 @@ pub async fn run(
             company_name: acc.name.clone(),
             partner_name,
             link,
+            user_id: Some(owner),
         },
     )
     .await?;

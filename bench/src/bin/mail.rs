@@ -68,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
                 partner_name: "Bench & Co".into(),
                 company_name: Some("Client Co".into()),
                 link: "http://bench.test/invite/0123456789abcdef".into(),
+                client_id: None,
             };
             worker::queue_mail(&txn, &email).await?;
         }

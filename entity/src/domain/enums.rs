@@ -12,6 +12,9 @@ pub enum AccountKind {
     Partner,
     #[sea_orm(string_value = "CLIENT")]
     Client,
+    /// The operator's own support staff (one account, made by `gateway staff add`).
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
 }
 
 #[derive(

@@ -36,6 +36,39 @@ pub struct ClientConnection {
     pub total_count: i32,
 }
 
+impl ClientConnection {
+    /// The connection for one page of a partner's list. `platform`: the partner's (a V1
+    /// partner's rows offer no RESEND_INVITE); `act`: false for a reader who may not act
+    /// on the rows (support staff), whose rows offer no action.
+    pub fn of_page(
+        page: crate::services::client_list::Page,
+        platform: entity::Platform,
+        act: bool,
+    ) -> Self {
+        let edges: Vec<ClientEdge> = page
+            .rows
+            .into_iter()
+            .map(|(cursor, c, partner_user)| {
+                let mut node = Client::new(&c, partner_user).on(platform);
+                if !act {
+                    node.available_actions.clear();
+                }
+                ClientEdge { cursor, node }
+            })
+            .collect();
+        ClientConnection {
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                has_previous_page: page.has_previous_page,
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges: ClientEdges(edges),
+            total_count: super::types::int(page.total_count),
+        }
+    }
+}
+
 /// The edges of one page of the client list: the GraphQL type `[ClientEdge!]!`.
 #[derive(Clone, Debug, Default)]
 pub struct ClientEdges(pub Vec<ClientEdge>);

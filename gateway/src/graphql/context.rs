@@ -124,15 +124,35 @@ pub(crate) fn require_partner_owner<'a>(ctx: &Context<'a>) -> ApiResult<&'a View
 }
 
 /// An OWNER or ADMIN of the caller's own account (partner or client): who manages its
-/// users and subscribes it.
+/// users and subscribes it. Support staff are managed by ops (`gateway staff`), not here.
 pub(crate) fn require_account_admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
     let v = require_user(ctx)?;
+    if v.account.kind == entity::AccountKind::Staff {
+        return Err(ApiError::Forbidden(
+            "support staff do not change users or subscriptions: ops manage staff with `gateway staff`".into(),
+        ));
+    }
     if !v.user.role.is_admin() {
         return Err(ApiError::Forbidden(
             "only the account's owner and administrators can do this".into(),
         ));
     }
     Ok(v)
+}
+
+/// One of the operator's support staff, and the reason they give (checked), or
+/// `FORBIDDEN` for everyone else.
+pub(crate) fn require_staff<'a>(
+    ctx: &Context<'a>,
+    reason: &str,
+) -> ApiResult<(&'a ViewerUser, String)> {
+    let v = require_user(ctx)?;
+    if v.account.kind != entity::AccountKind::Staff || !v.user.active {
+        return Err(ApiError::Forbidden(
+            "support operations are for the operator's support staff".into(),
+        ));
+    }
+    Ok((v, crate::services::support::reason(reason)?))
 }
 
 /// Parses a GraphQL `ID` of one of our rows.

@@ -4,6 +4,7 @@ mod client_list;
 mod context;
 mod mutation;
 mod query;
+mod support;
 pub mod types;
 
 use crate::services::AppState;
@@ -11,11 +12,24 @@ use async_graphql::{EmptySubscription, Schema};
 pub use context::HashBudget;
 pub(crate) use context::{
     client_ip, meta, parse_id, peek_rate_limit, rate_limit, require_account_admin,
-    require_partner_admin, require_partner_owner, require_user, spend_password_hash, state, viewer,
+    require_partner_admin, require_partner_owner, require_staff, require_user, spend_password_hash,
+    state, viewer,
 };
 
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+/// What the signed-in user can read. Every field but `me` needs a session
+/// (`Authorization: Bearer <token>` from `logIn`); the client-list fields need a partner
+/// OWNER or ADMIN, the support fields a support staff user.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(query::AccountQuery, support::SupportQuery);
+
+/// Everything that changes something. Errors carry `extensions.code` (and, for bad
+/// input, `extensions.field`; for `RATE_LIMITED`, `extensions.retryAfterSeconds`); each
+/// mutation's description lists the codes it answers with besides `INTERNAL` and
+/// `SERVICE_UNAVAILABLE`. A refused mutation changes nothing.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(mutation::AccountMutation, support::SupportMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -33,9 +47,13 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
             sec.explorable(),
         )
     });
-    let mut builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .limit_depth(depth)
-        .limit_complexity(complexity);
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(depth)
+    .limit_complexity(complexity);
     if !explorable {
         builder = builder.disable_introspection().disable_suggestions();
     }

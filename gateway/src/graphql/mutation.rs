@@ -14,7 +14,8 @@ use crate::services::{billing, client_actions, connect, passwords, upgrade, user
 use async_graphql::{Context, ID, Object, Result};
 use entity::{CompanyId, CompanyName, Email, Password, PersonName};
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct AccountMutation;
 
 fn email(field: &'static str, raw: &str) -> Result<Email, ApiError> {
     Email::parse(raw).map_err(|e| ApiError::bad_input(field, e.0))
@@ -32,12 +33,9 @@ fn password(field: &'static str, raw: &str) -> Result<Password, ApiError> {
     Password::parse(raw).map_err(|e| ApiError::bad_input(field, e.0))
 }
 
-/// Everything that changes something. Errors carry `extensions.code` (and, for bad
-/// input, `extensions.field`; for `RATE_LIMITED`, `extensions.retryAfterSeconds`); each
-/// mutation's description lists the codes it answers with besides `INTERNAL` and
-/// `SERVICE_UNAVAILABLE`. A refused mutation changes nothing.
-#[Object(name = "Mutation")]
-impl MutationRoot {
+/// The mutations of partners and their clients (`MutationRoot`).
+#[Object]
+impl AccountMutation {
     /// Creates a partner account (accountants and bookkeepers) or a client account on a
     /// free trial, with the caller as its owner, and signs them in. With `partnerCode`
     /// (from a partner's invite link) it always creates a client account of that partner.

@@ -1,8 +1,8 @@
-use super::client_list::{ClientConnection, ClientEdges};
+use super::client_list::ClientConnection;
 use super::types::{
-    AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientEdge, ClientOrder,
-    ClientStatus, ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection, PageInfo,
-    UpgradeCandidate, UpgradeTab, User, int,
+    AuditEvent, AuditEventConnection, AuditEventEdge, Client, ClientOrder, ClientStatus,
+    ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection, PageInfo, UpgradeCandidate,
+    UpgradeTab, User, int,
 };
 use super::{parse_id, require_partner_admin, require_partner_owner, require_user, state, viewer};
 use crate::auth::Viewer;
@@ -11,13 +11,12 @@ use crate::lease::Lent;
 use crate::services::{accounts, audit, billing, client_list, connect, invites, upgrade};
 use async_graphql::{Context, ID, Object, Result};
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct AccountQuery;
 
-/// What the signed-in user can read. Every field but `me` needs a session
-/// (`Authorization: Bearer <token>` from `logIn`); the client-list fields need a partner
-/// OWNER or ADMIN.
-#[Object(name = "Query")]
-impl QueryRoot {
+/// The fields of `Query` for partners and their clients (`QueryRoot`).
+#[Object]
+impl AccountQuery {
     /// The signed-in user and their account; null when no session is sent.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match viewer(ctx) {
@@ -78,24 +77,7 @@ impl QueryRoot {
             Some(lease) => client_list::list(&lease, v.account.id, args).await?,
             None => client_list::list(&st.db, v.account.id, args).await?,
         };
-        let edges: Vec<ClientEdge> = page
-            .rows
-            .into_iter()
-            .map(|(cursor, c, partner_user)| ClientEdge {
-                cursor,
-                node: Client::new(&c, partner_user).on(v.account.platform),
-            })
-            .collect();
-        Ok(ClientConnection {
-            page_info: PageInfo {
-                has_next_page: page.has_next_page,
-                has_previous_page: page.has_previous_page,
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
-            edges: ClientEdges(edges),
-            total_count: int(page.total_count),
-        })
+        Ok(ClientConnection::of_page(page, v.account.platform, true))
     }
 
     /// One of the partner's clients; null when there is no such client of this partner.

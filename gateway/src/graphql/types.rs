@@ -12,6 +12,8 @@ pub enum AccountKind {
     Partner,
     /// A business using the product, invited by a partner or signed up alone.
     Client,
+    /// the operator's own support staff
+    Staff,
 }
 
 /// Which generation of the product an account lives on.

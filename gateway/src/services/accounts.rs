@@ -124,8 +124,15 @@ impl SignedIn {
         user: user::Model,
         account: account::Model,
     ) -> ApiResult<SignedIn> {
-        let (token, expires_at) =
-            session::open(conn, user.id, state.config.session_ttl, None).await?;
+        // Support staff work in short sessions (one working day at most).
+        let ttl = match account.kind {
+            AccountKind::Staff => state
+                .config
+                .session_ttl
+                .min(super::support::STAFF_SESSION_TTL),
+            _ => state.config.session_ttl,
+        };
+        let (token, expires_at) = session::open(conn, user.id, ttl, None).await?;
         Ok(SignedIn {
             token,
             expires_at,

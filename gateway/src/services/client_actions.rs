@@ -113,14 +113,7 @@ pub async fn resend_invite(
         return Err(ApiError::rate_limited(&too_soon(), now + gap));
     }
     // Earlier links stop working.
-    invite::Entity::update_many()
-        .col_expr(invite::Column::ExpiresAt, Expr::value(now))
-        .filter(invite::Column::ClientId.eq(c.id))
-        .filter(invite::Column::UsedAt.is_null())
-        .filter(invite::Column::ExpiresAt.gt(now))
-        .exec(&txn)
-        .await?;
-    invites::send_invite(&txn, state, &c, &partner.account.name, now).await?;
+    invites::send_invite(&txn, state, &c, &partner.account.name, now, true).await?;
     audit::record(
         &txn,
         Some(partner),

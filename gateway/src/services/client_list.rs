@@ -7,7 +7,7 @@ use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::{ClientStatus, PartnerSeat, client, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait,
@@ -159,21 +159,11 @@ fn filtered(
         q = q.filter(client::Column::Status.eq(s));
     }
     if let Some(term) = search {
-        let escaped = term
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = super::contains_pattern(term);
         q = q.filter(
             Condition::any()
-                .add(
-                    Expr::col((client::Entity, client::Column::SortName))
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    Expr::col((client::Entity, client::Column::Email))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                ),
+                .add(Expr::col((client::Entity, client::Column::SortName)).like(pattern.clone()))
+                .add(Expr::col((client::Entity, client::Column::Email)).like(pattern)),
         );
     }
     q

@@ -18,7 +18,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// An email invite's link works for this long.
-pub const INVITE_TTL: chrono::Duration = chrono::Duration::days(30);
+pub use worker::invite_link::INVITE_TTL;
 
 /// `{PUBLIC_URL}/{path}/{secret}`: the link an email carries.
 pub fn link(state: &AppState, path: &str, secret: &str) -> String {
@@ -162,7 +162,7 @@ pub async fn invite_by_email(
     );
     row.last_invite_sent_at = sea_orm::ActiveValue::Set(Some(now));
     let c = add_client(&txn, row, &email).await?;
-    send_invite(&txn, state, &c, &partner.account.name, now).await?;
+    send_invite(&txn, state, &c, &partner.account.name, now, false).await?;
     audit::record(
         &txn,
         Some(partner),
@@ -182,25 +182,25 @@ pub async fn invite_by_email(
 }
 
 /// Issues a fresh single-use invite link (30 days) for an INVITED client and queues the
-/// invite email, inside the caller's transaction.
+/// invite email, inside the caller's transaction. `replace`: earlier links stop working.
 pub async fn send_invite<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
     c: &client::Model,
     partner_name: &str,
     now: DateTime<Utc>,
+    replace: bool,
 ) -> ApiResult<()> {
-    let token = SecretToken::generate();
-    invite::Entity::insert(invite::new_row(c.id, &token.hash(), now + INVITE_TTL, now))
-        .exec(conn)
-        .await?;
+    let public_url = state.config.worker.public_url();
+    let link = worker::invite_link::issue(conn, public_url, c.id, now, replace).await?;
     worker::queue_mail(
         conn,
         &worker::Mail::Invite {
             to: c.email.clone(),
             partner_name: partner_name.to_owned(),
             company_name: c.name.clone(),
-            link: link(state, "invite", token.expose()),
+            link,
+            client_id: Some(c.id),
         },
     )
     .await?;

@@ -8,12 +8,14 @@ pub mod client_list;
 pub mod connect;
 pub mod invites;
 pub mod passwords;
+pub mod support;
 pub mod upgrade;
 pub mod users;
 
 use crate::auth::PasswordHasher;
 use crate::config::Config;
 use sea_orm::DatabaseConnection;
+use sea_orm::sea_query::LikeExpr;
 use worker::{JobQueue, Nudge};
 
 /// What every service needs; cheap to clone.
@@ -35,4 +37,14 @@ impl AppState {
     pub fn statements_run(&self) -> u64 {
         self.statements.load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// A `LIKE` pattern matching any text that contains `term` literally (its `%`, `_` and
+/// `\` escaped).
+pub fn contains_pattern(term: &str) -> LikeExpr {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

@@ -42,6 +42,7 @@ pub async fn send_set_password<C: ConnectionTrait>(
             company_name: company_name.to_owned(),
             partner_name,
             link,
+            user_id: Some(u.id),
         },
     )
     .await?;

@@ -22,6 +22,11 @@ pub enum Mail {
         company_name: Option<String>,
         /// `{PUBLIC_URL}/invite/{token}`
         link: String,
+        /// The client row invited: a fresh link can be made for it when this email
+        /// failed and its link was removed (`deliveries::retry`). Absent in rows written
+        /// before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<i64>,
     },
     /// A user created for someone else (a client created with the sign-up form) sets a password.
     SetPassword {
@@ -31,6 +36,9 @@ pub enum Mail {
         partner_name: Option<String>,
         /// `{PUBLIC_URL}/reset-password/{token}`
         link: String,
+        /// The user the link is for (see `Invite::client_id`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<i64>,
     },
     /// A single-use link to reset a password (1 hour).
     PasswordReset {
@@ -40,6 +48,9 @@ pub enum Mail {
         company_id: String,
         /// `{PUBLIC_URL}/reset-password/{token}`
         link: String,
+        /// The user the link is for (see `Invite::client_id`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<i64>,
     },
     /// A Partner Connect request failed: the support team is told why.
     ConnectFailed {
