@@ -7,7 +7,7 @@
 use e2e::TestApp;
 use serde_json::{Value, json};
 
-const FIXTURES: [(&str, &str); 3] = [
+const FIXTURES: [(&str, &str); 4] = [
     (
         "graphql-js 16.15.0",
         include_str!("../fixtures/introspection/graphql-js-16.15.0.graphql"),
@@ -20,7 +20,44 @@ const FIXTURES: [(&str, &str); 3] = [
         "graphql-core 3.3.2",
         include_str!("../fixtures/introspection/graphql-core-3.3.2.graphql"),
     ),
+    (
+        "Apollo Kotlin",
+        include_str!("../fixtures/introspection/apollo-kotlin-introspection.graphql"),
+    ),
 ];
+
+/// Apollo Kotlin first asks which fields the introspection types have (five aliased
+/// `__type` root fields), then picks its introspection query by the answer.
+#[tokio::test]
+async fn apollo_kotlins_pre_introspection_is_answered() {
+    let app = TestApp::spawn().await;
+    let query = include_str!("../fixtures/introspection/apollo-kotlin-pre-introspection.graphql");
+    let body: Value = app
+        .http()
+        .post(format!("{}/graphql", app.next_url()))
+        .json(&json!({ "query": query, "operationName": "PreIntrospectionQuery" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    let names = |alias: &str| -> Vec<String> {
+        body["data"][alias]["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{alias}: {body}"))
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // What makes it choose the October 2021 query above.
+    assert!(names("type").contains(&"specifiedByURL".to_owned()));
+    assert!(names("directive").contains(&"isRepeatable".to_owned()));
+    for alias in ["schema", "field", "inputValue"] {
+        assert!(!names(alias).is_empty(), "{alias}");
+    }
+}
 
 #[tokio::test]
 async fn the_introspection_queries_of_standard_tools_are_answered_in_full() {
