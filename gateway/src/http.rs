@@ -1,5 +1,5 @@
-//! The HTTP surface: `/graphql` (POST and GET), `/graphiql`, `/healthz`, `/readyz`,
-//! `/metrics`.
+//! The HTTP surface: `/graphql` (POST and GET), `/graphiql` (its page and assets in
+//! `crate::graphiql`), `/healthz`, `/readyz`, `/metrics`.
 
 use crate::auth::session;
 use crate::error::{REQUEST_ID, http_error};
@@ -7,11 +7,10 @@ use crate::graphql::AppSchema;
 use crate::lease::{Lease, Lent};
 use crate::limits::{DocumentCache, QueryLimits};
 use crate::services::AppState;
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -81,7 +80,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
             )),
     );
     if sec.explorable() {
-        routes = routes.route("/graphiql", get(graphiql));
+        routes = routes.merge(crate::graphiql::router());
     }
     if config.metrics_on_public_port {
         routes = routes.route("/metrics", get(metrics));
@@ -326,23 +325,6 @@ async fn graphql(
         GraphQLResponse::from(response).into_response()
     });
     scope.await
-}
-
-async fn graphiql() -> impl IntoResponse {
-    let html = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("Partner Dashboard GraphiQL")
-        .finish();
-    (
-        [
-            (header::X_FRAME_OPTIONS, "DENY"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https://unpkg.com; style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-            ),
-        ],
-        Html(html),
-    )
 }
 
 /// Prometheus text format: requests and latencies per GraphQL operation, and (with the

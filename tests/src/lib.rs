@@ -20,10 +20,12 @@
 //! - `app`: [`TestApp`], its processes, and the GraphQL calls;
 //! - `background`: the worker side (worker settings and runtime, queue, legacy import);
 //! - `ops`: every GraphQL operation the tests send, and one helper per common operation;
-//! - `fixtures`: starting points several test files share.
+//! - `fixtures`: starting points several test files share;
+//! - `browser`: a headless Chromium over WebDriver, for the tests of pages.
 
 mod app;
 mod background;
+pub mod browser;
 mod fixtures;
 mod mail;
 mod mode;

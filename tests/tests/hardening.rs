@@ -190,6 +190,8 @@ async fn production_hides_the_schema_unless_graphiql_is_on() {
     assert_eq!(code(&body), "GRAPHQL_VALIDATION_FAILED");
     let g = prod.get("/graphiql").await;
     assert_eq!(g.status(), 404);
+    let g = prod.get("/graphiql/assets/init.js").await;
+    assert_eq!(g.status(), 404);
 
     let support =
         TestApp::spawn_with_args(&["--environment", "production", "--graphiql", "true"]).await;
