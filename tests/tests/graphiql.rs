@@ -159,3 +159,39 @@ async fn graphiql_renders_lists_the_schema_and_runs_a_query_in_a_browser() {
         .collect();
     assert!(problems.is_empty(), "the browser console: {problems:#?}");
 }
+
+/// A support person's session in GraphiQL: their own token in the headers editor, a
+/// support search typed into the query editor, the account shown in the result pane.
+#[tokio::test]
+async fn support_staff_search_accounts_from_graphiql_with_their_own_token() {
+    let app = TestApp::spawn().await;
+    let _partner = app.partner("rosa@ledgerline.example").await;
+    let staff = app.staff("sam@support.example", "Sam Support").await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/graphiql", app.url)).await;
+    browser.wait_for_text(".graphiql-query-editor", "me").await;
+    // Types as a person pastes: the whole text of the editor that now shows `shows`.
+    let paste = |shows: &str, text: &str| {
+        format!(
+            "const cm = [...document.querySelectorAll('.CodeMirror')].map(e => e.CodeMirror)
+                 .find(c => c.getValue().includes({}));
+             cm.setValue({}); return cm.getValue();",
+            serde_json::Value::from(shows),
+            serde_json::Value::from(text)
+        )
+    };
+    let headers = format!("{{\n  \"Authorization\": \"Bearer {staff}\"\n}}");
+    let now = browser
+        .execute(&paste("Bearer <token from logIn>", &headers), vec![])
+        .await;
+    assert_eq!(now, serde_json::Value::from(headers.as_str()));
+    let query = "{ supportSearch(query: \"rosa@ledgerline\", reason: \"ticket #12\") { companyId name kind } }";
+    browser.execute(&paste("me {", query), vec![]).await;
+    browser.find(".graphiql-execute-button").await.click().await;
+    let result = browser
+        .wait_for_text(".graphiql-response", "Ledger & Line")
+        .await;
+    assert!(result.contains("\"kind\": \"PARTNER\""), "{result}");
+    assert!(!result.contains("errors"), "{result}");
+    browser.screenshot("graphiql-support").await;
+}
