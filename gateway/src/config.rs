@@ -75,6 +75,11 @@ pub struct Config {
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub request_timeout: Duration,
 
+    /// The plans a client account can subscribe to: a JSON array of
+    /// `{"id", "name", "description"}` (default: monthly and annual).
+    #[arg(long, env = "PLANS", default_value = entity::DEFAULT_PLANS, value_parser = entity::Plans::parse)]
+    pub plans: entity::Plans,
+
     /// Discount tiers: `min:percent` pairs by active clients (TRIAL + PAYING).
     #[arg(long, env = "DISCOUNT_TIERS", default_value = "5:10,20:15,50:20,100:25", value_parser = parse_tiers)]
     pub discount_tiers: entity::DiscountTiers,

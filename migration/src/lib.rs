@@ -14,6 +14,7 @@ mod m0009_password_reset_requests;
 mod m0010_users_partner_probe_index;
 mod m0011_tasks;
 mod m0012_partner_suspensions;
+mod m0013_invite_lifecycle;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_users_partner_probe_index::Migration),
             Box::new(m0011_tasks::Migration),
             Box::new(m0012_partner_suspensions::Migration),
+            Box::new(m0013_invite_lifecycle::Migration),
         ]
     }
 }

@@ -80,6 +80,7 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--resends-per-day",
     "--metrics-addr",
     "--metrics-on-public-port",
+    "--plans",
 ];
 
 /// Rate limits high enough that only the tests of rate limits meet them.

@@ -117,6 +117,9 @@ const TABLE: &[Row] = &[
     // Null: a V2 partner has no connection and nothing to upgrade.
     ("legacyConnection", "{ legacyConnection { status } }",
         [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "null", "null", FORBID]),
+    // Public: what a client can subscribe to.
+    ("plans", "{ plans { id } }",
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("upgradeTab", "{ upgradeTab { candidates { upgraded } } }",
         [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     // Mutations that need no session.
@@ -141,6 +144,10 @@ const TABLE: &[Row] = &[
     // 5-minute throttle of a just-sent invite.
     ("resendInvite", "mutation { resendInvite(clientId: \"{INVITED}\") { id } }",
         [UNAUTH, "RATE_LIMITED", "RATE_LIMITED", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
+    // Allowed for partner A's owner and admin: the first revokes, the second finds it
+    // already revoked.
+    ("revokeInvite", "mutation { revokeInvite(clientId: \"{INVITED}\") { id } }",
+        [UNAUTH, "ok", "BAD_USER_INPUT", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("logInToClient", "mutation { logInToClient(clientId: \"{CLIENT}\") { token } }",
         [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",

@@ -119,7 +119,8 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
         .await;
 
     const CLIENT_BITS: &str = "
-        fragment ClientBits on Client { companyId invitedAt lastInviteSentAt trialEndsAt availableActions __typename }";
+        fragment ClientBits on Client { companyId invitedAt lastInviteSentAt trialEndsAt availableActions
+            inviteExpiresAt inviteState partnerAccess lastPartnerLoginAt __typename }";
     const EDGE_BITS: &str = "fragment EdgeBits on ClientEdge { cursor node { invitedVia } }";
     let list = format!(
         "query($skip: Boolean!, $with: Boolean!) {{ clients(first: 10) {{ totalCount edges {{
@@ -189,7 +190,8 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
             assert_eq!(e["node"].get("name").is_none(), skip);
             assert_eq!(e["node"].get("email").is_some(), with);
         }
-        // The sign-up form's client offers Log in and Reset password; the invited ones resend.
+        // The sign-up form's client offers Log in and Reset password; the invited ones
+        // resend and revoke.
         let actions: Vec<&Value> = edges
             .iter()
             .map(|e| &e["node"]["availableActions"])
@@ -201,7 +203,7 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
         assert_eq!(
             actions
                 .iter()
-                .filter(|a| ***a == json!(["RESEND_INVITE"]))
+                .filter(|a| ***a == json!(["RESEND_INVITE", "REVOKE_INVITE"]))
                 .count(),
             2
         );

@@ -20,7 +20,10 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     assert_eq!(c["invitedVia"], "EMAIL");
     assert_eq!(c["email"], "hello@bakersrow.example");
     assert_eq!(c["companyId"], Value::Null);
-    assert_eq!(c["availableActions"], json!(["RESEND_INVITE"]));
+    assert_eq!(
+        c["availableActions"],
+        json!(["RESEND_INVITE", "REVOKE_INVITE"])
+    );
     assert!(c["lastInviteSentAt"].is_string());
 
     // It is in the list at once.
@@ -83,7 +86,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
 }
 
 #[tokio::test]
-async fn unknown_used_or_expired_invite_tokens_get_one_answer() {
+async fn unknown_tokens_get_one_answer_and_an_expired_link_says_it_expired() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
     app.invite(&partner, "hello@bakersrow.example", None).await;
@@ -128,8 +131,14 @@ async fn unknown_used_or_expired_invite_tokens_get_one_answer() {
             b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
             "{b}"
         );
-        assert_eq!(b["errors"][0]["message"], expired["errors"][0]["message"]);
     }
+    // A token nobody holds learns nothing: unknown and malformed ones get one answer.
+    assert_eq!(garbage["errors"][0]["message"], unknown["errors"][0]["message"]);
+    // The holder of a real link that expired is told so (issue 16), and what to do.
+    let said = expired["errors"][0]["message"].as_str().unwrap();
+    assert!(said.contains("expired on"), "{said}");
+    assert!(said.contains("accountant"), "{said}");
+    assert_ne!(expired["errors"][0]["message"], unknown["errors"][0]["message"]);
     assert_eq!(
         user::Entity::find().count(app.db()).await.unwrap(),
         1,

@@ -5,9 +5,11 @@ mod discount;
 mod duration;
 mod email;
 mod enums;
+mod invite_state;
 mod name;
 mod partner_access;
 mod password;
+mod plans;
 mod token;
 
 pub use company_id::CompanyId;
@@ -18,9 +20,11 @@ pub use enums::{
     AccountKind, ClientStatus, ConnectStatus, DeliveryStatus, InviteMethod, Platform, Role,
     TaskKind, TaskStatus,
 };
+pub use invite_state::InviteState;
 pub use name::{CompanyName, MAX_NAME_CHARS, NameError, PersonName};
 pub use partner_access::{PartnerAccess, PartnerSeat};
 pub use password::{MIN_PASSWORD_LEN, Password};
+pub use plans::{DEFAULT_PLANS, Plan, Plans};
 pub use token::{SecretToken, TokenHash};
 
 /// Why a value from outside could not be parsed into a domain type. The message is

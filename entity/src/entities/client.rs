@@ -29,6 +29,14 @@ pub struct Model {
     pub upgrade_deadline: Option<DateTimeUtc>,
     pub upgraded_at: Option<DateTimeUtc>,
     pub upgrade_requested_at: Option<DateTimeUtc>,
+    /// When the current invite link stops working (INVITED rows with a link).
+    pub invite_expires_at: Option<DateTimeUtc>,
+    /// Set by `revokeInvite`; cleared when a new invite is sent.
+    pub invite_revoked_at: Option<DateTimeUtc>,
+    /// When the partner was told that the current invite expired unused.
+    pub invite_expiry_notified_at: Option<DateTimeUtc>,
+    /// The last `logInToClient` into this client by any of the partner's users.
+    pub last_partner_login_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -53,6 +61,9 @@ pub struct ListRow {
     pub invited_at: DateTimeUtc,
     pub last_invite_sent_at: Option<DateTimeUtc>,
     pub trial_ends_at: Option<DateTimeUtc>,
+    pub invite_expires_at: Option<DateTimeUtc>,
+    pub invite_revoked_at: Option<DateTimeUtc>,
+    pub last_partner_login_at: Option<DateTimeUtc>,
 }
 
 /// The place of `c` in `ListRow::COLUMNS`; a column missing from it fails the build.
@@ -69,7 +80,7 @@ const fn list_place(c: Column) -> usize {
 
 impl ListRow {
     /// The columns `from_row` reads, in select-list order.
-    pub const COLUMNS: [Column; 12] = [
+    pub const COLUMNS: [Column; 15] = [
         Column::Id,
         Column::ClientAccountId,
         Column::CompanyId,
@@ -82,6 +93,9 @@ impl ListRow {
         Column::InvitedAt,
         Column::LastInviteSentAt,
         Column::TrialEndsAt,
+        Column::InviteExpiresAt,
+        Column::InviteRevokedAt,
+        Column::LastPartnerLoginAt,
     ];
 
     /// Reads a row whose select list begins with `COLUMNS`, in that order; more may follow.
@@ -98,6 +112,9 @@ impl ListRow {
         const INVITED_AT: usize = list_place(Column::InvitedAt);
         const LAST_INVITE_SENT_AT: usize = list_place(Column::LastInviteSentAt);
         const TRIAL_ENDS_AT: usize = list_place(Column::TrialEndsAt);
+        const INVITE_EXPIRES_AT: usize = list_place(Column::InviteExpiresAt);
+        const INVITE_REVOKED_AT: usize = list_place(Column::InviteRevokedAt);
+        const LAST_PARTNER_LOGIN_AT: usize = list_place(Column::LastPartnerLoginAt);
         Ok(ListRow {
             id: row.try_get_by_index(ID)?,
             client_account_id: row.try_get_by_index(CLIENT_ACCOUNT_ID)?,
@@ -111,6 +128,9 @@ impl ListRow {
             invited_at: row.try_get_by_index(INVITED_AT)?,
             last_invite_sent_at: row.try_get_by_index(LAST_INVITE_SENT_AT)?,
             trial_ends_at: row.try_get_by_index(TRIAL_ENDS_AT)?,
+            invite_expires_at: row.try_get_by_index(INVITE_EXPIRES_AT)?,
+            invite_revoked_at: row.try_get_by_index(INVITE_REVOKED_AT)?,
+            last_partner_login_at: row.try_get_by_index(LAST_PARTNER_LOGIN_AT)?,
         })
     }
 }
@@ -130,6 +150,9 @@ impl From<&Model> for ListRow {
             invited_at: c.invited_at,
             last_invite_sent_at: c.last_invite_sent_at,
             trial_ends_at: c.trial_ends_at,
+            invite_expires_at: c.invite_expires_at,
+            invite_revoked_at: c.invite_revoked_at,
+            last_partner_login_at: c.last_partner_login_at,
         }
     }
 }
@@ -167,6 +190,10 @@ pub fn new_row(
         upgrade_deadline: Set(None),
         upgraded_at: Set(None),
         upgrade_requested_at: Set(None),
+        invite_expires_at: Set(None),
+        invite_revoked_at: Set(None),
+        invite_expiry_notified_at: Set(None),
+        last_partner_login_at: Set(None),
         ..Default::default()
     }
 }

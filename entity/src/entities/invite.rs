@@ -13,7 +13,14 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// Why it stopped working before its time: [`REVOKED`] or [`REPLACED`].
+    pub ended_by: Option<String>,
 }
+
+/// `ended_by` of a link whose invite the partner revoked.
+pub const REVOKED: &str = "REVOKED";
+/// `ended_by` of a link a newer invite replaced.
+pub const REPLACED: &str = "REPLACED";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
@@ -33,6 +40,7 @@ pub fn new_row(
         expires_at: Set(expires_at),
         used_at: Set(None),
         created_at: Set(now),
+        ended_by: Set(None),
         ..Default::default()
     }
 }

@@ -87,6 +87,10 @@ enum ClientField {
     LastInviteSentAt,
     TrialEndsAt,
     AvailableActions,
+    InviteExpiresAt,
+    InviteState,
+    PartnerAccess,
+    LastPartnerLoginAt,
 }
 
 /// A field of `ClientEdge` a query can select.
@@ -161,6 +165,10 @@ fn client_plan<'a>(
             "lastInviteSentAt" => ClientField::LastInviteSentAt,
             "trialEndsAt" => ClientField::TrialEndsAt,
             "availableActions" => ClientField::AvailableActions,
+            "inviteExpiresAt" => ClientField::InviteExpiresAt,
+            "inviteState" => ClientField::InviteState,
+            "partnerAccess" => ClientField::PartnerAccess,
+            "lastPartnerLoginAt" => ClientField::LastPartnerLoginAt,
             _ => return Err(unknown(f, "Client")),
         };
         plan.push((&f.node.response_key().node, kind));
@@ -222,6 +230,10 @@ fn client_value(c: &Client, plan: &[(&Name, ClientField)]) -> Value {
             ClientField::AvailableActions => {
                 Value::List(c.available_actions.iter().map(|a| a.to_value()).collect())
             }
+            ClientField::InviteExpiresAt => opt(&c.invite_expires_at, ScalarType::to_value),
+            ClientField::InviteState => opt(&c.invite_state, |s| s.to_value()),
+            ClientField::PartnerAccess => c.partner_access.to_value(),
+            ClientField::LastPartnerLoginAt => opt(&c.last_partner_login_at, ScalarType::to_value),
         };
         map.insert((*key).clone(), value);
     }

@@ -270,6 +270,24 @@ impl AccountMutation {
         Ok(Client::of(&c, None))
     }
 
+    /// Revokes an INVITED client's invite: its link stops working at once and the row
+    /// shows `inviteState` REVOKED until `resendInvite` sends a fresh one. Audited.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or
+    /// ADMIN), NOT_FOUND (not one of your clients), BAD_USER_INPUT (no working link to
+    /// revoke: already revoked, expired, or the client has an account), CONFLICT (the
+    /// client accepted a moment ago).
+    async fn revoke_invite(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<Client> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        let c = client_actions::revoke_invite(state(ctx), v, &meta(ctx), id).await?;
+        Ok(Client::of(&c, None).on(v.account.platform))
+    }
+
     /// Opens a session (1 hour) for your own user in the client's account.
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
@@ -376,14 +394,15 @@ impl AccountMutation {
         Ok(User::new(&u, &v.account))
     }
 
-    /// Subscribes your client account to a paid plan (`monthly` or `annual`).
+    /// Subscribes your client account to a paid plan: one of `plans` (by default
+    /// `monthly` or `annual`).
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of a client account), BAD_USER_INPUT (an unknown plan, or
     /// already subscribed).
     async fn subscribe(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "the plan's id: `monthly` or `annual`")] plan: String,
+        #[graphql(desc = "a `Plan.id` from `plans`")] plan: String,
     ) -> Result<Account> {
         let v = require_account_admin(ctx)?;
         let acc = billing::subscribe(state(ctx), v, &meta(ctx), &plan).await?;

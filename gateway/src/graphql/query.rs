@@ -57,6 +57,8 @@ impl AccountQuery {
             String,
         >,
         #[graphql(desc = "sort order; default name ascending")] order_by: Option<ClientOrder>,
+        #[graphql(desc = "only clients whose trial ends before this instant (trials ending soon)")]
+        trial_ends_before: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ClientConnection> {
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
@@ -67,6 +69,7 @@ impl AccountQuery {
             before,
             status: status.map(Into::into),
             search,
+            trial_ends_before,
             order: order_by.map(Into::into).unwrap_or_default(),
             viewer_email: v.user.email.clone(),
             want_total_count: ctx.look_ahead().field("totalCount").exists(),
@@ -184,6 +187,17 @@ impl AccountQuery {
     async fn legacy_connection(&self, ctx: &Context<'_>) -> Result<Option<LegacyConnection>> {
         let v = require_partner_admin(ctx)?;
         Ok(connect::of(state(ctx), v).await?.as_ref().map(Into::into))
+    }
+
+    /// the plans a client account can subscribe to
+    async fn plans(&self, ctx: &Context<'_>) -> Vec<super::types::Plan> {
+        state(ctx)
+            .config
+            .plans
+            .all()
+            .iter()
+            .map(Into::into)
+            .collect()
     }
 
     /// null unless the V1 partner has at least one eligible client

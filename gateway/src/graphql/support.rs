@@ -102,6 +102,7 @@ impl SupportAccount {
             before: None,
             status: status.map(Into::into),
             search,
+            trial_ends_before: None,
             order: Default::default(),
             // Staff have no user in any client account: no row offers them an action.
             viewer_email: String::new(),

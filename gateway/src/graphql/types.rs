@@ -175,6 +175,45 @@ pub enum ClientAction {
     LogIn,
     /// `resetClientPassword`: your own user in the client's account is active.
     ResetPassword,
+    /// `revokeInvite`: the client's invite link works (inviteState SENT).
+    RevokeInvite,
+}
+
+/// Where an INVITED client's invite link stands.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::InviteState")]
+pub enum InviteState {
+    /// The link works until `inviteExpiresAt`.
+    Sent,
+    /// The link's time passed unused; `resendInvite` sends a fresh one.
+    Expired,
+    /// You revoked the invite; `resendInvite` sends a fresh one.
+    Revoked,
+}
+
+/// Whether you can log in to a client's account now, and if not, why (the reasons
+/// `logInToClient` refuses with).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PartnerAccess {
+    /// Your user there is active and OWNER or ADMIN.
+    Ok,
+    /// You have no user there (or the client has no account yet): PARTNER_USER_MISSING.
+    Missing,
+    /// The client made your user inactive: PARTNER_USER_INACTIVE.
+    Inactive,
+    /// The client changed your user's role below ADMIN: PARTNER_USER_NOT_ADMIN.
+    NotAdmin,
+}
+
+impl From<entity::PartnerAccess> for PartnerAccess {
+    fn from(a: entity::PartnerAccess) -> Self {
+        match a {
+            entity::PartnerAccess::Ok => PartnerAccess::Ok,
+            entity::PartnerAccess::Missing => PartnerAccess::Missing,
+            entity::PartnerAccess::Inactive => PartnerAccess::Inactive,
+            entity::PartnerAccess::NotAdmin(_) => PartnerAccess::NotAdmin,
+        }
+    }
 }
 
 /// What the client list is sorted by.
@@ -251,6 +290,14 @@ pub struct Client {
     pub trial_ends_at: Option<DateTime<Utc>>,
     /// What you can do with this client now.
     pub available_actions: Vec<ClientAction>,
+    /// when the current invite link stops working; null unless INVITED
+    pub invite_expires_at: Option<DateTime<Utc>>,
+    /// null unless INVITED
+    pub invite_state: Option<InviteState>,
+    /// whether the calling partner user can log in to this client now, and if not, why
+    pub partner_access: PartnerAccess,
+    /// the last time one of the partner's users logged in to this client
+    pub last_partner_login_at: Option<DateTime<Utc>>,
 }
 
 impl Client {
@@ -264,7 +311,7 @@ impl Client {
     pub fn on(mut self, platform: entity::Platform) -> Self {
         if platform == entity::Platform::V1 {
             self.available_actions
-                .retain(|a| *a != ClientAction::ResendInvite);
+                .retain(|a| !matches!(a, ClientAction::ResendInvite | ClientAction::RevokeInvite));
         }
         self
     }
@@ -275,6 +322,15 @@ impl Client {
         let mut actions = Vec::new();
         if c.status == entity::ClientStatus::Invited {
             actions.push(ClientAction::ResendInvite);
+        }
+        let invite_state = entity::InviteState::of(
+            c.status,
+            c.invite_expires_at,
+            c.invite_revoked_at,
+            Utc::now(),
+        );
+        if invite_state == Some(entity::InviteState::Sent) {
+            actions.push(ClientAction::RevokeInvite);
         }
         let access =
             entity::PartnerAccess::of(partner_user.filter(|_| c.client_account_id.is_some()));
@@ -295,6 +351,12 @@ impl Client {
             last_invite_sent_at: c.last_invite_sent_at,
             trial_ends_at: c.trial_ends_at,
             available_actions: actions,
+            invite_expires_at: c
+                .invite_expires_at
+                .filter(|_| c.status == entity::ClientStatus::Invited),
+            invite_state: invite_state.map(Into::into),
+            partner_access: access.into(),
+            last_partner_login_at: c.last_partner_login_at,
         }
     }
 }
@@ -367,6 +429,27 @@ pub struct CreateClientAccountInput {
     pub contact_name: String,
     /// The client contact's email; they are emailed a link to set a password.
     pub contact_email: String,
+}
+
+/// A plan a client account can subscribe to (configured with `PLANS`).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Plan {
+    /// What `subscribe(plan:)` takes, e.g. `monthly`.
+    pub id: String,
+    /// Its name, to show.
+    pub name: String,
+    /// What it is, in a sentence.
+    pub description: Option<String>,
+}
+
+impl From<&entity::Plan> for Plan {
+    fn from(p: &entity::Plan) -> Self {
+        Plan {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+        }
+    }
 }
 
 /// Clamps a count into GraphQL's Int.

@@ -10,9 +10,6 @@ use entity::{AccountKind, ClientStatus, account, client};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-/// Plans a client account can subscribe to.
-pub const PLANS: [&str; 2] = ["monthly", "annual"];
-
 /// Subscribes a client account: its client row moves from TRIAL or TRIAL_EXPIRED to PAYING.
 pub async fn subscribe(
     state: &AppState,
@@ -26,13 +23,14 @@ pub async fn subscribe(
         ));
     }
     let plan = plan.trim().to_lowercase();
-    if !PLANS.contains(&plan.as_str()) {
+    let plans = &state.config.plans;
+    if plans.get(&plan).is_none() {
         return Err(ApiError::bad_input(
             "plan",
             format!(
                 "unknown plan '{}': choose one of {}",
                 plan.chars().take(40).collect::<String>(),
-                PLANS.join(", ")
+                plans.ids()
             ),
         ));
     }

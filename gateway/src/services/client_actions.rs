@@ -39,6 +39,61 @@ async fn own_client(
         .ok_or_else(|| ApiError::NotFound("no such client in your client list".into()))
 }
 
+/// `revokeInvite`: the client's invite link stops working at once; the row stays INVITED
+/// (REVOKED) until the invite is sent again.
+pub async fn revoke_invite(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<client::Model> {
+    let c = own_client(state, partner, client_id).await?;
+    let now = Utc::now();
+    let live = entity::InviteState::of(c.status, c.invite_expires_at, c.invite_revoked_at, now);
+    if live != Some(entity::InviteState::Sent) {
+        let why = match live {
+            Some(entity::InviteState::Revoked) => "it was already revoked",
+            Some(entity::InviteState::Expired) => "its link has already expired",
+            _ if c.status != ClientStatus::Invited => "the client already has an account",
+            _ => "it has no invite link",
+        };
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!("the invite of {} cannot be revoked: {why}", c.email),
+        ));
+    }
+    let txn = entity::db::begin_write(&state.db).await?;
+    worker::invite_link::end_links(&txn, c.id, now, entity::invite::REVOKED).await?;
+    // Guarded: a client that accepted a moment ago is not marked revoked.
+    let revoked = client::Entity::update_many()
+        .col_expr(client::Column::InviteRevokedAt, Expr::value(now))
+        .filter(client::Column::Id.eq(c.id))
+        .filter(client::Column::Status.eq(ClientStatus::Invited))
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected != 1 {
+        return Err(ApiError::Conflict(format!(
+            "{} accepted the invite a moment ago",
+            c.email
+        )));
+    }
+    audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        Entry::about_client(
+            "client.invite_revoked",
+            partner.account.id,
+            partner.account.id,
+            c.id,
+            format!("invite to {} revoked", c.email),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    own_client(state, partner, client_id).await
+}
+
 /// Sends the invite again with a fresh link; the previous link stops working.
 pub async fn resend_invite(
     state: &AppState,
@@ -207,6 +262,11 @@ pub async fn log_in_to_client(
     let (u, acc) = partner_user_in(&txn, partner, &c, true).await?;
     let (token, expires_at) =
         session::open(&txn, u.id, CLIENT_SESSION_TTL, Some(partner.user.id)).await?;
+    client::Entity::update_many()
+        .col_expr(client::Column::LastPartnerLoginAt, Expr::value(Utc::now()))
+        .filter(client::Column::Id.eq(c.id))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         Some(partner),

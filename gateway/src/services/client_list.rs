@@ -130,6 +130,8 @@ pub struct ListArgs {
     pub before: Option<String>,
     pub status: Option<ClientStatus>,
     pub search: Option<String>,
+    /// Only clients whose trial ends before this instant (trials ending soon).
+    pub trial_ends_before: Option<chrono::DateTime<chrono::Utc>>,
     pub order: ListOrder,
     /// The calling partner user's email: its own user rows in client accounts come along.
     pub viewer_email: String,
@@ -152,11 +154,15 @@ fn filtered(
     partner_account_id: i64,
     status: Option<ClientStatus>,
     search: Option<&str>,
+    trial_ends_before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> sea_orm::Select<client::Entity> {
     let mut q =
         client::Entity::find().filter(client::Column::PartnerAccountId.eq(partner_account_id));
     if let Some(s) = status {
         q = q.filter(client::Column::Status.eq(s));
+    }
+    if let Some(t) = trial_ends_before {
+        q = q.filter(client::Column::TrialEndsAt.lt(t));
     }
     if let Some(term) = search {
         let pattern = super::contains_pattern(term);
@@ -217,7 +223,12 @@ pub async fn list<C: ConnectionTrait>(
         .map(|c| Cursor::decode(c, order, "before"))
         .transpose()?;
 
-    let base = filtered(partner_account_id, args.status, search.as_deref());
+    let base = filtered(
+        partner_account_id,
+        args.status,
+        search.as_deref(),
+        args.trial_ends_before,
+    );
 
     // Walk in the list's order when paging forward, in reverse when paging back.
     let walk_ascending = order.ascending == forward;

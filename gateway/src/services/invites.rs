@@ -161,8 +161,10 @@ pub async fn invite_by_email(
         now,
     );
     row.last_invite_sent_at = sea_orm::ActiveValue::Set(Some(now));
-    let c = add_client(&txn, row, &email).await?;
+    let mut c = add_client(&txn, row, &email).await?;
     send_invite(&txn, state, &c, &partner.account.name, now, false).await?;
+    // As `send_invite` wrote it on the row.
+    c.invite_expires_at = Some(now + INVITE_TTL);
     audit::record(
         &txn,
         Some(partner),
@@ -215,6 +217,32 @@ pub struct NewOwner {
     pub password: Password,
 }
 
+/// Why an invite link does not work (None when it does), in words for its opener.
+fn dead_link(inv: Option<&invite::Model>, now: DateTime<Utc>) -> Option<ApiError> {
+    let Some(inv) = inv else {
+        return Some(invalid_invite());
+    };
+    let say = |m: String| Some(ApiError::bad_input("token", m));
+    if inv.used_at.is_some() {
+        return say("this invitation was already accepted: log in instead".into());
+    }
+    if inv.expires_at > now {
+        return None;
+    }
+    match inv.ended_by.as_deref() {
+        Some(invite::REVOKED) => say(
+            "this invitation was withdrawn by your accountant: they can send you a new one".into(),
+        ),
+        Some(invite::REPLACED) => say(
+            "a newer invitation was sent to you: use the link in the latest email, or ask your accountant to send a new one".into(),
+        ),
+        _ => say(format!(
+            "this invitation expired on {}: your accountant can send you a new one",
+            inv.expires_at.format("%Y-%m-%d")
+        )),
+    }
+}
+
 fn invalid_invite() -> ApiError {
     ApiError::bad_input(
         "token",
@@ -231,9 +259,14 @@ pub async fn accept_invite(
     owner: NewOwner,
 ) -> ApiResult<SignedIn> {
     let token = SecretToken::parse(token).ok_or_else(invalid_invite)?;
-    // A dead link costs one indexed read, never a password hash.
-    if !invite::Entity::is_live(&state.db, &token.hash(), Utc::now()).await? {
-        return Err(invalid_invite());
+    // A dead link costs one indexed read, never a password hash, and its opener is told
+    // why it is dead.
+    let found = invite::Entity::find()
+        .filter(invite::Column::TokenHash.eq(token.hash().as_str()))
+        .one(&state.db)
+        .await?;
+    if let Some(why) = dead_link(found.as_ref(), Utc::now()) {
+        return Err(why);
     }
     let hash = state.hasher.hash(&owner.password).await?;
     let now = Utc::now();
