@@ -313,12 +313,14 @@ pub async fn retry_delivery(
         },
     };
     audit::record(&txn, Some(staff), meta, entry).await?;
+    // As it was put back (a worker may take it the moment the commit lands).
+    let back = delivery::Entity::find_by_id(d.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such delivery".into()))?;
     txn.commit().await?;
     state.nudge.wake();
-    delivery::Entity::find_by_id(d.id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such delivery".into()))
+    Ok(back)
 }
 
 /// What `gateway staff add` did.
