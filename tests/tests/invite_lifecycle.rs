@@ -402,3 +402,144 @@ async fn a_bad_plans_setting_stops_the_gateway_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("plan id 'Has Spaces'"), "{err}");
 }
+
+/// Mails to `to` whose subject contains `about`.
+fn mails_about(app: &TestApp, to: &str, about: &str) -> Vec<e2e::Mail> {
+    app.mails()
+        .into_iter()
+        .filter(|m| m.to.contains(to) && m.subject.contains(about))
+        .collect()
+}
+
+#[tokio::test]
+async fn expired_invites_are_reported_to_the_partner_once_in_one_digest() {
+    let app = TestApp::spawn_with_args(&["--resend-interval", "0s"]).await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    let a = app
+        .invite(&owner, "a@client.example", Some("Alpha Co"))
+        .await;
+    app.invite(&owner, "b@client.example", None).await;
+    let c = app.invite(&owner, "c@client.example", None).await;
+    app.ok(Some(&owner), REVOKE, json!({ "id": c["id"] })).await;
+    let expire_all = || async {
+        let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+        client::Entity::update_many()
+            .col_expr(client::Column::InviteExpiresAt, Expr::value(past))
+            .exec(app.db())
+            .await
+            .unwrap();
+    };
+    expire_all().await;
+
+    let out = app.worker_cli(&["sweep-trials"]).await;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        said.contains("reported 2 expired invites; queued 1 digest"),
+        "{said}"
+    );
+    let digest = app
+        .wait_for_mail("rosa@ledgerline.example", "2 invites expired")
+        .await;
+    assert!(
+        digest.text.contains("Alpha Co <a@client.example>"),
+        "{}",
+        digest.text
+    );
+    assert!(digest.text.contains("b@client.example"));
+    assert!(
+        !digest.text.contains("c@client.example"),
+        "a revoked invite is not reported"
+    );
+    // Once: the next sweep reports nothing.
+    let out = app.worker_cli(&["sweep-trials"]).await;
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("reported 0 expired invites"),
+        "{out:?}"
+    );
+    // Resent and expired again: reported again.
+    app.ok(Some(&owner), RESEND, json!({ "id": a["id"] })).await;
+    expire_all().await;
+    let out = app.worker_cli(&["sweep-trials"]).await;
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("reported 1 expired invites"),
+        "{out:?}"
+    );
+    app.wait_for_mail("rosa@ledgerline.example", "1 invite expired")
+        .await;
+}
+
+#[tokio::test]
+async fn a_client_taking_away_the_partners_access_emails_the_partner_owner() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_with_client().await;
+    let subject = "changed your access to its account";
+    let partner_user = app
+        .user_id(&p.client_owner, "rosa@ledgerline.example")
+        .await;
+    // A change to the client's own people is the client's business.
+    app.add_user(&p.client_owner, "eve@cornershop.example", "Eve", "ADMIN")
+        .await;
+    let eve = app.user_id(&p.client_owner, "eve@cornershop.example").await;
+    app.ok(
+        Some(&p.client_owner),
+        e2e::SET_USER_ROLE,
+        json!({ "id": eve, "role": "EMPLOYEE" }),
+    )
+    .await;
+
+    app.ok(
+        Some(&p.client_owner),
+        e2e::SET_USER_ROLE,
+        json!({ "id": partner_user, "role": "MANAGER" }),
+    )
+    .await;
+    let mail = app.wait_for_mail("rosa@ledgerline.example", subject).await;
+    assert!(mail.subject.starts_with("Corner Shop"), "{}", mail.subject);
+    assert!(
+        mail.text
+            .contains("changed the role of rosa@ledgerline.example to MANAGER"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text.contains("cora@cornershop.example"),
+        "{}",
+        mail.text
+    );
+    // Deactivated too: a second email, saying so.
+    app.ok(
+        Some(&p.client_owner),
+        e2e::SET_USER_ACTIVE,
+        json!({ "id": partner_user, "a": false }),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while mails_about(&app, "rosa@ledgerline.example", subject).len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no second email");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let second = mails_about(&app, "rosa@ledgerline.example", subject)
+        .pop()
+        .unwrap();
+    assert!(
+        second
+            .text
+            .contains("made rosa@ledgerline.example inactive"),
+        "{}",
+        second.text
+    );
+    // Giving access back, and Eve's demotion, sent nothing.
+    app.ok(
+        Some(&p.client_owner),
+        e2e::SET_USER_ACTIVE,
+        json!({ "id": partner_user, "a": true }),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        mails_about(&app, "rosa@ledgerline.example", subject).len(),
+        2
+    );
+    assert!(mails_about(&app, "eve@cornershop.example", subject).is_empty());
+}

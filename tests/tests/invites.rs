@@ -133,12 +133,18 @@ async fn unknown_tokens_get_one_answer_and_an_expired_link_says_it_expired() {
         );
     }
     // A token nobody holds learns nothing: unknown and malformed ones get one answer.
-    assert_eq!(garbage["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert_eq!(
+        garbage["errors"][0]["message"],
+        unknown["errors"][0]["message"]
+    );
     // The holder of a real link that expired is told so (issue 16), and what to do.
     let said = expired["errors"][0]["message"].as_str().unwrap();
     assert!(said.contains("expired on"), "{said}");
     assert!(said.contains("accountant"), "{said}");
-    assert_ne!(expired["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert_ne!(
+        expired["errors"][0]["message"],
+        unknown["errors"][0]["message"]
+    );
     assert_eq!(
         user::Entity::find().count(app.db()).await.unwrap(),
         1,

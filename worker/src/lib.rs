@@ -10,6 +10,7 @@ pub mod connect;
 pub mod deliveries;
 pub mod directory;
 pub mod error;
+pub mod invite_expiry;
 pub mod invite_link;
 pub mod jobs;
 pub mod legacy;

@@ -159,6 +159,11 @@ async fn sweep_trials(config: WorkerConfig) -> Result<(), worker::WorkerError> {
         "expired {} trials; queued {} digest emails",
         report.expired, report.digests
     );
+    let invites = worker::invite_expiry::sweep(&db).await?;
+    println!(
+        "reported {} expired invites; queued {} digest emails",
+        invites.expired, invites.digests
+    );
     Ok(())
 }
 

@@ -328,6 +328,9 @@ impl WorkerRuntime {
                     if let Err(e) = crate::trials::sweep(&db).await {
                         tracing::error!(error = %e, "trial sweep failed; will run again next period");
                     }
+                    if let Err(e) = crate::invite_expiry::sweep(&db).await {
+                        tracing::error!(error = %e, "invite sweep failed; will run again next period");
+                    }
                 }
             },
         ));

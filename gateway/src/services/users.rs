@@ -98,6 +98,14 @@ pub async fn set_user_role(
         .filter(user::Column::Id.eq(target.id))
         .exec(&txn)
         .await?;
+    if target.active && target.role.is_admin() && !role.is_admin() {
+        let what = format!(
+            "changed the role of {} to {}",
+            target.email,
+            role.as_api_str()
+        );
+        tell_partner_of_lost_access(&txn, v, &target, &what).await?;
+    }
     audit::record(
         &txn,
         Some(v),
@@ -117,7 +125,66 @@ pub async fn set_user_role(
     )
     .await?;
     txn.commit().await?;
+    state.nudge.wake();
     Ok(user::Model { role, ..target })
+}
+
+/// A client took away a partner user's access to its account (`what` it did): when
+/// `target` is the user of one of the listing partner's own people, the partner's owner
+/// is emailed, in the change's transaction, which client did what and who there can undo
+/// it. Access the partner ends itself (offboarding) is not reported back to it.
+async fn tell_partner_of_lost_access<C: ConnectionTrait>(
+    conn: &C,
+    v: &ViewerUser,
+    target: &user::Model,
+    what: &str,
+) -> ApiResult<()> {
+    if v.account.kind != AccountKind::Client {
+        return Ok(());
+    }
+    let Some(partner_id) = partner_of(conn, &v.account).await? else {
+        return Ok(());
+    };
+    let partner_users = user::Entity::find()
+        .filter(user::Column::AccountId.eq(partner_id))
+        .all(conn)
+        .await?;
+    if !partner_users.iter().any(|u| u.email == target.email) {
+        return Ok(());
+    }
+    let Some(owner) = partner_users.iter().find(|u| u.role == Role::Owner) else {
+        return Ok(());
+    };
+    let Some(partner) = entity::account::Entity::find_by_id(partner_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    // Who can undo it: the client's active OWNER and ADMINs other than the target.
+    let admins: Vec<String> = user::Entity::find()
+        .filter(user::Column::AccountId.eq(v.account.id))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::Role.is_in([Role::Owner, Role::Admin]))
+        .filter(user::Column::Id.ne(target.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| format!("{} <{}>", u.name, u.email))
+        .collect();
+    worker::queue_mail(
+        conn,
+        &worker::Mail::PartnerAccessChanged {
+            to: owner.email.clone(),
+            partner_name: partner.name,
+            client_name: v.account.name.clone(),
+            changed_by: v.user.email.clone(),
+            what: what.to_owned(),
+            can_undo: admins,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// A partner firm's decision about one of its people reaches the client accounts: their
@@ -191,6 +258,10 @@ pub async fn set_user_active(
     if !active {
         session::close_all_of(&txn, target.id, None).await?;
     }
+    if target.active && !active && v.account.kind == AccountKind::Client {
+        let what = format!("made {} inactive", target.email);
+        tell_partner_of_lost_access(&txn, v, &target, &what).await?;
+    }
     if v.account.kind == AccountKind::Partner {
         offboard_in_client_accounts(&txn, v.account.id, &target, active).await?;
     }
@@ -216,5 +287,6 @@ pub async fn set_user_active(
     )
     .await?;
     txn.commit().await?;
+    state.nudge.wake();
     Ok(user::Model { active, ..target })
 }

@@ -67,6 +67,25 @@ pub enum Mail {
         partner_name: String,
         clients: Vec<ExpiredClient>,
     },
+    /// A client demoted or deactivated the user of one of the partner's people: the
+    /// partner's owner learns which client did what, and who there can undo it.
+    PartnerAccessChanged {
+        to: String,
+        partner_name: String,
+        client_name: String,
+        /// The client user who made the change.
+        changed_by: String,
+        /// e.g. "made rosa@ledgerline.example inactive".
+        what: String,
+        /// The client's OWNER and ADMINs who can undo it, as "Name <email>".
+        can_undo: Vec<String>,
+    },
+    /// The invite-expiry sweep tells a partner which invites expired unused.
+    InvitesExpiredDigest {
+        to: String,
+        partner_name: String,
+        clients: Vec<ExpiredClient>,
+    },
 }
 
 /// One line of a trial-expiry digest.
@@ -103,6 +122,8 @@ impl Mail {
             Mail::SetPassword { .. } => "set_password",
             Mail::PasswordReset { .. } => "password_reset",
             Mail::TrialExpiredDigest { .. } => "trial_expired_digest",
+            Mail::InvitesExpiredDigest { .. } => "invites_expired_digest",
+            Mail::PartnerAccessChanged { .. } => "partner_access_changed",
             Mail::ConnectFailed { .. } => "connect_failed",
         }
     }
@@ -114,6 +135,8 @@ impl Mail {
             | Mail::SetPassword { to, .. }
             | Mail::PasswordReset { to, .. }
             | Mail::TrialExpiredDigest { to, .. }
+            | Mail::InvitesExpiredDigest { to, .. }
+            | Mail::PartnerAccessChanged { to, .. }
             | Mail::ConnectFailed { to, .. } => to,
         }
     }
@@ -126,8 +149,11 @@ impl Mail {
             Mail::Invite { link, .. }
             | Mail::SetPassword { link, .. }
             | Mail::PasswordReset { link, .. } => *link = REDACTED.to_owned(),
-            Mail::Welcome { .. } | Mail::TrialExpiredDigest { .. } | Mail::ConnectFailed { .. } => {
-            }
+            Mail::Welcome { .. }
+            | Mail::TrialExpiredDigest { .. }
+            | Mail::InvitesExpiredDigest { .. }
+            | Mail::PartnerAccessChanged { .. }
+            | Mail::ConnectFailed { .. } => {}
         }
         e
     }
@@ -319,6 +345,86 @@ impl Mail {
                         items,
                         button(
                             &format!("{}/clients?status=TRIAL_EXPIRED", cx.public_url),
+                            "Open your client list"
+                        ),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Mail::PartnerAccessChanged {
+                partner_name,
+                client_name,
+                changed_by,
+                what,
+                can_undo,
+                ..
+            } => {
+                let subject = format!("{client_name} changed your access to its account");
+                let undo = if can_undo.is_empty() {
+                    "Only the client's account owner can undo it.".to_owned()
+                } else {
+                    format!("It can be undone by: {}.", can_undo.join(", "))
+                };
+                let text = format!(
+                    "Hello {partner_name},\n\n{changed_by} at {client_name} {what}, so Log in to this client no longer works from your Partner Dashboard.\n{undo}\n\nYour client list shows each client's access:\n{}/clients\n",
+                    cx.public_url
+                );
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello {},</p><p>{} at {} {}, so Log in to this client no longer works from your Partner Dashboard.</p><p>{}</p>{}",
+                        esc(partner_name),
+                        esc(changed_by),
+                        esc(client_name),
+                        esc(what),
+                        esc(&undo),
+                        button(
+                            &format!("{}/clients", cx.public_url),
+                            "Open your client list"
+                        ),
+                    ),
+                );
+                Rendered {
+                    subject,
+                    text,
+                    html,
+                }
+            }
+            Mail::InvitesExpiredDigest {
+                partner_name,
+                clients,
+                ..
+            } => {
+                let n = clients.len();
+                let subject = if n == 1 {
+                    "1 invite expired before it was accepted".to_owned()
+                } else {
+                    format!("{n} invites expired before they were accepted")
+                };
+                let lines: String = clients
+                    .iter()
+                    .map(|c| format!("- {} <{}>\n", c.name, c.email))
+                    .collect();
+                let text = format!(
+                    "Hello {partner_name},\n\nthese invites expired before the client accepted them:\n\n{lines}\nSend a new one with Resend invite in your client list:\n{}/clients?status=INVITED\n",
+                    cx.public_url
+                );
+                let items: String = clients
+                    .iter()
+                    .map(|c| format!("<li>{} &lt;{}&gt;</li>", esc(&c.name), esc(&c.email)))
+                    .collect();
+                let html = layout(
+                    &subject,
+                    &format!(
+                        "<p>Hello {},</p><p>these invites expired before the client accepted them:</p><ul>{}</ul><p>Send a new one with Resend invite in your client list.</p>{}",
+                        esc(partner_name),
+                        items,
+                        button(
+                            &format!("{}/clients?status=INVITED", cx.public_url),
                             "Open your client list"
                         ),
                     ),
