@@ -74,11 +74,13 @@ local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(b[1]) or cap
 local at = tonumber(b[2]) or now
 tokens = math.min(cap, tokens + math.max(0, now - at) * rate)
+local cost = tonumber(ARGV[3])
+local need = math.max(cost, 1)
 local wait = 0
-if tokens >= 1 then
-  if ARGV[3] == '1' then tokens = tokens - 1 end
+if tokens >= need then
+  tokens = tokens - cost
 else
-  wait = math.ceil((1 - tokens) / rate)
+  wait = math.ceil((need - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate) + 1000)
@@ -109,16 +111,23 @@ impl Limiter {
 
     /// Takes a token from bucket `key` under `rule`: `Ok(())`, or `Err(seconds)` to wait.
     pub async fn check(&self, key: &str, rule: Rule) -> Result<(), u64> {
-        self.bucket(key, rule, true).await
+        self.bucket(key, rule, 1).await
+    }
+
+    /// Takes `n` tokens at once, or none: `Ok(())`, or `Err(seconds)` until `n` are there
+    /// (a bulk operation counted per item). More than the rule's capacity never passes.
+    pub async fn check_n(&self, key: &str, rule: Rule, n: u32) -> Result<(), u64> {
+        self.bucket(key, rule, n.max(1)).await
     }
 
     /// Whether bucket `key` has a token, without taking it: `Ok(())`, or `Err(seconds)`.
     /// With [`Limiter::check`] after the fact, it limits only some outcomes (failed log-ins).
     pub async fn peek(&self, key: &str, rule: Rule) -> Result<(), u64> {
-        self.bucket(key, rule, false).await
+        self.bucket(key, rule, 0).await
     }
 
-    async fn bucket(&self, key: &str, rule: Rule, take: bool) -> Result<(), u64> {
+    /// Takes `cost` tokens when at least `max(cost, 1)` are there (`cost` 0: a peek).
+    async fn bucket(&self, key: &str, rule: Rule, cost: u32) -> Result<(), u64> {
         let key = bounded(key);
         match self {
             Limiter::Local(buckets) => {
@@ -134,13 +143,12 @@ impl Limiter {
                 let elapsed = now.duration_since(*at).as_millis() as f64;
                 *tokens = (*tokens + elapsed * rule.rate_per_ms()).min(cap);
                 *at = now;
-                if *tokens >= 1.0 {
-                    if take {
-                        *tokens -= 1.0;
-                    }
+                let need = f64::from(cost.max(1));
+                if *tokens >= need {
+                    *tokens -= f64::from(cost);
                     Ok(())
                 } else {
-                    let ms = (1.0 - *tokens) / rule.rate_per_ms();
+                    let ms = (need - *tokens) / rule.rate_per_ms();
                     Err((ms / 1000.0).ceil().max(1.0) as u64)
                 }
             }
@@ -154,7 +162,7 @@ impl Limiter {
                     .key(format!("{prefix}:rl:{key}"))
                     .arg(rule.capacity)
                     .arg(rule.rate_per_ms())
-                    .arg(if take { "1" } else { "0" })
+                    .arg(cost)
                     .invoke_async(&mut conn)
                     .await;
                 match result {
@@ -162,7 +170,7 @@ impl Limiter {
                     Ok(ms) => Err(ms.div_ceil(1000).max(1)),
                     Err(e) => {
                         tracing::warn!(error = %e, "rate limits: Redis unreachable; limiting in this process");
-                        Box::pin(fallback.bucket(key, rule, take)).await
+                        Box::pin(fallback.bucket(key, rule, cost)).await
                     }
                 }
             }
@@ -230,5 +238,19 @@ mod tests {
         let mut longer = long.clone();
         longer.push('x');
         assert!(l.check(&longer, rule).await.is_err(), "one bounded bucket");
+    }
+
+    #[tokio::test]
+    async fn a_batch_takes_all_its_tokens_or_none() {
+        let l = Limiter::local();
+        let rule: Rule = "10/1h".parse().unwrap();
+        assert_eq!(l.check_n("k", rule, 7).await, Ok(()));
+        // 3 left: a batch of 4 takes nothing…
+        assert!(l.check_n("k", rule, 4).await.is_err());
+        // …so 3 single ones still pass.
+        for _ in 0..3 {
+            assert_eq!(l.check("k", rule).await, Ok(()));
+        }
+        assert!(l.check("k", rule).await.is_err());
     }
 }

@@ -138,6 +138,8 @@ const TABLE: &[Row] = &[
         [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("createClientAccount", "mutation { createClientAccount(input: { companyName: \"Co {N}\", contactName: \"C\", contactEmail: \"form{N}@client.example\" }) { id } }",
         [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
+    ("inviteClients", "mutation { inviteClients(rows: [{ email: \"bulk{N}@client.example\" }], dryRun: true) { wouldInvite } }",
+        [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     ("regenerateInviteLink", "mutation { regenerateInviteLink { url } }",
         [UNAUTH, "ok", "ok", "ok", FORBID, FORBID, FORBID, "ok", "ok", FORBID]),
     // Allowed for partner A's owner and admin: both pass authorization and meet the

@@ -1,6 +1,7 @@
 use super::types::{
-    AcceptInviteInput, Account, AddUserInput, AuthPayload, Client, CreateClientAccountInput,
-    InviteLink, LegacyConnection, Role, SignUpInput, UpgradeCandidate, User,
+    AcceptInviteInput, Account, AddUserInput, AuthPayload, BulkInviteReport, BulkInviteRow, Client,
+    CreateClientAccountInput, InviteLink, LegacyConnection, Role, SignUpInput, UpgradeCandidate,
+    User,
 };
 use super::{
     client_ip, meta, parse_id, peek_rate_limit, rate_limit, require_account_admin,
@@ -155,6 +156,65 @@ impl AccountMutation {
         };
         let c = invites::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
         Ok(Client::of(&c, None))
+    }
+
+    /// Invites up to 500 clients by email at once; every row gets its outcome. With
+    /// `dryRun` nothing is written or sent (a preview). A real run writes every valid new
+    /// row, its link and its email in one transaction; rows already listed or repeated are
+    /// skipped, so the same rows sent twice invite nobody twice. Each invited row counts
+    /// against `RATE_LIMIT_INVITES`.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or
+    /// ADMIN), BAD_USER_INPUT (more than 500 rows), RATE_LIMITED (the batch would pass the
+    /// partner's invite limit; nothing is invited).
+    async fn invite_clients(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "up to 500 rows: an email and, optionally, a company name")] rows: Vec<
+            BulkInviteRow,
+        >,
+        #[graphql(desc = "true: only say what would happen")] dry_run: Option<bool>,
+    ) -> Result<BulkInviteReport> {
+        use crate::services::bulk_invites;
+        let v = require_partner_admin(ctx)?;
+        let st = state(ctx);
+        let rows: Vec<(String, Option<String>)> = rows
+            .into_iter()
+            .map(|r| (r.email, r.company_name))
+            .collect();
+        let plan = bulk_invites::plan(st, v, &rows).await?;
+        let results = if dry_run.unwrap_or(false) {
+            bulk_invites::dry_run(plan)
+        } else {
+            let n = u32::try_from(plan.invites()).unwrap_or(u32::MAX);
+            let rule = st.config.security.rate_limit_invites;
+            if n > rule.capacity {
+                return Err(ApiError::RateLimited {
+                    message: format!(
+                        "this batch would invite {n} clients; at most {} invites are allowed per {}: split it",
+                        rule.capacity,
+                        client_actions::human(
+                            chrono::Duration::from_std(rule.per).unwrap_or_default()
+                        )
+                    ),
+                    retry_after_seconds: rule.per.as_secs(),
+                }
+                .into());
+            }
+            if n > 0 {
+                st.limiter
+                    .check_n(&format!("invites:{}", v.account.id), rule, n)
+                    .await
+                    .map_err(|secs| ApiError::RateLimited {
+                        message: format!(
+                            "this batch would invite {n} clients, more than your invite limit has left; try again in {secs} s or send fewer rows"
+                        ),
+                        retry_after_seconds: secs,
+                    })?;
+            }
+            bulk_invites::run(st, v, &meta(ctx), plan).await?
+        };
+        Ok(BulkInviteReport::new(results, v.account.platform))
     }
 
     /// Replaces the partner's invite link; the old code stops working at once.

@@ -452,6 +452,110 @@ impl From<&entity::Plan> for Plan {
     }
 }
 
+/// One row of a bulk invite.
+#[derive(InputObject, Debug)]
+pub struct BulkInviteRow {
+    /// The client's email.
+    pub email: String,
+    /// The client's company name, if known.
+    pub company_name: Option<String>,
+}
+
+/// What happened to one row of a bulk invite.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum BulkInviteOutcome {
+    /// Invited: listed as INVITED, its invite email on the way.
+    Invited,
+    /// A dry run: this row would be invited.
+    WouldInvite,
+    /// Already one of your clients: not invited again.
+    AlreadyClient,
+    /// A later copy of an email earlier in the batch (compared case-insensitively).
+    DuplicateInBatch,
+    /// Not invited: `message` says what is wrong.
+    Invalid,
+}
+
+/// One row's result.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct BulkInviteResult {
+    /// 1-based position of the row in the request
+    pub row: i32,
+    /// The row's email (lower-cased when valid).
+    pub email: String,
+    /// What happened.
+    pub outcome: BulkInviteOutcome,
+    /// For INVALID rows, what is wrong; for skipped ones, why.
+    pub message: Option<String>,
+    /// The client row: the new one (INVITED) or the one already listed (ALREADY_CLIENT).
+    pub client: Option<Client>,
+}
+
+/// The outcome of `inviteClients`, row by row and counted.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct BulkInviteReport {
+    /// One per row, in request order.
+    pub results: Vec<BulkInviteResult>,
+    /// Rows invited (0 in a dry run).
+    pub invited: i32,
+    /// Rows a dry run would invite (0 in a real run).
+    pub would_invite: i32,
+    /// Rows not invited because they are already clients or repeat an earlier row.
+    pub skipped: i32,
+    /// Rows refused as invalid.
+    pub invalid: i32,
+}
+
+impl BulkInviteReport {
+    pub fn new(
+        rows: Vec<crate::services::bulk_invites::RowResult>,
+        platform: entity::Platform,
+    ) -> Self {
+        use crate::services::bulk_invites::Outcome as O;
+        let mut report = BulkInviteReport {
+            results: Vec::with_capacity(rows.len()),
+            invited: 0,
+            would_invite: 0,
+            skipped: 0,
+            invalid: 0,
+        };
+        for r in rows {
+            let (outcome, message, client) = match r.outcome {
+                O::Invited(c) => {
+                    report.invited += 1;
+                    (BulkInviteOutcome::Invited, None, Some(c))
+                }
+                O::WouldInvite => {
+                    report.would_invite += 1;
+                    (BulkInviteOutcome::WouldInvite, None, None)
+                }
+                O::AlreadyClient(c) => {
+                    report.skipped += 1;
+                    let why = format!("{} is already one of your clients", c.email);
+                    (BulkInviteOutcome::AlreadyClient, Some(why), Some(c))
+                }
+                O::DuplicateInBatch => {
+                    report.skipped += 1;
+                    let why = "the same email is on an earlier row".to_owned();
+                    (BulkInviteOutcome::DuplicateInBatch, Some(why), None)
+                }
+                O::Invalid(why) => {
+                    report.invalid += 1;
+                    (BulkInviteOutcome::Invalid, Some(why), None)
+                }
+            };
+            report.results.push(BulkInviteResult {
+                row: int(r.row as u64),
+                email: r.email,
+                outcome,
+                message,
+                client: client.map(|c| Client::of(&c, None).on(platform)),
+            });
+        }
+        report
+    }
+}
+
 /// Clamps a count into GraphQL's Int.
 pub fn int(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)

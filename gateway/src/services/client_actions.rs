@@ -19,7 +19,7 @@ use std::time::Duration;
 pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
 
 /// A duration as a person reads it: `5 minutes`, `1 hour`, `30 seconds`.
-fn human(d: chrono::Duration) -> String {
+pub(crate) fn human(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);
     let (n, unit) = match s {
         s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),

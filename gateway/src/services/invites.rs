@@ -153,18 +153,9 @@ pub async fn invite_by_email(
 ) -> ApiResult<client::Model> {
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
-    let mut row = invited_row(
-        partner.account.id,
-        &email,
-        company_name.map(CompanyName::into_string),
-        InviteMethod::Email,
-        now,
-    );
-    row.last_invite_sent_at = sea_orm::ActiveValue::Set(Some(now));
-    let mut c = add_client(&txn, row, &email).await?;
-    send_invite(&txn, state, &c, &partner.account.name, now, false).await?;
-    // As `send_invite` wrote it on the row.
-    c.invite_expires_at = Some(now + INVITE_TTL);
+    let c = invite_in(&txn, state, partner, &email, company_name, now)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(format!("{email} is already one of your clients")))?;
     audit::record(
         &txn,
         Some(partner),
@@ -181,6 +172,34 @@ pub async fn invite_by_email(
     txn.commit().await?;
     state.nudge.wake();
     Ok(c)
+}
+
+/// Lists `email` as INVITED and queues its invite email with a fresh link, inside the
+/// caller's transaction; None when the partner already lists it. Shared by one invite
+/// and a bulk one.
+pub async fn invite_in<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    partner: &ViewerUser,
+    email: &Email,
+    company_name: Option<CompanyName>,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<client::Model>> {
+    let mut row = invited_row(
+        partner.account.id,
+        email,
+        company_name.map(CompanyName::into_string),
+        InviteMethod::Email,
+        now,
+    );
+    row.last_invite_sent_at = sea_orm::ActiveValue::Set(Some(now));
+    let Some(mut c) = client::insert(conn, row).await? else {
+        return Ok(None);
+    };
+    send_invite(conn, state, &c, &partner.account.name, now, false).await?;
+    // As `send_invite` wrote it on the row.
+    c.invite_expires_at = Some(now + INVITE_TTL);
+    Ok(Some(c))
 }
 
 /// Issues a fresh single-use invite link (30 days) for an INVITED client and queues the

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod billing;
+pub mod bulk_invites;
 pub mod client_actions;
 pub mod client_list;
 pub mod connect;
