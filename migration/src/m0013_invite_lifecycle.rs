@@ -15,6 +15,12 @@ enum Invites {
     EndedBy,
 }
 
+#[derive(DeriveIden)]
+enum LegacyConnections {
+    Table,
+    FailureReason,
+}
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -50,6 +56,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Why a Partner Connect check failed, for support (the V1 partner reads one
+        // message whatever the reason).
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(LegacyConnections::Table)
+                    .add_column(
+                        ColumnDef::new(LegacyConnections::FailureReason)
+                            .text()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         // Invites already out: their newest unused link's end.
         manager
             .get_connection()
@@ -63,6 +83,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(LegacyConnections::Table)
+                    .drop_column(LegacyConnections::FailureReason)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

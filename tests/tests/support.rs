@@ -22,6 +22,7 @@ const ACCOUNT: &str =
     clients(first: 50) { totalCount edges { node { email status availableActions } } }
     partner { companyId name }
     legacyConnection { status companyId message }
+    connectFailureReason
     deliveries(first: 50) { id kind to status attempts lastError createdAt sentAt } } }";
 
 const RETRY: &str = "mutation($id: ID!, $r: String!) { supportRetryDelivery(deliveryId: $id, reason: $r) { id kind to status attempts lastError } }";
@@ -337,6 +338,7 @@ async fn staff_see_an_account_its_clients_partner_connection_and_mail_never_a_li
         assert_eq!(e["node"]["availableActions"], json!([]));
     }
     assert!(a["partner"].is_null() && a["legacyConnection"].is_null());
+    assert!(a["connectFailureReason"].is_null());
     // Its mail: the welcome, the invite it sent and the form client's set-password email,
     // with their status, and no link or token anywhere in the answer.
     let kinds: Vec<&str> = a["deliveries"]
@@ -409,7 +411,17 @@ async fn staff_see_an_account_its_clients_partner_connection_and_mail_never_a_li
     assert_eq!(c["status"], "FAILED");
     assert_eq!(c["companyId"], "ZZZ9999");
     assert_eq!(c["message"], settled["message"]);
-    assert!(c["message"].as_str().unwrap().len() > 10);
+    // Support sees the real reason the partner is not told.
+    assert_eq!(
+        d["supportAccount"]["connectFailureReason"],
+        "no account has Company ID ZZZ9999"
+    );
+    assert!(
+        !settled["message"]
+            .as_str()
+            .unwrap()
+            .contains("no account has")
+    );
 
     // Unknown: null. Malformed, or no reason: BAD_USER_INPUT. Others: FORBIDDEN.
     let d = app

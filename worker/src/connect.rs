@@ -66,10 +66,11 @@ pub async fn check(
                     Expr::value(format!("Connected to {} ({}).", v2.name, v2.company_id)),
                 );
         }
-        Err(_) => {
+        Err(why) => {
             update = update
                 .col_expr(Column::Status, Expr::value(ConnectStatus::Failed))
-                .col_expr(Column::Message, Expr::value(FAILED_MESSAGE));
+                .col_expr(Column::Message, Expr::value(FAILED_MESSAGE))
+                .col_expr(Column::FailureReason, Expr::value(why.clone()));
         }
     }
     let settled = update.exec(&txn).await?;

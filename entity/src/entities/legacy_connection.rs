@@ -17,6 +17,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub message: Option<String>,
     pub v2_account_id: Option<i64>,
+    /// Why the check failed, for support only (`message` is what the partner reads).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub failure_reason: Option<String>,
     pub requested_at: DateTimeUtc,
     pub completed_at: Option<DateTimeUtc>,
 }

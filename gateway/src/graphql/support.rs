@@ -122,6 +122,16 @@ impl SupportAccount {
         self.0.connection.as_ref().map(Into::into)
     }
 
+    /// V1 partner accounts: why its Partner Connect request failed, as the check found it
+    /// (the partner reads one message whatever the reason, so it cannot probe accounts)
+    async fn connect_failure_reason(&self) -> Option<String> {
+        self.0
+            .connection
+            .as_ref()
+            .filter(|c| c.status == entity::ConnectStatus::Failed)
+            .and_then(|c| c.failure_reason.clone())
+    }
+
     /// the latest emails to the account's users (and, for a partner, the invites it sent), newest first
     async fn deliveries(
         &self,

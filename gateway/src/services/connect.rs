@@ -69,6 +69,7 @@ pub async fn request(
                 .col_expr(Column::CompanyId, Expr::value(company_id.as_str()))
                 .col_expr(Column::OwnerEmail, Expr::value(owner_email.as_str()))
                 .col_expr(Column::Message, Expr::value(Option::<String>::None))
+                .col_expr(Column::FailureReason, Expr::value(Option::<String>::None))
                 .col_expr(Column::V2AccountId, Expr::value(Option::<i64>::None))
                 .col_expr(Column::RequestedAt, Expr::value(now))
                 .col_expr(
@@ -94,6 +95,7 @@ pub async fn request(
                 v2_account_id: Set(None),
                 requested_at: Set(now),
                 completed_at: Set(None),
+                failure_reason: Set(None),
                 ..Default::default()
             })
             .exec(&txn)
