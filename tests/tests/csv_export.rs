@@ -267,13 +267,16 @@ async fn a_partner_exports_every_client_once_as_the_list_shows_it() {
     );
 }
 
+type Case<'a> = (Vec<(&'a str, &'a str)>, Value, usize);
+
 #[tokio::test]
 async fn filters_narrow_the_export_as_they_narrow_the_list() {
     let app = TestApp::spawn().await;
     let rosa = firm_with_every_kind_of_client(&app).await;
     let soon = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let past = "2000-01-01T00:00:00Z";
-    let cases: Vec<(Vec<(&str, &str)>, Value, usize)> = vec![
+    // The export's query, the list's variables, how many clients match.
+    let cases: Vec<Case> = vec![
         (
             vec![("status", "INVITED")],
             json!({ "status": "INVITED" }),
