@@ -199,19 +199,61 @@ pub fn http_error(
     message: impl Into<String>,
     retry_after_seconds: Option<u64>,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let mut extensions = serde_json::json!({ "code": code });
     if let Some(secs) = retry_after_seconds {
         extensions["retryAfterSeconds"] = secs.into();
     }
-    let body =
-        serde_json::json!({ "errors": [{ "message": message.into(), "extensions": extensions }] });
+    error_body(status, message.into(), extensions, retry_after_seconds)
+}
+
+fn error_body(
+    status: axum::http::StatusCode,
+    message: String,
+    extensions: serde_json::Value,
+    retry_after_seconds: Option<u64>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] });
     let mut res = (status, axum::Json(body)).into_response();
     if let Some(secs) = retry_after_seconds {
         res.headers_mut()
             .insert(axum::http::header::RETRY_AFTER, secs.into());
     }
     res
+}
+
+impl ApiError {
+    /// The HTTP status of this error when a route outside GraphQL answers it.
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode;
+        match self {
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) | ApiError::Refused { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The error as a route outside GraphQL answers it (`/export/clients.csv`): its HTTP
+    /// status and the GraphQL error's body, with the same extensions (`code`, `field`,
+    /// `retryAfterSeconds`, `requestId`), through the same mapping.
+    pub fn into_http_response(self) -> axum::response::Response {
+        let status = self.http_status();
+        let retry = match &self {
+            ApiError::RateLimited {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
+        let err: async_graphql::Error = self.into();
+        let extensions = serde_json::to_value(&err.extensions).unwrap_or_default();
+        error_body(status, err.message, extensions, retry)
+    }
 }
 
 /// Gives every error async-graphql raised by itself (syntax, validation, depth,

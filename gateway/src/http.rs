@@ -1,5 +1,6 @@
-//! The HTTP surface: `/graphql` (POST and GET), `/graphiql` (its page and assets in
-//! `crate::graphiql`), `/healthz`, `/readyz`, `/metrics`.
+//! The HTTP surface: `/graphql` (POST and GET), `/export/clients.csv` (`crate::export`),
+//! `/graphiql` (its page and assets in `crate::graphiql`), `/healthz`, `/readyz`,
+//! `/metrics`.
 
 use crate::auth::session;
 use crate::error::{REQUEST_ID, http_error};
@@ -79,6 +80,11 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
                 per_address_limit,
             )),
     );
+    // The export counts against the same per-address ceiling. The timeout layer below
+    // bounds the time to its headers, not its body, so a long export streams to the end.
+    routes = routes.merge(crate::export::router(state.app.clone()).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), per_address_limit),
+    ));
     if sec.explorable() {
         routes = routes.merge(crate::graphiql::router());
     }
@@ -183,7 +189,7 @@ impl IntoResponse for BadRequest {
     }
 }
 
-/// `RATE_LIMIT_IP`: every request to `/graphql` per client address, before its body is read.
+/// `RATE_LIMIT_IP`: every request to `/graphql` and `/export/clients.csv` per client address, before its body is read.
 async fn per_address_limit(
     State(st): State<HttpState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,

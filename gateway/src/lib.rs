@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;

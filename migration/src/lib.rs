@@ -15,6 +15,7 @@ mod m0010_users_partner_probe_index;
 mod m0011_tasks;
 mod m0012_partner_suspensions;
 mod m0013_invite_lifecycle;
+mod m0014_clients_partner_id_index;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_tasks::Migration),
             Box::new(m0012_partner_suspensions::Migration),
             Box::new(m0013_invite_lifecycle::Migration),
+            Box::new(m0014_clients_partner_id_index::Migration),
         ]
     }
 }

@@ -135,6 +135,15 @@ impl ListRow {
     }
 }
 
+impl ListRow {
+    /// What the partner user whose own user row in this client's account is `seat` can do
+    /// there: the list's `partnerAccess` and the CSV export's column, one rule. A client
+    /// with no account yet has no seat, whatever was joined.
+    pub fn partner_access(&self, seat: Option<crate::PartnerSeat>) -> crate::PartnerAccess {
+        crate::PartnerAccess::of(seat.filter(|_| self.client_account_id.is_some()))
+    }
+}
+
 impl From<&Model> for ListRow {
     fn from(c: &Model) -> Self {
         ListRow {

@@ -89,7 +89,11 @@ pub(crate) fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 
 /// The signed-in user, or `UNAUTHENTICATED`.
 pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
-    match viewer(ctx) {
+    signed_in(viewer(ctx))
+}
+
+fn signed_in(viewer: &Viewer) -> ApiResult<&ViewerUser> {
+    match viewer {
         Viewer::User(u) => Ok(u),
         Viewer::Anonymous | Viewer::InvalidToken => Err(ApiError::unauthenticated()),
     }
@@ -98,7 +102,13 @@ pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
 /// A user of a partner account who administers it (OWNER or ADMIN): who may invite and
 /// list clients. Client-account users and partner MANAGERs/EMPLOYEEs get `FORBIDDEN`.
 pub(crate) fn require_partner_admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
-    let v = require_user(ctx)?;
+    partner_admin(viewer(ctx))
+}
+
+/// `require_partner_admin` for a viewer read outside GraphQL (the CSV export,
+/// `crate::export`): the same rule, one copy.
+pub(crate) fn partner_admin(viewer: &Viewer) -> ApiResult<&ViewerUser> {
+    let v = signed_in(viewer)?;
     if v.account.kind != entity::AccountKind::Partner {
         return Err(ApiError::Forbidden(
             "only a partner firm's users can manage clients".into(),

@@ -10,6 +10,7 @@ pub mod types;
 use crate::services::AppState;
 use async_graphql::{EmptySubscription, Schema};
 pub use context::HashBudget;
+pub(crate) use context::partner_admin;
 pub(crate) use context::{
     client_ip, meta, parse_id, peek_rate_limit, rate_limit, require_account_admin,
     require_partner_admin, require_partner_owner, require_staff, require_user, spend_password_hash,

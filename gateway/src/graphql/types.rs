@@ -332,8 +332,7 @@ impl Client {
         if invite_state == Some(entity::InviteState::Sent) {
             actions.push(ClientAction::RevokeInvite);
         }
-        let access =
-            entity::PartnerAccess::of(partner_user.filter(|_| c.client_account_id.is_some()));
+        let access = c.partner_access(partner_user);
         if access.can_log_in() {
             actions.push(ClientAction::LogIn);
         }

@@ -1,7 +1,8 @@
 //! The client list (SPEC §4): one page of a partner's clients by Relay cursor, filtered
 //! by status, searched by name and email, sorted four ways, with a count per status.
 //! A page is one indexed statement: the rows, the partner user's own user in each client
-//! account, and the total count.
+//! account, and the total count. The CSV export (`crate::export`) reads the same rows
+//! with the same filters in batches by id ([`export_batch`]).
 
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -150,21 +151,50 @@ pub struct Page {
 pub const MAX_PAGE: i32 = 100;
 pub const DEFAULT_PAGE: i32 = 20;
 
-fn filtered(
-    partner_account_id: i64,
+/// What the list narrows by, checked: the same for `clients(...)` and the CSV export.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
     status: Option<ClientStatus>,
-    search: Option<&str>,
-    trial_ends_before: Option<chrono::DateTime<chrono::Utc>>,
-) -> sea_orm::Select<client::Entity> {
+    /// Trimmed, lower-cased, at most 100 characters; `None` when blank.
+    search: Option<String>,
+    trial_ends_before: Option<DateTime<Utc>>,
+}
+
+impl Filter {
+    /// `BAD_USER_INPUT` (field `search`) for a search over 100 characters.
+    pub fn new(
+        status: Option<ClientStatus>,
+        search: Option<&str>,
+        trial_ends_before: Option<DateTime<Utc>>,
+    ) -> ApiResult<Filter> {
+        let search = match search.map(str::trim) {
+            Some("") | None => None,
+            Some(s) if s.chars().count() > 100 => {
+                return Err(ApiError::bad_input(
+                    "search",
+                    "search is too long: use at most 100 characters",
+                ));
+            }
+            Some(s) => Some(s.to_lowercase()),
+        };
+        Ok(Filter {
+            status,
+            search,
+            trial_ends_before,
+        })
+    }
+}
+
+fn filtered(partner_account_id: i64, filter: &Filter) -> sea_orm::Select<client::Entity> {
     let mut q =
         client::Entity::find().filter(client::Column::PartnerAccountId.eq(partner_account_id));
-    if let Some(s) = status {
+    if let Some(s) = filter.status {
         q = q.filter(client::Column::Status.eq(s));
     }
-    if let Some(t) = trial_ends_before {
+    if let Some(t) = filter.trial_ends_before {
         q = q.filter(client::Column::TrialEndsAt.lt(t));
     }
-    if let Some(term) = search {
+    if let Some(term) = filter.search.as_deref() {
         let pattern = super::contains_pattern(term);
         q = q.filter(
             Condition::any()
@@ -173,6 +203,70 @@ fn filtered(
         );
     }
     q
+}
+
+/// The list's select list on `q`: the clients (`ListRow::COLUMNS`), then the role and
+/// state of the partner user's own user row in each client account (what decides "Log
+/// in" and "Reset password", read from a covering index). [`read_row`] reads it back.
+fn with_seat(
+    q: sea_orm::Select<client::Entity>,
+    viewer_email: &str,
+) -> sea_orm::Select<client::Entity> {
+    let email = viewer_email.to_owned();
+    let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
+        .from(client::Column::ClientAccountId)
+        .to(user::Column::AccountId)
+        .on_condition(move |_, right| {
+            Condition::all().add(Expr::col((right, user::Column::Email)).eq(email.clone()))
+        })
+        .into();
+    q.select_only()
+        .columns(client::ListRow::COLUMNS)
+        .join(sea_orm::JoinType::LeftJoin, partner_user)
+        .expr(Expr::col((user::Entity, user::Column::Role)))
+        .expr(Expr::col((user::Entity, user::Column::Active)))
+}
+
+/// The columns after [`with_seat`]'s, by position.
+const AFTER_SEAT: usize = client::ListRow::COLUMNS.len() + 2;
+
+/// A row of [`with_seat`]: the client and the partner user's seat in its account.
+fn read_row(r: &sea_orm::QueryResult) -> ApiResult<(client::ListRow, Option<PartnerSeat>)> {
+    let n = client::ListRow::COLUMNS.len();
+    let c = client::ListRow::from_row(r)?;
+    let role: Option<entity::Role> = r.try_get_by_index(n)?;
+    let active: Option<bool> = r.try_get_by_index(n + 1)?;
+    Ok((
+        c,
+        role.zip(active)
+            .map(|(role, active)| PartnerSeat { role, active }),
+    ))
+}
+
+/// How many rows one statement of the CSV export reads.
+pub const EXPORT_BATCH: u64 = 1_000;
+
+/// The CSV export's next batch: up to `limit` of the partner's clients matching `filter`
+/// whose id is above `after_id`, by id, each with the seat of the partner user
+/// `viewer_email` (as a list page has it). Ids never change, so walking by id neither
+/// skips nor repeats a row however the others are edited meanwhile.
+pub async fn export_batch<C: ConnectionTrait>(
+    db: &C,
+    partner_account_id: i64,
+    filter: &Filter,
+    viewer_email: &str,
+    after_id: Option<i64>,
+    limit: u64,
+) -> ApiResult<Vec<(client::ListRow, Option<PartnerSeat>)>> {
+    let mut q = filtered(partner_account_id, filter);
+    if let Some(id) = after_id {
+        q = q.filter(client::Column::Id.gt(id));
+    }
+    let q = with_seat(q, viewer_email)
+        .order_by(client::Column::Id, Order::Asc)
+        .limit(limit)
+        .into_query();
+    db.query_all(&q).await?.iter().map(read_row).collect()
 }
 
 /// One page of the partner's clients: one indexed query for the rows and one count.
@@ -201,16 +295,7 @@ pub async fn list<C: ConnectionTrait>(
             format!("{field} must be between 1 and {MAX_PAGE}"),
         ));
     }
-    let search = match args.search.as_deref().map(str::trim) {
-        Some("") | None => None,
-        Some(s) if s.chars().count() > 100 => {
-            return Err(ApiError::bad_input(
-                "search",
-                "search is too long: use at most 100 characters",
-            ));
-        }
-        Some(s) => Some(s.to_lowercase()),
-    };
+    let filter = Filter::new(args.status, args.search.as_deref(), args.trial_ends_before)?;
     let order = args.order;
     let after = args
         .after
@@ -223,12 +308,7 @@ pub async fn list<C: ConnectionTrait>(
         .map(|c| Cursor::decode(c, order, "before"))
         .transpose()?;
 
-    let base = filtered(
-        partner_account_id,
-        args.status,
-        search.as_deref(),
-        args.trial_ends_before,
-    );
+    let base = filtered(partner_account_id, &filter);
 
     // Walk in the list's order when paging forward, in reverse when paging back.
     let walk_ascending = order.ascending == forward;
@@ -257,29 +337,14 @@ pub async fn list<C: ConnectionTrait>(
     } else {
         Order::Desc
     };
-    // One statement for the page: the clients (the list's columns, `ListRow::COLUMNS`),
-    // the partner user's own user row in each client account (its role and state decide
-    // "Log in" and "Reset password", read from a covering index), and the count for the
-    // filter as a subquery that the database runs once. Rows are read by position
-    // (`client::ListRow::from_row`).
-    let email = args.viewer_email.clone();
-    let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
-        .from(client::Column::ClientAccountId)
-        .to(user::Column::AccountId)
-        .on_condition(move |_, right| {
-            Condition::all().add(Expr::col((right, user::Column::Email)).eq(email.clone()))
-        })
-        .into();
-    let mut page = q
-        .select_only()
-        .columns(client::ListRow::COLUMNS)
-        .join(sea_orm::JoinType::LeftJoin, partner_user)
+    // One statement for the page: the clients with the partner user's seat in each
+    // (`with_seat`), and the count for the filter as a subquery that the database runs
+    // once. Rows are read by position (`read_row`).
+    let mut page = with_seat(q, &args.viewer_email)
         .order_by(key.clone(), dir.clone())
         .order_by(client::Column::Id, dir)
         .limit(limit as u64 + 1)
         .into_query();
-    page.expr(Expr::col((user::Entity, user::Column::Role)))
-        .expr(Expr::col((user::Entity, user::Column::Active)));
     if args.want_total_count {
         let count = base
             .clone()
@@ -288,22 +353,14 @@ pub async fn list<C: ConnectionTrait>(
             .into_query();
         page.expr(Expr::SubQuery(None, Box::new(count.into())));
     }
-    let n = client::ListRow::COLUMNS.len();
     let result = db.query_all(&page).await?;
     let mut total_count = 0;
     let mut rows = Vec::with_capacity(result.len());
     for r in &result {
-        let c = client::ListRow::from_row(r)?;
-        let role: Option<entity::Role> = r.try_get_by_index(n)?;
-        let active: Option<bool> = r.try_get_by_index(n + 1)?;
         if args.want_total_count {
-            total_count = u64::try_from(r.try_get_by_index::<i64>(n + 2)?).unwrap_or(0);
+            total_count = u64::try_from(r.try_get_by_index::<i64>(AFTER_SEAT)?).unwrap_or(0);
         }
-        rows.push((
-            c,
-            role.zip(active)
-                .map(|(role, active)| PartnerSeat { role, active }),
-        ));
+        rows.push(read_row(r)?);
     }
     if args.want_total_count && rows.is_empty() {
         // No row carried the count (a page past the end, or nothing matches).

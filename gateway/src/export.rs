@@ -1,0 +1,378 @@
+//! `GET /export/clients.csv`: every client of the caller's partner account that matches
+//! the client list's filters, as RFC 4180 CSV, streamed in batches by id
+//! (`client_list::export_batch`) so memory stays flat however long the list.
+//!
+//! Who may export, and what the filters mean, are the `clients` query's own rules
+//! (`graphql::partner_admin`, `client_list::Filter`); the partner-access column is
+//! `Client.partnerAccess` (`ListRow::partner_access`). Refusals are the GraphQL error body
+//! with an HTTP status (`ApiError::into_http_response`).
+//!
+//! The request timeout (`REQUEST_TIMEOUT`) bounds the time to the response's headers, not
+//! the body: the route answers once the session, the parameters and the first batch are
+//! read, and the rest streams as fast as the caller reads it.
+
+use crate::auth::session;
+use crate::error::{ApiError, ApiResult, REQUEST_ID};
+use crate::graphql::types;
+use crate::services::AppState;
+use crate::services::client_list::{self, EXPORT_BATCH, Filter};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use entity::{PartnerSeat, client};
+use sea_orm::ActiveEnum;
+use tower_http::request_id::RequestId;
+
+pub const PATH: &str = "/export/clients.csv";
+
+/// The header row, in column order (`push_client`).
+const COLUMNS: [&str; 9] = [
+    "id",
+    "company id",
+    "name",
+    "email",
+    "status",
+    "invited via",
+    "invited at",
+    "trial ends at",
+    "partner access",
+];
+
+/// The export route, with its own state; `crate::http` layers the per-address limit on it.
+pub fn router<S: Clone + Send + Sync + 'static>(app: AppState) -> Router<S> {
+    Router::new().route(PATH, get(clients_csv)).with_state(app)
+}
+
+async fn clients_csv(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    request_id: Option<axum::Extension<RequestId>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let request_id = request_id
+        .and_then(|axum::Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("invalid").to_owned());
+    REQUEST_ID
+        .scope(request_id.clone(), async move {
+            match start(app, auth.as_deref(), query, request_id).await {
+                Ok(walk) => csv_response(walk),
+                Err(e) => e.into_http_response(),
+            }
+        })
+        .await
+}
+
+/// Everything that can still be refused with a status: the session, the caller's role,
+/// the parameters, and the first batch.
+async fn start(
+    app: AppState,
+    auth: Option<&str>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    request_id: String,
+) -> ApiResult<Walk> {
+    let viewer = session::resolve(&app.db, auth).await?;
+    let v = crate::graphql::partner_admin(&viewer)?;
+    let Query(pairs) = query.map_err(|_| ApiError::BadUserInput {
+        message: "the query string is not valid form encoding".into(),
+        field: None,
+    })?;
+    let filter = parse_filter(pairs)?;
+    let mut walk = Walk {
+        db: app.db.clone(),
+        partner_account_id: v.account.id,
+        viewer_email: v.user.email.clone(),
+        filter,
+        batch: EXPORT_BATCH,
+        after: None,
+        done: false,
+        pending: None,
+        request_id,
+    };
+    walk.pending = Some(walk.read().await?);
+    Ok(walk)
+}
+
+/// The list's filters from the query string: `status`, `search`, `trialEndsBefore`, each
+/// at most once. Any other parameter is refused rather than ignored: a mistyped filter
+/// would otherwise export every client as if filtered.
+fn parse_filter(pairs: Vec<(String, String)>) -> ApiResult<Filter> {
+    let mut status = None;
+    let mut search = None;
+    let mut trial_ends_before = None;
+    for (name, value) in pairs {
+        let (slot, field): (&mut Option<String>, &'static str) = match name.as_str() {
+            "status" => (&mut status, "status"),
+            "search" => (&mut search, "search"),
+            "trialEndsBefore" => (&mut trial_ends_before, "trialEndsBefore"),
+            other => {
+                return Err(ApiError::BadUserInput {
+                    message: format!(
+                        "unknown parameter '{}': the export takes status, search and trialEndsBefore",
+                        other.chars().take(40).collect::<String>()
+                    ),
+                    field: None,
+                });
+            }
+        };
+        if slot.replace(value).is_some() {
+            return Err(ApiError::bad_input(
+                field,
+                format!("give {field} at most once"),
+            ));
+        }
+    }
+    let status = status
+        .map(|s| {
+            entity::ClientStatus::try_from_value(&s).map_err(|_| {
+                ApiError::bad_input(
+                    "status",
+                    "status must be one of INVITED, TRIAL, TRIAL_EXPIRED, PAYING",
+                )
+            })
+        })
+        .transpose()?;
+    let trial_ends_before = trial_ends_before.map(|t| parse_instant(&t)).transpose()?;
+    Filter::new(status, search.as_deref(), trial_ends_before)
+}
+
+/// An RFC 3339 instant. A `+` offset sent unencoded arrives as a space (form encoding);
+/// it is read as the `+` it was.
+fn parse_instant(raw: &str) -> ApiResult<DateTime<Utc>> {
+    let raw = raw.trim();
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(|e| DateTime::parse_from_rfc3339(&raw.replace(' ', "+")).map_err(|_| e))
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::bad_input(
+                "trialEndsBefore",
+                "trialEndsBefore must be an RFC 3339 instant, e.g. 2025-07-01T00:00:00Z",
+            )
+        })
+}
+
+type Row = (client::ListRow, Option<PartnerSeat>);
+
+/// Where an export stands: the rows after `after` are still to be read.
+struct Walk {
+    db: sea_orm::DatabaseConnection,
+    partner_account_id: i64,
+    viewer_email: String,
+    filter: Filter,
+    batch: u64,
+    after: Option<i64>,
+    done: bool,
+    /// The first batch, read before the response starts so that a failure to read it is
+    /// still an error response, not a cut-off file.
+    pending: Option<Vec<Row>>,
+    request_id: String,
+}
+
+impl Walk {
+    async fn read(&self) -> ApiResult<Vec<Row>> {
+        client_list::export_batch(
+            &self.db,
+            self.partner_account_id,
+            &self.filter,
+            &self.viewer_email,
+            self.after,
+            self.batch,
+        )
+        .await
+    }
+
+    /// The next batch as CSV lines, or `None` after the last.
+    async fn next(mut self) -> Result<Option<(Bytes, Walk)>, std::io::Error> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = match self.pending.take() {
+            Some(rows) => rows,
+            None => self.read().await.map_err(|e| {
+                // The status and headers are sent: all that is left is to cut the body,
+                // which the caller sees as a failed download, never as a complete file.
+                tracing::error!(request_id = %self.request_id, error = ?e, "client export stopped");
+                std::io::Error::other("the export stopped: the database failed")
+            })?,
+        };
+        self.done = (rows.len() as u64) < self.batch;
+        let Some((last, _)) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.id);
+        let mut out = String::with_capacity(rows.len() * 160);
+        for (c, seat) in &rows {
+            push_client(&mut out, c, *seat);
+        }
+        Ok(Some((Bytes::from(out), self)))
+    }
+}
+
+fn csv_response(walk: Walk) -> Response {
+    let mut head = String::new();
+    push_record(&mut head, COLUMNS);
+    let header_row = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(head))]);
+    let rows = futures::stream::try_unfold(walk, Walk::next);
+    let mut res = Response::new(Body::from_stream(futures::StreamExt::chain(
+        header_row, rows,
+    )));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"clients.csv\""),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// The GraphQL name of an enum value (`INVITED`, `NOT_ADMIN`): the export spells every
+/// value as the API does.
+fn graphql_name<T: async_graphql::InputType>(v: T) -> String {
+    match v.to_value() {
+        async_graphql::Value::Enum(name) => name.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// One client as a CSV line, in `COLUMNS` order; instants as `Client`'s `DateTime`s are.
+fn push_client(out: &mut String, c: &client::ListRow, seat: Option<PartnerSeat>) {
+    let access: types::PartnerAccess = c.partner_access(seat).into();
+    let status: types::ClientStatus = c.status.into();
+    let via: types::InviteMethod = c.invited_via.into();
+    push_record(
+        out,
+        [
+            c.id.to_string().as_str(),
+            c.company_id.as_deref().unwrap_or(""),
+            c.name.as_deref().unwrap_or(""),
+            &c.email,
+            &graphql_name(status),
+            &graphql_name(via),
+            &c.invited_at.to_rfc3339(),
+            &c.trial_ends_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            &graphql_name(access),
+        ],
+    );
+}
+
+/// One RFC 4180 record: cells separated by commas, ended by CRLF.
+fn push_record<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_cell(out, cell);
+    }
+    out.push_str("\r\n");
+}
+
+/// A cell a spreadsheet would run as a formula (OWASP "CSV injection": it starts with
+/// `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`, which spreadsheets
+/// show as text. A cell with a comma, quote, CR or LF is quoted, its quotes doubled.
+fn push_cell(out: &mut String, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quoted = value.contains([',', '"', '\r', '\n']);
+    if quoted {
+        out.push('"');
+    }
+    if formula {
+        out.push('\'');
+    }
+    if quoted {
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(v: &str) -> String {
+        let mut out = String::new();
+        push_cell(&mut out, v);
+        out
+    }
+
+    #[test]
+    fn plain_cells_are_written_as_they_are() {
+        assert_eq!(cell("Acme Ltd"), "Acme Ltd");
+        assert_eq!(cell(""), "");
+        assert_eq!(cell("jo@example.com"), "jo@example.com");
+        assert_eq!(cell("Müller & Söhne"), "Müller & Söhne");
+        assert_eq!(cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\rx"), "\"'\rx\"");
+    }
+
+    #[test]
+    fn separators_and_quotes_are_quoted() {
+        assert_eq!(cell("Smith, Jones"), "\"Smith, Jones\"");
+        assert_eq!(cell("The \"Best\" Co"), "\"The \"\"Best\"\" Co\"");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(cell("\""), "\"\"\"\"");
+    }
+
+    #[test]
+    fn records_end_with_crlf() {
+        let mut out = String::new();
+        push_record(&mut out, ["a", "b,c", ""]);
+        push_record(&mut out, COLUMNS);
+        assert_eq!(
+            out,
+            "a,\"b,c\",\r\nid,company id,name,email,status,invited via,invited at,trial ends at,partner access\r\n"
+        );
+    }
+
+    #[test]
+    fn filters_are_checked() {
+        let p = |pairs: &[(&str, &str)]| {
+            parse_filter(
+                pairs
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+            )
+        };
+        assert!(p(&[]).is_ok());
+        assert!(p(&[("status", "TRIAL"), ("search", "acme")]).is_ok());
+        assert!(p(&[("trialEndsBefore", "2025-07-01T00:00:00Z")]).is_ok());
+        assert!(p(&[("trialEndsBefore", "2025-07-01T00:00:00 02:00")]).is_ok());
+        let field = |r: ApiResult<Filter>| match r {
+            Err(ApiError::BadUserInput { field, .. }) => field,
+            _ => Some("accepted"),
+        };
+        assert_eq!(field(p(&[("status", "trial")])), Some("status"));
+        assert_eq!(
+            field(p(&[("trialEndsBefore", "tomorrow")])),
+            Some("trialEndsBefore")
+        );
+        assert_eq!(field(p(&[("search", &"x".repeat(101))])), Some("search"));
+        assert_eq!(
+            field(p(&[("status", "TRIAL"), ("status", "PAYING")])),
+            Some("status")
+        );
+        assert_eq!(field(p(&[("staus", "TRIAL")])), None);
+    }
+}

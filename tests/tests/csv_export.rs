@@ -1,0 +1,532 @@
+//! Issue 16 item 7, the CSV export of the client list (`GET /export/clients.csv`): what a
+//! partner finds in the file (every client once, as the list shows it, formulas
+//! neutralised), its filters, who may export, and that batches lose and repeat nothing.
+
+use e2e::{SET_USER_ACTIVE, SET_USER_ROLE, SUBSCRIBE, TestApp};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// The list with the export's columns, and the export's filters.
+const LIST: &str = "query($status: ClientStatus, $search: String, $before: DateTime, $after: String) {
+    clients(first: 100, after: $after, status: $status, search: $search, trialEndsBefore: $before) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id companyId name email status invitedVia invitedAt trialEndsAt partnerAccess } } } }";
+
+const HEADER: [&str; 9] = [
+    "id",
+    "company id",
+    "name",
+    "email",
+    "status",
+    "invited via",
+    "invited at",
+    "trial ends at",
+    "partner access",
+];
+
+struct Export {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Export {
+    /// The records, the header row first (an RFC 4180 reader: quoted cells, doubled
+    /// quotes, CRLF between records).
+    fn records(&self) -> Vec<Vec<String>> {
+        assert!(self.body.ends_with("\r\n"), "the last line ends with CRLF");
+        let mut records = Vec::new();
+        let (mut record, mut cell) = (Vec::new(), String::new());
+        let mut chars = self.body.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => cell.push(c),
+                (false, '"') if cell.is_empty() => quoted = true,
+                (false, ',') => record.push(std::mem::take(&mut cell)),
+                (false, '\r') => {
+                    assert_eq!(chars.next(), Some('\n'), "a bare CR ends no record");
+                    record.push(std::mem::take(&mut cell));
+                    records.push(std::mem::take(&mut record));
+                }
+                (false, '\n') => panic!("a bare LF outside quotes: {:?}", self.body),
+                (false, c) => cell.push(c),
+            }
+        }
+        assert!(!quoted && cell.is_empty() && record.is_empty());
+        records
+    }
+
+    /// The rows after the header row, checked to be exactly the header.
+    fn rows(&self) -> Vec<Vec<String>> {
+        assert_eq!(self.status, 200, "{}", self.body);
+        let mut records = self.records();
+        assert_eq!(records.remove(0), HEADER);
+        records
+    }
+
+    fn error(&self) -> (String, Option<String>) {
+        let body: Value = serde_json::from_str(&self.body).expect("a JSON error body");
+        let ext = &body["errors"][0]["extensions"];
+        (
+            ext["code"].as_str().unwrap().to_owned(),
+            ext["field"].as_str().map(str::to_owned),
+        )
+    }
+}
+
+async fn export(app: &TestApp, token: Option<&str>, query: &[(&str, &str)]) -> Export {
+    let mut req = app
+        .http()
+        .get(format!("{}/export/clients.csv", app.url))
+        .query(query);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    Export {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: res.text().await.unwrap(),
+    }
+}
+
+/// A spreadsheet formula as the export writes it: behind a `'`.
+fn neutralised(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The list's rows for these variables, as the export should write them, by id.
+async fn listed(app: &TestApp, token: &str, vars: Value) -> BTreeMap<i64, Vec<String>> {
+    let mut rows = BTreeMap::new();
+    let mut vars = vars;
+    loop {
+        let page = app.ok(Some(token), LIST, vars.clone()).await;
+        for e in page["clients"]["edges"].as_array().unwrap() {
+            let n = &e["node"];
+            let text = |k: &str| neutralised(n[k].as_str().unwrap_or(""));
+            let id: i64 = n["id"].as_str().unwrap().parse().unwrap();
+            let cells = [
+                "id",
+                "companyId",
+                "name",
+                "email",
+                "status",
+                "invitedVia",
+                "invitedAt",
+                "trialEndsAt",
+                "partnerAccess",
+            ]
+            .map(text)
+            .to_vec();
+            assert!(rows.insert(id, cells).is_none());
+        }
+        let info = &page["clients"]["pageInfo"];
+        if info["hasNextPage"] != true {
+            return rows;
+        }
+        vars["after"] = info["endCursor"].clone();
+    }
+}
+
+fn by_id(rows: Vec<Vec<String>>) -> BTreeMap<i64, Vec<String>> {
+    let mut map = BTreeMap::new();
+    for r in rows {
+        let id = r[0].parse().unwrap();
+        assert!(map.insert(id, r).is_none(), "client {id} appears twice");
+    }
+    map
+}
+
+/// Rosa's firm with clients in every status and access state, names a spreadsheet would
+/// run or split, and another firm whose clients must never appear. Returns Rosa's token.
+async fn firm_with_every_kind_of_client(app: &TestApp) -> String {
+    let s = app.partner_with_client().await;
+    // Corner Shop: partner access OK, then subscribed (PAYING).
+    app.ok(
+        Some(&s.client_owner),
+        SUBSCRIBE,
+        json!({ "plan": "monthly" }),
+    )
+    .await;
+    // Two more by the sign-up form: the client makes Rosa's user there inactive in one
+    // and an EMPLOYEE in the other.
+    for (company, email, change) in [
+        ("Quiet Co", "quinn@quiet.example", "inactive"),
+        ("Demoted Co", "dora@demoted.example", "employee"),
+    ] {
+        app.create_client(&s.partner, company, "Owner", email).await;
+        let owner = app.activate(email, "owner-password-1").await;
+        let rosa_there = app.user_id(&owner, "rosa@ledgerline.example").await;
+        if change == "inactive" {
+            let vars = json!({ "id": rosa_there, "a": false });
+            app.ok(Some(&owner), SET_USER_ACTIVE, vars).await;
+        } else {
+            let vars = json!({ "id": rosa_there, "role": "EMPLOYEE" });
+            app.ok(Some(&owner), SET_USER_ROLE, vars).await;
+        }
+    }
+    // Invited, with names a spreadsheet would run as formulas or split into cells.
+    for (email, company) in [
+        (
+            "link@formula.example",
+            Some("=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ),
+        ("plus@formula.example", Some("+1")),
+        ("minus@formula.example", Some("-2+3")),
+        ("at@formula.example", Some("@SUM(A1:A2)")),
+        ("comma@quote.example", Some("Smith, Jones & \"Best\" Co")),
+        ("noname@invited.example", None),
+    ] {
+        app.invite(&s.partner, email, company).await;
+    }
+    let other = app.partner("otto@otherfirm.example").await;
+    app.invite(&other, "secret@otherclient.example", Some("Other's Client"))
+        .await;
+    app.create_client(&other, "Other Form Co", "O", "form@otherclient.example")
+        .await;
+    s.partner
+}
+
+#[tokio::test]
+async fn a_partner_exports_every_client_once_as_the_list_shows_it() {
+    let app = TestApp::spawn().await;
+    let rosa = firm_with_every_kind_of_client(&app).await;
+
+    let e = export(&app, Some(&rosa), &[]).await;
+    assert_eq!(e.status, 200, "{}", e.body);
+    assert_eq!(e.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        e.headers["content-disposition"],
+        "attachment; filename=\"clients.csv\""
+    );
+    assert_eq!(e.headers["cache-control"], "no-store");
+    assert!(e.body.starts_with(
+        "id,company id,name,email,status,invited via,invited at,trial ends at,partner access\r\n"
+    ));
+    let rows = e.rows();
+    let ids: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "rows come by id");
+    let exported = by_id(rows);
+    assert_eq!(exported.len(), 9);
+    assert_eq!(exported, listed(&app, &rosa, json!({})).await);
+
+    // What a partner would look for in the spreadsheet.
+    let row = |email: &str| {
+        exported
+            .values()
+            .find(|r| r[3] == email)
+            .unwrap_or_else(|| panic!("{email} exported"))
+            .clone()
+    };
+    assert_eq!(row("cora@cornershop.example")[4], "PAYING");
+    assert_eq!(row("cora@cornershop.example")[5], "FORM");
+    assert_eq!(row("cora@cornershop.example")[8], "OK");
+    assert_eq!(row("quinn@quiet.example")[8], "INACTIVE");
+    assert_eq!(row("dora@demoted.example")[8], "NOT_ADMIN");
+    assert_eq!(row("noname@invited.example")[8], "MISSING");
+    assert_eq!(row("noname@invited.example")[7], "", "no trial yet");
+    assert_eq!(
+        row("link@formula.example")[2],
+        "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    );
+    assert_eq!(row("plus@formula.example")[2], "'+1");
+    assert_eq!(row("minus@formula.example")[2], "'-2+3");
+    assert_eq!(row("at@formula.example")[2], "'@SUM(A1:A2)");
+    assert_eq!(row("comma@quote.example")[2], "Smith, Jones & \"Best\" Co");
+    // As written: quoted, its quotes doubled, and the formula behind its quote.
+    assert!(
+        e.body
+            .contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",")
+    );
+    assert!(e.body.contains(",\"Smith, Jones & \"\"Best\"\" Co\","));
+    assert!(e.body.contains(",'+1,"));
+
+    assert!(
+        !e.body.contains("otherclient.example"),
+        "another firm's clients"
+    );
+    let otto = app
+        .log_in("otto@otherfirm.example", "correct-horse-1")
+        .await;
+    let theirs = export(&app, Some(&otto), &[]).await.rows();
+    assert_eq!(theirs.len(), 2);
+    assert!(
+        theirs
+            .iter()
+            .all(|r| r[3].ends_with("@otherclient.example"))
+    );
+}
+
+type Case<'a> = (Vec<(&'a str, &'a str)>, Value, usize);
+
+#[tokio::test]
+async fn filters_narrow_the_export_as_they_narrow_the_list() {
+    let app = TestApp::spawn().await;
+    let rosa = firm_with_every_kind_of_client(&app).await;
+    let soon = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let past = "2000-01-01T00:00:00Z";
+    // The export's query, the list's variables, how many clients match.
+    let cases: Vec<Case> = vec![
+        (
+            vec![("status", "INVITED")],
+            json!({ "status": "INVITED" }),
+            6,
+        ),
+        (vec![("status", "TRIAL")], json!({ "status": "TRIAL" }), 2),
+        (vec![("status", "PAYING")], json!({ "status": "PAYING" }), 1),
+        (
+            vec![("status", "TRIAL_EXPIRED")],
+            json!({ "status": "TRIAL_EXPIRED" }),
+            0,
+        ),
+        (
+            vec![("search", "FORMULA")],
+            json!({ "search": "FORMULA" }),
+            4,
+        ),
+        (
+            vec![("search", "  quiet ")],
+            json!({ "search": "  quiet " }),
+            1,
+        ),
+        (
+            vec![("trialEndsBefore", &soon)],
+            json!({ "before": soon }),
+            3,
+        ),
+        (
+            vec![("trialEndsBefore", past)],
+            json!({ "before": past }),
+            0,
+        ),
+        (
+            vec![
+                ("status", "TRIAL"),
+                ("search", "demoted"),
+                ("trialEndsBefore", &soon),
+            ],
+            json!({ "status": "TRIAL", "search": "demoted", "before": soon }),
+            1,
+        ),
+    ];
+    for (query, vars, n) in cases {
+        let exported = by_id(export(&app, Some(&rosa), &query).await.rows());
+        assert_eq!(exported.len(), n, "{query:?}");
+        assert_eq!(exported, listed(&app, &rosa, vars).await, "{query:?}");
+    }
+    // An offset sent without encoding its `+` (it arrives as a space) means the `+`.
+    let e = export(
+        &app,
+        Some(&rosa),
+        &[("trialEndsBefore", "2999-01-01T00:00:00 02:00")],
+    )
+    .await;
+    assert_eq!(e.rows().len(), 3);
+}
+
+#[tokio::test]
+async fn only_a_partners_owners_and_admins_may_export() {
+    let app = TestApp::spawn().await;
+    let s = app.partner_with_client().await;
+    app.add_user(&s.partner, "ada@ledgerline.example", "Ada", "ADMIN")
+        .await;
+    let admin = app
+        .activate("ada@ledgerline.example", "ada-password-1")
+        .await;
+    app.add_user(&s.partner, "emil@ledgerline.example", "Emil", "EMPLOYEE")
+        .await;
+    let employee = app
+        .activate("emil@ledgerline.example", "emil-password-1")
+        .await;
+    app.add_user(&s.partner, "max@ledgerline.example", "Max", "MANAGER")
+        .await;
+    let manager = app
+        .activate("max@ledgerline.example", "max-password-1")
+        .await;
+    let staff = app.staff("sam@support.example", "Sam Support").await;
+
+    assert_eq!(export(&app, Some(&admin), &[]).await.rows().len(), 1);
+    for (who, token, status, code) in [
+        ("anonymous", None, 401, "UNAUTHENTICATED"),
+        ("a bad token", Some("not-a-session"), 401, "UNAUTHENTICATED"),
+        (
+            "a client owner",
+            Some(s.client_owner.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "a partner EMPLOYEE",
+            Some(employee.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            "a partner MANAGER",
+            Some(manager.as_str()),
+            403,
+            "FORBIDDEN",
+        ),
+        ("support staff", Some(staff.as_str()), 403, "FORBIDDEN"),
+    ] {
+        let e = export(&app, token, &[]).await;
+        assert_eq!(e.status, status, "{who}: {}", e.body);
+        assert_eq!(e.headers["content-type"], "application/json", "{who}");
+        assert_eq!(e.error().0, code, "{who}");
+        assert!(!e.body.contains("cornershop"), "{who}");
+    }
+    // Refused before its parameters are read: an anonymous caller learns nothing of them.
+    let e = export(&app, None, &[("status", "nonsense")]).await;
+    assert_eq!((e.status, e.error().0.as_str()), (401, "UNAUTHENTICATED"));
+}
+
+#[tokio::test]
+async fn bad_parameters_are_refused_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    let s = app.partner_with_client().await;
+    let long = "x".repeat(101);
+    for (query, field) in [
+        (vec![("status", "trial")], Some("status")),
+        (vec![("status", "ARCHIVED")], Some("status")),
+        (
+            vec![("trialEndsBefore", "tomorrow")],
+            Some("trialEndsBefore"),
+        ),
+        (
+            vec![("trialEndsBefore", "2025-13-01T00:00:00Z")],
+            Some("trialEndsBefore"),
+        ),
+        (vec![("search", long.as_str())], Some("search")),
+        (
+            vec![("status", "TRIAL"), ("status", "PAYING")],
+            Some("status"),
+        ),
+        (vec![("staus", "TRIAL")], None),
+    ] {
+        let e = export(&app, Some(&s.partner), &query).await;
+        assert_eq!(e.status, 400, "{query:?}: {}", e.body);
+        assert_eq!(
+            e.error(),
+            ("BAD_USER_INPUT".to_owned(), field.map(str::to_owned))
+        );
+        let message = serde_json::from_str::<Value>(&e.body).unwrap()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            message.contains(query[0].0),
+            "{message} names {}",
+            query[0].0
+        );
+    }
+    // Nothing changed: the list is as it was.
+    assert_eq!(export(&app, Some(&s.partner), &[]).await.rows().len(), 1);
+}
+
+#[tokio::test]
+async fn an_export_of_several_batches_has_every_row_exactly_once() {
+    let app = TestApp::spawn().await;
+    let signed_up = app
+        .sign_up(
+            "Big Firm",
+            "Bo",
+            "bo@bigfirm.example",
+            "correct-horse-1",
+            true,
+        )
+        .await;
+    let bo = signed_up["token"].as_str().unwrap().to_owned();
+    let partner_id: i64 = signed_up["user"]["account"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let other = app
+        .sign_up("Other", "Ot", "ot@other.example", "correct-horse-1", true)
+        .await;
+    let other_id: i64 = other["user"]["account"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // 2,500 of Bo's clients (2.5 batches of `EXPORT_BATCH`), interleaved with another
+    // firm's, so that each batch's ids are not one run.
+    let now = chrono::Utc::now();
+    let rows: Vec<_> = (0..2_500)
+        .flat_map(|i| {
+            [
+                (partner_id, format!("c{i:04}@bulk.example")),
+                (other_id, format!("o{i:04}@bulk.example")),
+            ]
+        })
+        .map(|(p, email)| {
+            entity::client::new_row(
+                p,
+                &email,
+                Some(format!("Bulk {email}")),
+                entity::ClientStatus::Invited,
+                entity::InviteMethod::Email,
+                now,
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        use sea_orm::EntityTrait;
+        entity::client::Entity::insert_many(chunk.to_vec())
+            .exec(app.db())
+            .await
+            .unwrap();
+    }
+    assert_eq!(gateway::services::client_list::EXPORT_BATCH, 1_000);
+
+    let exported = export(&app, Some(&bo), &[]).await.rows();
+    assert_eq!(exported.len(), 2_500);
+    let emails: Vec<&str> = exported.iter().map(|r| r[3].as_str()).collect();
+    let expected: Vec<String> = (0..2_500)
+        .map(|i| format!("c{i:04}@bulk.example"))
+        .collect();
+    assert_eq!(
+        emails, expected,
+        "every row once, by id, none of the other firm's"
+    );
+    let ids: Vec<i64> = exported.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+
+    // Exactly one batch, and a filter that leaves a batch and a bit.
+    let page = by_id(export(&app, Some(&bo), &[("search", "c1")]).await.rows());
+    assert_eq!(page.len(), 1_000);
+    let page = by_id(
+        export(&app, Some(&bo), &[("search", "bulk c0")])
+            .await
+            .rows(),
+    );
+    assert_eq!(page.len(), 1_000);
+}
+
+#[tokio::test]
+async fn the_export_counts_against_the_per_address_limit() {
+    let app = TestApp::spawn_with_args(&["--rate-limit-ip", "4/1m"]).await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
+    let mut statuses = Vec::new();
+    let refused = loop {
+        let e = export(&app, Some(&rosa), &[]).await;
+        statuses.push(e.status);
+        if e.status != 200 || statuses.len() == 10 {
+            break e;
+        }
+    };
+    assert_eq!(statuses[0], 200);
+    assert_eq!(refused.status, 429, "{statuses:?}");
+    assert_eq!(refused.error().0, "RATE_LIMITED");
+    assert!(refused.headers.contains_key("retry-after"));
+}
