@@ -5,10 +5,9 @@
 //! that writes the digest to the outbox. A revoked invite is not reported (the partner
 //! ended it); a resent one is reported again if its new link expires too.
 
-use crate::mail::{ExpiredClient, Mail};
-use crate::outbox::queue_mail;
+use crate::mail::Mail;
 use chrono::Utc;
-use entity::{ClientStatus, Role, account, client, user};
+use entity::{ClientStatus, client};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::Expr,
@@ -24,10 +23,9 @@ pub struct SweepReport {
 /// Partners looked at per round.
 const PARTNERS_PER_ROUND: u64 = 200;
 
-fn unreported(
-    q: sea_orm::Select<client::Entity>,
-    now: chrono::DateTime<Utc>,
-) -> sea_orm::Select<client::Entity> {
+/// Invites that expired unused and were not reported yet (not revoked: the partner ended
+/// those itself); for the partner search and the claiming UPDATE alike.
+fn unreported<Q: QueryFilter>(q: Q, now: chrono::DateTime<Utc>) -> Q {
     q.filter(client::Column::Status.eq(ClientStatus::Invited))
         .filter(client::Column::InviteExpiresAt.lte(now))
         .filter(client::Column::InviteRevokedAt.is_null())
@@ -80,45 +78,24 @@ async fn report_partner(
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let txn = entity::db::begin_write(db).await?;
-    let expired: Vec<client::Model> = client::Entity::update_many()
+    let claim = client::Entity::update_many()
         .col_expr(client::Column::InviteExpiryNotifiedAt, Expr::value(now))
-        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
-        .filter(client::Column::Status.eq(ClientStatus::Invited))
-        .filter(client::Column::InviteExpiresAt.lte(now))
-        .filter(client::Column::InviteRevokedAt.is_null())
-        .filter(client::Column::InviteExpiryNotifiedAt.is_null())
-        .exec_with_returning(&txn)
-        .await?;
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id));
+    let expired: Vec<client::Model> = unreported(claim, now).exec_with_returning(&txn).await?;
     if expired.is_empty() {
         return Ok(0);
     }
-    let partner = account::Entity::find_by_id(partner_account_id)
-        .one(&txn)
-        .await?;
-    let owner = user::Entity::find()
-        .filter(user::Column::AccountId.eq(partner_account_id))
-        .filter(user::Column::Role.eq(Role::Owner))
-        .one(&txn)
-        .await?;
-    if let (Some(partner), Some(owner)) = (partner, owner) {
-        let mut clients: Vec<ExpiredClient> = expired
-            .iter()
-            .map(|c| ExpiredClient {
-                name: c.name.clone().unwrap_or_else(|| c.email.clone()),
-                email: c.email.clone(),
-            })
-            .collect();
-        clients.sort_by_key(|c| c.name.to_lowercase());
-        queue_mail(
-            &txn,
-            &Mail::InvitesExpiredDigest {
-                to: owner.email,
-                partner_name: partner.name,
-                clients,
-            },
-        )
-        .await?;
-    }
+    crate::trials::queue_digest(
+        &txn,
+        partner_account_id,
+        &expired,
+        |to, partner_name, clients| Mail::InvitesExpiredDigest {
+            to,
+            partner_name,
+            clients,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(expired.len() as u64)
 }

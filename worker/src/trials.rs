@@ -82,33 +82,49 @@ async fn expire_partner(
     if expired.is_empty() {
         return Ok(0);
     }
+    queue_digest(
+        &txn,
+        partner_account_id,
+        &expired,
+        |to, partner_name, clients| Mail::TrialExpiredDigest {
+            to,
+            partner_name,
+            clients,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(expired.len() as u64)
+}
+
+/// Queues a partner's digest about `rows` (sorted by name) to its owner, inside the
+/// caller's transaction: `make(to, partner_name, clients)` picks the kind of email. The
+/// trial sweep and the invite sweep (`invite_expiry.rs`) both end in it.
+pub(crate) async fn queue_digest<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    rows: &[client::Model],
+    make: impl FnOnce(String, String, Vec<ExpiredClient>) -> Mail,
+) -> Result<(), DbErr> {
     let partner = account::Entity::find_by_id(partner_account_id)
-        .one(&txn)
+        .one(conn)
         .await?;
     let owner = user::Entity::find()
         .filter(user::Column::AccountId.eq(partner_account_id))
         .filter(user::Column::Role.eq(Role::Owner))
-        .one(&txn)
+        .one(conn)
         .await?;
-    if let (Some(partner), Some(owner)) = (partner, owner) {
-        let mut clients: Vec<ExpiredClient> = expired
-            .iter()
-            .map(|c| ExpiredClient {
-                name: c.name.clone().unwrap_or_else(|| c.email.clone()),
-                email: c.email.clone(),
-            })
-            .collect();
-        clients.sort_by_key(|c| c.name.to_lowercase());
-        queue_mail(
-            &txn,
-            &Mail::TrialExpiredDigest {
-                to: owner.email,
-                partner_name: partner.name,
-                clients,
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(expired.len() as u64)
+    let (Some(partner), Some(owner)) = (partner, owner) else {
+        return Ok(());
+    };
+    let mut clients: Vec<ExpiredClient> = rows
+        .iter()
+        .map(|c| ExpiredClient {
+            name: c.name.clone().unwrap_or_else(|| c.email.clone()),
+            email: c.email.clone(),
+        })
+        .collect();
+    clients.sort_by_key(|c| c.name.to_lowercase());
+    queue_mail(conn, &make(owner.email, partner.name, clients)).await?;
+    Ok(())
 }
