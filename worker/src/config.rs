@@ -94,6 +94,15 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
+    /// Database connections for `worker run`: `DATABASE_MAX_CONNECTIONS`, raised to one per
+    /// job it runs at once plus the dispatcher and the sweeps. A send job that waited for a
+    /// connection after the SMTP server's 250 would widen the window in which a killed
+    /// worker leaves a sent email unrecorded (and sends it again).
+    pub fn worker_pool_size(&self) -> u32 {
+        let jobs = u32::try_from(self.worker_concurrency).unwrap_or(u32::MAX);
+        self.database_max_connections.max(jobs.saturating_add(4))
+    }
+
     /// The product database URL: DATABASE_URL, or the SQLite file in DATA_DIR.
     pub fn database_url(&self) -> String {
         self.database_url

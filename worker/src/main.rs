@@ -139,7 +139,7 @@ async fn run(
     }
     worker::telemetry::spawn_upkeep();
     std::fs::create_dir_all(&config.data_dir)?;
-    let db = entity::db::connect(&config.database_url(), config.database_max_connections).await?;
+    let db = entity::db::connect(&config.database_url(), config.worker_pool_size()).await?;
     migration::Migrator::up(&db, None).await?;
     let queue = JobQueue::connect(&config).await?;
     let runtime = WorkerRuntime::start(&config, db, queue, Nudge::default()).await?;
