@@ -318,43 +318,19 @@ impl Mail {
                 partner_name,
                 clients,
                 ..
-            } => {
-                let n = clients.len();
-                let subject = if n == 1 {
+            } => digest(
+                cx,
+                partner_name,
+                clients,
+                if clients.len() == 1 {
                     "1 client's free trial has ended".to_owned()
                 } else {
-                    format!("{n} clients' free trials have ended")
-                };
-                let lines: String = clients
-                    .iter()
-                    .map(|c| format!("- {} <{}>\n", c.name, c.email))
-                    .collect();
-                let text = format!(
-                    "Hello {partner_name},\n\nthese clients' free trials ended without a subscription:\n\n{lines}\nThey appear as Trial Expired in your client list:\n{}/clients?status=TRIAL_EXPIRED\n",
-                    cx.public_url
-                );
-                let items: String = clients
-                    .iter()
-                    .map(|c| format!("<li>{} &lt;{}&gt;</li>", esc(&c.name), esc(&c.email)))
-                    .collect();
-                let html = layout(
-                    &subject,
-                    &format!(
-                        "<p>Hello {},</p><p>these clients' free trials ended without a subscription:</p><ul>{}</ul>{}",
-                        esc(partner_name),
-                        items,
-                        button(
-                            &format!("{}/clients?status=TRIAL_EXPIRED", cx.public_url),
-                            "Open your client list"
-                        ),
-                    ),
-                );
-                Rendered {
-                    subject,
-                    text,
-                    html,
-                }
-            }
+                    format!("{} clients' free trials have ended", clients.len())
+                },
+                "these clients' free trials ended without a subscription:",
+                "They appear as Trial Expired in your client list:",
+                "TRIAL_EXPIRED",
+            ),
             Mail::PartnerAccessChanged {
                 partner_name,
                 client_name,
@@ -398,44 +374,63 @@ impl Mail {
                 partner_name,
                 clients,
                 ..
-            } => {
-                let n = clients.len();
-                let subject = if n == 1 {
+            } => digest(
+                cx,
+                partner_name,
+                clients,
+                if clients.len() == 1 {
                     "1 invite expired before it was accepted".to_owned()
                 } else {
-                    format!("{n} invites expired before they were accepted")
-                };
-                let lines: String = clients
-                    .iter()
-                    .map(|c| format!("- {} <{}>\n", c.name, c.email))
-                    .collect();
-                let text = format!(
-                    "Hello {partner_name},\n\nthese invites expired before the client accepted them:\n\n{lines}\nSend a new one with Resend invite in your client list:\n{}/clients?status=INVITED\n",
-                    cx.public_url
-                );
-                let items: String = clients
-                    .iter()
-                    .map(|c| format!("<li>{} &lt;{}&gt;</li>", esc(&c.name), esc(&c.email)))
-                    .collect();
-                let html = layout(
-                    &subject,
-                    &format!(
-                        "<p>Hello {},</p><p>these invites expired before the client accepted them:</p><ul>{}</ul><p>Send a new one with Resend invite in your client list.</p>{}",
-                        esc(partner_name),
-                        items,
-                        button(
-                            &format!("{}/clients?status=INVITED", cx.public_url),
-                            "Open your client list"
-                        ),
-                    ),
-                );
-                Rendered {
-                    subject,
-                    text,
-                    html,
-                }
-            }
+                    format!(
+                        "{} invites expired before they were accepted",
+                        clients.len()
+                    )
+                },
+                "these invites expired before the client accepted them:",
+                "Send a new one with Resend invite in your client list:",
+                "INVITED",
+            ),
         }
+    }
+}
+
+/// A partner's digest about some of its clients (the trial and invite sweeps): a
+/// greeting, `intro`, one line per client, then `outro` and a link to the client list
+/// filtered on `status`.
+fn digest(
+    cx: &TemplateContext<'_>,
+    partner_name: &str,
+    clients: &[ExpiredClient],
+    subject: String,
+    intro: &str,
+    outro: &str,
+    status: &str,
+) -> Rendered {
+    let url = format!("{}/clients?status={status}", cx.public_url);
+    let lines: String = clients
+        .iter()
+        .map(|c| format!("- {} <{}>\n", c.name, c.email))
+        .collect();
+    let text = format!("Hello {partner_name},\n\n{intro}\n\n{lines}\n{outro}\n{url}\n");
+    let items: String = clients
+        .iter()
+        .map(|c| format!("<li>{} &lt;{}&gt;</li>", esc(&c.name), esc(&c.email)))
+        .collect();
+    let html = layout(
+        &subject,
+        &format!(
+            "<p>Hello {},</p><p>{}</p><ul>{}</ul><p>{}</p>{}",
+            esc(partner_name),
+            esc(intro),
+            items,
+            esc(outro),
+            button(&url, "Open your client list"),
+        ),
+    );
+    Rendered {
+        subject,
+        text,
+        html,
     }
 }
 
