@@ -66,16 +66,23 @@ async fn entry_about<C: ConnectionTrait>(
     } else {
         None
     };
-    Ok(Entry {
+    Ok(entry_for(acc, listing.as_ref(), action, detail))
+}
+
+/// [`entry_about`] with the client row that lists `acc` already read.
+fn entry_for(
+    acc: &account::Model,
+    listing: Option<&client::Model>,
+    action: &'static str,
+    detail: String,
+) -> Entry {
+    Entry {
         action,
         account_id: Some(acc.id),
-        partner_account_id: match &listing {
-            Some(c) => Some(c.partner_account_id),
-            None => Some(acc.id),
-        },
+        partner_account_id: Some(listing.map_or(acc.id, |c| c.partner_account_id)),
         target_client_id: listing.map(|c| c.id),
         detail: Some(detail),
-    })
+    }
 }
 
 /// The client row that lists a client account: its V2 partner's when it has one.
@@ -128,13 +135,32 @@ pub async fn search(
         .limit(MAX_SEARCH_RESULTS)
         .all(&state.db)
         .await?;
+    // The rows that list the client accounts found, in one query (newest per account,
+    // as `listing_of` picks).
+    let client_accounts: Vec<i64> = found
+        .iter()
+        .filter(|a| a.kind == AccountKind::Client)
+        .map(|a| a.id)
+        .collect();
+    let mut listings: std::collections::HashMap<i64, client::Model> =
+        std::collections::HashMap::new();
+    for c in client::Entity::find()
+        .filter(client::Column::ClientAccountId.is_in(client_accounts))
+        .order_by_asc(client::Column::Id)
+        .all(&state.db)
+        .await?
+    {
+        if let Some(id) = c.client_account_id {
+            listings.insert(id, c);
+        }
+    }
     let txn = entity::db::begin_write(&state.db).await?;
     for acc in &found {
         let detail = format!(
             "support ({}) found your account searching for \"{q}\": {why}",
             staff.user.email
         );
-        let entry = entry_about(&txn, acc, "support.searched", detail).await?;
+        let entry = entry_for(acc, listings.get(&acc.id), "support.searched", detail);
         audit::record(&txn, Some(staff), meta, entry).await?;
     }
     txn.commit().await?;
