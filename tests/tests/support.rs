@@ -562,6 +562,57 @@ async fn staff_send_a_failed_invite_again_once_with_a_fresh_link_that_works() {
     assert_eq!(seen.len(), 1);
     assert!(seen[0]["detail"].as_str().unwrap().contains("ticket #91"));
     assert_eq!(seen[0]["targetClient"]["email"], "hello@bakersrow.example");
+    // A failed email whose link was removed and that does not say whom it was for (one
+    // written before that was recorded): refused, saying what to do instead; unchanged.
+    let legacy = worker::Mail::Invite {
+        to: "old@client.example".into(),
+        partner_name: "Ledger & Line".into(),
+        company_name: None,
+        link: worker::mail::REDACTED.into(),
+        client_id: None,
+    };
+    // Written FAILED at once, so no worker takes it meanwhile.
+    let now = chrono::Utc::now();
+    let old_id = Delivery::insert(delivery::ActiveModel {
+        kind: sea_orm::Set("invite".into()),
+        recipient: sea_orm::Set("old@client.example".into()),
+        payload: sea_orm::Set(serde_json::to_string(&legacy).unwrap()),
+        status: sea_orm::Set(DeliveryStatus::Failed),
+        attempts: sea_orm::Set(10),
+        next_attempt_at: sea_orm::Set(now),
+        queued_at: sea_orm::Set(None),
+        sent_at: sea_orm::Set(None),
+        last_error: sea_orm::Set(Some("smtp: 550 5.1.1 no such mailbox".into())),
+        created_at: sea_orm::Set(now),
+        claimed_until: sea_orm::Set(None),
+        ..Default::default()
+    })
+    .exec(app.db())
+    .await
+    .unwrap()
+    .last_insert_id;
+    let body = app
+        .gql(
+            Some(&staff),
+            RETRY,
+            json!({ "id": old_id.to_string(), "r": "ticket #92" }),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("resend the invite"),
+        "{body}"
+    );
+    assert_eq!(
+        wait_status(&app, old_id, DeliveryStatus::Failed)
+            .await
+            .attempts,
+        10,
+        "unchanged"
+    );
     // Refusals.
     assert_eq!(
         app.error_code(Some(&staff), RETRY, json!({ "id": "999999", "r": "t" }))
