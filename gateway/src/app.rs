@@ -77,15 +77,19 @@ impl App {
             queue,
             limiter: Arc::new(limiter),
             statements,
+            live: crate::live::Live::new(config.live.clone()),
         };
         let schema = build_schema(Some(state.clone()));
         let router = crate::http::router(schema, state.clone(), &config);
+        let stop = CancellationToken::new();
+        state
+            .live
+            .start(state.db.clone(), state.queue.events(), stop.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("binding {}", config.listen_addr))?;
         let addr = listener.local_addr()?;
-        let stop = CancellationToken::new();
         let stopped = stop.clone();
         let server = tokio::spawn(async move {
             axum::serve(

@@ -107,6 +107,61 @@ pub struct Config {
 
     #[command(flatten)]
     pub security: SecurityConfig,
+
+    #[command(flatten)]
+    pub live: LiveConfig,
+}
+
+/// The live client list's WebSocket at `/graphql/ws` (`crate::live`): what one
+/// connection may cost the gateway.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LiveConfig {
+    /// Open WebSocket connections per session, on one gateway process; one more is
+    /// refused at `connection_init` (close code 4429).
+    #[arg(
+        long = "ws-connections-per-session",
+        env = "WS_CONNECTIONS_PER_SESSION",
+        default_value_t = 5
+    )]
+    pub connections_per_session: usize,
+
+    /// Messages per second a connection may send; a connection that sends more is closed
+    /// (code 1008).
+    #[arg(
+        long = "ws-messages-per-second",
+        env = "WS_MESSAGES_PER_SECOND",
+        default_value_t = 20
+    )]
+    pub messages_per_second: u32,
+
+    /// Subscriptions open at once on one connection; one more closes it (code 4400).
+    #[arg(
+        long = "ws-subscriptions-per-connection",
+        env = "WS_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 10
+    )]
+    pub subscriptions_per_connection: usize,
+
+    /// Changes a subscriber may fall behind by; a subscriber further behind is a slow
+    /// consumer and is disconnected (code 1013) rather than buffered for. One buffer per
+    /// watched partner, shared by its subscribers; the default holds a whole bulk invite
+    /// (500 rows).
+    #[arg(long = "ws-buffer", env = "WS_BUFFER", default_value_t = 1024)]
+    pub buffer: usize,
+
+    /// A connection whose socket takes one message in longer than this is a slow
+    /// consumer and is dropped.
+    #[arg(long = "ws-send-timeout", env = "WS_SEND_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub send_timeout: Duration,
+
+    /// How often a connection's session is checked again; one that ended (log-out,
+    /// deactivation) is disconnected (code 4401). Expiry disconnects at the instant.
+    #[arg(long = "ws-session-check", env = "WS_SESSION_CHECK", default_value = "10s", value_parser = parse_duration)]
+    pub session_check: Duration,
+
+    /// A connection that has not sent `connection_init` by then is closed (code 4408).
+    #[arg(long = "ws-init-timeout", env = "WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub init_timeout: Duration,
 }
 
 /// Where the gateway runs: `production` turns introspection and field suggestions off

@@ -1,4 +1,5 @@
-//! The HTTP surface: `/graphql` (POST and GET), `/export/clients.csv` (`crate::export`),
+//! The HTTP surface: `/graphql` (POST and GET), `/graphql/ws` (`crate::live`),
+//! `/export/clients.csv` (`crate::export`),
 //! `/graphiql` (its page and assets in `crate::graphiql`), `/healthz`, `/readyz`,
 //! `/metrics`.
 
@@ -79,6 +80,14 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
                 state.clone(),
                 per_address_limit,
             )),
+    );
+    // The live list's WebSocket: its upgrade request counts against the same ceiling.
+    routes = routes.route(
+        "/graphql/ws",
+        get(graphql_ws).route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            per_address_limit,
+        )),
     );
     // The export counts against the same per-address ceiling. The timeout layer below
     // bounds the time to its headers, not its body, so a long export streams to the end.
@@ -263,6 +272,27 @@ fn record_metrics(
             }
         }
     }
+}
+
+/// `/graphql/ws`: the live client list (`crate::live`).
+async fn graphql_ws(
+    State(st): State<HttpState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    let asked = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok());
+    let Some(protocol) = crate::live::protocol_of(asked) else {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "ask for the graphql-transport-ws subprotocol (Sec-WebSocket-Protocol: graphql-transport-ws)",
+            None,
+        );
+    };
+    crate::live::upgrade(st.app.clone(), st.schema.clone(), peer, protocol, ws)
 }
 
 /// `/graphql`: admit the request, read the session (on the connection the client list

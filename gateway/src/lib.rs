@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod lease;
 pub mod limits;
+pub mod live;
 pub mod metrics;
 pub mod ratelimit;
 pub mod services;

@@ -81,6 +81,13 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--metrics-addr",
     "--metrics-on-public-port",
     "--plans",
+    "--ws-connections-per-session",
+    "--ws-messages-per-second",
+    "--ws-subscriptions-per-connection",
+    "--ws-buffer",
+    "--ws-send-timeout",
+    "--ws-session-check",
+    "--ws-init-timeout",
 ];
 
 /// Rate limits high enough that only the tests of rate limits meet them.

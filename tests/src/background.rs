@@ -12,13 +12,30 @@ impl TestApp {
             .worker
     }
 
+    /// Where this app's changes to clients are published: the in-process gateway's bus,
+    /// or the app's Redis channel.
+    pub async fn events(&self) -> worker::ClientEvents {
+        match &self.app {
+            Some(app) => app.state.queue.events().clone(),
+            None => worker::JobQueue::connect(&self.worker_config())
+                .await
+                .unwrap()
+                .events()
+                .clone(),
+        }
+    }
+
     /// A worker runtime in this process, on this app's database, queue and mail transport.
     pub async fn start_worker(&self) -> worker::WorkerRuntime {
         let config = self.worker_config();
         let db = entity::db::connect(&config.database_url(), 2)
             .await
             .unwrap();
-        let queue = worker::JobQueue::connect(&config).await.unwrap();
+        // In process, the gateway's own queue: its live list hears this worker's changes.
+        let queue = match &self.app {
+            Some(app) => app.state.queue.clone(),
+            None => worker::JobQueue::connect(&config).await.unwrap(),
+        };
         worker::WorkerRuntime::start(&config, db, queue, worker::Nudge::default())
             .await
             .unwrap()

@@ -21,12 +21,14 @@
 //! - `background`: the worker side (worker settings and runtime, queue, legacy import);
 //! - `ops`: every GraphQL operation the tests send, and one helper per common operation;
 //! - `fixtures`: starting points several test files share;
-//! - `browser`: a headless Chromium over WebDriver, for the tests of pages.
+//! - `browser`: a headless Chromium over WebDriver, for the tests of pages;
+//! - `live`: a graphql-transport-ws client for the live client list.
 
 mod app;
 mod background;
 pub mod browser;
 mod fixtures;
+pub mod live;
 mod mail;
 mod mode;
 mod ops;

@@ -105,6 +105,7 @@ async fn paying_clients_count_and_expired_trials_do_not() {
         .await;
     // Client 2's trial ends.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    worker::trials::sweep(app.db()).await.unwrap();
+    let events = app.events().await;
+    worker::trials::sweep(app.db(), &events).await.unwrap();
     assert_eq!(tier(&app, &p).await["activeClients"], 1);
 }

@@ -175,12 +175,19 @@ async fn prod_fault_two_workers_sweeping_at_the_same_tick_expire_each_trial_once
     let two = entity::db::connect(&config.database_url(), 4)
         .await
         .unwrap();
-    let (r1, r2) = tokio::join!(worker::trials::sweep(&one), worker::trials::sweep(&two));
+    let events = app.events().await;
+    let (r1, r2) = tokio::join!(
+        worker::trials::sweep(&one, &events),
+        worker::trials::sweep(&two, &events)
+    );
     let (r1, r2) = (r1.unwrap(), r2.unwrap());
     assert_eq!(r1.expired + r2.expired, clients, "{r1:?} {r2:?}");
     assert_eq!(r1.digests + r2.digests, 3, "{r1:?} {r2:?}");
     // And again: nothing left to do.
-    let (r3, r4) = tokio::join!(worker::trials::sweep(&one), worker::trials::sweep(&two));
+    let (r3, r4) = tokio::join!(
+        worker::trials::sweep(&one, &events),
+        worker::trials::sweep(&two, &events)
+    );
     assert_eq!(r3.unwrap().expired + r4.unwrap().expired, 0);
 
     let digests = Delivery::find()

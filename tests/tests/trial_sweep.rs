@@ -33,10 +33,11 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
     app.invite(&partner, "ivy@invited.example", None).await;
 
     tokio::time::sleep(Duration::from_millis(2200)).await;
+    let events = app.events().await;
     // Two sweepers at the same moment.
     let (r1, r2) = tokio::join!(
-        worker::trials::sweep(app.db()),
-        worker::trials::sweep(app.db())
+        worker::trials::sweep(app.db(), &events),
+        worker::trials::sweep(app.db(), &events)
     );
     let (r1, r2) = (r1.unwrap(), r2.unwrap());
     assert_eq!(
@@ -49,7 +50,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         2,
         "one digest per partner: {r1:?} {r2:?}"
     );
-    let again = worker::trials::sweep(app.db()).await.unwrap();
+    let again = worker::trials::sweep(app.db(), &events).await.unwrap();
     assert_eq!((again.expired, again.digests), (0, 0));
 
     for (c, status, token) in [

@@ -65,19 +65,24 @@ pub struct Retried {
     pub link_removed: Vec<i64>,
     /// Asked for by id but not FAILED (or no such delivery).
     pub not_failed: Vec<i64>,
+    /// Client rows whose invite got a fresh link, to publish once the caller's
+    /// transaction has committed (`crate::events`).
+    pub changed_clients: Vec<crate::ClientEvent>,
 }
 
-/// The payload of a failed email with a fresh link in place of the removed one, or None
-/// when no link may be made for it any more.
+/// The payload of a failed email with a fresh link in place of the removed one (and the
+/// client row that shows the new link's end, for an invite), or None when no link may be
+/// made for it any more.
 async fn relink<C: ConnectionTrait>(
     db: &C,
     public_url: &str,
     d: &delivery::Model,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<(String, Option<crate::ClientEvent>)>, DbErr> {
     let Ok(mut mail) = serde_json::from_str::<Mail>(&d.payload) else {
         return Ok(None);
     };
     let now = Utc::now();
+    let mut changed = None;
     let fresh = match &mut mail {
         Mail::Invite {
             link,
@@ -89,10 +94,13 @@ async fn relink<C: ConnectionTrait>(
                 .one(db)
                 .await?;
             match waiting {
-                Some(c) => Some((
-                    link,
-                    crate::invite_link::issue(db, public_url, c.id, now, true).await?,
-                )),
+                Some(c) => {
+                    changed = Some(crate::ClientEvent::updated(c.partner_account_id, c.id));
+                    Some((
+                        link,
+                        crate::invite_link::issue(db, public_url, c.id, now, true).await?,
+                    ))
+                }
                 None => None,
             }
         }
@@ -129,9 +137,8 @@ async fn relink<C: ConnectionTrait>(
         return Ok(None);
     };
     *slot = link;
-    Ok(Some(
-        serde_json::to_string(&mail).map_err(|e| DbErr::Custom(e.to_string()))?,
-    ))
+    let payload = serde_json::to_string(&mail).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Some((payload, changed)))
 }
 
 /// Puts FAILED deliveries back to PENDING with a fresh attempt count, once: a second
@@ -157,9 +164,13 @@ pub async fn retry<C: ConnectionTrait + TransactionTrait>(
     }
     for d in failed {
         let txn = db.begin().await?;
+        let mut changed = None;
         let payload = if d.payload.contains(crate::mail::REDACTED) {
             match relink(&txn, public_url, &d).await? {
-                Some(p) => Some(p),
+                Some((p, client)) => {
+                    changed = client;
+                    Some(p)
+                }
                 None => {
                     out.link_removed.push(d.id);
                     continue;
@@ -185,6 +196,7 @@ pub async fn retry<C: ConnectionTrait + TransactionTrait>(
         if put_back.exec(&txn).await?.rows_affected == 1 {
             txn.commit().await?;
             out.requeued.push(d.id);
+            out.changed_clients.extend(changed);
         } else if let Retry::One(id) = which {
             out.not_failed.push(id);
         }

@@ -33,7 +33,11 @@ fn unreported<Q: QueryFilter>(q: Q, now: chrono::DateTime<Utc>) -> Q {
 }
 
 /// Runs one sweep to the end.
-pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
+/// Each partner's changed rows are published to `events` once its transaction commits.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    events: &crate::ClientEvents,
+) -> Result<SweepReport, DbErr> {
     let mut report = SweepReport::default();
     let mut after_partner = 0i64;
     loop {
@@ -52,7 +56,7 @@ pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
             break;
         };
         for partner in partners {
-            let n = report_partner(db, partner, now).await?;
+            let n = report_partner(db, events, partner, now).await?;
             if n > 0 {
                 report.expired += n;
                 report.digests += 1;
@@ -74,6 +78,7 @@ pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
 /// transaction.
 async fn report_partner(
     db: &DatabaseConnection,
+    events: &crate::ClientEvents,
     partner_account_id: i64,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
@@ -97,5 +102,10 @@ async fn report_partner(
     )
     .await?;
     txn.commit().await?;
+    let changed: Vec<crate::ClientEvent> = expired
+        .iter()
+        .map(|c| crate::ClientEvent::updated(partner_account_id, c.id))
+        .collect();
+    events.publish(&changed).await;
     Ok(expired.len() as u64)
 }

@@ -10,6 +10,7 @@ pub mod connect;
 pub mod deliveries;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod invite_expiry;
 pub mod invite_link;
 pub mod jobs;
@@ -26,6 +27,7 @@ pub mod upgrade;
 
 pub use config::WorkerConfig;
 pub use error::WorkerError;
+pub use events::{ClientEvent, ClientEvents};
 pub use mail::Mail;
 pub use outbox::{Nudge, queue_mail};
 pub use queue::JobQueue;

@@ -154,12 +154,13 @@ async fn sweep_trials(config: WorkerConfig) -> Result<(), worker::WorkerError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = entity::db::connect(&config.database_url(), 2).await?;
     migration::Migrator::up(&db, None).await?;
-    let report = worker::trials::sweep(&db).await?;
+    let events = JobQueue::connect(&config).await?.events().clone();
+    let report = worker::trials::sweep(&db, &events).await?;
     println!(
         "expired {} trials; queued {} digest emails",
         report.expired, report.digests
     );
-    let invites = worker::invite_expiry::sweep(&db).await?;
+    let invites = worker::invite_expiry::sweep(&db, &events).await?;
     println!(
         "reported {} expired invites; queued {} digest emails",
         invites.expired, invites.digests
@@ -332,6 +333,8 @@ async fn retry_deliveries(
 ) -> Result<(), worker::WorkerError> {
     let db = open_db(&config).await?;
     let r = worker::deliveries::retry(&db, config.public_url(), which).await?;
+    let events = JobQueue::connect(&config).await?.events().clone();
+    events.publish(&r.changed_clients).await;
     if !r.not_failed.is_empty() {
         return Err(worker::WorkerError::Invalid(format!(
             "no FAILED delivery with id {:?}",

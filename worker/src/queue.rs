@@ -38,6 +38,7 @@ enum Store {
 pub struct JobQueue {
     store: Store,
     names: QueueNames,
+    events: crate::ClientEvents,
 }
 
 impl std::fmt::Debug for JobQueue {
@@ -92,7 +93,17 @@ impl JobQueue {
                 Store::Sqlite(pool)
             }
         };
-        Ok(JobQueue { store, names })
+        let events = match (&store, &config.redis_url) {
+            (Store::Redis(conn), Some(url)) => {
+                crate::ClientEvents::redis(url, conn.clone(), &config.queue_namespace)
+            }
+            _ => crate::ClientEvents::in_process(),
+        };
+        Ok(JobQueue {
+            store,
+            names,
+            events,
+        })
     }
 
     /// `"redis"` or `"sqlite"`.
@@ -110,6 +121,12 @@ impl JobQueue {
             Store::Redis(c) => Some(c.clone()),
             Store::Sqlite(_) => None,
         }
+    }
+
+    /// Where changes to clients are published: the same Redis as the queue, or this
+    /// process (`crate::events`).
+    pub fn events(&self) -> &crate::ClientEvents {
+        &self.events
     }
 
     pub fn names(&self) -> &QueueNames {

@@ -24,6 +24,8 @@ pub struct JobContext {
     pub support_email: String,
     pub public_url: String,
     pub trial_length: Duration,
+    /// Where committed changes to clients are published (`crate::events`).
+    pub events: crate::ClientEvents,
 }
 
 /// Counts a job's outcome and tells the queue what to do with a failure: retry it
@@ -86,9 +88,15 @@ async fn check_partner_connect(
 }
 
 async fn upgrade_client(job: UpgradeClient, cx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    let work = crate::upgrade::run(&cx.db, &cx.public_url, cx.trial_length, job.client_id)
-        .await
-        .map(drop);
+    let work = crate::upgrade::run(
+        &cx.db,
+        &cx.events,
+        &cx.public_url,
+        cx.trial_length,
+        job.client_id,
+    )
+    .await
+    .map(drop);
     run_task(
         UpgradeClient::QUEUE,
         &cx.db,
@@ -299,6 +307,7 @@ impl WorkerRuntime {
             support_email: config.support_email.clone(),
             public_url: config.public_url().to_owned(),
             trial_length: config.trial_length,
+            events: queue.events().clone(),
         });
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
@@ -317,18 +326,18 @@ impl WorkerRuntime {
             shutdown.clone(),
         )));
 
-        let sweep_db = cx.db.clone();
+        let (sweep_db, sweep_events) = (cx.db.clone(), cx.events.clone());
         tasks.push(every(
             config.trial_sweep_every,
             Start::AfterOnePeriod,
             shutdown.clone(),
             move || {
-                let db = sweep_db.clone();
+                let (db, events) = (sweep_db.clone(), sweep_events.clone());
                 async move {
-                    if let Err(e) = crate::trials::sweep(&db).await {
+                    if let Err(e) = crate::trials::sweep(&db, &events).await {
                         tracing::error!(error = %e, "trial sweep failed; will run again next period");
                     }
-                    if let Err(e) = crate::invite_expiry::sweep(&db).await {
+                    if let Err(e) = crate::invite_expiry::sweep(&db, &events).await {
                         tracing::error!(error = %e, "invite sweep failed; will run again next period");
                     }
                 }

@@ -26,7 +26,11 @@ pub struct SweepReport {
 const PARTNERS_PER_ROUND: u64 = 200;
 
 /// Runs one sweep to the end.
-pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
+/// Each partner's changed rows are published to `events` once its transaction commits.
+pub async fn sweep(
+    db: &DatabaseConnection,
+    events: &crate::ClientEvents,
+) -> Result<SweepReport, DbErr> {
     let mut report = SweepReport::default();
     let mut after_partner = 0i64;
     loop {
@@ -47,7 +51,7 @@ pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
             break;
         };
         for partner in partners {
-            let n = expire_partner(db, partner, now).await?;
+            let n = expire_partner(db, events, partner, now).await?;
             if n > 0 {
                 report.expired += n;
                 report.digests += 1;
@@ -68,6 +72,7 @@ pub async fn sweep(db: &DatabaseConnection) -> Result<SweepReport, DbErr> {
 /// Expires one partner's ended trials and queues its digest, in one transaction.
 async fn expire_partner(
     db: &DatabaseConnection,
+    events: &crate::ClientEvents,
     partner_account_id: i64,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, DbErr> {
@@ -94,6 +99,11 @@ async fn expire_partner(
     )
     .await?;
     txn.commit().await?;
+    let changed: Vec<crate::ClientEvent> = expired
+        .iter()
+        .map(|c| crate::ClientEvent::updated(partner_account_id, c.id))
+        .collect();
+    events.publish(&changed).await;
     Ok(expired.len() as u64)
 }
 

@@ -29,6 +29,7 @@ pub fn already_has_account(name: &str, company_id: Option<&str>) -> String {
 /// (PAYING stays PAYING, a trial keeps its end, an expired trial stays expired).
 pub async fn run(
     db: &DatabaseConnection,
+    events: &crate::ClientEvents,
     public_url: &str,
     trial_length: Duration,
     client_id: i64,
@@ -100,6 +101,7 @@ pub async fn run(
     .await?
     .ok_or_else(|| WorkerError::Invalid("the new account already has an owner".into()))?
     .id;
+    let listed_new = listed_before.is_none();
     let listed = match listed_before {
         // The partner had invited the client itself: that row gets the account.
         Some(row) => {
@@ -185,6 +187,17 @@ pub async fn run(
     )
     .await?;
     txn.commit().await?;
+    let on_v2 = if listed_new {
+        crate::ClientEvent::added(v2_partner, listed)
+    } else {
+        crate::ClientEvent::updated(v2_partner, listed)
+    };
+    events
+        .publish(&[
+            crate::ClientEvent::updated(v1.partner_account_id, v1.id),
+            on_v2,
+        ])
+        .await;
     tracing::info!(client_id, v2_account = acc.id, "V1 client upgraded");
     Ok(true)
 }

@@ -15,6 +15,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct ViewerUser {
     pub session_id: i64,
+    /// When the session ends by itself.
+    pub expires_at: DateTime<Utc>,
     /// The partner user who opened this session with `logInToClient`, if one did.
     pub opened_by: Option<i64>,
     pub user: user::Model,
@@ -77,6 +79,7 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiRes
     let account = account::Model::from_query_result(&row, "a_")?;
     Ok(Viewer::User(Box::new(ViewerUser {
         session_id: s.id,
+        expires_at: s.expires_at,
         opened_by: s.opened_by_user_id,
         user,
         account,

@@ -4,11 +4,12 @@ mod client_list;
 mod context;
 mod mutation;
 mod query;
+mod subscription;
 mod support;
 pub mod types;
 
 use crate::services::AppState;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 pub use context::HashBudget;
 pub(crate) use context::partner_admin;
 pub(crate) use context::{
@@ -16,6 +17,7 @@ pub(crate) use context::{
     require_partner_admin, require_partner_owner, require_staff, require_user, spend_password_hash,
     state, viewer,
 };
+pub use subscription::SubscriptionRoot;
 
 /// What the signed-in user can read. Every field but `me` needs a session
 /// (`Authorization: Bearer <token>` from `logIn`); the client-list fields need a partner
@@ -32,7 +34,7 @@ pub struct QueryRoot(query::AccountQuery, support::SupportQuery);
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(mutation::AccountMutation, support::SupportMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the configured depth and complexity limits, introspection and
 /// suggestions. `state` is `None` only for printing the SDL.
@@ -51,7 +53,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .limit_depth(depth)
     .limit_complexity(complexity);

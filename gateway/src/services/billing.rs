@@ -52,11 +52,12 @@ pub async fn subscribe(
         .filter(account::Column::Id.eq(acc.id))
         .exec(&txn)
         .await?;
-    client::set_status(client::Entity::update_many(), ClientStatus::Paying)
-        .filter(client::Column::ClientAccountId.eq(acc.id))
-        .filter(client::Column::Status.is_in([ClientStatus::Trial, ClientStatus::TrialExpired]))
-        .exec(&txn)
-        .await?;
+    let paying: Vec<client::Model> =
+        client::set_status(client::Entity::update_many(), ClientStatus::Paying)
+            .filter(client::Column::ClientAccountId.eq(acc.id))
+            .filter(client::Column::Status.is_in([ClientStatus::Trial, ClientStatus::TrialExpired]))
+            .exec_with_returning(&txn)
+            .await?;
     let target = client::Entity::find()
         .filter(client::Column::ClientAccountId.eq(acc.id))
         .one(&txn)
@@ -75,6 +76,11 @@ pub async fn subscribe(
     )
     .await?;
     txn.commit().await?;
+    let changed: Vec<worker::ClientEvent> = paying
+        .iter()
+        .map(|c| worker::ClientEvent::updated(c.partner_account_id, c.id))
+        .collect();
+    state.changed(&changed).await;
     Ok(account::Model {
         plan: Some(plan),
         subscribed_at: Some(now),

@@ -206,5 +206,13 @@ pub async fn run(
     .await?;
     txn.commit().await?;
     state.nudge.wake();
+    let added: Vec<worker::ClientEvent> = results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Outcome::Invited(c) => Some(worker::ClientEvent::added(c.partner_account_id, c.id)),
+            _ => None,
+        })
+        .collect();
+    state.changed(&added).await;
     Ok(results)
 }

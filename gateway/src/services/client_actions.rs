@@ -14,6 +14,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use std::time::Duration;
+use worker::ClientEvent;
 
 /// A session opened with `logInToClient` lasts this long.
 pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
@@ -91,6 +92,9 @@ pub async fn revoke_invite(
     )
     .await?;
     txn.commit().await?;
+    state
+        .changed(&[ClientEvent::updated(partner.account.id, c.id)])
+        .await;
     own_client(state, partner, client_id).await
 }
 
@@ -184,6 +188,9 @@ pub async fn resend_invite(
     .await?;
     txn.commit().await?;
     state.nudge.wake();
+    state
+        .changed(&[ClientEvent::updated(partner.account.id, c.id)])
+        .await;
     own_client(state, partner, client_id).await
 }
 
@@ -281,6 +288,9 @@ pub async fn log_in_to_client(
     )
     .await?;
     txn.commit().await?;
+    state
+        .changed(&[ClientEvent::updated(partner.account.id, c.id)])
+        .await;
     Ok(SignedIn {
         token,
         expires_at,

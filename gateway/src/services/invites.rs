@@ -16,6 +16,7 @@ use entity::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use worker::ClientEvent;
 
 /// An email invite's link works for this long.
 pub use worker::invite_link::INVITE_TTL;
@@ -171,6 +172,9 @@ pub async fn invite_by_email(
     .await?;
     txn.commit().await?;
     state.nudge.wake();
+    state
+        .changed(&[ClientEvent::added(c.partner_account_id, c.id)])
+        .await;
     Ok(c)
 }
 
@@ -324,6 +328,9 @@ pub async fn accept_invite(
     .await?;
     let signed_in = SignedIn::open(&txn, state, u, acc).await?;
     txn.commit().await?;
+    state
+        .changed(&[ClientEvent::updated(c.partner_account_id, c.id)])
+        .await;
     Ok(signed_in)
 }
 
@@ -400,6 +407,7 @@ pub async fn sign_up_with_code(
     let signed_in = SignedIn::open(&txn, state, u, acc).await?;
     txn.commit().await?;
     state.nudge.wake();
+    state.changed(&[ClientEvent::added(partner.id, c.id)]).await;
     Ok(signed_in)
 }
 
@@ -478,6 +486,9 @@ pub async fn create_client_account(
     .await?;
     txn.commit().await?;
     state.nudge.wake();
+    state
+        .changed(&[ClientEvent::added(partner.account.id, c.id)])
+        .await;
     let c = client::Entity::find_by_id(c.id).one(&state.db).await?;
     c.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("client vanished")))
 }

@@ -31,9 +31,17 @@ pub struct AppState {
     pub limiter: std::sync::Arc<crate::ratelimit::Limiter>,
     /// SQL statements run on behalf of requests (not background work) since start.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// This process's live client-list subscribers (`crate::live`).
+    pub live: crate::live::Live,
 }
 
 impl AppState {
+    /// Publishes committed changes to clients to the live client lists
+    /// (`worker::events`; heard by `crate::live`). Call it after the commit.
+    pub async fn changed(&self, events: &[worker::ClientEvent]) {
+        self.queue.events().publish(events).await;
+    }
+
     /// SQL statements the gateway has run for requests so far.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(std::sync::atomic::Ordering::Relaxed)

@@ -346,6 +346,7 @@ pub async fn retry_delivery(
         .ok_or_else(|| ApiError::NotFound("no such delivery".into()))?;
     txn.commit().await?;
     state.nudge.wake();
+    state.changed(&r.changed_clients).await;
     Ok(back)
 }
 

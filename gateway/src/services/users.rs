@@ -29,6 +29,29 @@ async fn same_account_user<C: ConnectionTrait>(
         .ok_or_else(|| ApiError::NotFound("no such user in this account".into()))
 }
 
+/// The client rows that list `v`'s account when it is a client account: a change to its
+/// users can change what their partners' lists show (`partnerAccess`), so they are told.
+async fn rows_listing<C: ConnectionTrait>(
+    conn: &C,
+    v: &ViewerUser,
+) -> ApiResult<Vec<worker::ClientEvent>> {
+    if v.account.kind != AccountKind::Client {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, i64)> = client::Entity::find()
+        .select_only()
+        .column(client::Column::PartnerAccountId)
+        .column(client::Column::Id)
+        .filter(client::Column::ClientAccountId.eq(v.account.id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(partner, id)| worker::ClientEvent::updated(partner, id))
+        .collect())
+}
+
 /// Adds a user (not an OWNER: there is exactly one) who is emailed a link to set a password.
 pub async fn add_user(
     state: &AppState,
@@ -66,8 +89,10 @@ pub async fn add_user(
         },
     )
     .await?;
+    let listing = rows_listing(&txn, v).await?;
     txn.commit().await?;
     state.nudge.wake();
+    state.changed(&listing).await;
     Ok(u)
 }
 
@@ -124,8 +149,10 @@ pub async fn set_user_role(
         },
     )
     .await?;
+    let listing = rows_listing(&txn, v).await?;
     txn.commit().await?;
     state.nudge.wake();
+    state.changed(&listing).await;
     Ok(user::Model { role, ..target })
 }
 
@@ -286,7 +313,9 @@ pub async fn set_user_active(
         },
     )
     .await?;
+    let listing = rows_listing(&txn, v).await?;
     txn.commit().await?;
     state.nudge.wake();
+    state.changed(&listing).await;
     Ok(user::Model { active, ..target })
 }
