@@ -3,9 +3,10 @@
 //! versions in `gateway/assets/graphiql/`, see its VERSIONS.md). The page loads nothing
 //! from another host, so it works offline, and its CSP allows scripts from 'self' only.
 
+use crate::assets::{Asset, CSS, HTML, JS, REVALIDATE, VERSIONED};
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -20,20 +21,6 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' '
 
 /// Where the assets are served; `index.html` names them under this path.
 pub const ASSETS_PATH: &str = "/graphiql/assets";
-
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-/// The vendored files carry their version in their name: a new version is a new URL.
-const VERSIONED: &str = "public, max-age=31536000, immutable";
-/// The page and init.js change with the gateway, under the same URL.
-const REVALIDATE: &str = "no-cache";
-
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    cache_control: &'static str,
-    body: &'static [u8],
-}
 
 const ASSETS: &[Asset] = &[
     Asset {
@@ -69,6 +56,12 @@ const ASSETS: &[Asset] = &[
 ];
 
 const PAGE: &str = include_str!("../assets/graphiql/index.html");
+static PAGE_ASSET: Asset = Asset {
+    name: "index.html",
+    content_type: HTML,
+    cache_control: REVALIDATE,
+    body: PAGE.as_bytes(),
+};
 
 /// `/graphiql` and its assets.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -77,29 +70,20 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(&format!("{ASSETS_PATH}/{{file}}"), get(asset))
 }
 
-async fn page() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+async fn page(headers: HeaderMap) -> Response {
+    crate::assets::serve(
+        &PAGE_ASSET,
+        &headers,
+        &[
             (header::CONTENT_SECURITY_POLICY, CSP),
             (header::X_FRAME_OPTIONS, "DENY"),
-            (header::CACHE_CONTROL, REVALIDATE),
         ],
-        PAGE,
     )
-        .into_response()
 }
 
-async fn asset(Path(file): Path<String>) -> Response {
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|a| a.name == file) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, a.cache_control),
-            ],
-            a.body,
-        )
-            .into_response(),
+        Some(a) => crate::assets::serve(a, &headers, &[]),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql` (POST and GET), `/graphql/ws` (`crate::live`),
-//! `/export/clients.csv` (`crate::export`),
+//! `/export/clients.csv` (`crate::export`), the web front end's pages and files
+//! (`crate::web`),
 //! `/graphiql` (its page and assets in `crate::graphiql`), `/healthz`, `/readyz`,
 //! `/metrics`.
 
@@ -97,6 +98,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
     if sec.explorable() {
         routes = routes.merge(crate::graphiql::router());
     }
+    routes = routes.merge(crate::web::router());
     if config.metrics_on_public_port {
         routes = routes.route("/metrics", get(metrics));
     }

@@ -5,6 +5,7 @@
 //! one service function) → service (one domain operation, one transaction) → entities.
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod services;
 pub mod staff_cli;
+pub mod web;
 
 pub use app::{App, RunningApp};
 pub use config::Config;

@@ -1,0 +1,219 @@
+// The public GraphQL API: sessions, POST /graphql, and the live client list over
+// /graphql/ws (graphql-transport-ws).
+
+// The fields every page knows the signed-in user by.
+export const ME = 'id email name role active account { id companyId name kind platform }';
+
+const KEYS = {
+  token: 'pd.token',
+  user: 'pd.user',
+  clientToken: 'pd.clientToken',
+  clientUser: 'pd.clientUser',
+  clientRow: 'pd.clientRow',
+};
+
+function read(key) {
+  try {
+    return JSON.parse(sessionStorage.getItem(key) || 'null');
+  } catch {
+    return null;
+  }
+}
+function write(key, value) {
+  if (value == null) sessionStorage.removeItem(key);
+  else sessionStorage.setItem(key, JSON.stringify(value));
+}
+
+// The signed-in person (the "main" session) and, when a partner logged in to a
+// client, the client session beside it.
+export const session = {
+  token: () => read(KEYS.token),
+  user: () => read(KEYS.user),
+  setUser: (user) => write(KEYS.user, user),
+  signIn(auth) {
+    write(KEYS.token, auth.token);
+    write(KEYS.user, auth.user);
+    session.clearClient();
+  },
+  clear() {
+    Object.values(KEYS).forEach((k) => sessionStorage.removeItem(k));
+  },
+  clientToken: () => read(KEYS.clientToken),
+  clientUser: () => read(KEYS.clientUser),
+  clientRow: () => read(KEYS.clientRow),
+  setClientUser: (user) => write(KEYS.clientUser, user),
+  enterClient(auth, row) {
+    write(KEYS.clientToken, auth.token);
+    write(KEYS.clientUser, auth.user);
+    write(KEYS.clientRow, { id: row.id, name: row.name, email: row.email });
+  },
+  clearClient() {
+    [KEYS.clientToken, KEYS.clientUser, KEYS.clientRow].forEach((k) => sessionStorage.removeItem(k));
+  },
+};
+
+export class ApiError extends Error {
+  constructor(message, code, extensions) {
+    super(message);
+    this.code = code || null;
+    this.extensions = extensions || {};
+  }
+  get retryAfter() {
+    const s = Number(this.extensions.retryAfterSeconds);
+    return Number.isFinite(s) && s > 0 ? s : null;
+  }
+}
+
+function duration(secs) {
+  if (secs < 90) return `${Math.ceil(secs)} s`;
+  if (secs < 5400) return `${Math.ceil(secs / 60)} min`;
+  return `${Math.round(secs / 3600)} h`;
+}
+
+// What to show a person for an error: the API's message, and for RATE_LIMITED when
+// to try again.
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return 'Something went wrong. Please try again.';
+  let text = err.message;
+  if (err.code === 'RATE_LIMITED' && err.retryAfter) {
+    const at = new Date(Date.now() + err.retryAfter * 1000);
+    const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    // The API's message usually says when already; add it when it does not.
+    if (!/try again/i.test(text)) text += ` You can try again in ${duration(err.retryAfter)} (at ${time}).`;
+  }
+  return text;
+}
+
+let onSessionEnded = () => {};
+// Called with 'main' or 'client' when the API says a session we sent has ended.
+export function whenSessionEnds(fn) {
+  onSessionEnded = fn;
+}
+
+// Runs one GraphQL document. `auth`: 'main' (default), 'client' or 'none'.
+export async function gql(query, variables = {}, { auth = 'main' } = {}) {
+  const token = auth === 'client' ? session.clientToken() : auth === 'main' ? session.token() : null;
+  const headers = { 'content-type': 'application/json', accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch('/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError('Cannot reach the server. Check your connection and try again.', 'NETWORK');
+  }
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(`The server answered with an error (HTTP ${res.status}). Please try again.`, 'HTTP');
+  }
+  const first = body && Array.isArray(body.errors) ? body.errors[0] : null;
+  if (first) {
+    const ext = first.extensions || {};
+    const err = new ApiError(first.message || 'The request failed.', ext.code, ext);
+    if (token && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
+    throw err;
+  }
+  if (!body || !body.data) throw new ApiError('The server sent an empty answer.', 'EMPTY');
+  return body.data;
+}
+
+// The live client list: a minimal graphql-transport-ws client. `onNext(change)` gets
+// each clientChanged; `onReconnect()` after a connection came back (read the list
+// again: changes may have been missed); `onEnd(reason)` when the session ended
+// (close codes 4401/4403) and nothing will reconnect.
+export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
+  let ws = null;
+  let stopped = false;
+  let timer = null;
+  let delay = 2000;
+  let everAcked = false;
+
+  const schedule = (wait) => {
+    if (stopped) return;
+    const jitter = Math.random() * 500;
+    timer = setTimeout(connect, (wait || delay) + jitter);
+    delay = Math.min(delay * 2, 30000);
+  };
+
+  function connect() {
+    if (stopped) return;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql/ws`;
+    try {
+      ws = new WebSocket(url, 'graphql-transport-ws');
+    } catch {
+      schedule();
+      return;
+    }
+    const send = (msg) => {
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    };
+    ws.onopen = () => send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    ws.onmessage = (ev) => {
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      switch (msg.type) {
+        case 'connection_ack':
+          delay = 2000;
+          send({ id: '1', type: 'subscribe', payload: { query } });
+          if (everAcked && onReconnect) onReconnect();
+          everAcked = true;
+          break;
+        case 'next': {
+          const change = msg.payload && msg.payload.data && msg.payload.data.clientChanged;
+          if (msg.id === '1' && change) onNext(change);
+          break;
+        }
+        case 'ping':
+          send({ type: 'pong', payload: msg.payload });
+          break;
+        case 'error':
+          // The subscription was refused (e.g. FORBIDDEN): trying again will not help.
+          stopped = true;
+          ws.close(1000);
+          break;
+        case 'complete':
+          ws.close(1000);
+          break;
+        default:
+          break;
+      }
+    };
+    ws.onerror = () => {}; // the close event follows; nothing to log
+    ws.onclose = (ev) => {
+      ws = null;
+      if (stopped) return;
+      if (ev.code === 4401 || ev.code === 4403) {
+        stopped = true;
+        if (onEnd) onEnd(ev.reason || 'Your session ended. Please log in again.');
+        return;
+      }
+      schedule(ev.code === 4429 ? 30000 : 0);
+    };
+  }
+
+  connect();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      if (ws) {
+        try {
+          ws.close(1000);
+        } catch {
+          /* already closing */
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,142 @@
+//! The partner dashboard's web front end, served from the binary: plain HTML, CSS and
+//! JavaScript modules in `gateway/assets/web/` (no build step, no library), talking to
+//! the public `/graphql` and `/graphql/ws` like any front end. Every page route answers
+//! the same `index.html`; the module `app.js` routes on the path. Every link in an email
+//! lands on one of these pages.
+
+use crate::assets::{Asset, CSS, HTML, JS, REVALIDATE, SVG};
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// The pages' policy: scripts and styles from this origin only (no inline script or
+/// style, no eval), requests to this origin only (`/graphql`, `/graphql/ws`,
+/// `/export/clients.csv`), and the page may not be framed.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// Where the files are served.
+pub const ASSETS_PATH: &str = "/web";
+
+/// The paths `app.js` renders a page for; each answers `index.html`.
+pub const PAGES: &[&str] = &[
+    "/",
+    "/clients",
+    "/login",
+    "/signup",
+    "/forgot-password",
+    "/invite/{token}",
+    "/join/{code}",
+    "/reset-password/{token}",
+    "/client",
+    "/team",
+    "/audit",
+    "/connect",
+    "/upgrade",
+];
+
+macro_rules! web_asset {
+    ($name:literal, $type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $type,
+            cache_control: REVALIDATE,
+            body: include_bytes!(concat!("../assets/web/", $name)),
+        }
+    };
+}
+
+/// Every file in `gateway/assets/web/` but `index.html`.
+pub const ASSETS: &[Asset] = &[
+    web_asset!("app.js", JS),
+    web_asset!("api.js", JS),
+    web_asset!("dom.js", JS),
+    web_asset!("pages-auth.js", JS),
+    web_asset!("pages-partner.js", JS),
+    web_asset!("pages-account.js", JS),
+    web_asset!("app.css", CSS),
+    web_asset!("favicon.svg", SVG),
+];
+
+static PAGE: Asset = web_asset!("index.html", HTML);
+
+/// The pages and `/web/{file}`.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let mut r = Router::new().route(&format!("{ASSETS_PATH}/{{file}}"), get(asset));
+    for path in PAGES {
+        r = r.route(path, get(page));
+    }
+    r.route("/favicon.ico", get(favicon))
+}
+
+async fn page(headers: HeaderMap) -> Response {
+    crate::assets::serve(
+        &PAGE,
+        &headers,
+        &[
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+    )
+}
+
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match ASSETS.iter().find(|a| a.name == file) {
+        Some(a) => crate::assets::serve(a, &headers, &[]),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Browsers ask for `/favicon.ico` on pages that name none (GraphiQL's, a JSON error).
+async fn favicon(headers: HeaderMap) -> Response {
+    let svg = ASSETS
+        .iter()
+        .find(|a| a.name == "favicon.svg")
+        .expect("favicon.svg is embedded");
+    crate::assets::serve(svg, &headers, &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file of the directory is embedded (a new one cannot be forgotten), and
+    /// every file `index.html` names is one of them.
+    #[test]
+    fn every_file_of_the_directory_is_served() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/web");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n != "index.html")
+            .collect();
+        let mut embedded: Vec<String> = ASSETS.iter().map(|a| a.name.to_owned()).collect();
+        on_disk.sort();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+        let page = std::str::from_utf8(PAGE.body).unwrap();
+        for named in page
+            .split(['"', '\''])
+            .filter_map(|s| s.strip_prefix(ASSETS_PATH)?.strip_prefix('/'))
+        {
+            assert!(
+                embedded.iter().any(|e| e == named),
+                "{named} is not embedded"
+            );
+        }
+    }
+
+    /// The issue's budget: all JavaScript and CSS under 150 KB before compression.
+    #[test]
+    fn the_scripts_and_styles_fit_the_budget() {
+        let total: usize = ASSETS
+            .iter()
+            .filter(|a| a.content_type == JS || a.content_type == CSS)
+            .map(|a| a.body.len())
+            .sum();
+        assert!(total < 150 * 1024, "{total} bytes");
+    }
+}
