@@ -74,7 +74,9 @@ function duration(secs) {
 // to try again.
 export function errorText(err) {
   if (!(err instanceof ApiError)) return 'Something went wrong. Please try again.';
-  let text = err.message;
+  // The API's messages are lower-case clauses ("this invitation expired on …"); shown
+  // on their own they start a sentence.
+  let text = err.message.charAt(0).toUpperCase() + err.message.slice(1);
   if (err.code === 'RATE_LIMITED' && err.retryAfter) {
     const at = new Date(Date.now() + err.retryAfter * 1000);
     const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -114,8 +114,25 @@ export function form(props, children, onSubmit) {
   return el;
 }
 
-export function toast(message, kind = 'ok') {
+// While a modal dialog is open the rest of the page is inert and under its backdrop:
+// toasts then show (and are announced) from inside the dialog, and go back when it closes.
+function toastsBox() {
   const box = document.getElementById('toasts');
+  const home = document.querySelector('dialog:modal') || document.body;
+  if (box.parentElement !== home) home.append(box);
+  return box;
+}
+document.addEventListener(
+  'close',
+  (ev) => {
+    const box = document.getElementById('toasts');
+    if (box && box.parentElement === ev.target) document.body.append(box);
+  },
+  true,
+);
+
+export function toast(message, kind = 'ok') {
+  const box = toastsBox();
   const t = h('div', { class: `toast ${kind}` }, message);
   box.append(t);
   while (box.children.length > 3) box.firstChild.remove();

@@ -272,7 +272,8 @@ export async function dashboard(ctx) {
       h('td', null, invite),
       h('td', null, c.trialEndsAt && c.status !== 'PAYING' ? when(c.trialEndsAt) : h('span', { class: 'muted' }, '—')),
       h('td', null, h('span', { class: `access a-${c.partnerAccess.toLowerCase()}`, title: accessTitle }, accessText)),
-      h('td', null, c.lastPartnerLoginAt ? when(c.lastPartnerLoginAt, { withTime: true }) : h('span', { class: 'muted' }, 'Never')),
+      // Date and time may wrap, so that the actions fit a laptop's width.
+      h('td', { class: 'wrap' }, c.lastPartnerLoginAt ? when(c.lastPartnerLoginAt, { withTime: true }) : h('span', { class: 'muted' }, 'Never')),
       h('td', null, actions),
     );
     tr.pdJson = JSON.stringify(c);
@@ -861,6 +862,7 @@ export async function upgrade(ctx) {
   const body = h('div', { 'aria-live': 'polite' });
   main.append(h('p', { class: 'lead' }, 'Each upgrade creates the client’s V2 account in your connected V2 partner dashboard. Upgrade clients one at a time, each before its deadline.'), err, body);
   const pending = new Set();
+  let shown = null; // the candidates this page listed last
   let timer = null;
   let polls = 0;
   ctx.onDispose(() => clearTimeout(timer));
@@ -875,11 +877,19 @@ export async function upgrade(ctx) {
     const canAct = isAdmin(me);
     body.replaceChildren();
     if (!connected) body.append(h('p', { class: 'alert info' }, 'Connect this account first: ', h('a', { href: '/connect' }, 'Partner Connect'), '.'));
-    if (!d.upgradeTab) {
+    let tab = d.upgradeTab;
+    if (!tab && shown && pending.size) {
+      // The tab goes away once no client can be upgraded and none is under way: the
+      // upgrades asked for here are done. Keep showing them, done.
+      tab = { candidates: shown.map((c) => (pending.has(c.client.id) ? { ...c, upgraded: true } : c)) };
+      body.append(h('p', { class: 'alert ok' }, 'Done: no other client is left to upgrade.'));
+    }
+    if (!tab) {
       body.append(h('p', null, 'No clients can be upgraded.'));
       return;
     }
-    const list = [...d.upgradeTab.candidates].sort((a, b) => new Date(a.deadline) - new Date(b.deadline));
+    shown = tab.candidates;
+    const list = [...tab.candidates].sort((a, b) => new Date(a.deadline) - new Date(b.deadline));
     list.forEach((c) => c.upgraded && pending.delete(c.client.id));
     body.append(
       h('div', { class: 'table-wrap' }, h(
@@ -898,7 +908,7 @@ export async function upgrade(ctx) {
             cell = h('button', { type: 'button', class: 'btn small primary', disabled: !connected, onclick: (e) => busy(e.currentTarget, async () => {
               try {
                 const r = await gql('mutation Upgrade($id: ID!) { upgradeClient(clientId: $id) { upgraded deadline client { id } } }', { id: c.client.id });
-                if (!r.upgradeClient.upgraded) pending.add(c.client.id);
+                pending.add(c.client.id); // until the list shows it upgraded
                 toast(`Upgrading ${c.client.name || c.client.email}: their V2 account is being created.`);
                 polls = 0;
                 await load();

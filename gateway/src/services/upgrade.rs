@@ -10,7 +10,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// The V1 partner's eligible clients, soonest deadline first; `None` unless at least one
-/// can still be upgraded (not upgraded, deadline not passed).
+/// can still be upgraded (not upgraded, deadline not passed) or was asked for and is not
+/// upgraded yet: while its upgrade is under way the tab shows how it ends, and after it
+/// failed for good the client can be asked for again from the tab.
 pub async fn tab(state: &AppState, v: &ViewerUser) -> ApiResult<Option<Vec<client::Model>>> {
     if v.account.platform != Platform::V1 {
         return Ok(None);
@@ -25,8 +27,7 @@ pub async fn tab(state: &AppState, v: &ViewerUser) -> ApiResult<Option<Vec<clien
     let now = Utc::now();
     let open = eligible.iter().any(|c| {
         c.upgraded_at.is_none()
-            && c.upgrade_requested_at.is_none()
-            && c.upgrade_deadline.is_some_and(|d| d > now)
+            && (c.upgrade_requested_at.is_some() || c.upgrade_deadline.is_some_and(|d| d > now))
     });
     Ok(open.then_some(eligible))
 }
