@@ -82,7 +82,7 @@ impl TestApp {
             c.outbox_dir(),
         )
         .unwrap();
-        worker::mail::Mailer::new(transport, &c.mail_from, c.public_url()).unwrap()
+        worker::mail::Mailer::new(transport, &c.mail_from, c.public_url(), c.trial_length).unwrap()
     }
 
     /// Wakes the in-process dispatcher now (others poll every 100 ms in tests).

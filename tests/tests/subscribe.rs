@@ -8,6 +8,17 @@ use serde_json::json;
 async fn subscribing_moves_the_client_to_paying_once() {
     let app = TestApp::spawn().await;
     let s = app.partner_with_client().await;
+    // The client's own account says where its subscription stands: on a trial first.
+    const MINE: &str = "{ me { account { plan subscribedAt trialEndsAt } } }";
+    let mine = app.ok(Some(&s.client_owner), MINE, json!({})).await["me"]["account"].clone();
+    assert_eq!(mine["plan"], json!(null));
+    assert_eq!(mine["subscribedAt"], json!(null));
+    assert!(mine["trialEndsAt"].is_string(), "{mine}");
+    let partner_acc = app.ok(Some(&s.partner), MINE, json!({})).await["me"]["account"].clone();
+    assert_eq!(
+        partner_acc,
+        json!({ "plan": null, "subscribedAt": null, "trialEndsAt": null })
+    );
     assert_eq!(
         app.error_code(
             Some(&s.client_owner),
@@ -30,6 +41,9 @@ async fn subscribing_moves_the_client_to_paying_once() {
         .await["client"]
         .clone();
     assert_eq!(c["status"], "PAYING");
+    let mine = app.ok(Some(&s.client_owner), MINE, json!({})).await["me"]["account"].clone();
+    assert_eq!(mine["plan"], "monthly");
+    assert!(mine["subscribedAt"].is_string(), "{mine}");
     let b = app
         .gql(
             Some(&s.client_owner),

@@ -194,6 +194,8 @@ async fn a_partner_signs_up_invites_by_email_and_sees_the_client_accept_live() {
         )
         .await;
     client.wait_for_text("h1", "Bakers Row").await;
+    // Their own subscription: the trial, from their account.
+    client.wait_for_text("main", "Free trial until").await;
     client
         .wait_for_cell("bea@bakers.example", "Role", "Owner")
         .await;
@@ -322,7 +324,7 @@ async fn a_partner_creates_a_client_with_the_form_logs_in_to_it_and_manages_its_
     // Subscribes the client to a plan.
     b.click("Subscribe to Monthly").await;
     b.wait_for_text("#toasts", "Subscribed to Monthly.").await;
-    b.wait_for_text("main", "Subscribed to a paid plan.").await;
+    b.wait_for_text("main", "Subscribed to Monthly since").await;
     b.assert_no_console_errors().await;
 
     // Back on the dashboard: every status, the client now Paying, the log-in recorded.

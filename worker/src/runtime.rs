@@ -300,7 +300,12 @@ impl WorkerRuntime {
             config.smtp_timeout,
             config.outbox_dir(),
         )?;
-        let mailer = Mailer::new(transport, &config.mail_from, config.public_url())?;
+        let mailer = Mailer::new(
+            transport,
+            &config.mail_from,
+            config.public_url(),
+            config.trial_length,
+        )?;
         let cx = Arc::new(JobContext {
             db: db.clone(),
             mailer,

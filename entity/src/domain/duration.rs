@@ -26,9 +26,31 @@ pub fn parse_duration(raw: &str) -> Result<Duration, DurationError> {
     }
 }
 
+/// A duration as a person reads it: `14 days`, `1 hour`, `5 minutes`, `30 seconds` (in
+/// the largest unit that divides it).
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    let (n, unit) = match s {
+        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_as_a_person_says_it() {
+        assert_eq!(human_duration(Duration::from_secs(14 * 86_400)), "14 days");
+        assert_eq!(human_duration(Duration::from_secs(3600)), "1 hour");
+        assert_eq!(human_duration(Duration::from_secs(300)), "5 minutes");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90 seconds");
+        assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+    }
 
     #[test]
     fn parses_each_unit() {

@@ -14,7 +14,7 @@ mod token;
 
 pub use company_id::CompanyId;
 pub use discount::{DiscountTiers, TierStanding};
-pub use duration::{DurationError, parse_duration};
+pub use duration::{DurationError, human_duration, parse_duration};
 pub use email::Email;
 pub use enums::{
     AccountKind, ClientStatus, ConnectStatus, DeliveryStatus, InviteMethod, Platform, Role,

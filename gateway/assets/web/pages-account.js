@@ -109,7 +109,6 @@ function usersSection(users, me, auth) {
 export async function clientView(ctx, { asPartner }) {
   const auth = asPartner ? 'client' : 'main';
   const user = asPartner ? session.clientUser() : session.user();
-  const row = asPartner ? session.clientRow() : null;
   let banner = null;
   if (asPartner) {
     const back = h('button', { type: 'button', class: 'btn primary', onclick: (e) => busy(e.currentTarget, backToPartner) }, 'Back to partner dashboard');
@@ -131,13 +130,14 @@ export async function clientView(ctx, { asPartner }) {
   let data;
   let status = null;
   try {
-    const tasks = [gql(`query ClientAccount { me { ${ME} } users { ${USER} } plans { id name description } }`, {}, { auth })];
-    // The partner's view of this client says where its subscription stands.
-    if (asPartner && row) tasks.push(gql('query ClientRow($id: ID!) { client(id: $id) { id status trialEndsAt } }', { id: row.id }).catch(() => null));
-    const [d, r] = await Promise.all(tasks);
+    data = await gql(`query ClientAccount { me { ${ME} account { plan subscribedAt trialEndsAt } } users { ${USER} } plans { id name description } }`, {}, { auth });
     if (!ctx.alive()) return;
-    data = d;
-    status = r && r.client ? r.client : null;
+    // Where the subscription stands, from the account itself.
+    const acc = data.me.account;
+    if (acc.plan) status = { status: 'PAYING', plan: acc.plan, since: acc.subscribedAt };
+    else if (acc.trialEndsAt) {
+      status = { status: new Date(acc.trialEndsAt) > new Date() ? 'TRIAL' : 'TRIAL_EXPIRED', trialEndsAt: acc.trialEndsAt };
+    }
   } catch (e) {
     if (ctx.alive()) err.show(e);
     return;
@@ -147,6 +147,10 @@ export async function clientView(ctx, { asPartner }) {
   else session.setUser(me);
 
   // Subscription.
+  const planText = (st) => {
+    const plan = data.plans.find((p) => p.id === st.plan);
+    return [`Subscribed to ${plan ? plan.name : st.plan}`, st.since ? [' since ', when(st.since)] : null, '.'];
+  };
   const subBox = h('section', { class: 'card', 'aria-labelledby': 'sub-h' });
   function renderSub() {
     subBox.replaceChildren(h('h2', { id: 'sub-h' }, 'Subscription'));
@@ -155,7 +159,7 @@ export async function clientView(ctx, { asPartner }) {
         h('p', null, badge(status.status), ' ',
           status.status === 'TRIAL' && status.trialEndsAt ? ['Free trial until ', when(status.trialEndsAt)] : null,
           status.status === 'TRIAL_EXPIRED' ? 'The free trial has ended: subscribe to keep using Time.' : null,
-          status.status === 'PAYING' ? 'Subscribed to a paid plan.' : null),
+          status.status === 'PAYING' ? planText(status) : null),
       );
     } else subBox.append(h('p', { class: 'muted' }, 'Choose a plan to keep using Time after your free trial.'));
     const paying = status && status.status === 'PAYING';
@@ -168,7 +172,7 @@ export async function clientView(ctx, { asPartner }) {
           canBuy ? h('button', { type: 'button', class: 'btn primary', onclick: (e) => busy(e.currentTarget, async () => {
             try {
               await gql('mutation Subscribe($plan: String!) { subscribe(plan: $plan) { id } }', { plan: p.id }, { auth });
-              status = { ...(status || {}), status: 'PAYING' };
+              status = { status: 'PAYING', plan: p.id, since: new Date().toISOString() };
               renderSub();
               toast(`Subscribed to ${p.name}.`);
               subBox.querySelector('h2').focus();

@@ -54,6 +54,13 @@ pub struct Account {
     pub kind: AccountKind,
     /// V1 (legacy) or V2.
     pub platform: Platform,
+    /// The plan (`plans`) a client account pays for; null until it subscribes, and for
+    /// partner firms (free).
+    pub plan: Option<String>,
+    /// When the client account subscribed; null until it does.
+    pub subscribed_at: Option<DateTime<Utc>>,
+    /// When a client account's free trial ends (or ended); null for partner firms.
+    pub trial_ends_at: Option<DateTime<Utc>>,
 }
 
 impl From<&account::Model> for Account {
@@ -64,6 +71,9 @@ impl From<&account::Model> for Account {
             name: a.name.clone(),
             kind: a.kind.into(),
             platform: a.platform.into(),
+            plan: a.plan.clone(),
+            subscribed_at: a.subscribed_at,
+            trial_ends_at: a.trial_ends_at,
         }
     }
 }

@@ -19,15 +19,9 @@ use worker::ClientEvent;
 /// A session opened with `logInToClient` lasts this long.
 pub const CLIENT_SESSION_TTL: Duration = Duration::from_secs(3600);
 
-/// A duration as a person reads it: `5 minutes`, `1 hour`, `30 seconds`.
+/// A duration as a person reads it (`entity::human_duration`).
 pub(crate) fn human(d: chrono::Duration) -> String {
-    let s = d.num_seconds().max(0);
-    let (n, unit) = match s {
-        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
-        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
-        s => (s, "second"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    entity::human_duration(d.to_std().unwrap_or_default())
 }
 
 async fn own_client(

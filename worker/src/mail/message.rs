@@ -111,6 +111,8 @@ pub struct Rendered {
 pub struct TemplateContext<'a> {
     /// Base URL for links, from configuration only (never from a request).
     pub public_url: &'a str,
+    /// The free trial's length as a person reads it (`TRIAL_LENGTH`: "14 days").
+    pub trial: &'a str,
 }
 
 impl Mail {
@@ -170,7 +172,10 @@ impl Mail {
                 let subject = if *is_partner {
                     format!("Welcome to your Partner Dashboard, {company_name}")
                 } else {
-                    format!("Welcome, {company_name}: your 14-day trial has started")
+                    format!(
+                        "Welcome, {company_name}: your free trial of {} has started",
+                        cx.trial
+                    )
                 };
                 let next = if *is_partner {
                     "You can now invite your clients from your Partner Dashboard."
@@ -204,7 +209,10 @@ impl Mail {
                 link,
                 ..
             } => {
-                let subject = format!("{partner_name} invites you to try Time, free for 14 days");
+                let subject = format!(
+                    "{partner_name} invites you to try Time, free for {}",
+                    cx.trial
+                );
                 let who = company_name
                     .as_deref()
                     .map(|c| format!(" for {c}"))
@@ -469,11 +477,42 @@ mod tests {
         };
         let r = e.render(&TemplateContext {
             public_url: "https://app.example",
+            trial: "14 days",
         });
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<script>"));
         assert!(r.text.contains("ABC1234"));
         assert!(r.text.contains("https://app.example/login"));
+    }
+
+    #[test]
+    fn the_trial_emails_say_the_configured_trial_length() {
+        let cx = TemplateContext {
+            public_url: "https://app.example",
+            trial: "30 days",
+        };
+        let welcome = Mail::Welcome {
+            to: "a@b.example".into(),
+            name: "Ann".into(),
+            company_name: "Ann's".into(),
+            company_id: "ABC1234".into(),
+            is_partner: false,
+        };
+        assert_eq!(
+            welcome.render(&cx).subject,
+            "Welcome, Ann's: your free trial of 30 days has started"
+        );
+        let invite = Mail::Invite {
+            to: "c@d.example".into(),
+            partner_name: "Ledger".into(),
+            company_name: None,
+            link: "https://app.example/invite/x".into(),
+            client_id: None,
+        };
+        assert_eq!(
+            invite.render(&cx).subject,
+            "Ledger invites you to try Time, free for 30 days"
+        );
     }
 
     #[test]

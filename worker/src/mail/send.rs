@@ -75,10 +75,17 @@ pub struct Mailer {
     pub transport: Transport,
     pub from: Mailbox,
     pub public_url: String,
+    /// `TRIAL_LENGTH` as the emails say it.
+    pub trial: String,
 }
 
 impl Mailer {
-    pub fn new(transport: Transport, from: &str, public_url: &str) -> Result<Self, WorkerError> {
+    pub fn new(
+        transport: Transport,
+        from: &str,
+        public_url: &str,
+        trial_length: std::time::Duration,
+    ) -> Result<Self, WorkerError> {
         let from: Mailbox = from
             .parse()
             .map_err(|e| WorkerError::Config(format!("MAIL_FROM '{from}': {e}")))?;
@@ -86,6 +93,7 @@ impl Mailer {
             transport,
             from,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            trial: entity::human_duration(trial_length),
         })
     }
 
@@ -102,6 +110,7 @@ impl Mailer {
             .map_err(|e| SendFailure::Permanent(format!("bad recipient: {e}")))?;
         let r = email.render(&TemplateContext {
             public_url: &self.public_url,
+            trial: &self.trial,
         });
         Message::builder()
             .from(self.from.clone())
