@@ -120,6 +120,26 @@ pub fn serve(
     res
 }
 
+/// A page: `asset` with the page's content policy `csp`, not to be framed.
+pub fn page(asset: &'static Asset, csp: &'static str, headers: &HeaderMap) -> Response {
+    serve(
+        asset,
+        headers,
+        &[
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+    )
+}
+
+/// The file named `name` of `assets`, or 404.
+pub fn one_of(assets: &'static [Asset], name: &str, headers: &HeaderMap) -> Response {
+    match assets.iter().find(|a| a.name == name) {
+        Some(a) => serve(a, headers, &[]),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@
 use crate::assets::{Asset, CSS, HTML, JS, REVALIDATE, VERSIONED};
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 
 /// The page's policy. Scripts: only the files below (no inline script, no eval; the
@@ -71,21 +71,11 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn page(headers: HeaderMap) -> Response {
-    crate::assets::serve(
-        &PAGE_ASSET,
-        &headers,
-        &[
-            (header::CONTENT_SECURITY_POLICY, CSP),
-            (header::X_FRAME_OPTIONS, "DENY"),
-        ],
-    )
+    crate::assets::page(&PAGE_ASSET, CSP, &headers)
 }
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    match ASSETS.iter().find(|a| a.name == file) {
-        Some(a) => crate::assets::serve(a, &headers, &[]),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    crate::assets::one_of(ASSETS, &file, &headers)
 }
 
 #[cfg(test)]

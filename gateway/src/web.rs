@@ -7,8 +7,8 @@
 use crate::assets::{Asset, CSS, HTML, JS, REVALIDATE, SVG};
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 
 /// The pages' policy: scripts and styles from this origin only (no inline script or
@@ -73,21 +73,11 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn page(headers: HeaderMap) -> Response {
-    crate::assets::serve(
-        &PAGE,
-        &headers,
-        &[
-            (header::CONTENT_SECURITY_POLICY, CSP),
-            (header::X_FRAME_OPTIONS, "DENY"),
-        ],
-    )
+    crate::assets::page(&PAGE, CSP, &headers)
 }
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    match ASSETS.iter().find(|a| a.name == file) {
-        Some(a) => crate::assets::serve(a, &headers, &[]),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    crate::assets::one_of(ASSETS, &file, &headers)
 }
 
 /// Browsers ask for `/favicon.ico` on pages that name none (GraphiQL's, a JSON error).
