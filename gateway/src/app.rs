@@ -79,6 +79,13 @@ impl App {
             statements,
             live: crate::live::Live::new(config.live.clone()),
         };
+        // The embedded front-end files are compressed once, before the first request.
+        tokio::task::spawn_blocking(|| {
+            crate::web::prepare();
+            crate::graphiql::prepare();
+        })
+        .await
+        .context("compressing the embedded front-end files")?;
         let schema = build_schema(Some(state.clone()));
         let router = crate::http::router(schema, state.clone(), &config);
         let stop = CancellationToken::new();

@@ -1,7 +1,8 @@
 //! Files embedded in the binary and served over HTTP (GraphiQL's in `crate::graphiql`,
 //! the web front end's in `crate::web`): each with its content type and cache policy, an
 //! ETag from its content (a revalidation that finds it unchanged is a bodiless 304), and
-//! gzip for callers that accept it, compressed once per process on first use.
+//! gzip for callers that accept it, compressed once per process when the gateway starts
+//! (`prepare`, off the async runtime), so no request pays for it.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -55,6 +56,14 @@ fn packed(asset: &'static Asset) -> Arc<Packed> {
     let p = Arc::new(Packed { etag, gzip });
     cache.lock().expect("asset cache").insert(key, p.clone());
     p
+}
+
+/// Works out the ETag and gzip of every file of `assets` now. Blocking: call it off the
+/// async runtime (`App::start` does, for the pages' and GraphiQL's files).
+pub fn prepare(assets: &'static [Asset]) {
+    for a in assets {
+        packed(a);
+    }
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {

@@ -70,6 +70,12 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(&format!("{ASSETS_PATH}/{{file}}"), get(asset))
 }
 
+/// Compresses the files now (`crate::assets::prepare`).
+pub fn prepare() {
+    crate::assets::prepare(ASSETS);
+    crate::assets::prepare(std::slice::from_ref(&PAGE_ASSET));
+}
+
 async fn page(headers: HeaderMap) -> Response {
     crate::assets::page(&PAGE_ASSET, CSP, &headers)
 }

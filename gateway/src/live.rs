@@ -79,26 +79,25 @@ impl Live {
     }
 
     /// The changes to `partner_account_id`'s clients from now on. The channel holds
-    /// `WS_BUFFER` changes for a subscriber that has not taken them yet.
-    pub fn watch(&self, partner_account_id: i64) -> broadcast::Receiver<Arc<Change>> {
+    /// `WS_BUFFER` changes for a subscriber that has not taken them yet; the last
+    /// subscriber of a partner to go takes the channel (and its buffer) with it.
+    pub fn watch(&self, partner_account_id: i64) -> Watch {
         let mut partners = self.inner.partners.lock().expect("live registry");
-        partners
+        let rx = partners
             .entry(partner_account_id)
             .or_insert_with(|| broadcast::channel(self.inner.config.buffer.max(1)).0)
-            .subscribe()
+            .subscribe();
+        Watch {
+            rx,
+            live: self.clone(),
+            partner_account_id,
+        }
     }
 
-    /// Whether anyone here watches the partner; forgets partners nobody watches any more.
+    /// Whether anyone here watches the partner.
     fn watched(&self, partner_account_id: i64) -> bool {
-        let mut partners = self.inner.partners.lock().expect("live registry");
-        match partners.get(&partner_account_id) {
-            Some(tx) if tx.receiver_count() > 0 => true,
-            Some(_) => {
-                partners.remove(&partner_account_id);
-                false
-            }
-            None => false,
-        }
+        let partners = self.inner.partners.lock().expect("live registry");
+        partners.contains_key(&partner_account_id)
     }
 
     fn send(&self, partner_account_id: i64, change: Arc<Change>) -> usize {
@@ -138,6 +137,34 @@ impl Live {
             stopping.cancel();
         });
         tokio::spawn(fan_out(self.clone(), db, rx, self.inner.stopping.clone()));
+    }
+}
+
+/// One subscriber's changes of one partner ([`Live::watch`]).
+pub struct Watch {
+    rx: broadcast::Receiver<Arc<Change>>,
+    live: Live,
+    partner_account_id: i64,
+}
+
+impl Watch {
+    /// The next change; `Lagged` once the subscriber fell `WS_BUFFER` behind.
+    pub async fn recv(&mut self) -> Result<Arc<Change>, broadcast::error::RecvError> {
+        self.rx.recv().await
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // Under the registry's lock, so a subscriber arriving now finds the channel
+        // either still there (and keeps it) or gone (and makes a new one).
+        let mut partners = self.live.inner.partners.lock().expect("live registry");
+        if partners
+            .get(&self.partner_account_id)
+            .is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            partners.remove(&self.partner_account_id);
+        }
     }
 }
 
@@ -589,5 +616,40 @@ async fn watch_session(
             // The database is unreachable for now: the next check decides.
             Err(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Live {
+        Live::new(LiveConfig {
+            connections_per_session: 5,
+            messages_per_second: 20,
+            subscriptions_per_connection: 10,
+            buffer: 8,
+            send_timeout: Duration::from_secs(10),
+            session_check: Duration::from_secs(10),
+            init_timeout: Duration::from_secs(10),
+        })
+    }
+
+    /// A partner's channel (and its buffer) lives as long as someone watches it: a
+    /// gateway that has seen many partners come and go holds none of their buffers.
+    #[test]
+    fn the_last_subscriber_to_go_takes_its_partners_channel_along() {
+        let live = live();
+        let a = live.watch(7);
+        let b = live.watch(7);
+        let other = live.watch(8);
+        assert!(live.watched(7) && live.watched(8));
+        drop(a);
+        assert!(live.watched(7), "one subscriber of 7 is left");
+        drop(b);
+        assert!(!live.watched(7));
+        assert!(live.watched(8));
+        drop(other);
+        assert!(live.inner.partners.lock().unwrap().is_empty());
     }
 }

@@ -72,6 +72,12 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     r.route("/favicon.ico", get(favicon))
 }
 
+/// Compresses the files now (`crate::assets::prepare`).
+pub fn prepare() {
+    crate::assets::prepare(ASSETS);
+    crate::assets::prepare(std::slice::from_ref(&PAGE));
+}
+
 async fn page(headers: HeaderMap) -> Response {
     crate::assets::page(&PAGE, CSP, &headers)
 }
