@@ -52,9 +52,9 @@ pub struct LegacyPartners {
 }
 
 impl TestApp {
-    /// Imports `export`, signs up the V2 firm and logs the V1 owner in.
-    pub async fn legacy_partners(&self, export: &str) -> LegacyPartners {
-        self.import_legacy(export).await.unwrap();
+    /// Signs up the V2 partner firm a V1 partner connects to (V2 Firm, owner
+    /// rosa@v2firm.example): its owner's session and its Company ID.
+    pub async fn v2_firm(&self) -> (String, String) {
         let v2 = self
             .sign_up(
                 "V2 Firm",
@@ -64,11 +64,18 @@ impl TestApp {
                 true,
             )
             .await;
-        let v2_owner = v2["token"].as_str().unwrap().to_owned();
-        let v2_company_id = v2["user"]["account"]["companyId"]
+        let token = v2["token"].as_str().unwrap().to_owned();
+        let company_id = v2["user"]["account"]["companyId"]
             .as_str()
             .unwrap()
             .to_owned();
+        (token, company_id)
+    }
+
+    /// Imports `export`, signs up the V2 firm and logs the V1 owner in.
+    pub async fn legacy_partners(&self, export: &str) -> LegacyPartners {
+        self.import_legacy(export).await.unwrap();
+        let (v2_owner, v2_company_id) = self.v2_firm().await;
         let v1_owner = self
             .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
             .await;

@@ -642,17 +642,7 @@ async fn a_v1_owner_connects_to_a_v2_firm_and_upgrades_a_client() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "worker import-legacy: {out:?}");
     assert!(said.contains("imported 1 partner(s)"), "{said}");
-    let v2 = app
-        .sign_up(
-            "V2 Firm",
-            "Rosa",
-            "rosa@v2firm.example",
-            "correct-horse-1",
-            true,
-        )
-        .await;
-    let v2_owner = v2["token"].as_str().unwrap().to_owned();
-    let v2_company_id = v2["user"]["account"]["companyId"].as_str().unwrap();
+    let (v2_owner, v2_company_id) = app.v2_firm().await;
 
     let b = Browser::start().await;
     log_in(&b, &app, "owner@ledgerline.example", "legacy-owner-pass-1").await;
@@ -669,7 +659,7 @@ async fn a_v1_owner_connects_to_a_v2_firm_and_upgrades_a_client() {
     wait_for_path(&b, "/connect").await;
     b.wait_for_text("h1", "Partner Connect").await;
     b.wait_for_text("main", "Not connected yet.").await;
-    b.fill("Company ID", v2_company_id).await;
+    b.fill("Company ID", &v2_company_id).await;
     b.fill("Owner email", "rosa@v2firm.example").await;
     b.click("Connect").await;
     b.wait_for_text(
