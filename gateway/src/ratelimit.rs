@@ -75,12 +75,16 @@ local tokens = tonumber(b[1]) or cap
 local at = tonumber(b[2]) or now
 tokens = math.min(cap, tokens + math.max(0, now - at) * rate)
 local cost = tonumber(ARGV[3])
-local need = math.max(cost, 1)
 local wait = 0
-if tokens >= need then
-  tokens = tokens - cost
+if cost < 0 then
+  tokens = math.min(cap, tokens - cost)
 else
-  wait = math.ceil((need - tokens) / rate)
+  local need = math.max(cost, 1)
+  if tokens >= need then
+    tokens = tokens - cost
+  else
+    wait = math.ceil((need - tokens) / rate)
+  end
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate) + 1000)
@@ -117,17 +121,26 @@ impl Limiter {
     /// Takes `n` tokens at once, or none: `Ok(())`, or `Err(seconds)` until `n` are there
     /// (a bulk operation counted per item). More than the rule's capacity never passes.
     pub async fn check_n(&self, key: &str, rule: Rule, n: u32) -> Result<(), u64> {
-        self.bucket(key, rule, n.max(1)).await
+        self.bucket(key, rule, i32::try_from(n.max(1)).unwrap_or(i32::MAX))
+            .await
     }
 
     /// Whether bucket `key` has a token, without taking it: `Ok(())`, or `Err(seconds)`.
-    /// With [`Limiter::check`] after the fact, it limits only some outcomes (failed log-ins).
     pub async fn peek(&self, key: &str, rule: Rule) -> Result<(), u64> {
         self.bucket(key, rule, 0).await
     }
 
-    /// Takes `cost` tokens when at least `max(cost, 1)` are there (`cost` 0: a peek).
-    async fn bucket(&self, key: &str, rule: Rule, cost: u32) -> Result<(), u64> {
+    /// Gives back a token taken with [`Limiter::check`] (never past the rule's capacity).
+    /// Taking before the work and giving back after it limits only some outcomes (failed
+    /// log-ins) and still holds for attempts that run at once: each holds its token
+    /// while it runs, so no more than the bucket's tokens can be under way.
+    pub async fn refund(&self, key: &str, rule: Rule) {
+        let _ = self.bucket(key, rule, -1).await;
+    }
+
+    /// Takes `cost` tokens when at least `max(cost, 1)` are there (`cost` 0: a peek;
+    /// negative: gives `-cost` back).
+    async fn bucket(&self, key: &str, rule: Rule, cost: i32) -> Result<(), u64> {
         let key = bounded(key);
         match self {
             Limiter::Local(buckets) => {
@@ -143,6 +156,10 @@ impl Limiter {
                 let elapsed = now.duration_since(*at).as_millis() as f64;
                 *tokens = (*tokens + elapsed * rule.rate_per_ms()).min(cap);
                 *at = now;
+                if cost < 0 {
+                    *tokens = (*tokens - f64::from(cost)).min(cap);
+                    return Ok(());
+                }
                 let need = f64::from(cost.max(1));
                 if *tokens >= need {
                     *tokens -= f64::from(cost);
@@ -251,6 +268,19 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(l.check("k", rule).await, Ok(()));
         }
+        assert!(l.check("k", rule).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_refund_gives_a_token_back_but_never_past_the_capacity() {
+        let l = Limiter::local();
+        let rule: Rule = "2/1h".parse().unwrap();
+        l.refund("k", rule).await;
+        assert_eq!(l.check("k", rule).await, Ok(()));
+        assert_eq!(l.check("k", rule).await, Ok(()));
+        assert!(l.check("k", rule).await.is_err(), "still 2 at most");
+        l.refund("k", rule).await;
+        assert_eq!(l.check("k", rule).await, Ok(()));
         assert!(l.check("k", rule).await.is_err());
     }
 }

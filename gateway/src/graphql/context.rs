@@ -24,21 +24,55 @@ pub(crate) async fn rate_limit(
         })
 }
 
-/// Whether bucket `bucket:key` has a token left, without taking it, or `RATE_LIMITED`.
-pub(crate) async fn peek_rate_limit(
-    ctx: &Context<'_>,
-    bucket: &str,
-    key: &str,
-    rule: crate::ratelimit::Rule,
-) -> ApiResult<()> {
-    state(ctx)
-        .limiter
-        .peek(&format!("{bucket}:{key}"), rule)
-        .await
-        .map_err(|secs| ApiError::RateLimited {
-            message: format!("too many failed attempts; try again in {secs} s"),
-            retry_after_seconds: secs,
-        })
+/// The log-in failure budgets of one attempt: per address (against credential stuffing)
+/// and per email and address (so guessing from one address never locks the owner out from
+/// another). Only failures count, as in Auth0's brute-force protection, yet attempts that
+/// run at once cannot pass the limits: each takes its tokens before the password is
+/// checked and gives them back when it turns out right ([`FailureBudget::give_back`]).
+pub(crate) struct FailureBudget {
+    buckets: Vec<(String, crate::ratelimit::Rule)>,
+}
+
+impl FailureBudget {
+    /// Takes a token from each budget for an attempt on `email` (as typed), or
+    /// `RATE_LIMITED` with nothing taken.
+    pub(crate) async fn take(ctx: &Context<'_>, email: &str) -> ApiResult<FailureBudget> {
+        let limits = &state(ctx).config.security;
+        let ip = client_ip(ctx);
+        // An email is at most 254 characters: a longer "email" cannot push the address
+        // out of the bounded key.
+        let typed: String = email.trim().to_lowercase().chars().take(254).collect();
+        let wanted = [
+            (format!("login-fail-ip:{ip}"), limits.rate_limit_login_ip),
+            (
+                format!("login-fail:{typed}|{ip}"),
+                limits.rate_limit_login_email,
+            ),
+        ];
+        let limiter = &state(ctx).limiter;
+        let mut taken = FailureBudget {
+            buckets: Vec::new(),
+        };
+        for (key, rule) in wanted {
+            if let Err(secs) = limiter.check(&key, rule).await {
+                taken.give_back(ctx).await;
+                return Err(ApiError::RateLimited {
+                    message: format!("too many failed attempts; try again in {secs} s"),
+                    retry_after_seconds: secs,
+                });
+            }
+            taken.buckets.push((key, rule));
+        }
+        Ok(taken)
+    }
+
+    /// The attempt did not fail on its credentials: its tokens go back.
+    pub(crate) async fn give_back(self, ctx: &Context<'_>) {
+        let limiter = &state(ctx).limiter;
+        for (key, rule) in self.buckets {
+            limiter.refund(&key, rule).await;
+        }
+    }
 }
 
 /// How many password hashes (or checks) the HTTP request may still run, shared by all its

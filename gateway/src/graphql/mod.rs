@@ -13,7 +13,7 @@ use async_graphql::Schema;
 pub use context::HashBudget;
 pub(crate) use context::partner_admin;
 pub(crate) use context::{
-    client_ip, meta, parse_id, peek_rate_limit, rate_limit, require_account_admin,
+    FailureBudget, client_ip, meta, parse_id, rate_limit, require_account_admin,
     require_partner_admin, require_partner_owner, require_staff, require_user, spend_password_hash,
     state, viewer,
 };

@@ -4,7 +4,7 @@ use super::types::{
     User,
 };
 use super::{
-    client_ip, meta, parse_id, peek_rate_limit, rate_limit, require_account_admin,
+    FailureBudget, client_ip, meta, parse_id, rate_limit, require_account_admin,
     require_partner_admin, require_user, spend_password_hash, state,
 };
 use crate::auth::session;
@@ -95,33 +95,17 @@ impl AccountMutation {
         #[graphql(desc = "the account to sign in to, when the email has several")]
         company_id: Option<String>,
     ) -> Result<AuthPayload> {
-        // Only failures count (Auth0's brute-force protection): per email and address, so
-        // guessing from one address never locks the owner out from another, and per
-        // address across emails, against credential stuffing.
-        let limits = &state(ctx).config.security;
-        let ip = client_ip(ctx);
-        // An email is at most 254 characters: a longer "email" cannot push the address
-        // out of the bounded key.
-        let typed: String = email.trim().to_lowercase().chars().take(254).collect();
-        let pair = format!("{typed}|{ip}");
-        let budgets = [
-            ("login-fail-ip", ip.as_str(), limits.rate_limit_login_ip),
-            ("login-fail", pair.as_str(), limits.rate_limit_login_email),
-        ];
-        for (bucket, key, rule) in budgets {
-            peek_rate_limit(ctx, bucket, key, rule).await?;
+        let budget = FailureBudget::take(ctx, &email).await?;
+        if let Err(e) = spend_password_hash(ctx) {
+            budget.give_back(ctx).await;
+            return Err(e.into());
         }
-        spend_password_hash(ctx)?;
         match accounts::log_in(state(ctx), &email, &password, company_id.as_deref()).await {
-            Ok(signed_in) => Ok(signed_in.into()),
-            Err(e) => {
-                if matches!(e, ApiError::Unauthenticated(_)) {
-                    for (bucket, key, rule) in budgets {
-                        // Counted; the next attempt is the one refused.
-                        let _ = rate_limit(ctx, bucket, key, rule).await;
-                    }
-                }
-                Err(e.into())
+            // A wrong email or password keeps its tokens: the failure is counted.
+            Err(e @ ApiError::Unauthenticated(_)) => Err(e.into()),
+            other => {
+                budget.give_back(ctx).await;
+                Ok(other?.into())
             }
         }
     }
