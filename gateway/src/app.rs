@@ -69,6 +69,10 @@ impl App {
             }
             None => crate::ratelimit::Limiter::local(),
         };
+        let seats = match queue.redis_connection() {
+            Some(conn) => crate::live::seats::Seats::redis(conn, &config.worker.queue_namespace),
+            None => crate::live::seats::Seats::local(),
+        };
         let state = AppState {
             db,
             hasher,
@@ -77,7 +81,7 @@ impl App {
             queue,
             limiter: Arc::new(limiter),
             statements,
-            live: crate::live::Live::new(config.live.clone()),
+            live: crate::live::Live::new(config.live.clone(), seats),
         };
         // The embedded front-end files are compressed once, before the first request.
         tokio::task::spawn_blocking(|| {
@@ -91,7 +95,7 @@ impl App {
         let stop = CancellationToken::new();
         state
             .live
-            .start(state.db.clone(), state.queue.events(), stop.clone());
+            .start(state.db.clone(), &state.queue, stop.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await

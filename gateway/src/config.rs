@@ -125,6 +125,40 @@ pub struct LiveConfig {
     )]
     pub connections_per_session: usize,
 
+    /// Open WebSocket connections per user, across every gateway sharing the Redis (in
+    /// this process without Redis); one more is refused at `connection_init` (close code
+    /// 4429). Sessions are free to make: this is the bound a person cannot raise.
+    #[arg(
+        long = "ws-connections-per-user",
+        env = "WS_CONNECTIONS_PER_USER",
+        default_value_t = 10
+    )]
+    pub connections_per_user: usize,
+
+    /// Open WebSocket connections per client address, signed in or not, across every
+    /// gateway sharing the Redis; one more is refused before the upgrade (HTTP 429,
+    /// `RATE_LIMITED`).
+    #[arg(
+        long = "ws-connections-per-address",
+        env = "WS_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 20
+    )]
+    pub connections_per_address: usize,
+
+    /// Open WebSocket connections on one gateway process in all; one more is refused
+    /// before the upgrade (HTTP 503, `SERVICE_UNAVAILABLE`).
+    #[arg(
+        long = "ws-connections-per-process",
+        env = "WS_CONNECTIONS_PER_PROCESS",
+        default_value_t = 10_000
+    )]
+    pub connections_per_process: usize,
+
+    /// A connection the client has sent nothing on for this long is pinged; one that
+    /// has still sent nothing (not even the pong) after as long again is dropped.
+    #[arg(long = "ws-ping-every", env = "WS_PING_EVERY", default_value = "30s", value_parser = parse_duration)]
+    pub ping_every: Duration,
+
     /// Messages per second a connection may send; a connection that sends more is closed
     /// (code 1008).
     #[arg(
@@ -154,9 +188,11 @@ pub struct LiveConfig {
     #[arg(long = "ws-send-timeout", env = "WS_SEND_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub send_timeout: Duration,
 
-    /// How often a connection's session is checked again; one that ended (log-out,
-    /// deactivation) is disconnected (code 4401). Expiry disconnects at the instant.
-    #[arg(long = "ws-session-check", env = "WS_SESSION_CHECK", default_value = "10s", value_parser = parse_duration)]
+    /// A backstop: how often a connection's session is checked again even when no event
+    /// said it changed. A log-out, deactivation, demotion or password change closes the
+    /// connection at once through the event bus (4401, or 4403 for a demotion), and an
+    /// expiry at its instant; this check only catches an event the bus lost.
+    #[arg(long = "ws-session-check", env = "WS_SESSION_CHECK", default_value = "5m", value_parser = parse_duration)]
     pub session_check: Duration,
 
     /// A connection that has not sent `connection_init` by then is closed (code 4408).

@@ -8,7 +8,7 @@ use crate::auth::session;
 use crate::error::{REQUEST_ID, http_error};
 use crate::graphql::AppSchema;
 use crate::lease::{Lease, Lent};
-use crate::limits::{DocumentCache, QueryLimits};
+use crate::limits::{Gate, QueryLimits};
 use crate::services::AppState;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::extract::State;
@@ -30,8 +30,7 @@ use tower_http::trace::TraceLayer;
 struct HttpState {
     schema: AppSchema,
     app: AppState,
-    limits: QueryLimits,
-    documents: std::sync::Arc<DocumentCache>,
+    gate: std::sync::Arc<Gate>,
 }
 
 /// CORS for the configured origins only; none when the list is empty.
@@ -68,8 +67,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
     let state = HttpState {
         schema,
         app,
-        limits,
-        documents: std::sync::Arc::new(DocumentCache::new(DOCUMENTS_CACHED)),
+        gate: std::sync::Arc::new(Gate::new(limits, DOCUMENTS_CACHED)),
     };
     // The per-address ceiling runs before the body is read: a flood of refused requests
     // costs their headers, not their parsing.
@@ -251,11 +249,30 @@ fn admit(
     };
     requests
         .into_iter()
-        .map(|r| crate::limits::inspect(r, &st.limits, &st.documents))
+        .map(|r| {
+            let labels = st.gate.inspect(r)?;
+            if is_subscription(r) {
+                return Err((
+                    "BAD_REQUEST",
+                    "subscriptions are served over WebSocket at /graphql/ws (graphql-transport-ws): open a connection there".to_owned(),
+                ));
+            }
+            Ok(labels)
+        })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|(code, message)| {
             Box::new(http_error(StatusCode::BAD_REQUEST, code, message, None))
         })
+}
+
+/// Whether the operation `req` selects is a subscription.
+fn is_subscription(req: &mut async_graphql::Request) -> bool {
+    let name = req.operation_name.clone();
+    req.parsed_query().is_ok_and(|doc| {
+        crate::metrics::selected_operation(doc, name.as_deref()).is_some_and(|op| {
+            op.node.ty == async_graphql::parser::types::OperationType::Subscription
+        })
+    })
 }
 
 /// Records each operation's outcome and duration under its labels.
@@ -294,7 +311,15 @@ async fn graphql_ws(
             None,
         );
     };
-    crate::live::upgrade(st.app.clone(), st.schema.clone(), peer, protocol, ws)
+    crate::live::upgrade(
+        st.app.clone(),
+        st.schema.clone(),
+        st.gate.clone(),
+        peer,
+        protocol,
+        ws,
+    )
+    .await
 }
 
 /// `/graphql`: admit the request, read the session (on the connection the client list

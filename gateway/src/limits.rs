@@ -299,6 +299,30 @@ impl DocumentCache {
     }
 }
 
+/// The configured limits and the parsed-document cache: what every operation passes
+/// through before it runs, over HTTP (`crate::http`) and over WebSocket (`crate::live`).
+pub struct Gate {
+    pub limits: QueryLimits,
+    pub documents: DocumentCache,
+}
+
+impl Gate {
+    pub fn new(limits: QueryLimits, cached: usize) -> Self {
+        Gate {
+            limits,
+            documents: DocumentCache::new(cached),
+        }
+    }
+
+    /// [`inspect`] with these limits and this cache.
+    pub fn inspect(
+        &self,
+        req: &mut async_graphql::Request,
+    ) -> Result<(&'static str, String), Refusal> {
+        inspect(req, &self.limits, &self.documents)
+    }
+}
+
 /// Checks one operation's text against the limits and names it for the metrics.
 /// The request keeps the parsed document, so async-graphql does not parse it again.
 pub fn inspect(

@@ -82,6 +82,10 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--metrics-on-public-port",
     "--plans",
     "--ws-connections-per-session",
+    "--ws-connections-per-user",
+    "--ws-connections-per-address",
+    "--ws-connections-per-process",
+    "--ws-ping-every",
     "--ws-messages-per-second",
     "--ws-subscriptions-per-connection",
     "--ws-buffer",
@@ -451,6 +455,30 @@ impl TestApp {
         );
         res.json().await.expect("JSON body")
     }
+    /// Posts one GraphQL operation to the gateway at `base` (not the next one in turn)
+    /// and returns the whole response body.
+    pub async fn gql_at(
+        &self,
+        base: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut req = self
+            .http
+            .post(format!("{base}/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+            .await
+            .expect("gateway answers")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
     /// Like [`gql`](Self::gql) but panics unless the operation succeeded; returns `data`.
     pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let body = self.gql(token, query, variables).await;

@@ -31,6 +31,17 @@ impl LiveClient {
     /// Opens a connection asking for graphql-transport-ws, without sending anything.
     /// `recv_buffer`: a small socket receive buffer, for a client that stops reading.
     pub async fn open(base: &str, recv_buffer: Option<u32>) -> LiveClient {
+        match Self::try_open(base, recv_buffer).await {
+            Ok(c) => c,
+            Err((status, body)) => panic!("WebSocket upgrade refused: HTTP {status} {body}"),
+        }
+    }
+
+    /// [`LiveClient::open`], or the HTTP status and body of a refused upgrade.
+    pub async fn try_open(
+        base: &str,
+        recv_buffer: Option<u32>,
+    ) -> Result<LiveClient, (u16, String)> {
         let url = ws_url(base);
         let mut req = url.as_str().into_client_request().unwrap();
         req.headers_mut().insert(
@@ -49,14 +60,23 @@ impl LiveClient {
             socket.set_recv_buffer_size(n).unwrap();
         }
         let tcp = socket.connect(addr).await.expect("gateway accepts");
-        let (socket, res) = tokio_tungstenite::client_async(req, tcp)
-            .await
-            .expect("WebSocket upgrade");
+        let (socket, res) = match tokio_tungstenite::client_async(req, tcp).await {
+            Ok(upgraded) => upgraded,
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                let body = res
+                    .body()
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                return Err((res.status().as_u16(), body));
+            }
+            Err(e) => panic!("WebSocket upgrade: {e}"),
+        };
         assert_eq!(
             res.headers()["sec-websocket-protocol"],
             "graphql-transport-ws"
         );
-        LiveClient { socket }
+        Ok(LiveClient { socket })
     }
 
     /// Connects and initialises with `token`: Ok after `connection_ack`, or how the
@@ -84,6 +104,12 @@ impl LiveClient {
             .send(Message::Text(message.to_string().into()))
             .await
             .expect("send");
+    }
+
+    /// Sends `subscribe` for operation `id` with this payload (`query`, `variables`, …).
+    pub async fn subscribe_with(&mut self, id: &str, payload: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": payload }))
+            .await;
     }
 
     /// Starts subscription `id` with `query`.
@@ -127,9 +153,16 @@ impl LiveClient {
     }
 
     /// Nothing arrives within `wait` (the connection stays open).
+    /// WebSocket pings are answered and are not counted as something.
     pub async fn quiet_for(&mut self, wait: Duration) {
-        if let Ok(got) = tokio::time::timeout(wait, self.socket.next()).await {
-            panic!("expected nothing, got {got:?}");
+        let until = tokio::time::Instant::now() + wait;
+        while let Ok(got) = tokio::time::timeout_at(until, self.socket.next()).await {
+            match got {
+                // tungstenite queues the pong; sending flushes it, as a browser would.
+                Some(Ok(Message::Ping(_))) => self.socket.flush().await.expect("pong"),
+                Some(Ok(Message::Pong(_))) => continue,
+                other => panic!("expected nothing, got {other:?}"),
+            }
         }
     }
 

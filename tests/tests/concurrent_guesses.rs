@@ -44,18 +44,26 @@ async fn sixty_guesses_at_once_check_no_more_passwords_than_the_limit() {
 
     let app = &app;
     let guesses = (0..60).map(|i| async move {
-        let vars = json!({ "email": "rosa@ledgerline.example", "password": format!("guess-number-{i}") });
+        let vars =
+            json!({ "email": "rosa@ledgerline.example", "password": format!("guess-number-{i}") });
         app.gql(None, LOG_IN, vars).await
     });
     let answers: Vec<Value> = futures::future::join_all(guesses).await;
     let codes: Vec<&str> = answers
         .iter()
-        .map(|b| b["errors"][0]["extensions"]["code"].as_str().unwrap_or("none"))
+        .map(|b| {
+            b["errors"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or("none")
+        })
         .collect();
     let checked = codes.iter().filter(|c| **c == "UNAUTHENTICATED").count();
     let refused = codes.iter().filter(|c| **c == "RATE_LIMITED").count();
     assert_eq!(checked + refused, 60, "{codes:?}");
-    assert_eq!(checked, 10, "exactly the limit's 10 guesses were checked: {codes:?}");
+    assert_eq!(
+        checked, 10,
+        "exactly the limit's 10 guesses were checked: {codes:?}"
+    );
     let ran = hashes(&app).await - before;
     assert!(
         ran <= 10.0,

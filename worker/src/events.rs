@@ -1,12 +1,15 @@
-//! Changes to a partner's clients, published after they commit, for the gateways' live
-//! client lists (`Subscription.clientChanged`, `gateway/src/live.rs`).
+//! Events published after a change commits, heard by every gateway: changes to a
+//! partner's clients, for the live client lists (`Subscription.clientChanged`,
+//! `gateway/src/live.rs`), and sessions that ended or changed, so every gateway drops
+//! what it holds for them at once (live connections; cached sessions).
 //!
 //! An event names only the partner, the client row and whether the row is new: each
 //! gateway reads the row itself when it hands the event on, so what a subscriber sees is
 //! what the database holds, never a stale copy carried along.
 //!
-//! With `REDIS_URL` every process publishes to one Redis channel
-//! (`{QUEUE_NAMESPACE}.client-events`) and every gateway listens on it, so a change made
+//! With `REDIS_URL` every process publishes to one Redis channel per kind of event
+//! (`{QUEUE_NAMESPACE}.client-events`, `….session-events`) and every gateway listens on
+//! them, so a change made
 //! through any gateway or worker reaches the subscribers on all of them. Without Redis
 //! (the embedded default) events stay inside the process, which is where the embedded
 //! worker and every subscriber are. Redis pub/sub delivers at most once: events published
@@ -15,6 +18,7 @@
 
 use apalis_redis::ConnectionManager;
 use futures::StreamExt;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -60,6 +64,34 @@ impl ClientEvent {
     }
 }
 
+/// The sessions of one user ended or changed (log-out, deactivation, a role or password
+/// change): whatever a gateway holds for them is checked again at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SessionEvent {
+    #[serde(rename = "u")]
+    pub user_id: i64,
+}
+
+/// A kind of event, with the Redis channel it travels on.
+pub trait Topic: Clone + Send + Serialize + DeserializeOwned + std::fmt::Debug + 'static {
+    /// `{QUEUE_NAMESPACE}.{CHANNEL}`.
+    const CHANNEL: &'static str;
+}
+
+impl Topic for ClientEvent {
+    const CHANNEL: &'static str = "client-events";
+}
+
+impl Topic for SessionEvent {
+    const CHANNEL: &'static str = "session-events";
+}
+
+/// Changes to clients (`Subscription.clientChanged`).
+pub type ClientEvents = Bus<ClientEvent>;
+
+/// Sessions that ended or changed.
+pub type SessionEvents = Bus<SessionEvent>;
+
 /// How many events a listener may fall behind before it misses some (logged and
 /// counted as `client_events_missed_total`).
 const LOCAL_BUFFER: usize = 16_384;
@@ -67,14 +99,21 @@ const LOCAL_BUFFER: usize = 16_384;
 /// At most this many events go in one Redis message.
 const EVENTS_PER_MESSAGE: usize = 1_000;
 
-/// Publishes and listens; cheap to clone.
-#[derive(Clone)]
-pub struct ClientEvents {
-    inner: Arc<Inner>,
+/// Publishes and listens to one kind of event; cheap to clone.
+pub struct Bus<E: Topic> {
+    inner: Arc<Inner<E>>,
 }
 
-struct Inner {
-    local: broadcast::Sender<ClientEvent>,
+impl<E: Topic> Clone for Bus<E> {
+    fn clone(&self) -> Self {
+        Bus {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<E> {
+    local: broadcast::Sender<E>,
     redis: Option<RedisBus>,
     /// Set once the Redis relay (Redis channel → `local`) runs.
     relay: OnceLock<()>,
@@ -86,33 +125,33 @@ struct RedisBus {
     conn: ConnectionManager,
 }
 
-impl std::fmt::Debug for ClientEvents {
+impl<E: Topic> std::fmt::Debug for Bus<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientEvents")
+        f.debug_struct("Bus")
             .field("redis", &self.inner.redis.as_ref().map(|r| &r.channel))
             .finish()
     }
 }
 
-impl ClientEvents {
+impl<E: Topic> Bus<E> {
     /// Events that stay in this process.
     pub fn in_process() -> Self {
         Self::new(None)
     }
 
-    /// Events through Redis channel `{namespace}.client-events`: `conn` publishes; a
+    /// Events through Redis channel `{namespace}.{E::CHANNEL}`: `conn` publishes; a
     /// listener opens its own pub/sub connection to `url`.
     pub fn redis(url: &str, conn: ConnectionManager, namespace: &str) -> Self {
         Self::new(Some(RedisBus {
             url: url.to_owned(),
-            channel: format!("{namespace}.client-events"),
+            channel: format!("{namespace}.{}", E::CHANNEL),
             conn,
         }))
     }
 
     fn new(redis: Option<RedisBus>) -> Self {
         let (local, _) = broadcast::channel(LOCAL_BUFFER);
-        ClientEvents {
+        Bus {
             inner: Arc::new(Inner {
                 local,
                 redis,
@@ -124,11 +163,12 @@ impl ClientEvents {
     /// Publishes events of changes that have committed. Never fails the caller: the
     /// change is made whether or not anyone hears of it. When Redis cannot take them,
     /// this process's own subscribers still get them.
-    pub async fn publish(&self, events: &[ClientEvent]) {
+    pub async fn publish(&self, events: &[E]) {
         if events.is_empty() {
             return;
         }
-        metrics::counter!("client_events_published_total").increment(events.len() as u64);
+        metrics::counter!("events_published_total", "channel" => E::CHANNEL)
+            .increment(events.len() as u64);
         let Some(bus) = &self.inner.redis else {
             self.deliver_here(events);
             return;
@@ -142,28 +182,28 @@ impl ClientEvents {
                 .query_async(&mut conn)
                 .await;
             if let Err(e) = sent {
-                tracing::warn!(error = %e, events = chunk.len(), "could not publish client events to Redis; only this process's subscribers get them");
+                tracing::warn!(error = %e, events = chunk.len(), channel = E::CHANNEL, "could not publish events to Redis; only this process hears them");
                 self.deliver_here(chunk);
             }
         }
     }
 
-    /// Publishes one event (see [`ClientEvents::publish`]).
-    pub async fn publish_one(&self, event: ClientEvent) {
+    /// Publishes one event (see [`Bus::publish`]).
+    pub async fn publish_one(&self, event: E) {
         self.publish(&[event]).await;
     }
 
-    fn deliver_here(&self, events: &[ClientEvent]) {
+    fn deliver_here(&self, events: &[E]) {
         for e in events {
-            // No receiver is not an error: nobody is watching.
-            let _ = self.inner.local.send(*e);
+            // No receiver is not an error: nobody is listening.
+            let _ = self.inner.local.send(e.clone());
         }
     }
 
     /// Every event published from now on, by any process sharing the bus (with Redis,
     /// after this process's relay has subscribed, which takes a few milliseconds the
     /// first time).
-    pub fn listen(&self) -> broadcast::Receiver<ClientEvent> {
+    pub fn listen(&self) -> broadcast::Receiver<E> {
         let rx = self.inner.local.subscribe();
         if let Some(bus) = &self.inner.redis {
             self.inner.relay.get_or_init(|| {
@@ -177,33 +217,33 @@ impl ClientEvents {
 
 /// Hands every message on the Redis channel to this process's listeners, reconnecting
 /// with backoff; ends when the bus is dropped.
-async fn relay(url: String, channel: String, local: broadcast::WeakSender<ClientEvent>) {
+async fn relay<E: Topic>(url: String, channel: String, local: broadcast::WeakSender<E>) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match subscribe(&url, &channel).await {
             Ok(pubsub) => {
                 backoff = Duration::from_millis(100);
-                tracing::info!(%channel, "listening for client events on Redis");
+                tracing::info!(%channel, "listening for events on Redis");
                 let mut messages = pubsub.into_on_message();
                 while let Some(msg) = messages.next().await {
                     let Some(local) = local.upgrade() else {
                         return;
                     };
-                    match serde_json::from_slice::<Vec<ClientEvent>>(msg.get_payload_bytes()) {
+                    match serde_json::from_slice::<Vec<E>>(msg.get_payload_bytes()) {
                         Ok(events) => {
                             for e in events {
                                 let _ = local.send(e);
                             }
                         }
                         Err(e) => {
-                            tracing::warn!(error = %e, "ignored a message on the client-events channel that is not a list of events")
+                            tracing::warn!(error = %e, %channel, "ignored a message on an events channel that is not a list of its events")
                         }
                     }
                 }
-                tracing::warn!(%channel, "lost the Redis client-events subscription; reconnecting (events meanwhile are lost)");
+                tracing::warn!(%channel, "lost the Redis events subscription; reconnecting (events meanwhile are lost)");
             }
             Err(e) => {
-                tracing::warn!(error = %e, %channel, "cannot subscribe to client events on Redis; retrying")
+                tracing::warn!(error = %e, %channel, "cannot subscribe to events on Redis; retrying")
             }
         }
         if local.upgrade().is_none() {
@@ -242,5 +282,7 @@ mod tests {
     fn the_wire_format_is_short() {
         let s = serde_json::to_string(&[ClientEvent::added(7, 42)]).unwrap();
         assert_eq!(s, r#"[{"p":7,"c":42,"k":"A"}]"#);
+        let s = serde_json::to_string(&[SessionEvent { user_id: 9 }]).unwrap();
+        assert_eq!(s, r#"[{"u":9}]"#);
     }
 }

@@ -39,6 +39,7 @@ pub struct JobQueue {
     store: Store,
     names: QueueNames,
     events: crate::ClientEvents,
+    sessions: crate::events::SessionEvents,
 }
 
 impl std::fmt::Debug for JobQueue {
@@ -93,16 +94,21 @@ impl JobQueue {
                 Store::Sqlite(pool)
             }
         };
-        let events = match (&store, &config.redis_url) {
-            (Store::Redis(conn), Some(url)) => {
-                crate::ClientEvents::redis(url, conn.clone(), &config.queue_namespace)
-            }
-            _ => crate::ClientEvents::in_process(),
+        let (events, sessions) = match (&store, &config.redis_url) {
+            (Store::Redis(conn), Some(url)) => (
+                crate::ClientEvents::redis(url, conn.clone(), &config.queue_namespace),
+                crate::events::SessionEvents::redis(url, conn.clone(), &config.queue_namespace),
+            ),
+            _ => (
+                crate::ClientEvents::in_process(),
+                crate::events::SessionEvents::in_process(),
+            ),
         };
         Ok(JobQueue {
             store,
             names,
             events,
+            sessions,
         })
     }
 
@@ -127,6 +133,11 @@ impl JobQueue {
     /// process (`crate::events`).
     pub fn events(&self) -> &crate::ClientEvents {
         &self.events
+    }
+
+    /// Where ended and changed sessions are published, beside [`JobQueue::events`].
+    pub fn sessions(&self) -> &crate::events::SessionEvents {
+        &self.sessions
     }
 
     pub fn names(&self) -> &QueueNames {

@@ -116,6 +116,7 @@ impl AccountMutation {
     async fn log_out(&self, ctx: &Context<'_>) -> Result<bool> {
         let v = require_user(ctx)?;
         session::close(&state(ctx).db, v.session_id).await?;
+        state(ctx).sessions_changed(&[v.user.id]).await;
         Ok(true)
     }
 

@@ -3,7 +3,7 @@
 
 use super::context::{require_partner_admin, state};
 use super::types::Client;
-use crate::live::{Change, Connection};
+use crate::live::{Change, Connection, Update};
 use async_graphql::{Context, Enum, Result, SimpleObject, Subscription};
 use futures::Stream;
 use std::sync::Arc;
@@ -53,8 +53,9 @@ impl SubscriptionRoot {
     /// Every change to one of your partner's clients, as it commits: new invites and
     /// sign-ups (ADDED); status changes (including the trial sweep and subscriptions),
     /// resends, revocations, expired invites, access changes and log-ins (UPDATED). Never
-    /// another partner's. A subscriber that falls `WS_BUFFER` changes behind is
-    /// disconnected (code 1013): reconnect and read the list again.
+    /// another partner's. A subscriber that falls `WS_BUFFER` changes behind, or whose
+    /// changes the server missed, is disconnected (code 1013): reconnect and read the
+    /// list again.
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN).
     async fn client_changed(
@@ -69,10 +70,19 @@ impl SubscriptionRoot {
             (rx, conn, who),
             |(mut rx, conn, who)| async move {
                 match rx.recv().await {
-                    Ok(change) => {
-                        let item = ClientChange::of(&change, &who.0, who.1);
-                        Some((item, (rx, conn, who)))
-                    }
+                    Ok(update) => match &*update {
+                        Update::Row(change) => {
+                            let item = ClientChange::of(change, &who.0, who.1);
+                            Some((item, (rx, conn, who)))
+                        }
+                        Update::Stale => {
+                            conn.close(
+                                1013,
+                                "changes to your list were missed: reconnect and read the list again",
+                            );
+                            None
+                        }
+                    },
                     Err(RecvError::Lagged(n)) => {
                         metrics::counter!("ws_slow_consumers_dropped_total").increment(1);
                         conn.close(

@@ -42,6 +42,17 @@ impl AppState {
         self.queue.events().publish(events).await;
     }
 
+    /// Publishes that these users' sessions ended or changed (log-out, deactivation, a
+    /// role or password change), so every gateway closes or re-checks what it holds for
+    /// them at once (`worker::events::SessionEvent`). Call it after the commit.
+    pub async fn sessions_changed(&self, user_ids: &[i64]) {
+        let events: Vec<worker::events::SessionEvent> = user_ids
+            .iter()
+            .map(|&user_id| worker::events::SessionEvent { user_id })
+            .collect();
+        self.queue.sessions().publish(&events).await;
+    }
+
     /// SQL statements the gateway has run for requests so far.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(std::sync::atomic::Ordering::Relaxed)

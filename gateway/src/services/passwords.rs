@@ -130,7 +130,13 @@ pub async fn set_with_link(
         Some(u) => account::Entity::find_by_id(u.account_id).one(&txn).await?,
         None => None,
     };
+    let mut ended = vec![t.user_id];
     if let (Some(u), Some(acc)) = (u, acc) {
+        if acc.kind == entity::AccountKind::Partner {
+            // A firm person's new password ends their sessions in the firm's client
+            // accounts too: whoever knew the old one is out everywhere.
+            ended.extend(super::users::end_client_sessions(&txn, acc.id, &u).await?);
+        }
         let (action, what) = if t.purpose == Purpose::Set.as_str() {
             ("user.password_set", "set")
         } else {
@@ -154,5 +160,6 @@ pub async fn set_with_link(
         .await?;
     }
     txn.commit().await?;
+    state.sessions_changed(&ended).await;
     Ok(())
 }

@@ -123,6 +123,12 @@ pub async fn set_user_role(
         .filter(user::Column::Id.eq(target.id))
         .exec(&txn)
         .await?;
+    let mut ended = vec![target.id];
+    if v.account.kind == AccountKind::Partner && target.role.is_admin() && !role.is_admin() {
+        // Only a firm's OWNER and ADMINs enter its clients' accounts: a demoted person's
+        // sessions there end with the demotion.
+        ended.extend(end_client_sessions(&txn, v.account.id, &target).await?);
+    }
     if target.active && target.role.is_admin() && !role.is_admin() {
         let what = format!(
             "changed the role of {} to {}",
@@ -153,6 +159,7 @@ pub async fn set_user_role(
     txn.commit().await?;
     state.nudge.wake();
     state.changed(&listing).await;
+    state.sessions_changed(&ended).await;
     Ok(user::Model { role, ..target })
 }
 
@@ -214,34 +221,61 @@ async fn tell_partner_of_lost_access<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A partner firm's decision about one of its people reaches the client accounts: their
-/// user rows there (same email, in the firm's clients' accounts) are suspended with them,
-/// every session opened on those rows or through `logInToClient` ends; reactivating lifts
-/// the suspension. A row the client itself deactivated stays inactive.
-async fn offboard_in_client_accounts<C: ConnectionTrait>(
+/// The user rows of a firm's person in the firm's client accounts (their email there).
+async fn seats_of<C: ConnectionTrait>(
     conn: &C,
     partner_account_id: i64,
     person: &user::Model,
-    active: bool,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<i64>> {
     let client_accounts = client::Entity::find()
         .select_only()
         .column(client::Column::ClientAccountId)
         .filter(client::Column::PartnerAccountId.eq(partner_account_id))
         .filter(client::Column::ClientAccountId.is_not_null())
         .into_query();
-    let rows = user::Entity::find()
-        .filter(user::Column::Email.eq(&person.email))
-        .filter(user::Column::AccountId.in_subquery(client_accounts));
-    let ids: Vec<i64> = rows
-        .clone()
+    Ok(user::Entity::find()
         .select_only()
         .column(user::Column::Id)
+        .filter(user::Column::Email.eq(&person.email))
+        .filter(user::Column::AccountId.in_subquery(client_accounts))
         .into_tuple()
         .all(conn)
+        .await?)
+}
+
+/// Ends every session a firm's person has in the firm's client accounts: those on their
+/// seats there and those they opened with `logInToClient`. Returns the seats, whose
+/// live connections are told once the change commits.
+pub(crate) async fn end_client_sessions<C: ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    person: &user::Model,
+) -> ApiResult<Vec<i64>> {
+    let seats = seats_of(conn, partner_account_id, person).await?;
+    entity::session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(entity::session::Column::UserId.is_in(seats.clone()))
+                .add(entity::session::Column::OpenedByUserId.eq(person.id)),
+        )
+        .exec(conn)
         .await?;
+    Ok(seats)
+}
+
+/// A partner firm's decision about one of its people reaches the client accounts: their
+/// user rows there (same email, in the firm's clients' accounts) are suspended with them,
+/// every session opened on those rows or through `logInToClient` ends; reactivating lifts
+/// the suspension. A row the client itself deactivated stays inactive. Returns the rows.
+async fn offboard_in_client_accounts<C: ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    person: &user::Model,
+    active: bool,
+) -> ApiResult<Vec<i64>> {
+    let ids = seats_of(conn, partner_account_id, person).await?;
     if ids.is_empty() && active {
-        return Ok(());
+        return Ok(ids);
     }
     user::Entity::update_many()
         .col_expr(user::Column::SuspendedByPartner, Expr::value(!active))
@@ -249,16 +283,9 @@ async fn offboard_in_client_accounts<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     if !active {
-        entity::session::Entity::delete_many()
-            .filter(
-                Condition::any()
-                    .add(entity::session::Column::UserId.is_in(ids))
-                    .add(entity::session::Column::OpenedByUserId.eq(person.id)),
-            )
-            .exec(conn)
-            .await?;
+        end_client_sessions(conn, partner_account_id, person).await?;
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// Makes a user active or inactive; deactivating ends its sessions. The OWNER stays active.
@@ -289,8 +316,9 @@ pub async fn set_user_active(
         let what = format!("made {} inactive", target.email);
         tell_partner_of_lost_access(&txn, v, &target, &what).await?;
     }
+    let mut ended = vec![target.id];
     if v.account.kind == AccountKind::Partner {
-        offboard_in_client_accounts(&txn, v.account.id, &target, active).await?;
+        ended.extend(offboard_in_client_accounts(&txn, v.account.id, &target, active).await?);
     }
     audit::record(
         &txn,
@@ -317,5 +345,6 @@ pub async fn set_user_active(
     txn.commit().await?;
     state.nudge.wake();
     state.changed(&listing).await;
+    state.sessions_changed(&ended).await;
     Ok(user::Model { active, ..target })
 }
