@@ -64,7 +64,7 @@ async fn sixty_guesses_at_once_check_no_more_passwords_than_the_limit() {
         checked, 10,
         "exactly the limit's 10 guesses were checked: {codes:?}"
     );
-    let ran = hashes(&app).await - before;
+    let ran = hashes(app).await - before;
     assert!(
         ran <= 10.0,
         "{ran} password checks ran for 60 guesses; the limit is 10"
