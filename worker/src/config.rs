@@ -91,7 +91,8 @@ pub struct WorkerConfig {
     #[arg(long, env = "SMTP_POOL_SIZE", default_value_t = 16)]
     pub smtp_pool_size: u32,
 
-    /// Give up on one SMTP exchange after this long (a temporary failure, retried); at most 20s.
+    /// Give up on one SMTP send after this long, the wait for a free pooled connection
+    /// included (a temporary failure, retried); at most 20s.
     #[arg(long, env = "SMTP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub smtp_timeout: Duration,
 

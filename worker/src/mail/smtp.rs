@@ -434,6 +434,7 @@ impl From<lettre::transport::smtp::Error> for SmtpFailure {
 pub struct SmtpPool {
     relay: Relay,
     timeout: Duration,
+    size: u32,
     permits: Semaphore,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
 }
@@ -468,18 +469,25 @@ impl SmtpPool {
         SmtpPool {
             relay,
             timeout,
+            size,
             permits: Semaphore::new(size as usize),
             idle: Mutex::new(Vec::new()),
         }
     }
 
-    /// Sends one message; the whole exchange (connecting included) is cut at the pool's
-    /// timeout. Returns once the server has answered the end of data.
+    /// Sends one message; everything, the wait for a free connection included, is cut at
+    /// the pool's timeout, so a send never outlives its delivery's claim. Returns once the
+    /// server has answered the end of data.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SmtpFailure> {
-        let _permit = self
-            .permits
-            .acquire()
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let _permit = tokio::time::timeout_at(deadline, self.permits.acquire())
             .await
+            .map_err(|_| {
+                SmtpFailure::Temporary(format!(
+                    "all {} SMTP connections stayed busy for {:?}",
+                    self.size, self.timeout
+                ))
+            })?
             .map_err(|_| SmtpFailure::Temporary("the SMTP pool is closed".into()))?;
         let exchange = async {
             let mut conn = self.connection().await?;
@@ -491,7 +499,7 @@ impl SmtpPool {
             }
             sent.map(|_| ()).map_err(SmtpFailure::from)
         };
-        tokio::time::timeout(self.timeout, exchange)
+        tokio::time::timeout_at(deadline, exchange)
             .await
             .unwrap_or_else(|_| {
                 Err(SmtpFailure::Temporary(format!(
@@ -800,6 +808,34 @@ mod tests {
             matches!(outcome, Err(SmtpFailure::Temporary(ref e)) if e.contains("451")),
             "{outcome:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn the_wait_for_a_free_connection_counts_in_the_timeout() {
+        let ca = TestCa::new();
+        let relay = TestRelay::start(&ca, RelayTls::None, &["localhost"]).await;
+        // The relay takes connections and never answers: the pool's one connection is
+        // held for the whole timeout by the first send.
+        relay.stall();
+        let timeout = Duration::from_secs(2);
+        let pool = SmtpPool::new(
+            &format!("smtp://127.0.0.1:{}", relay.addr.port()),
+            &[],
+            1,
+            timeout,
+        )
+        .unwrap();
+        let started = Instant::now();
+        let (first, second) = tokio::join!(send(&pool, "first"), send(&pool, "second"));
+        let took = started.elapsed();
+        assert!(matches!(first, Err(SmtpFailure::Temporary(_))), "{first:?}");
+        assert!(
+            matches!(second, Err(SmtpFailure::Temporary(_))),
+            "{second:?}"
+        );
+        // Both within the timeout (and a margin for a busy machine), not one timeout
+        // after the other (4 s).
+        assert!(took < timeout + Duration::from_secs(1), "{took:?}");
     }
 
     #[test]

@@ -146,6 +146,11 @@ impl TestRelay {
         self.state.lock().unwrap().rcpt_answer = Some(line.into());
     }
 
+    /// New connections are accepted and never answered.
+    pub fn stall(&self) {
+        self.state.lock().unwrap().stall = true;
+    }
+
     pub fn messages(&self) -> Vec<Received> {
         self.state.lock().unwrap().messages.clone()
     }
