@@ -77,6 +77,7 @@ impl TestApp {
         let c = self.worker_config();
         let transport = worker::mail::Transport::from_config(
             c.smtp_url.as_deref(),
+            c.smtp_ca_file.as_deref(),
             1,
             c.smtp_timeout,
             c.outbox_dir(),

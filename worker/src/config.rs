@@ -74,17 +74,25 @@ pub struct WorkerConfig {
     #[arg(long, env = "QUEUE_NAMESPACE", default_value = "partner-dashboard")]
     pub queue_namespace: String,
 
-    /// Send mail through this SMTP server (`smtp://[user:pass@]host:port`, add
-    /// `?tls=required` for STARTTLS; `smtps://` for implicit TLS) instead of writing
-    /// `.eml` files to DATA_DIR/outbox.
+    /// Send mail through this SMTP server instead of writing `.eml` files to
+    /// DATA_DIR/outbox: `smtp://host:port` (plain text), `?tls=required` for STARTTLS,
+    /// `smtps://` for implicit TLS. Credentials (`user:pass@`) need `smtps://` or
+    /// `?tls=required`; `?plain_auth=loopback-only` allows them unencrypted to a relay on
+    /// a loopback address.
     #[arg(long, env = "SMTP_URL")]
     pub smtp_url: Option<String>,
+
+    /// PEM file of certificate authorities trusted for the SMTP server besides the
+    /// system's (a relay with a private CA).
+    #[arg(long, env = "SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
 
     /// Largest number of pooled SMTP connections per worker process.
     #[arg(long, env = "SMTP_POOL_SIZE", default_value_t = 16)]
     pub smtp_pool_size: u32,
 
-    /// Give up on one SMTP exchange after this long (a temporary failure, retried); at most 20s.
+    /// Give up on one SMTP send after this long, the wait for a free pooled connection
+    /// included (a temporary failure, retried); at most 20s.
     #[arg(long, env = "SMTP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub smtp_timeout: Duration,
 

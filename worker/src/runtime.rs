@@ -296,6 +296,7 @@ impl WorkerRuntime {
     ) -> Result<Self, WorkerError> {
         let transport = Transport::from_config(
             config.smtp_url.as_deref(),
+            config.smtp_ca_file.as_deref(),
             config.smtp_pool_size,
             config.smtp_timeout,
             config.outbox_dir(),

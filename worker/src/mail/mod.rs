@@ -4,6 +4,8 @@
 pub mod message;
 pub mod send;
 pub mod smtp;
+#[cfg(test)]
+mod test_relay;
 
 pub use message::{ExpiredClient, Mail, REDACTED, Rendered, TemplateContext};
 pub use send::{MAX_ATTEMPTS, Mailer, SendFailure, Transport};

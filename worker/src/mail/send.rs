@@ -10,7 +10,7 @@ use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,9 +36,12 @@ pub enum Transport {
 
 impl Transport {
     /// SMTP when `smtp_url` is given (`smtp://[user:pass@]host:port[?tls=required]`,
-    /// `smtps://…`), otherwise `.eml` files in `outbox_dir`.
+    /// `smtps://…`; see `mail/smtp.rs` for the rules on credentials), trusting the
+    /// certificate authorities of `ca_file` (PEM) besides the system's; otherwise `.eml`
+    /// files in `outbox_dir`.
     pub fn from_config(
         smtp_url: Option<&str>,
+        ca_file: Option<&Path>,
         pool_size: u32,
         timeout: Duration,
         outbox_dir: PathBuf,
@@ -46,7 +49,12 @@ impl Transport {
         let Some(url) = smtp_url else {
             return Ok(Transport::Outbox(outbox_dir));
         };
-        let pool = SmtpPool::new(url, pool_size, timeout.min(MAX_SMTP_TIMEOUT))
+        let roots = match ca_file {
+            Some(path) => crate::mail::smtp::read_ca_file(path)
+                .map_err(|e| WorkerError::Config(format!("SMTP_CA_FILE: {e}")))?,
+            None => Vec::new(),
+        };
+        let pool = SmtpPool::new(url, &roots, pool_size, timeout.min(MAX_SMTP_TIMEOUT))
             .map_err(|e| WorkerError::Config(format!("SMTP_URL: {e}")))?;
         Ok(Transport::Smtp(Arc::new(pool)))
     }
@@ -147,6 +155,21 @@ impl Mailer {
                     Err(SmtpFailure::Temporary(e)) => {
                         Err(SendFailure::Temporary(format!("smtp: {e}")))
                     }
+                    // The relay refused the connection, whatever the message: a bad
+                    // credential or a relay down for maintenance must not fail all mail
+                    // in flight. Retried; ops alert on the counter.
+                    Err(SmtpFailure::Relay { code, reason }) => {
+                        tracing::error!(
+                            delivery_id,
+                            code = %code,
+                            error = %reason,
+                            "the SMTP relay refused the connection (the relay, not the recipient): check SMTP_URL, its credentials and the relay; the email will be retried"
+                        );
+                        metrics::counter!("smtp_relay_refusals_total", "code" => code).increment(1);
+                        Err(SendFailure::Temporary(format!(
+                            "smtp relay refused the connection: {reason}"
+                        )))
+                    }
                 }
             }
         }
@@ -242,5 +265,87 @@ impl Mailer {
         }
         update.exec(db).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::test_relay::{RelayTls, TestCa, TestRelay};
+    use sea_orm_migration::MigratorTrait;
+
+    /// One bad credential (a rotation half done) must not fail the mail in flight: each
+    /// attempt is a temporary failure, retried with backoff with its link kept, and
+    /// counted where ops alert; once the credential works the same delivery goes out.
+    #[tokio::test]
+    async fn a_refusal_by_the_relay_is_retried_with_its_link_kept_and_counted() {
+        let metrics = crate::telemetry::prometheus();
+        let dir = tempfile::tempdir().unwrap();
+        let db = entity::db::connect(&entity::db::sqlite_url(dir.path()), 1)
+            .await
+            .unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let link = "http://127.0.0.1:8000/invite/the-secret-token";
+        let id = crate::outbox::queue_mail(
+            &db,
+            &Mail::Invite {
+                to: "rosa@ledgerline.example".into(),
+                partner_name: "Ledgerline".into(),
+                company_name: None,
+                link: link.into(),
+                client_id: None,
+            },
+        )
+        .await
+        .unwrap();
+
+        let ca = TestCa::new();
+        let relay = TestRelay::start(&ca, RelayTls::StartTls, &["localhost"]).await;
+        relay.require_login("mailer", "rotated");
+        let url = format!(
+            "smtp://mailer:old@localhost:{}?tls=required",
+            relay.addr.port()
+        );
+        let pool = SmtpPool::new(&url, &ca.roots(), 1, Duration::from_secs(5)).unwrap();
+        let mailer = Mailer::new(
+            Transport::Smtp(Arc::new(pool)),
+            "Partner Dashboard <no-reply@dashboard.example>",
+            "http://127.0.0.1:8000",
+            Duration::from_secs(14 * 86_400),
+        )
+        .unwrap();
+
+        let before = Utc::now();
+        mailer.send_delivery(&db, id).await.unwrap();
+        let d = Delivery::find_by_id(id).one(&db).await.unwrap().unwrap();
+        assert_eq!(d.status, DeliveryStatus::Pending, "{d:?}");
+        assert_eq!(d.attempts, 1);
+        assert!(
+            d.next_attempt_at > before + chrono::Duration::seconds(1),
+            "{d:?}"
+        );
+        assert!(
+            d.payload.contains(link),
+            "the link is kept for the retry: {d:?}"
+        );
+        let why = d.last_error.clone().unwrap_or_default();
+        assert!(why.contains("relay") && why.contains("535"), "{why}");
+        assert!(relay.messages().is_empty());
+        let text = metrics.render();
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("smtp_relay_refusals_total{code=\"535\"}")),
+            "{text}"
+        );
+
+        // The rotation finished: the next attempt sends the same delivery.
+        relay.require_login("mailer", "old");
+        mailer.send_delivery(&db, id).await.unwrap();
+        let d = Delivery::find_by_id(id).one(&db).await.unwrap().unwrap();
+        assert_eq!(d.status, DeliveryStatus::Sent, "{d:?}");
+        assert_eq!(d.attempts, 2);
+        let got = relay.messages();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].text.contains(&mailer.message_id(id)), "{got:?}");
     }
 }
