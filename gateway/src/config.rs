@@ -324,6 +324,23 @@ impl Config {
     ) -> Result<Self, clap::Error> {
         let mut all: Vec<std::ffi::OsString> = vec!["gateway".into()];
         all.extend(args.into_iter().map(Into::into));
-        Cli::try_parse_from(all).map(|c| c.config)
+        Cli::try_parse_from(all).map(|c| c.config.settled())
+    }
+
+    /// Fills in what other settings decide: without `PUBLIC_URL`, links (in emails and
+    /// those `gateway staff add` prints) point at this gateway's own `LISTEN_ADDR` (a
+    /// wildcard address as the loopback one).
+    pub fn settled(mut self) -> Self {
+        if self.worker.public_url.is_none() {
+            let mut addr = self.listen_addr;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(match addr.ip() {
+                    std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            self.worker.public_url = Some(format!("http://{addr}"));
+        }
+        self
     }
 }

@@ -8,7 +8,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.config = cli.config.settled();
     match cli.command {
         Some(Command::PrintSchema) => {
             print!("{}", gateway::graphql::sdl());

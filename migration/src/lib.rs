@@ -16,6 +16,7 @@ mod m0011_tasks;
 mod m0012_partner_suspensions;
 mod m0013_invite_lifecycle;
 mod m0014_clients_partner_id_index;
+mod m0015_delivery_owners;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_partner_suspensions::Migration),
             Box::new(m0013_invite_lifecycle::Migration),
             Box::new(m0014_clients_partner_id_index::Migration),
+            Box::new(m0015_delivery_owners::Migration),
         ]
     }
 }

@@ -418,6 +418,11 @@ impl TestApp {
             .unwrap_or(0)
     }
 
+    /// The flags every part of this app is started with.
+    pub fn args(&self) -> &[String] {
+        &self.args
+    }
+
     /// The harness' own connection to the app's database.
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.db

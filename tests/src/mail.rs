@@ -146,6 +146,37 @@ impl TestApp {
         }
     }
 
+    /// The newest of at least `n` emails to `to` about `subject`, newest by delivery id
+    /// (the Message-ID is `<delivery-{id}@…>`), since two workers may deliver them in
+    /// either order.
+    pub async fn newest_mail(&self, to: &str, subject: &str, n: usize) -> Mail {
+        let delivery = |id: &str| -> u64 {
+            id.trim_start_matches("<delivery-")
+                .split('@')
+                .next()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or_else(|| panic!("a delivery Message-ID: {id}"))
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut mails: Vec<(u64, Mail)> = self
+                .mails()
+                .into_iter()
+                .filter(|m| m.to == to && m.subject.contains(subject))
+                .map(|m| (delivery(&m.message_id), m))
+                .collect();
+            if mails.len() >= n {
+                mails.sort_by_key(|(id, _)| *id);
+                return mails.pop().unwrap().1;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "fewer than {n} emails to {to} about {subject:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Makes mail delivery fail temporarily (the outbox directory is blocked, or the SMTP
     /// server answers 451) until [`mend_mail`](Self::mend_mail).
     pub fn break_mail(&self) {
@@ -160,6 +191,51 @@ impl TestApp {
             Some(smtp) => smtp.answer(SmtpAnswer::Accept),
             None => std::fs::remove_file(self.dir.path().join("outbox")).unwrap(),
         }
+    }
+
+    /// The newest delivery of this kind (`invite`, `set_password`, …) to `to`, once it
+    /// was sent.
+    pub async fn sent_delivery(&self, kind: &str, to: &str) -> entity::delivery::Model {
+        use entity::delivery::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let d = Entity::find()
+                .filter(Column::Kind.eq(kind))
+                .filter(Column::Recipient.eq(to))
+                .order_by_desc(Column::Id)
+                .one(self.db())
+                .await
+                .unwrap();
+            if let Some(d) = d.filter(|d| d.status == entity::DeliveryStatus::Sent) {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "no {kind} email sent to {to}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Records for a sent delivery what a mail server's later bounce (550) leaves: FAILED,
+    /// its link removed, as the sender records a permanent refusal.
+    pub async fn bounce(&self, d: &entity::delivery::Model) {
+        use entity::delivery::{Column, Entity};
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let mail: worker::Mail = serde_json::from_str(&d.payload).unwrap();
+        Entity::update_many()
+            .col_expr(Column::Status, Expr::value(entity::DeliveryStatus::Failed))
+            .col_expr(
+                Column::LastError,
+                Expr::value("smtp: 550 5.1.1 no such mailbox"),
+            )
+            .col_expr(
+                Column::Payload,
+                Expr::value(serde_json::to_string(&mail.redacted()).unwrap()),
+            )
+            .filter(Column::Id.eq(d.id))
+            .exec(self.db())
+            .await
+            .unwrap();
     }
 
     /// Forgets every email received so far.

@@ -79,6 +79,11 @@ pub const STATUS_COUNTS_WITHOUT_TOTAL: &str =
 
 pub const RESEND_INVITE: &str = "mutation($id: ID!) { resendInvite(clientId: $id) { id status lastInviteSentAt availableActions } }";
 
+pub const REVOKE_INVITE: &str =
+    "mutation($id: ID!) { revokeInvite(clientId: $id) { id inviteState availableActions } }";
+
+pub const SUPPORT_RETRY: &str = "mutation($id: ID!, $r: String!) { supportRetryDelivery(deliveryId: $id, reason: $r) { id kind to status attempts lastError } }";
+
 pub const LOG_IN_TO_CLIENT: &str = "mutation($id: ID!) { logInToClient(clientId: $id) { token expiresAt user { id email role account { companyId kind } } } }";
 
 pub const RESET_CLIENT_PASSWORD: &str = "mutation($id: ID!) { resetClientPassword(clientId: $id) }";
@@ -211,6 +216,29 @@ impl TestApp {
             .await
             .link("http://app.test/reset-password/")
             .expect("a set-password link in the email");
+        self.ok(
+            None,
+            RESET_PASSWORD,
+            json!({ "t": token_of(&link), "p": password }),
+        )
+        .await;
+    }
+
+    /// Sets `email`'s password the way a person who forgot it does: asks for a reset
+    /// link and follows the newest one emailed.
+    pub async fn reset_password_by_mail(&self, email: &str, password: &str) {
+        let before = self
+            .mails()
+            .iter()
+            .filter(|m| m.to == email && m.subject.contains("Reset your password"))
+            .count();
+        self.ok(None, REQUEST_PASSWORD_RESET, json!({ "email": email }))
+            .await;
+        let link = self
+            .newest_mail(email, "Reset your password", before + 1)
+            .await
+            .link("http://app.test/reset-password/")
+            .expect("a reset link in the email");
         self.ok(
             None,
             RESET_PASSWORD,

@@ -45,7 +45,7 @@ fn stdout(o: &std::process::Output) -> String {
 #[tokio::test]
 async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
     let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
-    let bounced = worker::queue_mail(app.db(), &welcome("ops@ledgerline.example"))
+    let bounced = worker::queue_mail(app.db(), None, &welcome("ops@ledgerline.example"))
         .await
         .unwrap();
     fail(&app, bounced, "smtp: 550 5.1.1 no such mailbox", None).await;
@@ -56,10 +56,10 @@ async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
         link: "http://app.test/invite/secret".into(),
         client_id: None,
     };
-    let invited = worker::queue_mail(app.db(), &invite).await.unwrap();
+    let invited = worker::queue_mail(app.db(), None, &invite).await.unwrap();
     let kept = serde_json::to_string(&invite.redacted()).unwrap();
     fail(&app, invited, "smtp: 554 rejected", Some(kept)).await;
-    let waiting = worker::queue_mail(app.db(), &welcome("new@ledgerline.example"))
+    let waiting = worker::queue_mail(app.db(), None, &welcome("new@ledgerline.example"))
         .await
         .unwrap();
 

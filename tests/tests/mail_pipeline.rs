@@ -84,7 +84,7 @@ async fn sending_a_delivery_again_sends_nothing() {
 async fn a_job_lost_from_the_queue_is_dispatched_again_and_sent_once() {
     let app = TestApp::spawn_with_args(&["--outbox-requeue-after", "1s"]).await;
     // A delivery the dispatcher claimed, whose job then vanished (e.g. a queue restart).
-    let id = worker::queue_mail(app.db(), &welcome("lost@ledgerline.example"))
+    let id = worker::queue_mail(app.db(), None, &welcome("lost@ledgerline.example"))
         .await
         .unwrap();
     Delivery::update_many()
@@ -134,7 +134,7 @@ async fn a_temporary_transport_failure_is_retried_with_backoff_until_it_works() 
     // The outbox directory cannot be created (a file stands where it should be), or the
     // SMTP server answers 451.
     app.break_mail();
-    let id = worker::queue_mail(app.db(), &welcome("retry@ledgerline.example"))
+    let id = worker::queue_mail(app.db(), None, &welcome("retry@ledgerline.example"))
         .await
         .unwrap();
     app.nudge();
@@ -180,7 +180,7 @@ async fn a_temporary_transport_failure_is_retried_with_backoff_until_it_works() 
 #[tokio::test]
 async fn a_permanent_failure_is_recorded_and_not_retried() {
     let app = TestApp::spawn().await;
-    let id = worker::queue_mail(app.db(), &welcome("not an address"))
+    let id = worker::queue_mail(app.db(), None, &welcome("not an address"))
         .await
         .unwrap();
     app.nudge();
@@ -201,9 +201,13 @@ async fn the_dispatcher_never_has_more_than_its_limit_in_the_queue() {
     // No worker consumes, so everything dispatched stays QUEUED.
     let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     for i in 0..30 {
-        worker::queue_mail(app.db(), &welcome(&format!("p{i}@ledgerline.example")))
-            .await
-            .unwrap();
+        worker::queue_mail(
+            app.db(),
+            None,
+            &welcome(&format!("p{i}@ledgerline.example")),
+        )
+        .await
+        .unwrap();
     }
     let queue = app.queue().await;
     let limits = worker::outbox::DispatchLimits {
@@ -264,7 +268,7 @@ async fn a_failed_email_keeps_no_secret_link() {
         link: format!("http://app.test/invite/{secret}"),
         client_id: None,
     };
-    let id = worker::queue_mail(app.db(), &mail).await.unwrap();
+    let id = worker::queue_mail(app.db(), None, &mail).await.unwrap();
     app.nudge();
     let d = wait_status(&app, id, DeliveryStatus::Failed).await;
     assert!(!d.payload.contains(secret), "{}", d.payload);

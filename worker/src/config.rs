@@ -6,6 +6,10 @@ use std::time::Duration;
 /// Settings of the background worker, shared by the `worker` binary and the gateway's
 /// embedded worker. Every flag can also be given as the environment variable named in
 /// brackets.
+/// Links in emails start with this when neither `PUBLIC_URL` nor a gateway's
+/// `LISTEN_ADDR` says otherwise.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8000";
+
 #[derive(Debug, Clone, Args)]
 pub struct WorkerConfig {
     /// Directory for the embedded default: SQLite database, job queue and mail outbox.
@@ -20,9 +24,11 @@ pub struct WorkerConfig {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 8)]
     pub database_max_connections: u32,
 
-    /// Base URL of the front end, used for every link in emails.
-    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
-    pub public_url: String,
+    /// Base URL of the front end, used for every link in emails. Unset: the gateway's
+    /// own address (`http://{LISTEN_ADDR}`); for `worker` processes,
+    /// http://127.0.0.1:8000.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
 
     /// Sender of every email.
     #[arg(
@@ -136,6 +142,9 @@ impl WorkerConfig {
     }
 
     pub fn public_url(&self) -> &str {
-        self.public_url.trim_end_matches('/')
+        self.public_url
+            .as_deref()
+            .unwrap_or(DEFAULT_PUBLIC_URL)
+            .trim_end_matches('/')
     }
 }

@@ -110,6 +110,7 @@ pub async fn check(
             .await?;
         queue_mail(
             &txn,
+            Some(c.v1_account_id),
             &Mail::ConnectFailed {
                 to: support_email.to_owned(),
                 v1_name: v1.as_ref().map(|a| a.name.clone()).unwrap_or_default(),

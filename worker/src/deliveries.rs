@@ -59,10 +59,11 @@ pub struct Retried {
     /// Put back to PENDING: the outbox sends them again. An email whose link was removed
     /// when it failed (a link must not wait in the outbox) carries a fresh link.
     pub requeued: Vec<i64>,
-    /// Not retried: their link was removed and no new one can be made (the invite was
-    /// accepted since, the user is inactive, or the email predates recording whom the
-    /// link was for); a new one is sent from the dashboard.
-    pub link_removed: Vec<i64>,
+    /// Not sent again, each with why: a retry never undoes a decision made since the
+    /// email failed (the partner revoked, replaced or removed the invite, the client
+    /// accepted it, the user was made inactive or set a password), and an email whose
+    /// link was removed but is too old to say whom it was for cannot get a new one.
+    pub refused: Vec<(i64, String)>,
     /// Asked for by id but not FAILED (or no such delivery).
     pub not_failed: Vec<i64>,
     /// Client rows whose invite got a fresh link, to publish once the caller's
@@ -70,38 +71,93 @@ pub struct Retried {
     pub changed_clients: Vec<crate::ClientEvent>,
 }
 
+/// Why `d` may not be sent again now, if it may not: every decision taken since it
+/// failed stands.
+async fn refusal<C: ConnectionTrait>(
+    db: &C,
+    d: &delivery::Model,
+    mail: &Mail,
+) -> Result<Option<String>, DbErr> {
+    use entity::{invite, password_token};
+    let why = match mail {
+        Mail::Invite {
+            client_id: Some(id),
+            ..
+        } => match client::Entity::find_by_id(*id).one(db).await? {
+            None => Some("the partner removed this client from its list".to_owned()),
+            Some(c) if c.status != ClientStatus::Invited => {
+                Some("the client accepted the invite since: there is nothing to send".into())
+            }
+            Some(c) if c.invite_revoked_at.is_some() => Some(
+                "the partner revoked this invite: only the partner can send it again (Resend invite)"
+                    .into(),
+            ),
+            Some(c) => {
+                let newer = invite::Entity::find()
+                    .filter(invite::Column::ClientId.eq(c.id))
+                    .filter(invite::Column::CreatedAt.gt(d.created_at))
+                    .one(db)
+                    .await?;
+                newer.map(|_| "a newer invite was sent since and replaced this one".to_owned())
+            }
+        },
+        Mail::SetPassword {
+            user_id: Some(id), ..
+        }
+        | Mail::PasswordReset {
+            user_id: Some(id), ..
+        } => {
+            let active = user::Entity::find_by_id(*id)
+                .filter(user::Column::Active.eq(true))
+                .one(db)
+                .await?;
+            if active.is_none() {
+                Some("the user is inactive".to_owned())
+            } else {
+                let since = password_token::Entity::find()
+                    .filter(password_token::Column::UserId.eq(*id))
+                    .filter(
+                        sea_orm::Condition::any()
+                            .add(password_token::Column::CreatedAt.gt(d.created_at))
+                            .add(password_token::Column::UsedAt.gt(d.created_at)),
+                    )
+                    .one(db)
+                    .await?;
+                since.map(|_| {
+                    "the user set a password or was sent a newer link since this email failed"
+                        .to_owned()
+                })
+            }
+        }
+        _ if d.payload.contains(crate::mail::REDACTED) => Some(
+            "its link was removed when it failed, and the email is too old to say whom a new one would be for: the partner can resend the invite, or the user can reset the password"
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    Ok(why)
+}
+
 /// The payload of a failed email with a fresh link in place of the removed one (and the
-/// client row that shows the new link's end, for an invite), or None when no link may be
-/// made for it any more.
+/// client row that shows the new link's end, for an invite). Called after [`refusal`]
+/// found nothing against it.
 async fn relink<C: ConnectionTrait>(
     db: &C,
     public_url: &str,
     d: &delivery::Model,
-) -> Result<Option<(String, Option<crate::ClientEvent>)>, DbErr> {
-    let Ok(mut mail) = serde_json::from_str::<Mail>(&d.payload) else {
-        return Ok(None);
-    };
+    mut mail: Mail,
+) -> Result<(String, Option<crate::ClientEvent>), DbErr> {
     let now = Utc::now();
     let mut changed = None;
-    let fresh = match &mut mail {
+    match &mut mail {
         Mail::Invite {
             link,
             client_id: Some(id),
             ..
         } => {
-            let waiting = client::Entity::find_by_id(*id)
-                .filter(client::Column::Status.eq(ClientStatus::Invited))
-                .one(db)
-                .await?;
-            match waiting {
-                Some(c) => {
-                    changed = Some(crate::ClientEvent::updated(c.partner_account_id, c.id));
-                    Some((
-                        link,
-                        crate::invite_link::issue(db, public_url, c.id, now, true).await?,
-                    ))
-                }
-                None => None,
+            if let Some(c) = client::Entity::find_by_id(*id).one(db).await? {
+                changed = Some(crate::ClientEvent::updated(c.partner_account_id, c.id));
+                *link = crate::invite_link::issue(db, public_url, c.id, now, true).await?;
             }
         }
         Mail::SetPassword {
@@ -119,26 +175,12 @@ async fn relink<C: ConnectionTrait>(
             } else {
                 (Purpose::Set, crate::password_link::SET_PASSWORD_TTL)
             };
-            let active = user::Entity::find_by_id(*id)
-                .filter(user::Column::Active.eq(true))
-                .one(db)
-                .await?;
-            match active {
-                Some(u) => Some((
-                    link,
-                    crate::password_link::issue(db, public_url, u.id, purpose, now + ttl).await?,
-                )),
-                None => None,
-            }
+            *link = crate::password_link::issue(db, public_url, *id, purpose, now + ttl).await?;
         }
-        _ => None,
-    };
-    let Some((slot, link)) = fresh else {
-        return Ok(None);
-    };
-    *slot = link;
+        _ => {}
+    }
     let payload = serde_json::to_string(&mail).map_err(|e| DbErr::Custom(e.to_string()))?;
-    Ok(Some((payload, changed)))
+    Ok((payload, changed))
 }
 
 /// Puts FAILED deliveries back to PENDING with a fresh attempt count, once: a second
@@ -165,19 +207,22 @@ pub async fn retry<C: ConnectionTrait + TransactionTrait>(
     for d in failed {
         let txn = db.begin().await?;
         let mut changed = None;
-        let payload = if d.payload.contains(crate::mail::REDACTED) {
-            match relink(&txn, public_url, &d).await? {
-                Some((p, client)) => {
-                    changed = client;
-                    Some(p)
-                }
-                None => {
-                    out.link_removed.push(d.id);
-                    continue;
-                }
+        let mail = serde_json::from_str::<Mail>(&d.payload).ok();
+        let why = match &mail {
+            Some(mail) => refusal(&txn, &d, mail).await?,
+            None => Some("its payload cannot be read".to_owned()),
+        };
+        if let Some(why) = why {
+            out.refused.push((d.id, why));
+            continue;
+        }
+        let payload = match mail {
+            Some(mail) if d.payload.contains(crate::mail::REDACTED) => {
+                let (p, client) = relink(&txn, public_url, &d, mail).await?;
+                changed = client;
+                Some(p)
             }
-        } else {
-            None
+            _ => None,
         };
         let mut put_back = Delivery::update_many()
             .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending))

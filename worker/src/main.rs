@@ -345,12 +345,21 @@ async fn retry_deliveries(
         "{} FAILED deliveries put back in the outbox to be sent again (with a fresh link where theirs was removed)",
         r.requeued.len()
     );
-    if !r.link_removed.is_empty() {
+    if !r.refused.is_empty() {
         println!(
-            "{} not sent again: their link was removed when they failed and no new one may be made (the invite was accepted, the user is inactive, or the email is too old to say whom it was for); send a new one from the dashboard (ids {:?})",
-            r.link_removed.len(),
-            r.link_removed
+            "{} not sent again (a retry never undoes what was decided since it failed):",
+            r.refused.len()
         );
+        for (id, why) in &r.refused {
+            println!("  delivery {id}: {why}");
+        }
+    }
+    if let worker::deliveries::Retry::One(id) = which
+        && let Some((_, why)) = r.refused.first()
+    {
+        return Err(worker::WorkerError::Invalid(format!(
+            "delivery {id} was not sent again: {why}"
+        )));
     }
     Ok(())
 }

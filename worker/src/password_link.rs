@@ -100,6 +100,7 @@ pub async fn issue_reset<C: ConnectionTrait>(
     let link = issue(conn, public_url, u.id, Purpose::Reset, now + RESET_TTL).await?;
     crate::queue_mail(
         conn,
+        Some(acc.id),
         &crate::Mail::PasswordReset {
             to: u.email.clone(),
             name: u.name.clone(),

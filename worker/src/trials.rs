@@ -135,6 +135,11 @@ pub(crate) async fn queue_digest<C: sea_orm::ConnectionTrait>(
         })
         .collect();
     clients.sort_by_key(|c| c.name.to_lowercase());
-    queue_mail(conn, &make(owner.email, partner.name, clients)).await?;
+    queue_mail(
+        conn,
+        Some(partner_account_id),
+        &make(owner.email, partner.name, clients),
+    )
+    .await?;
     Ok(())
 }

@@ -176,6 +176,7 @@ pub async fn run(
         .map(|a| a.name);
     queue_mail(
         &txn,
+        Some(acc.id),
         &Mail::SetPassword {
             to: v1.email.clone(),
             name: name.clone(),

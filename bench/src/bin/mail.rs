@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
                 link: "http://bench.test/invite/0123456789abcdef".into(),
                 client_id: None,
             };
-            worker::queue_mail(&txn, &email).await?;
+            worker::queue_mail(&txn, None, &email).await?;
         }
         txn.commit().await?;
         left -= n;

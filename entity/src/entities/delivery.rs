@@ -24,6 +24,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// While a send job is sending it; another job for it waits until then.
     pub claimed_until: Option<DateTimeUtc>,
+    /// The account the email belongs to (for an invite, the inviting partner): whose
+    /// audit log hears of support sending it again. Null in rows written before it was
+    /// recorded.
+    pub account_id: Option<i64>,
+    /// Emails with the same key fold into one waiting delivery (`outbox::fold_mail`).
+    pub fold_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -81,6 +81,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
     .await?;
     worker::queue_mail(
         &txn,
+        Some(account.id),
         &worker::Mail::Welcome {
             to: user.email.clone(),
             name: user.name.clone(),

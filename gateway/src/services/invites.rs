@@ -220,6 +220,7 @@ pub async fn send_invite<C: ConnectionTrait>(
     let link = worker::invite_link::issue(conn, public_url, c.id, now, replace).await?;
     worker::queue_mail(
         conn,
+        Some(c.partner_account_id),
         &worker::Mail::Invite {
             to: c.email.clone(),
             partner_name: partner_name.to_owned(),
@@ -395,6 +396,7 @@ pub async fn sign_up_with_code(
     .await?;
     worker::queue_mail(
         &txn,
+        Some(acc.id),
         &worker::Mail::Welcome {
             to: u.email.clone(),
             name: u.name.clone(),

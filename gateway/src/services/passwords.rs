@@ -36,6 +36,7 @@ pub async fn send_set_password<C: ConnectionTrait>(
     .await?;
     worker::queue_mail(
         conn,
+        Some(u.account_id),
         &worker::Mail::SetPassword {
             to: u.email.clone(),
             name: u.name.clone(),

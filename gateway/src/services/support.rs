@@ -100,7 +100,8 @@ async fn listing_of<C: ConnectionTrait>(
 
 /// `supportSearch`: accounts (never the STAFF one) whose Company ID is `query`, whose name
 /// contains it, or one of whose users' emails contains it, case-insensitively; at most
-/// [`MAX_SEARCH_RESULTS`], by name. Each account found is told, in its audit log.
+/// [`MAX_SEARCH_RESULTS`], by name. The search is recorded in the staff account's own
+/// audit log (a reason about one firm never shows in another's).
 pub async fn search(
     state: &AppState,
     staff: &ViewerUser,
@@ -135,35 +136,23 @@ pub async fn search(
         .limit(MAX_SEARCH_RESULTS)
         .all(&state.db)
         .await?;
-    // The rows that list the client accounts found, in one query (newest per account,
-    // as `listing_of` picks).
-    let client_accounts: Vec<i64> = found
-        .iter()
-        .filter(|a| a.kind == AccountKind::Client)
-        .map(|a| a.id)
-        .collect();
-    let mut listings: std::collections::HashMap<i64, client::Model> =
-        std::collections::HashMap::new();
-    for c in client::Entity::find()
-        .filter(client::Column::ClientAccountId.is_in(client_accounts))
-        .order_by_asc(client::Column::Id)
-        .all(&state.db)
-        .await?
-    {
-        if let Some(id) = c.client_account_id {
-            listings.insert(id, c);
-        }
-    }
-    let txn = entity::db::begin_write(&state.db).await?;
-    for acc in &found {
-        let detail = format!(
-            "support ({}) found your account searching for \"{q}\": {why}",
-            staff.user.email
-        );
-        let entry = entry_for(acc, listings.get(&acc.id), "support.searched", detail);
-        audit::record(&txn, Some(staff), meta, entry).await?;
-    }
-    txn.commit().await?;
+    // The search is support's own business: it goes in the staff account's log, with
+    // what it found. A tenant's log hears of support when staff open its account.
+    let found_ids: Vec<&str> = found.iter().map(|a| a.company_id.as_str()).collect();
+    let detail = format!(
+        "support ({}) searched for \"{q}\" and found {} account(s){}{}: {why}",
+        staff.user.email,
+        found.len(),
+        if found.is_empty() { "" } else { " " },
+        found_ids.join(", ")
+    );
+    let entry = Entry {
+        action: "support.searched",
+        account_id: Some(staff.account.id),
+        detail: Some(detail),
+        ..Default::default()
+    };
+    audit::record(&state.db, Some(staff), meta, entry).await?;
     Ok(found)
 }
 
@@ -291,10 +280,10 @@ pub async fn retry_delivery(
     let public_url = state.config.worker.public_url();
     let r =
         worker::deliveries::retry(&txn, public_url, worker::deliveries::Retry::One(d.id)).await?;
-    if !r.link_removed.is_empty() {
+    if let Some((_, why)) = r.refused.first() {
         return Err(ApiError::bad_input(
             "deliveryId",
-            "this email's link was removed when it failed, and no new one may be made (the invite was accepted since, the user is inactive, or the email is older than this feature): the partner can resend the invite, or the user can reset the password",
+            format!("this email is not sent again: {why}"),
         ));
     }
     if r.requeued.is_empty() {
@@ -302,42 +291,11 @@ pub async fn retry_delivery(
             "this email was sent again a moment ago".into(),
         ));
     }
-    // The account it was for: the user's (or the invited client's partner).
-    let owner = user::Entity::find()
-        .filter(user::Column::Email.eq(&d.recipient))
-        .order_by_asc(user::Column::Id)
-        .one(&txn)
-        .await?;
     let detail = format!(
         "support ({}) sent the {} email to {} again: {why}",
         staff.user.email, d.kind, d.recipient
     );
-    let entry = match owner {
-        Some(u) => match account::Entity::find_by_id(u.account_id).one(&txn).await? {
-            Some(acc) => entry_about(&txn, &acc, "support.retried_delivery", detail).await?,
-            None => Entry::default(),
-        },
-        None => match client::Entity::find()
-            .filter(client::Column::Email.eq(&d.recipient))
-            .order_by_desc(client::Column::Id)
-            .one(&txn)
-            .await?
-        {
-            Some(c) => Entry::about_client(
-                "support.retried_delivery",
-                c.partner_account_id,
-                c.partner_account_id,
-                c.id,
-                detail,
-            ),
-            None => Entry {
-                action: "support.retried_delivery",
-                account_id: Some(staff.account.id),
-                detail: Some(detail),
-                ..Default::default()
-            },
-        },
-    };
+    let entry = retry_entry(&txn, staff, &d, detail).await?;
     audit::record(&txn, Some(staff), meta, entry).await?;
     // As it was put back (a worker may take it the moment the commit lands).
     let back = delivery::Entity::find_by_id(d.id)
@@ -348,6 +306,61 @@ pub async fn retry_delivery(
     state.nudge.wake();
     state.changed(&r.changed_clients).await;
     Ok(back)
+}
+
+/// Where support sending `d` again is told: the account the email belongs to (for an
+/// invite, the inviting partner, about that client row), or the staff account's own log
+/// when the email names no account (never a tenant found by the recipient's address).
+async fn retry_entry<C: ConnectionTrait>(
+    conn: &C,
+    staff: &ViewerUser,
+    d: &delivery::Model,
+    detail: String,
+) -> ApiResult<Entry> {
+    const ACTION: &str = "support.retried_delivery";
+    let mail = serde_json::from_str::<worker::Mail>(&d.payload).ok();
+    if let Some(worker::Mail::Invite {
+        client_id: Some(id),
+        ..
+    }) = &mail
+        && let Some(c) = client::Entity::find_by_id(*id).one(conn).await?
+    {
+        let partner = c.partner_account_id;
+        return Ok(Entry::about_client(ACTION, partner, partner, c.id, detail));
+    }
+    let account_id = match (d.account_id, &mail) {
+        (Some(id), _) => Some(id),
+        (
+            None,
+            Some(
+                worker::Mail::SetPassword {
+                    user_id: Some(u), ..
+                }
+                | worker::Mail::PasswordReset {
+                    user_id: Some(u), ..
+                },
+            ),
+        ) => user::Entity::find_by_id(*u)
+            .one(conn)
+            .await?
+            .map(|u| u.account_id),
+        _ => None,
+    };
+    let account = match account_id {
+        Some(id) => account::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    match account {
+        Some(acc) if acc.kind != AccountKind::Staff => {
+            entry_about(conn, &acc, ACTION, detail).await
+        }
+        _ => Ok(Entry {
+            action: ACTION,
+            account_id: Some(staff.account.id),
+            detail: Some(detail),
+            ..Default::default()
+        }),
+    }
 }
 
 /// What `gateway staff add` did.
@@ -403,9 +416,15 @@ pub async fn add_staff(
             )));
         }
         Some(u) => {
+            // A returning staff member sets a new password through the link: the old one
+            // stays dead.
             user::Entity::update_many()
                 .col_expr(user::Column::Active, Expr::value(true))
                 .col_expr(user::Column::Name, Expr::value(name.as_str()))
+                .col_expr(
+                    user::Column::PasswordHash,
+                    Expr::value(Option::<String>::None),
+                )
                 .filter(user::Column::Id.eq(u.id))
                 .exec(&txn)
                 .await?;
@@ -413,6 +432,16 @@ pub async fn add_staff(
                 .one(&txn)
                 .await?
                 .ok_or_else(|| ApiError::NotFound("the user vanished".into()))?;
+            // Links sent before the removal stop working too.
+            entity::password_token::Entity::update_many()
+                .col_expr(
+                    entity::password_token::Column::UsedAt,
+                    Expr::value(Some(now)),
+                )
+                .filter(entity::password_token::Column::UserId.eq(u.id))
+                .filter(entity::password_token::Column::UsedAt.is_null())
+                .exec(&txn)
+                .await?;
             (u, false)
         }
         None => {
@@ -432,6 +461,7 @@ pub async fn add_staff(
     .await?;
     worker::queue_mail(
         &txn,
+        Some(acc.id),
         &worker::Mail::SetPassword {
             to: u.email.clone(),
             name: u.name.clone(),

@@ -163,6 +163,10 @@ pub async fn set_user_role(
     Ok(user::Model { role, ..target })
 }
 
+/// A partner's owner gets at most one email a client's changes to its access per this
+/// period; further changes fold into the one waiting.
+pub const ACCESS_NOTICE_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
 /// A client took away a partner user's access to its account (`what` it did): when
 /// `target` is the user of one of the listing partner's own people, the partner's owner
 /// is emailed, in the change's transaction, which client did what and who there can undo
@@ -206,8 +210,12 @@ async fn tell_partner_of_lost_access<C: ConnectionTrait>(
         .into_iter()
         .map(|u| format!("{} <{}>", u.name, u.email))
         .collect();
-    worker::queue_mail(
+    // At most one such email per client and partner an hour: later changes fold into it.
+    worker::outbox::fold_mail(
         conn,
+        Some(partner_id),
+        &format!("partner-access:{partner_id}:{}", v.account.id),
+        ACCESS_NOTICE_EVERY,
         &worker::Mail::PartnerAccessChanged {
             to: owner.email.clone(),
             partner_name: partner.name,
@@ -215,6 +223,7 @@ async fn tell_partner_of_lost_access<C: ConnectionTrait>(
             changed_by: v.user.email.clone(),
             what: what.to_owned(),
             can_undo: admins,
+            later: Vec::new(),
         },
     )
     .await?;

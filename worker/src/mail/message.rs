@@ -79,6 +79,10 @@ pub enum Mail {
         what: String,
         /// The client's OWNER and ADMINs who can undo it, as "Name <email>".
         can_undo: Vec<String>,
+        /// Changes the same client made later, folded into this email while it waited
+        /// (`outbox::fold_mail`: at most one such email a period).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        later: Vec<AccessChange>,
     },
     /// The invite-expiry sweep tells a partner which invites expired unused.
     InvitesExpiredDigest {
@@ -87,6 +91,16 @@ pub enum Mail {
         clients: Vec<ExpiredClient>,
     },
 }
+
+/// One more change in a folded [`Mail::PartnerAccessChanged`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChange {
+    pub by: String,
+    pub what: String,
+}
+
+/// At most this many changes are listed in one folded email; the rest are counted.
+pub const MAX_FOLDED_CHANGES: usize = 20;
 
 /// One line of a trial-expiry digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +174,39 @@ impl Mail {
         e
     }
 
+    /// Folds `newer`, an email of the same kind to the same person, into this one still
+    /// waiting in the outbox; false when they do not fold (another kind or recipient).
+    pub fn fold(&mut self, newer: &Mail) -> bool {
+        match (self, newer) {
+            (
+                Mail::PartnerAccessChanged {
+                    to,
+                    client_name,
+                    can_undo,
+                    later,
+                    ..
+                },
+                Mail::PartnerAccessChanged {
+                    to: newer_to,
+                    client_name: newer_client,
+                    changed_by,
+                    what,
+                    can_undo: newer_undo,
+                    ..
+                },
+            ) if to == newer_to => {
+                *client_name = newer_client.clone();
+                *can_undo = newer_undo.clone();
+                later.push(AccessChange {
+                    by: changed_by.clone(),
+                    what: what.clone(),
+                });
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn render(&self, cx: &TemplateContext<'_>) -> Rendered {
         match self {
             Mail::Welcome {
@@ -170,10 +217,14 @@ impl Mail {
                 ..
             } => {
                 let subject = if *is_partner {
-                    format!("Welcome to your Partner Dashboard, {company_name}")
+                    format!(
+                        "Welcome to your Partner Dashboard, {}",
+                        quoted(company_name)
+                    )
                 } else {
                     format!(
-                        "Welcome, {company_name}: your free trial of {} has started",
+                        "Welcome, {}: your free trial of {} has started",
+                        quoted(company_name),
                         cx.trial
                     )
                 };
@@ -210,7 +261,8 @@ impl Mail {
                 ..
             } => {
                 let subject = format!(
-                    "{partner_name} invites you to try Time, free for {}",
+                    "{} invites you to try Time, free for {}",
+                    quoted(partner_name),
                     cx.trial
                 );
                 let who = company_name
@@ -242,7 +294,10 @@ impl Mail {
                 link,
                 ..
             } => {
-                let subject = format!("Your {company_name} account is ready: set your password");
+                let subject = format!(
+                    "Your account for {} is ready: set your password",
+                    quoted(company_name)
+                );
                 let by = partner_name
                     .as_deref()
                     .map(|p| format!(" {p} created it for you."))
@@ -273,7 +328,7 @@ impl Mail {
                 link,
                 ..
             } => {
-                let subject = format!("Reset your password for {company_name}");
+                let subject = format!("Reset your password for {}", quoted(company_name));
                 let text = format!(
                     "Hello {name},\n\nsomeone asked to reset your password for {company_name} ({company_id}).\n\nChoose a new password:\n{link}\n\nThe link works once, for one hour. If you did not ask for this, ignore this email.\n"
                 );
@@ -301,7 +356,10 @@ impl Mail {
                 reason,
                 ..
             } => {
-                let subject = format!("Partner Connect failed for {v1_name} ({v1_company_id})");
+                let subject = format!(
+                    "Partner Connect failed for {} ({v1_company_id})",
+                    quoted(v1_name)
+                );
                 let text = format!(
                     "The V1 partner {v1_name} ({v1_company_id}) asked to connect to the V2 partner dashboard {requested_company_id}, owner {owner_email}.\n\nIt failed: {reason}.\n\nThe partner was told to check the Company ID and owner email and try again.\n"
                 );
@@ -345,26 +403,40 @@ impl Mail {
                 changed_by,
                 what,
                 can_undo,
+                later,
                 ..
             } => {
-                let subject = format!("{client_name} changed your access to its account");
+                // The client names itself: its name stays out of the subject.
+                let subject = "A client changed your access to its account".to_owned();
                 let undo = if can_undo.is_empty() {
                     "Only the client's account owner can undo it.".to_owned()
                 } else {
                     format!("It can be undone by: {}.", can_undo.join(", "))
                 };
+                let mut changes: Vec<String> = std::iter::once(format!("{changed_by} {what}"))
+                    .chain(later.iter().map(|c| format!("{} {}", c.by, c.what)))
+                    .collect();
+                if changes.len() > MAX_FOLDED_CHANGES {
+                    let more = changes.len() - MAX_FOLDED_CHANGES;
+                    changes.truncate(MAX_FOLDED_CHANGES);
+                    changes.push(format!("and {more} more changes"));
+                }
+                let lines: String = changes.iter().map(|c| format!("- {c}\n")).collect();
                 let text = format!(
-                    "Hello {partner_name},\n\n{changed_by} at {client_name} {what}, so Log in to this client no longer works from your Partner Dashboard.\n{undo}\n\nYour client list shows each client's access:\n{}/clients\n",
+                    "Hello {partner_name},\n\n{client_name} changed your access to its account, so Log in to this client may no longer work from your Partner Dashboard:\n\n{lines}\n{undo}\n\nYour client list shows each client's access:\n{}/clients\n",
                     cx.public_url
                 );
+                let items: String = changes
+                    .iter()
+                    .map(|c| format!("<li>{}</li>", esc(c)))
+                    .collect();
                 let html = layout(
                     &subject,
                     &format!(
-                        "<p>Hello {},</p><p>{} at {} {}, so Log in to this client no longer works from your Partner Dashboard.</p><p>{}</p>{}",
+                        "<p>Hello {},</p><p><strong>{}</strong> changed your access to its account, so Log in to this client may no longer work from your Partner Dashboard:</p><ul>{}</ul><p>{}</p>{}",
                         esc(partner_name),
-                        esc(changed_by),
                         esc(client_name),
-                        esc(what),
+                        items,
                         esc(&undo),
                         button(
                             &format!("{}/clients", cx.public_url),
@@ -442,6 +514,23 @@ fn digest(
     }
 }
 
+/// A name someone chose (a firm's, a client's), as a subject line shows it: quoted, on
+/// one line and cut to 40 characters, so nobody writes a recipient's subject line. ASCII
+/// quotes: a plain subject needs no encoding.
+fn quoted(name: &str) -> String {
+    let one_line: String = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let one_line = one_line.trim();
+    let cut: String = one_line.chars().take(40).collect();
+    if cut.len() < one_line.len() {
+        format!("\"{}...\"", cut.trim_end())
+    } else {
+        format!("\"{cut}\"")
+    }
+}
+
 fn esc(s: &str) -> String {
     html_escape::encode_text(s).into_owned()
 }
@@ -500,7 +589,7 @@ mod tests {
         };
         assert_eq!(
             welcome.render(&cx).subject,
-            "Welcome, Ann's: your free trial of 30 days has started"
+            "Welcome, \"Ann's\": your free trial of 30 days has started"
         );
         let invite = Mail::Invite {
             to: "c@d.example".into(),
@@ -511,8 +600,66 @@ mod tests {
         };
         assert_eq!(
             invite.render(&cx).subject,
-            "Ledger invites you to try Time, free for 30 days"
+            "\"Ledger\" invites you to try Time, free for 30 days"
         );
+    }
+
+    #[test]
+    fn names_people_chose_are_quoted_and_cut_in_subjects() {
+        assert_eq!(quoted("Ledger"), "\"Ledger\"");
+        let long = format!("CHEAP PILLS{}\r\nBcc: x", " now".repeat(20));
+        let q = quoted(&long);
+        assert!(q.chars().count() <= 45, "{q}");
+        assert!(q.ends_with("...\""), "{q}");
+        assert!(!q.contains('\n') && !q.contains('\r'), "{q}");
+        let changed = Mail::PartnerAccessChanged {
+            to: "o@firm.example".into(),
+            partner_name: "Firm".into(),
+            client_name: "BUY NOW at example.com".into(),
+            changed_by: "c@client.example".into(),
+            what: "made r@firm.example inactive".into(),
+            can_undo: vec![],
+            later: vec![],
+        };
+        let r = changed.render(&TemplateContext {
+            public_url: "https://app.example",
+            trial: "14 days",
+        });
+        assert!(!r.subject.contains("BUY NOW"), "{}", r.subject);
+        assert!(r.text.contains("BUY NOW"), "the body names the client");
+    }
+
+    #[test]
+    fn access_changes_of_one_client_fold_into_one_email() {
+        let change = |what: &str| Mail::PartnerAccessChanged {
+            to: "o@firm.example".into(),
+            partner_name: "Firm".into(),
+            client_name: "Corner Shop".into(),
+            changed_by: "c@client.example".into(),
+            what: what.into(),
+            can_undo: vec![],
+            later: vec![],
+        };
+        let mut first = change("made r@firm.example inactive");
+        for i in 0..30 {
+            assert!(first.fold(&change(&format!("change {i}"))));
+        }
+        let other = Mail::Welcome {
+            to: "o@firm.example".into(),
+            name: "N".into(),
+            company_name: "C".into(),
+            company_id: "ABC1234".into(),
+            is_partner: true,
+        };
+        assert!(!first.fold(&other));
+        let r = first.render(&TemplateContext {
+            public_url: "https://app.example",
+            trial: "14 days",
+        });
+        assert!(r.text.contains("made r@firm.example inactive"));
+        assert!(r.text.contains("change 18"));
+        assert!(!r.text.contains("change 19"), "at most 20 listed");
+        assert!(r.text.contains("and 11 more changes"));
     }
 
     #[test]

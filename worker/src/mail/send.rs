@@ -288,6 +288,7 @@ mod tests {
         let link = "http://127.0.0.1:8000/invite/the-secret-token";
         let id = crate::outbox::queue_mail(
             &db,
+            None,
             &Mail::Invite {
                 to: "rosa@ledgerline.example".into(),
                 partner_name: "Ledgerline".into(),
