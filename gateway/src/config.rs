@@ -296,6 +296,16 @@ pub struct SecurityConfig {
     #[arg(long, env = "RATE_LIMIT_USERS_ADDED", default_value = "30/1h", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_users_added: crate::ratelimit::Rule,
 
+    /// `setUserRole` and `setUserActive` per account (a change to a partner's seat in a
+    /// client account emails the partner).
+    #[arg(long, env = "RATE_LIMIT_USER_CHANGES", default_value = "60/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_user_changes: crate::ratelimit::Rule,
+
+    /// Rows `inviteClients` checks per partner account, dry runs included: each call
+    /// takes as many as it has rows, all or none.
+    #[arg(long, env = "RATE_LIMIT_BULK_ROWS", default_value = "5000/1h", value_parser = crate::ratelimit::parse_rule)]
+    pub rate_limit_bulk_rows: crate::ratelimit::Rule,
+
     /// `createClientAccount` per partner account (each opens an account and sends an email).
     #[arg(long, env = "RATE_LIMIT_CLIENT_ACCOUNTS", default_value = "100/1d", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_client_accounts: crate::ratelimit::Rule,

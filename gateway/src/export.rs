@@ -15,6 +15,7 @@ use crate::auth::session;
 use crate::error::{ApiError, ApiResult, REQUEST_ID};
 use crate::graphql::types;
 use crate::services::AppState;
+use crate::services::audit::RequestMeta;
 use crate::services::client_list::{self, EXPORT_BATCH, Filter};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -50,6 +51,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: AppState) -> Router<S> {
 
 async fn clients_csv(
     State(app): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     request_id: Option<axum::Extension<RequestId>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
@@ -62,7 +64,11 @@ async fn clients_csv(
         .map(|v| v.to_str().unwrap_or("invalid").to_owned());
     REQUEST_ID
         .scope(request_id.clone(), async move {
-            match start(app, auth.as_deref(), query, request_id).await {
+            let meta = RequestMeta {
+                ip: Some(peer.ip().to_string()),
+                request_id,
+            };
+            match start(app, auth.as_deref(), query, meta).await {
                 Ok(walk) => csv_response(walk),
                 Err(e) => e.into_http_response(),
             }
@@ -76,7 +82,7 @@ async fn start(
     app: AppState,
     auth: Option<&str>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    request_id: String,
+    meta: RequestMeta,
 ) -> ApiResult<Walk> {
     let viewer = session::resolve(&app.db, auth).await?;
     let v = crate::graphql::partner_admin(&viewer)?;
@@ -84,6 +90,10 @@ async fn start(
         message: "the query string is not valid form encoding".into(),
         field: None,
     })?;
+    let asked: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.chars().take(100).collect::<String>()))
+        .collect();
     let filter = parse_filter(pairs)?;
     let mut walk = Walk {
         db: app.db.clone(),
@@ -94,9 +104,23 @@ async fn start(
         after: None,
         done: false,
         pending: None,
-        request_id,
+        request_id: meta.request_id.clone(),
     };
     walk.pending = Some(walk.read().await?);
+    // Who took the client list away, and which part of it.
+    let detail = if asked.is_empty() {
+        "exported the client list as CSV".to_owned()
+    } else {
+        format!("exported the client list as CSV ({})", asked.join(", "))
+    };
+    let entry = crate::services::audit::Entry {
+        action: "clients.exported",
+        account_id: Some(v.account.id),
+        partner_account_id: Some(v.account.id),
+        detail: Some(detail),
+        ..Default::default()
+    };
+    crate::services::audit::record(&app.db, Some(v), &meta, entry).await?;
     Ok(walk)
 }
 

@@ -75,6 +75,8 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--rate-limit-link-ip",
     "--rate-limit-users-added",
     "--rate-limit-client-accounts",
+    "--rate-limit-user-changes",
+    "--rate-limit-bulk-rows",
     "--max-password-hashes-per-request",
     "--resend-interval",
     "--resends-per-day",
@@ -106,6 +108,8 @@ const GENEROUS_LIMITS: &[&str] = &[
     "--rate-limit-link-ip",
     "--rate-limit-users-added",
     "--rate-limit-client-accounts",
+    "--rate-limit-user-changes",
+    "--rate-limit-bulk-rows",
 ];
 
 pub(crate) fn worker_args(args: &[String]) -> Vec<String> {

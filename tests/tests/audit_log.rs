@@ -1,5 +1,5 @@
 //! SPEC §5, the audit log: every invite, resend, log in, reset, role or active change
-//! and subscription, newest first, paged, for the partner owner only.
+//! and subscription, newest first, paged, for the account owner only.
 
 use e2e::{
     ACCEPT_INVITE, AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, INVITE_LINK,
@@ -10,10 +10,10 @@ use e2e::{
 use entity::client;
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::Expr;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
-async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
+async fn the_audit_log_records_each_action_for_the_account_owner_only() {
     let app = TestApp::spawn().await;
     let s = app.partner_with_client().await;
     let c = app
@@ -133,11 +133,20 @@ async fn the_audit_log_records_each_action_for_the_partner_owner_only() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(
-        app.error_code(Some(&s.client_owner), AUDIT_LOG, json!({}))
-            .await,
-        "FORBIDDEN"
-    );
+    // The client's owner reads the client account's own log (issue 22): what was done
+    // in that account, never the partner's own business.
+    let own = app
+        .ok(Some(&s.client_owner), AUDIT_LOG, json!({ "first": 100 }))
+        .await;
+    let actions: Vec<&str> = own["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"client.subscribed"), "{actions:?}");
+    assert!(!actions.contains(&"client.invited"), "{actions:?}");
+    assert!(!actions.contains(&"client.invite_resent"), "{actions:?}");
     assert_eq!(
         app.error_code(None, AUDIT_LOG, json!({})).await,
         "UNAUTHENTICATED"
@@ -266,4 +275,85 @@ async fn link_uses_password_changes_and_connect_results_are_audited() {
         assert!(std::time::Instant::now() < deadline, "{log:?}");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Issue 22 item 7: the audit gaps. A bulk invite names every client it invited, on each
+/// one's own history; a CSV export is recorded with its filters; support's visit to a
+/// client account no partner lists is in that account's own log, which its owner reads.
+#[tokio::test]
+async fn bulk_invites_exports_and_support_visits_are_in_logs_people_read() {
+    const BULK: &str =
+        "mutation($rows: [BulkInviteRow!]!) { inviteClients(rows: $rows) { invited } }";
+    let app = TestApp::spawn().await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    let rows = json!([{ "email": "a@bulk.example" }, { "email": "b@bulk.example" }]);
+    app.ok(Some(&owner), BULK, json!({ "rows": rows })).await;
+    let res = app
+        .http()
+        .get(format!("{}/export/clients.csv?status=INVITED", app.url))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap();
+    let log = app
+        .ok(Some(&owner), AUDIT_LOG, json!({ "first": 100 }))
+        .await;
+    let nodes: Vec<&Value> = log["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    let invited: Vec<&str> = nodes
+        .iter()
+        .filter(|n| n["action"] == "client.invited")
+        .map(|n| n["targetClient"]["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(invited.len(), 2, "{nodes:?}");
+    assert!(invited.contains(&"a@bulk.example") && invited.contains(&"b@bulk.example"));
+    let export = nodes
+        .iter()
+        .find(|n| n["action"] == "clients.exported")
+        .expect("the export is recorded");
+    assert!(
+        export["detail"]
+            .as_str()
+            .unwrap()
+            .contains("status=INVITED"),
+        "{export}"
+    );
+
+    // A client that signed up alone: support's visit lands in its own log.
+    let solo = app
+        .sign_up(
+            "Solo Shop",
+            "Sol",
+            "sol@solo.example",
+            "sol-password-1",
+            false,
+        )
+        .await;
+    let solo_token = solo["token"].as_str().unwrap();
+    let company_id = solo["user"]["account"]["companyId"].as_str().unwrap();
+    let staff = app.staff("sam@support.example", "Sam Support").await;
+    app.ok(
+        Some(&staff),
+        "query($c: String!) { supportAccount(companyId: $c, reason: \"ticket #3\") { account { id } } }",
+        json!({ "c": company_id }),
+    )
+    .await;
+    let own = app
+        .ok(Some(solo_token), AUDIT_LOG, json!({ "first": 100 }))
+        .await;
+    let seen: Vec<&Value> = own["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| n["action"] == "support.viewed")
+        .collect();
+    assert_eq!(seen.len(), 1, "{own}");
+    assert!(seen[0]["detail"].as_str().unwrap().contains("ticket #3"));
 }

@@ -412,3 +412,79 @@ async fn imported_v1_clients_are_upgraded_not_re_invited() {
             .all(|m| !m.to.contains("inn@invited.example"))
     );
 }
+
+/// Issue 22 item 7: on PostgreSQL an upgrade reads the V2 partner's INVITED row, then
+/// attaches the new account to it; an invite accepted in between must not leave the new
+/// account listed nowhere. The test holds the row changed but not committed (as an
+/// `acceptInvite` under way does) while the worker attaches, then commits.
+#[tokio::test]
+async fn prod_an_upgrade_racing_an_accepted_invite_leaves_no_orphan_account() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    e2e::assert_production_mode();
+    let app = TestApp::spawn().await;
+    let (v1, v2) = connected_setup(&app).await;
+    let (v2_token, v2_cid) = v2.split_once(' ').unwrap();
+    let invited = app.invite(v2_token, "hello@bakersrow.example", None).await;
+    connect(&app, &v1, v2_cid).await;
+    let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
+    let bakers = candidate(&tab, "BKR2201")["client"]["id"].clone();
+
+    let accepting = app.db().begin().await.unwrap();
+    accepting
+        .execute_unprepared(&format!(
+            "UPDATE clients SET status = 'TRIAL' WHERE id = {}",
+            invited["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    app.ok(Some(&v1), UPGRADE_CLIENT, json!({ "id": bakers }))
+        .await;
+    // The worker's attaching UPDATE waits on the row.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting = app
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"clients\"%'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the upgrade never reached the row"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    accepting.commit().await.unwrap();
+
+    // The upgrade fails with the reason, and undoes everything it wrote.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let tab = app.ok(Some(&v1), UPGRADE_TAB, json!({})).await;
+        let c = candidate(&tab, "BKR2201").clone();
+        assert_eq!(c["upgraded"], false, "{c}");
+        let task = {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            entity::task::Entity::find()
+                .filter(entity::task::Column::Status.eq(entity::TaskStatus::Failed))
+                .one(app.db())
+                .await
+                .unwrap()
+        };
+        if let Some(t) = task {
+            let why = t.last_error.unwrap_or_default();
+            assert!(why.contains("already has a V2 account"), "{why}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the upgrade never settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_no_orphan_accounts(&app).await;
+}

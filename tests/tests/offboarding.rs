@@ -5,7 +5,7 @@
 //! password) stop working for log-in until the firm reactivates them. A client admin's
 //! own decision about that row stays the client's.
 
-use e2e::{LOG_IN, ME, SET_USER_ACTIVE, TestApp};
+use e2e::{LOG_IN, ME, SET_USER_ACTIVE, SET_USER_ROLE, TestApp};
 use serde_json::{Value, json};
 
 async fn log_in_to(app: &TestApp, company_id: &str) -> Value {
@@ -96,4 +96,62 @@ async fn deactivating_a_partner_user_closes_their_way_into_every_client_account(
     // Sam's own partner account works.
     app.log_in("sam@ledgerline.example", "sam-password-12")
         .await;
+}
+
+/// Issue 22 item 7: demoting a firm's ADMIN, or a new password for them, ends their
+/// sessions in the firm's client accounts at once (the one-identity issue removes the
+/// seats' copied passwords).
+#[tokio::test]
+async fn a_demotion_or_a_new_password_ends_a_partner_users_client_sessions() {
+    let app = TestApp::spawn().await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    app.add_user(&owner, "sam@ledgerline.example", "Sam", "ADMIN")
+        .await;
+    let sam = app
+        .activate("sam@ledgerline.example", "sam-password-12")
+        .await;
+    let c = app
+        .create_client(&sam, "Corner Shop", "Cora", "cora@cornershop.example")
+        .await;
+    let company_id = c["companyId"].as_str().unwrap().to_owned();
+    let sam_id = app.user_id(&owner, "sam@ledgerline.example").await;
+
+    // A demotion below ADMIN.
+    let through_partner = app.log_in_to_client(&sam, &c["id"]).await;
+    let direct = log_in_to(&app, &company_id).await["data"]["logIn"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        Some(&owner),
+        SET_USER_ROLE,
+        json!({ "id": sam_id, "role": "MANAGER" }),
+    )
+    .await;
+    for token in [&through_partner, &direct] {
+        assert_eq!(
+            app.error_code(Some(token), ME, json!({})).await,
+            "UNAUTHENTICATED",
+            "Sam's client sessions end with the demotion"
+        );
+    }
+
+    // A new password for the firm's user, through a reset link.
+    app.ok(
+        Some(&owner),
+        SET_USER_ROLE,
+        json!({ "id": sam_id, "role": "ADMIN" }),
+    )
+    .await;
+    let sam = app
+        .log_in("sam@ledgerline.example", "sam-password-12")
+        .await;
+    let through_partner = app.log_in_to_client(&sam, &c["id"]).await;
+    app.reset_password_by_mail("sam@ledgerline.example", "sam-new-password-1")
+        .await;
+    assert_eq!(
+        app.error_code(Some(&through_partner), ME, json!({})).await,
+        "UNAUTHENTICATED",
+        "Sam's client sessions end with the new password"
+    );
 }

@@ -105,7 +105,7 @@ pub async fn run(
     let listed = match listed_before {
         // The partner had invited the client itself: that row gets the account.
         Some(row) => {
-            client::set_status(client::Entity::update_many(), status)
+            let attached = client::set_status(client::Entity::update_many(), status)
                 .col_expr(client::Column::ClientAccountId, Expr::value(acc.id))
                 .col_expr(
                     client::Column::CompanyId,
@@ -126,6 +126,15 @@ pub async fn run(
                 .filter(client::Column::ClientAccountId.is_null())
                 .exec(&txn)
                 .await?;
+            if attached.rows_affected != 1 {
+                // The invite was accepted (or the row changed) since it was read: the
+                // new account would be listed nowhere. Dropping `txn` undoes it all; the
+                // upgrade fails with the reason, as when the row already had an account.
+                return Err(WorkerError::Invalid(already_has_account(
+                    &name,
+                    row.company_id.as_deref(),
+                )));
+            }
             row.id
         }
         None => {

@@ -1,5 +1,6 @@
 //! Pure domain types: parsed once at the edge, valid by construction.
 
+mod client_actions;
 mod company_id;
 mod discount;
 mod duration;
@@ -12,6 +13,7 @@ mod password;
 mod plans;
 mod token;
 
+pub use client_actions::ClientAction;
 pub use company_id::CompanyId;
 pub use discount::{DiscountTiers, TierStanding};
 pub use duration::{DurationError, human_duration, parse_duration};

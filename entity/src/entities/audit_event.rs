@@ -83,7 +83,28 @@ pub async fn record<C: ConnectionTrait>(
     origin: Origin<'_>,
     entry: Entry,
 ) -> Result<(), DbErr> {
-    Entity::insert(ActiveModel {
+    Entity::insert(row(at, &origin, entry)).exec(conn).await?;
+    Ok(())
+}
+
+/// Records `entries`, all done at `at` from `origin`, in one statement per 500.
+pub async fn record_all<C: ConnectionTrait>(
+    conn: &C,
+    at: DateTimeUtc,
+    origin: Origin<'_>,
+    entries: Vec<Entry>,
+) -> Result<(), DbErr> {
+    let mut rows: Vec<ActiveModel> = entries.into_iter().map(|e| row(at, &origin, e)).collect();
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(500));
+        Entity::insert_many(rows).exec(conn).await?;
+        rows = rest;
+    }
+    Ok(())
+}
+
+fn row(at: DateTimeUtc, origin: &Origin<'_>, entry: Entry) -> ActiveModel {
+    ActiveModel {
         at: Set(at),
         action: Set(entry.action.to_owned()),
         actor_user_id: Set(origin.actor_user_id),
@@ -95,8 +116,5 @@ pub async fn record<C: ConnectionTrait>(
         ip: Set(origin.ip.map(str::to_owned)),
         request_id: Set(origin.request_id.map(|r| r.chars().take(64).collect())),
         ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
+    }
 }

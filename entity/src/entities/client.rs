@@ -142,6 +142,32 @@ impl ListRow {
     pub fn partner_access(&self, seat: Option<crate::PartnerSeat>) -> crate::PartnerAccess {
         crate::PartnerAccess::of(seat.filter(|_| self.client_account_id.is_some()))
     }
+
+    /// Where the row's invite stands at `now` (`None` once the client has an account).
+    pub fn invite_state(&self, now: DateTimeUtc) -> Option<crate::InviteState> {
+        crate::InviteState::of(
+            self.status,
+            self.invite_expires_at,
+            self.invite_revoked_at,
+            now,
+        )
+    }
+
+    /// The actions this row offers now to the partner user whose seat in the client's
+    /// account is `seat`, of a partner on `platform` (`crate::ClientAction::available`).
+    pub fn actions(
+        &self,
+        seat: Option<crate::PartnerSeat>,
+        platform: crate::Platform,
+        now: DateTimeUtc,
+    ) -> Vec<crate::ClientAction> {
+        crate::ClientAction::available(
+            self.status,
+            self.invite_state(now),
+            self.partner_access(seat),
+            platform,
+        )
+    }
 }
 
 impl From<&Model> for ListRow {

@@ -49,7 +49,7 @@ impl ClientConnection {
             .rows
             .into_iter()
             .map(|(cursor, c, partner_user)| {
-                let mut node = Client::new(&c, partner_user).on(platform);
+                let mut node = Client::new(&c, partner_user, platform);
                 if !act {
                     node.available_actions.clear();
                 }

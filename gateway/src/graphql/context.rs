@@ -156,12 +156,12 @@ pub(crate) fn partner_admin(viewer: &Viewer) -> ApiResult<&ViewerUser> {
     Ok(v)
 }
 
-/// The owner of a partner account: who reads its audit log.
-pub(crate) fn require_partner_owner<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
-    let v = require_partner_admin(ctx)?;
-    if v.user.role != entity::Role::Owner {
+/// The owner of a partner or client account: who reads its audit log.
+pub(crate) fn require_account_owner<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    let v = require_user(ctx)?;
+    if v.account.kind == entity::AccountKind::Staff || v.user.role != entity::Role::Owner {
         return Err(ApiError::Forbidden(
-            "only the partner account's owner can read the audit log".into(),
+            "only the account's owner can read its audit log".into(),
         ));
     }
     Ok(v)

@@ -14,7 +14,7 @@ pub use context::HashBudget;
 pub(crate) use context::partner_admin;
 pub(crate) use context::{
     FailureBudget, client_ip, meta, parse_id, rate_limit, require_account_admin,
-    require_partner_admin, require_partner_owner, require_staff, require_user, spend_password_hash,
+    require_account_owner, require_partner_admin, require_staff, require_user, spend_password_hash,
     state, viewer,
 };
 pub use subscription::SubscriptionRoot;

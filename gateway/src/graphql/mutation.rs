@@ -140,7 +140,7 @@ impl AccountMutation {
             Some(n) => Some(parse_company_name("companyName", n)?),
         };
         let c = invites::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
-        Ok(Client::of(&c, None))
+        Ok(Client::of(&c, None, v.account.platform))
     }
 
     /// Invites up to 500 clients by email at once; every row gets its outcome. With
@@ -151,7 +151,8 @@ impl AccountMutation {
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or
     /// ADMIN), BAD_USER_INPUT (more than 500 rows), RATE_LIMITED (the batch would pass the
-    /// partner's invite limit; nothing is invited).
+    /// partner's invite limit, or the rows it may check per hour, `RATE_LIMIT_BULK_ROWS`,
+    /// dry runs included; nothing is invited).
     async fn invite_clients(
         &self,
         ctx: &Context<'_>,
@@ -163,6 +164,19 @@ impl AccountMutation {
         use crate::services::bulk_invites;
         let v = require_partner_admin(ctx)?;
         let st = state(ctx);
+        // Checking rows costs work whether or not they are sent: every call takes its
+        // rows from the partner's budget.
+        let checked = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        let budget = st.config.security.rate_limit_bulk_rows;
+        st.limiter
+            .check_n(&format!("bulk-rows:{}", v.account.id), budget, checked)
+            .await
+            .map_err(|secs| ApiError::RateLimited {
+                message: format!(
+                    "your firm checked more bulk-invite rows than {budget} allows; try again in {secs} s"
+                ),
+                retry_after_seconds: secs,
+            })?;
         let rows: Vec<(String, Option<String>)> = rows
             .into_iter()
             .map(|r| (r.email, r.company_name))
@@ -247,6 +261,7 @@ impl AccountMutation {
                 role: entity::Role::Admin,
                 active: true,
             }),
+            v.account.platform,
         ))
     }
 
@@ -312,7 +327,7 @@ impl AccountMutation {
         let rule = state(ctx).config.security.rate_limit_invites;
         rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
         let c = client_actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::of(&c, None))
+        Ok(Client::of(&c, None, v.account.platform))
     }
 
     /// Revokes an INVITED client's invite: its link stops working at once and the row
@@ -330,7 +345,7 @@ impl AccountMutation {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         let c = client_actions::revoke_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::of(&c, None).on(v.account.platform))
+        Ok(Client::of(&c, None, v.account.platform))
     }
 
     /// Opens a session (1 hour) for your own user in the client's account.
@@ -409,7 +424,7 @@ impl AccountMutation {
     /// Changes the role of a user of your account (not the owner's).
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of the account), NOT_FOUND (no such user in this account), BAD_USER_INPUT (the
-    /// owner, or the role OWNER).
+    /// owner, or the role OWNER), RATE_LIMITED (`RATE_LIMIT_USER_CHANGES` per account).
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
@@ -418,6 +433,8 @@ impl AccountMutation {
     ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
+        let rule = state(ctx).config.security.rate_limit_user_changes;
+        rate_limit(ctx, "user-changes", &v.account.id.to_string(), rule).await?;
         let u = users::set_user_role(state(ctx), v, &meta(ctx), id, role.into()).await?;
         Ok(User::new(&u, &v.account))
     }
@@ -426,7 +443,7 @@ impl AccountMutation {
     /// is signed out everywhere and cannot log in.
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not an OWNER or ADMIN of the account), NOT_FOUND (no such user in this account), BAD_USER_INPUT (making
-    /// the owner inactive).
+    /// the owner inactive), RATE_LIMITED (`RATE_LIMIT_USER_CHANGES` per account).
     async fn set_user_active(
         &self,
         ctx: &Context<'_>,
@@ -435,6 +452,8 @@ impl AccountMutation {
     ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
+        let rule = state(ctx).config.security.rate_limit_user_changes;
+        rate_limit(ctx, "user-changes", &v.account.id.to_string(), rule).await?;
         let u = users::set_user_active(state(ctx), v, &meta(ctx), id, active).await?;
         Ok(User::new(&u, &v.account))
     }

@@ -4,7 +4,7 @@ use super::types::{
     ClientStatusCounts, DiscountTier, InviteLink, LegacyConnection, PageInfo, UpgradeCandidate,
     UpgradeTab, User, int,
 };
-use super::{parse_id, require_partner_admin, require_partner_owner, require_user, state, viewer};
+use super::{parse_id, require_account_owner, require_partner_admin, require_user, state, viewer};
 use crate::auth::Viewer;
 use crate::error::ApiError;
 use crate::lease::Lent;
@@ -99,9 +99,11 @@ impl AccountQuery {
         };
         let ids: Vec<i64> = c.client_account_id.into_iter().collect();
         let with_user = client_list::partner_users_in(st, &v.user.email, &ids).await?;
-        Ok(Some(
-            Client::of(&c, with_user.values().next().copied()).on(v.account.platform),
-        ))
+        Ok(Some(Client::of(
+            &c,
+            with_user.values().next().copied(),
+            v.account.platform,
+        )))
     }
 
     /// How many clients are in each status, for the dashboard's tabs.
@@ -128,15 +130,21 @@ impl AccountQuery {
         })
     }
 
-    /// The partner's audit log, newest first (the partner owner only).
+    /// The account's audit log, newest first, for its owner: a partner firm's (everything
+    /// done in it and in the clients it lists), or a client account's own (everything
+    /// done in it, and what support did about it).
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "entries per page (default 20, 1 to 100)")] first: Option<i32>,
         #[graphql(desc = "an `endCursor`: the older entries that follow it")] after: Option<String>,
     ) -> Result<AuditEventConnection> {
-        let v = require_partner_owner(ctx)?;
-        let page = audit::page(state(ctx), v.account.id, first, after.as_deref()).await?;
+        let v = require_account_owner(ctx)?;
+        let of = match v.account.kind {
+            entity::AccountKind::Client => audit::LogOf::Client(v.account.id),
+            _ => audit::LogOf::Partner(v.account.id),
+        };
+        let page = audit::page(state(ctx), of, first, after.as_deref()).await?;
         let user_of = |id| page.user(id).map(|(u, a)| User::new(u, a));
         let edges: Vec<AuditEventEdge> = page
             .events
@@ -149,7 +157,9 @@ impl AccountQuery {
                     action: e.action.clone(),
                     actor: user_of(e.actor_user_id),
                     on_behalf_of: user_of(e.on_behalf_of_user_id),
-                    target_client: page.client(e.target_client_id).map(|c| Client::of(c, None)),
+                    target_client: page
+                        .client(e.target_client_id)
+                        .map(|c| Client::of(c, None, v.account.platform)),
                     detail: e.detail.clone(),
                     ip: e.ip.clone(),
                     request_id: e.request_id.clone(),

@@ -35,7 +35,7 @@ impl ClientChange {
                 ChangeKind::Added => ClientChangeKind::Added,
                 ChangeKind::Updated => ClientChangeKind::Updated,
             },
-            client: Client::new(&change.row, change.seats.get(email).copied()).on(platform),
+            client: Client::new(&change.row, change.seats.get(email).copied(), platform),
         }
     }
 }

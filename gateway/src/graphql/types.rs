@@ -178,6 +178,7 @@ pub enum InviteMethod {
 
 /// What a partner can do with a client right now.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ClientAction")]
 pub enum ClientAction {
     /// `resendInvite`: the client is INVITED (V2 partners only).
     ResendInvite,
@@ -311,44 +312,31 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client read whole (outside the list's page).
-    pub fn of(c: &entity::client::Model, partner_user: Option<entity::PartnerSeat>) -> Self {
-        Self::new(&c.into(), partner_user)
+    /// A client read whole (outside the list's page); see [`Client::new`].
+    pub fn of(
+        c: &entity::client::Model,
+        partner_user: Option<entity::PartnerSeat>,
+        platform: entity::Platform,
+    ) -> Self {
+        Self::new(&c.into(), partner_user, platform)
     }
 
-    /// The row as a partner on `platform` sees it: a V1 partner's clients are moved to V2
-    /// by Partner Connect's upgrade, never re-invited, so they offer no RESEND_INVITE.
-    pub fn on(mut self, platform: entity::Platform) -> Self {
-        if platform == entity::Platform::V1 {
-            self.available_actions
-                .retain(|a| !matches!(a, ClientAction::ResendInvite | ClientAction::RevokeInvite));
-        }
-        self
-    }
-
-    /// `partner_user`: the calling partner user's own user row in the client account, if
-    /// any. Log in needs it active and OWNER/ADMIN; Reset password needs it active.
-    pub fn new(c: &entity::client::ListRow, partner_user: Option<entity::PartnerSeat>) -> Self {
-        let mut actions = Vec::new();
-        if c.status == entity::ClientStatus::Invited {
-            actions.push(ClientAction::ResendInvite);
-        }
-        let invite_state = entity::InviteState::of(
-            c.status,
-            c.invite_expires_at,
-            c.invite_revoked_at,
-            Utc::now(),
-        );
-        if invite_state == Some(entity::InviteState::Sent) {
-            actions.push(ClientAction::RevokeInvite);
-        }
+    /// The row as the partner user whose own user in the client account is
+    /// `partner_user` sees it, in a partner account on `platform`: its actions follow the
+    /// one rule of `entity::ClientAction::available`.
+    pub fn new(
+        c: &entity::client::ListRow,
+        partner_user: Option<entity::PartnerSeat>,
+        platform: entity::Platform,
+    ) -> Self {
+        let now = Utc::now();
+        let invite_state = c.invite_state(now);
         let access = c.partner_access(partner_user);
-        if access.can_log_in() {
-            actions.push(ClientAction::LogIn);
-        }
-        if access.can_reset_password() {
-            actions.push(ClientAction::ResetPassword);
-        }
+        let actions = c
+            .actions(partner_user, platform, now)
+            .into_iter()
+            .map(Into::into)
+            .collect();
         Client {
             id: ID(c.id.to_string()),
             company_id: c.company_id.clone(),
@@ -558,7 +546,7 @@ impl BulkInviteReport {
                 email: r.email,
                 outcome,
                 message,
-                client: client.map(|c| Client::of(&c, None).on(platform)),
+                client: client.map(|c| Client::of(&c, None, platform)),
             });
         }
         report
@@ -686,7 +674,7 @@ pub struct UpgradeCandidate {
 impl UpgradeCandidate {
     pub fn new(c: &entity::client::Model) -> Self {
         UpgradeCandidate {
-            client: Client::of(c, None).on(entity::Platform::V1),
+            client: Client::of(c, None, entity::Platform::V1),
             deadline: c.upgrade_deadline.unwrap_or(c.invited_at),
             upgraded: c.upgraded_at.is_some(),
         }

@@ -35,6 +35,24 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Records `entries`, all done now by `actor`, in as few statements as it takes (a bulk
+/// action's one entry per row).
+pub async fn record_all<C: ConnectionTrait>(
+    conn: &C,
+    actor: &ViewerUser,
+    meta: &RequestMeta,
+    entries: Vec<Entry>,
+) -> ApiResult<()> {
+    let origin = audit_event::Origin {
+        actor_user_id: Some(actor.user.id),
+        on_behalf_of_user_id: actor.opened_by,
+        ip: meta.ip.as_deref(),
+        request_id: Some(&meta.request_id),
+    };
+    audit_event::record_all(conn, Utc::now(), origin, entries).await?;
+    Ok(())
+}
+
 /// One page of a partner's audit log and every row it refers to, in four queries.
 pub struct Page {
     /// Newest first.
@@ -58,14 +76,27 @@ impl Page {
     }
 }
 
-/// A page of the partner's audit log, newest first.
+/// Whose audit log is read.
+#[derive(Debug, Clone, Copy)]
+pub enum LogOf {
+    /// A partner firm's: everything done in it and in the clients it lists.
+    Partner(i64),
+    /// A client account's own: everything done in it, and what support did about it
+    /// when no partner lists it.
+    Client(i64),
+}
+
+/// A page of an account's audit log, newest first.
 pub async fn page(
     state: &AppState,
-    partner_account_id: i64,
+    of: LogOf,
     first: Option<i32>,
     after: Option<&str>,
 ) -> ApiResult<Page> {
-    let (events, has_next_page) = list(state, partner_account_id, first, after).await?;
+    let partner_account_id = match of {
+        LogOf::Partner(id) | LogOf::Client(id) => id,
+    };
+    let (events, has_next_page) = list(state, of, first, after).await?;
     let user_ids: Vec<i64> = events
         .iter()
         .flat_map(|e| [e.actor_user_id, e.on_behalf_of_user_id])
@@ -119,10 +150,10 @@ pub async fn record_by<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The partner's events, newest first: `first` (1–100) after the event `after`.
+/// The log's events, newest first: `first` (1–100) after the event `after`.
 async fn list(
     state: &AppState,
-    partner_account_id: i64,
+    of: LogOf,
     first: Option<i32>,
     after: Option<&str>,
 ) -> ApiResult<(Vec<audit_event::Model>, bool)> {
@@ -133,7 +164,14 @@ async fn list(
             "first must be between 1 and 100",
         ));
     }
-    let mut q = AuditEvent::find().filter(Column::PartnerAccountId.eq(partner_account_id));
+    let mut q = match of {
+        LogOf::Partner(id) => AuditEvent::find().filter(Column::PartnerAccountId.eq(id)),
+        LogOf::Client(id) => AuditEvent::find().filter(
+            sea_orm::Condition::any()
+                .add(Column::AccountId.eq(id))
+                .add(Column::PartnerAccountId.eq(id)),
+        ),
+    };
     if let Some(after) = after {
         let id = decode_cursor(after)?;
         q = q.filter(Column::Id.lt(id));

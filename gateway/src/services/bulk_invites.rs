@@ -184,10 +184,22 @@ pub async fn run(
             }
         }
     }
-    let invited = results
+    // One entry per invited client, on its own row's history, and one for the batch.
+    let per_row: Vec<Entry> = results
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Invited(_)))
-        .count();
+        .filter_map(|r| match &r.outcome {
+            Outcome::Invited(c) => Some(Entry::about_client(
+                "client.invited",
+                partner.account.id,
+                partner.account.id,
+                c.id,
+                format!("invited {} by email, in a bulk invite", c.email),
+            )),
+            _ => None,
+        })
+        .collect();
+    let invited = per_row.len();
+    audit::record_all(&txn, partner, meta, per_row).await?;
     audit::record(
         &txn,
         Some(partner),

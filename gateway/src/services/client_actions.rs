@@ -43,6 +43,7 @@ pub async fn revoke_invite(
     client_id: i64,
 ) -> ApiResult<client::Model> {
     let c = own_client(state, partner, client_id).await?;
+    refuse_v1_invites(partner, &c)?;
     let now = Utc::now();
     let live = entity::InviteState::of(c.status, c.invite_expires_at, c.invite_revoked_at, now);
     if live != Some(entity::InviteState::Sent) {
@@ -92,14 +93,9 @@ pub async fn revoke_invite(
     own_client(state, partner, client_id).await
 }
 
-/// Sends the invite again with a fresh link; the previous link stops working.
-pub async fn resend_invite(
-    state: &AppState,
-    partner: &ViewerUser,
-    meta: &RequestMeta,
-    client_id: i64,
-) -> ApiResult<client::Model> {
-    let c = own_client(state, partner, client_id).await?;
+/// A V1 partner's clients move to V2 by Partner Connect's upgrade, never by an invite:
+/// their invites are neither sent again nor revoked (`entity::ClientAction::available`).
+fn refuse_v1_invites(partner: &ViewerUser, c: &client::Model) -> ApiResult<()> {
     if partner.account.platform == entity::Platform::V1 {
         return Err(ApiError::bad_input(
             "clientId",
@@ -109,6 +105,18 @@ pub async fn resend_invite(
             ),
         ));
     }
+    Ok(())
+}
+
+/// Sends the invite again with a fresh link; the previous link stops working.
+pub async fn resend_invite(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<client::Model> {
+    let c = own_client(state, partner, client_id).await?;
+    refuse_v1_invites(partner, &c)?;
     if c.status != ClientStatus::Invited {
         return Err(ApiError::bad_input(
             "clientId",

@@ -192,7 +192,12 @@ fn filtered(partner_account_id: i64, filter: &Filter) -> sea_orm::Select<client:
         q = q.filter(client::Column::Status.eq(s));
     }
     if let Some(t) = filter.trial_ends_before {
+        // Trials ending soon are trials: a PAYING client's old trial end is history. A
+        // caller filtering for TRIAL_EXPIRED asks for those whose trial ended.
         q = q.filter(client::Column::TrialEndsAt.lt(t));
+        if filter.status.is_none() {
+            q = q.filter(client::Column::Status.eq(ClientStatus::Trial));
+        }
     }
     if let Some(term) = filter.search.as_deref() {
         let pattern = super::contains_pattern(term);
