@@ -124,7 +124,7 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     .await;
     let invite = mail(dir.path(), "cleo@client.example", "invites you").await;
     let invite_token = invite
-        .token("http://127.0.0.1:8000/invite/")
+        .token(&format!("{url}/invite/"))
         .expect("invite link");
     secrets.push(invite_token.clone());
     let client_pw = "client-Secret-2290";
@@ -154,7 +154,7 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     let set_pw = mail(dir.path(), "fay@form.example", "set your password").await;
     secrets.push(
         set_pw
-            .token("http://127.0.0.1:8000/reset-password/")
+            .token(&format!("{url}/reset-password/"))
             .expect("set-password link"),
     );
     let d = gql(
@@ -178,7 +178,7 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     .await;
     let reset = mail(dir.path(), "cleo@client.example", "eset").await;
     let reset_token = reset
-        .token("http://127.0.0.1:8000/reset-password/")
+        .token(&format!("{url}/reset-password/"))
         .expect("reset link");
     secrets.push(reset_token.clone());
     let new_pw = "new-Secret-6604";

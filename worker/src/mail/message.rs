@@ -219,12 +219,12 @@ impl Mail {
                 let subject = if *is_partner {
                     format!(
                         "Welcome to your Partner Dashboard, {}",
-                        quoted(company_name)
+                        subject_name(company_name)
                     )
                 } else {
                     format!(
                         "Welcome, {}: your free trial of {} has started",
-                        quoted(company_name),
+                        subject_name(company_name),
                         cx.trial
                     )
                 };
@@ -262,7 +262,7 @@ impl Mail {
             } => {
                 let subject = format!(
                     "{} invites you to try Time, free for {}",
-                    quoted(partner_name),
+                    subject_name(partner_name),
                     cx.trial
                 );
                 let who = company_name
@@ -295,8 +295,8 @@ impl Mail {
                 ..
             } => {
                 let subject = format!(
-                    "Your account for {} is ready: set your password",
-                    quoted(company_name)
+                    "Your {} account is ready: set your password",
+                    subject_name(company_name)
                 );
                 let by = partner_name
                     .as_deref()
@@ -328,7 +328,7 @@ impl Mail {
                 link,
                 ..
             } => {
-                let subject = format!("Reset your password for {}", quoted(company_name));
+                let subject = format!("Reset your password for {}", subject_name(company_name));
                 let text = format!(
                     "Hello {name},\n\nsomeone asked to reset your password for {company_name} ({company_id}).\n\nChoose a new password:\n{link}\n\nThe link works once, for one hour. If you did not ask for this, ignore this email.\n"
                 );
@@ -358,7 +358,7 @@ impl Mail {
             } => {
                 let subject = format!(
                     "Partner Connect failed for {} ({v1_company_id})",
-                    quoted(v1_name)
+                    subject_name(v1_name)
                 );
                 let text = format!(
                     "The V1 partner {v1_name} ({v1_company_id}) asked to connect to the V2 partner dashboard {requested_company_id}, owner {owner_email}.\n\nIt failed: {reason}.\n\nThe partner was told to check the Company ID and owner email and try again.\n"
@@ -514,10 +514,9 @@ fn digest(
     }
 }
 
-/// A name someone chose (a firm's, a client's), as a subject line shows it: quoted, on
-/// one line and cut to 40 characters, so nobody writes a recipient's subject line. ASCII
-/// quotes: a plain subject needs no encoding.
-fn quoted(name: &str) -> String {
+/// A name someone chose (a firm's, a company's), as a subject line shows it: on one line
+/// and cut to 40 characters, so nobody writes a recipient's whole subject line.
+fn subject_name(name: &str) -> String {
     let one_line: String = name
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -525,9 +524,9 @@ fn quoted(name: &str) -> String {
     let one_line = one_line.trim();
     let cut: String = one_line.chars().take(40).collect();
     if cut.len() < one_line.len() {
-        format!("\"{}...\"", cut.trim_end())
+        format!("{}...", cut.trim_end())
     } else {
-        format!("\"{cut}\"")
+        cut
     }
 }
 
@@ -589,7 +588,7 @@ mod tests {
         };
         assert_eq!(
             welcome.render(&cx).subject,
-            "Welcome, \"Ann's\": your free trial of 30 days has started"
+            "Welcome, Ann's: your free trial of 30 days has started"
         );
         let invite = Mail::Invite {
             to: "c@d.example".into(),
@@ -600,17 +599,17 @@ mod tests {
         };
         assert_eq!(
             invite.render(&cx).subject,
-            "\"Ledger\" invites you to try Time, free for 30 days"
+            "Ledger invites you to try Time, free for 30 days"
         );
     }
 
     #[test]
-    fn names_people_chose_are_quoted_and_cut_in_subjects() {
-        assert_eq!(quoted("Ledger"), "\"Ledger\"");
+    fn names_people_chose_are_cut_in_subjects_and_a_clients_kept_out() {
+        assert_eq!(subject_name("Ledger"), "Ledger");
         let long = format!("CHEAP PILLS{}\r\nBcc: x", " now".repeat(20));
-        let q = quoted(&long);
-        assert!(q.chars().count() <= 45, "{q}");
-        assert!(q.ends_with("...\""), "{q}");
+        let q = subject_name(&long);
+        assert!(q.chars().count() <= 43, "{q}");
+        assert!(q.ends_with("..."), "{q}");
         assert!(!q.contains('\n') && !q.contains('\r'), "{q}");
         let changed = Mail::PartnerAccessChanged {
             to: "o@firm.example".into(),
