@@ -81,8 +81,8 @@ impl App {
             queue,
             limiter: Arc::new(limiter),
             statements,
-            live: crate::live::Live::new(config.live.clone(), seats),
         };
+        let live = crate::live::Live::new(config.live.clone(), seats);
         // The embedded front-end files are compressed once, before the first request.
         tokio::task::spawn_blocking(|| {
             crate::web::prepare();
@@ -90,12 +90,10 @@ impl App {
         })
         .await
         .context("compressing the embedded front-end files")?;
-        let schema = build_schema(Some(state.clone()));
-        let router = crate::http::router(schema, state.clone(), &config);
+        let schema = build_schema(Some((state.clone(), live.clone())));
+        let router = crate::http::router(schema, state.clone(), live.clone(), &config);
         let stop = CancellationToken::new();
-        state
-            .live
-            .start(state.db.clone(), &state.queue, stop.clone());
+        crate::live::start(&live, state.db.clone(), &state.queue, stop.clone());
 
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await

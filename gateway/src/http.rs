@@ -30,6 +30,7 @@ use tower_http::trace::TraceLayer;
 struct HttpState {
     schema: AppSchema,
     app: AppState,
+    live: crate::live::Live,
     gate: std::sync::Arc<Gate>,
 }
 
@@ -53,7 +54,12 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
-pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) -> Router {
+pub fn router(
+    schema: AppSchema,
+    app: AppState,
+    live: crate::live::Live,
+    config: &crate::config::Config,
+) -> Router {
     let sec = &config.security;
     let request_timeout = config.request_timeout;
     let x_request_id = header::HeaderName::from_static("x-request-id");
@@ -67,7 +73,12 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
     let state = HttpState {
         schema,
         app,
-        gate: std::sync::Arc::new(Gate::new(limits, DOCUMENTS_CACHED)),
+        live,
+        gate: std::sync::Arc::new(Gate::new(
+            limits,
+            DOCUMENTS_CACHED,
+            crate::graphql::root_fields(),
+        )),
     };
     // The per-address ceiling runs before the body is read: a flood of refused requests
     // costs their headers, not their parsing.
@@ -269,7 +280,7 @@ fn admit(
 fn is_subscription(req: &mut async_graphql::Request) -> bool {
     let name = req.operation_name.clone();
     req.parsed_query().is_ok_and(|doc| {
-        crate::metrics::selected_operation(doc, name.as_deref()).is_some_and(|op| {
+        crate::limits::operation::selected_operation(doc, name.as_deref()).is_some_and(|op| {
             op.node.ty == async_graphql::parser::types::OperationType::Subscription
         })
     })
@@ -313,6 +324,7 @@ async fn graphql_ws(
     };
     crate::live::upgrade(
         st.app.clone(),
+        st.live.clone(),
         st.schema.clone(),
         st.gate.clone(),
         peer,

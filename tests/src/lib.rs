@@ -22,12 +22,14 @@
 //! - `ops`: every GraphQL operation the tests send, and one helper per common operation;
 //! - `fixtures`: starting points several test files share;
 //! - `browser`: a headless Chromium over WebDriver, for the tests of pages;
-//! - `live`: a graphql-transport-ws client for the live client list.
+//! - `live`: a graphql-transport-ws client for the live client list;
+//! - `layout`: the source tree read as text (import circles, file and function sizes).
 
 mod app;
 mod background;
 pub mod browser;
 mod fixtures;
+pub mod layout;
 pub mod live;
 mod mail;
 mod mode;

@@ -1,10 +1,10 @@
 //! Partner Connect (SPEC §6): checks a V1 owner's request to connect to a V2 partner
 //! dashboard. It moves no data: it only builds the bridge.
 
-use crate::mail::Mail;
-use crate::outbox::queue_mail;
 use chrono::Utc;
+use entity::delivery::queue_mail;
 use entity::legacy_connection::{Column, Entity as Connection};
+use entity::mail::Mail;
 use entity::{AccountKind, ConnectStatus, Platform, Role, account, audit_event, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -77,11 +77,11 @@ pub async fn check(
     if settled.rows_affected == 1 {
         let (action, detail) = match &reason {
             Ok(v2) => (
-                "partner.connect_succeeded",
+                entity::AuditAction::PartnerConnectSucceeded,
                 format!("connected to {} ({})", v2.name, v2.company_id),
             ),
             Err(_) => (
-                "partner.connect_failed",
+                entity::AuditAction::PartnerConnectFailed,
                 format!(
                     "could not connect to {}: the Company ID and owner email do not match a V2 partner account",
                     c.company_id
@@ -93,11 +93,10 @@ pub async fn check(
             now,
             audit_event::Origin::default(),
             audit_event::Entry {
-                action,
                 account_id: Some(c.v1_account_id),
                 partner_account_id: Some(c.v1_account_id),
                 detail: Some(detail),
-                ..Default::default()
+                ..audit_event::Entry::of(action)
             },
         )
         .await?;

@@ -3,9 +3,10 @@
 //! paying status), and marks the V1 client upgraded, in one transaction.
 
 use crate::WorkerError;
-use crate::mail::Mail;
-use crate::outbox::queue_mail;
 use chrono::Utc;
+use entity::AuditAction;
+use entity::delivery::queue_mail;
+use entity::mail::Mail;
 use entity::{
     AccountKind, ClientStatus, ConnectStatus, Email, InviteMethod, Platform, Role, account,
     audit_event, client, legacy_connection, user,
@@ -13,15 +14,6 @@ use entity::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::time::Duration;
-
-/// Why an upgrade cannot be done: the connected V2 partner already lists this client
-/// with an account of its own. The gateway refuses the request for the same reason.
-pub fn already_has_account(name: &str, company_id: Option<&str>) -> String {
-    format!(
-        "{name} already has a V2 account in the connected dashboard ({}): it cannot be upgraded into a second one",
-        company_id.unwrap_or("no Company ID")
-    )
-}
 
 /// Runs one upgrade. Returns whether this call did it. The new account is always listed
 /// in the V2 partner's client list: on the row the partner already had for the client's
@@ -72,7 +64,7 @@ pub async fn run(
         && row.client_account_id.is_some()
     {
         // Dropping `txn` undoes the claim.
-        return Err(WorkerError::Invalid(already_has_account(
+        return Err(WorkerError::Invalid(entity::client::already_has_account(
             &name,
             row.company_id.as_deref(),
         )));
@@ -130,7 +122,7 @@ pub async fn run(
                 // The invite was accepted (or the row changed) since it was read: the
                 // new account would be listed nowhere. Dropping `txn` undoes it all; the
                 // upgrade fails with the reason, as when the row already had an account.
-                return Err(WorkerError::Invalid(already_has_account(
+                return Err(WorkerError::Invalid(entity::client::already_has_account(
                     &name,
                     row.company_id.as_deref(),
                 )));
@@ -159,24 +151,30 @@ pub async fn run(
     let detail = format!("{name} upgraded to V2 as {}", acc.company_id);
     let entries = [
         audit_event::Entry::about_client(
-            "client.upgraded",
+            AuditAction::ClientUpgraded,
             acc.id,
             v1.partner_account_id,
             v1.id,
             detail.clone(),
         ),
-        audit_event::Entry::about_client("client.upgraded", acc.id, v2_partner, listed, detail),
+        audit_event::Entry::about_client(
+            AuditAction::ClientUpgraded,
+            acc.id,
+            v2_partner,
+            listed,
+            detail,
+        ),
     ];
     for entry in entries {
         audit_event::record(&txn, now, audit_event::Origin::default(), entry).await?;
     }
     // The client's owner sets a password for the new account.
-    let link = crate::password_link::issue(
+    let link = entity::password_token::issue(
         &txn,
         public_url,
         owner,
-        crate::password_link::Purpose::Set,
-        now + crate::password_link::SET_PASSWORD_TTL,
+        entity::password_token::Purpose::Set,
+        now + entity::password_token::SET_PASSWORD_TTL,
     )
     .await?;
     let partner_name = account::Entity::find_by_id(v2_partner)

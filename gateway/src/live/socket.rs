@@ -2,12 +2,11 @@
 //! session (per session, per user), fed only the subscriptions `/graphql`'s document
 //! limits allow, pinged when idle, and closed when its session ends.
 
+use super::registry::{Live, ProcessSlot, SessionSlot, UserListener};
 use super::seats::Seat;
-use super::{ProcessSlot, SessionSlot, UserListener};
 use crate::auth::session::{self, Viewer};
 use crate::config::LiveConfig;
 use crate::error::http_error;
-use crate::graphql::AppSchema;
 use crate::limits::Gate;
 use crate::services::AppState;
 use async_graphql::Data;
@@ -73,15 +72,15 @@ struct SignedIn {
 /// Admits and upgrades a `/graphql/ws` request, or refuses it with an HTTP error: the
 /// process holds `WS_CONNECTIONS_PER_PROCESS` connections (503), or the address
 /// `WS_CONNECTIONS_PER_ADDRESS` (429).
-pub async fn upgrade(
+pub async fn upgrade<E: async_graphql::Executor>(
     state: AppState,
-    schema: AppSchema,
+    live: Live,
+    schema: E,
     gate: Arc<Gate>,
     peer: SocketAddr,
     protocol: WebSocketProtocols,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let live = state.live.clone();
     let limits = live.config().clone();
     let Some(process) = live.admit_connection() else {
         metrics::counter!("ws_refused_total", "why" => "process").increment(1);
@@ -95,8 +94,7 @@ pub async fn upgrade(
     let id = uuid::Uuid::new_v4().simple().to_string();
     let key = format!("ip:{}", peer.ip());
     let Some(address) = live
-        .inner
-        .seats
+        .seats()
         .take(&key, limits.connections_per_address, &id)
         .await
     else {
@@ -118,7 +116,9 @@ pub async fn upgrade(
     };
     ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| serve(state, schema, gate, socket, protocol, peer, admitted))
+        .on_upgrade(move |socket| {
+            serve(state, live, schema, gate, socket, protocol, peer, admitted)
+        })
 }
 
 /// Reads `authorization` (or `Authorization`) from `connection_init`'s payload.
@@ -166,9 +166,11 @@ impl LastHeard {
     }
 }
 
-async fn serve(
+#[allow(clippy::too_many_arguments)]
+async fn serve<E: async_graphql::Executor>(
     state: AppState,
-    schema: AppSchema,
+    live: Live,
+    schema: E,
     gate: Arc<Gate>,
     socket: WebSocket,
     protocol: WebSocketProtocols,
@@ -177,7 +179,6 @@ async fn serve(
 ) {
     metrics::gauge!("ws_connections").increment(1.0);
     let conn = Connection::default();
-    let live = state.live.clone();
     let limits = live.config().clone();
     let (mut sink, stream) = socket.split();
     let (replies, mut replied) = mpsc::channel::<String>(16);
@@ -186,6 +187,7 @@ async fn serve(
     let input = Inbound {
         conn: conn.clone(),
         state: state.clone(),
+        live: live.clone(),
         gate,
         ip: peer.ip().to_string(),
         protocol,
@@ -199,8 +201,9 @@ async fn serve(
     let signed_in: Arc<Mutex<Option<SignedIn>>> = Arc::default();
     let initialized = CancellationToken::new();
     let on_init = {
-        let (state, conn, signed_in, initialized, id) = (
+        let (state, live, conn, signed_in, initialized, id) = (
             state.clone(),
+            live.clone(),
             conn.clone(),
             signed_in.clone(),
             initialized.clone(),
@@ -222,7 +225,6 @@ async fn serve(
                     "connection_init needs {\"authorization\": \"Bearer <token>\"} with a token from logIn that is still valid".into(),
                 );
             };
-            let live = &state.live;
             let Some(session) = live.admit_session(v.session_id) else {
                 return refuse(
                     4429,
@@ -234,7 +236,7 @@ async fn serve(
             };
             let per_user = live.config().connections_per_user;
             let key = format!("user:{}", v.user.id);
-            let Some(user) = live.inner.seats.take(&key, per_user, &id).await else {
+            let Some(user) = live.seats().take(&key, per_user, &id).await else {
                 return refuse(
                     4429,
                     format!("you already have {per_user} live connections open: close one first"),
@@ -243,6 +245,7 @@ async fn serve(
             let listener = live.listen_for_user(v.user.id);
             tokio::spawn(watch_session(
                 state.clone(),
+                live.config().session_check,
                 conn.clone(),
                 auth.unwrap_or_default(),
                 v.user.role,
@@ -291,7 +294,7 @@ async fn serve(
         let next = tokio::select! {
             biased;
             _ = conn.closed.cancelled() => break,
-            _ = live.inner.stopping.cancelled() => {
+            _ = live.stopping().cancelled() => {
                 conn.close(1001, "the server is restarting: connect again");
                 break;
             }
@@ -389,6 +392,7 @@ fn close_frame(code: u16, reason: String) -> Message {
 struct Inbound {
     conn: Connection,
     state: AppState,
+    live: Live,
     gate: Arc<Gate>,
     ip: String,
     protocol: WebSocketProtocols,
@@ -426,7 +430,7 @@ impl Inbound {
             Message::Binary(b) => b.to_vec(),
             _ => return None,
         };
-        let limits = self.state.live.config();
+        let limits = self.live.config();
         if !self.within_rate(limits) {
             let per_second = limits.messages_per_second;
             self.conn.close(
@@ -512,7 +516,7 @@ impl Inbound {
             // A syntax error: async-graphql reports it and runs nothing.
             return Ok(());
         };
-        match crate::metrics::selected_operation(doc, name.as_deref()) {
+        match crate::limits::operation::selected_operation(doc, name.as_deref()) {
             Some(op) if op.node.ty != OperationType::Subscription => Err((
                 "BAD_REQUEST",
                 "only subscriptions run over /graphql/ws: send queries and mutations to /graphql"
@@ -549,13 +553,13 @@ impl Inbound {
 /// (4403): the list is theirs no more.
 async fn watch_session(
     state: AppState,
+    every: Duration,
     conn: Connection,
     auth: String,
     role: entity::Role,
     expires_at: chrono::DateTime<chrono::Utc>,
     woken: Arc<Notify>,
 ) {
-    let every = state.live.config().session_check;
     let until_expiry = (expires_at - chrono::Utc::now())
         .to_std()
         .unwrap_or(Duration::ZERO);

@@ -4,12 +4,15 @@ use super::AppState;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
+use entity::user::{candidates_for, choose_account};
 use entity::{
     AccountKind, CompanyId, CompanyName, Email, Password, PersonName, Platform, Role, SecretToken,
     account, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use worker::directory::{candidates_for, choose_account};
+
+/// A support staff session ends after this long at most, whatever `SESSION_TTL` says.
+pub const STAFF_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
 
 /// What `signUp` receives, already parsed at the edge.
 #[derive(Debug)]
@@ -79,10 +82,10 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
         Role::Owner,
     )
     .await?;
-    worker::queue_mail(
+    entity::delivery::queue_mail(
         &txn,
         Some(account.id),
-        &worker::Mail::Welcome {
+        &entity::mail::Mail::Welcome {
             to: user.email.clone(),
             name: user.name.clone(),
             company_name: account.name.clone(),
@@ -127,10 +130,7 @@ impl SignedIn {
     ) -> ApiResult<SignedIn> {
         // Support staff work in short sessions (one working day at most).
         let ttl = match account.kind {
-            AccountKind::Staff => state
-                .config
-                .session_ttl
-                .min(super::support::STAFF_SESSION_TTL),
+            AccountKind::Staff => state.config.session_ttl.min(STAFF_SESSION_TTL),
             _ => state.config.session_ttl,
         };
         let (token, expires_at) = session::open(conn, user.id, ttl, None).await?;

@@ -6,6 +6,7 @@ use super::audit::{self, Entry, RequestMeta};
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
 use entity::{AccountKind, ClientStatus, account, client};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -67,7 +68,7 @@ pub async fn subscribe(
         Some(v),
         meta,
         Entry {
-            action: "client.subscribed",
+            action: AuditAction::ClientSubscribed,
             account_id: Some(acc.id),
             partner_account_id: target.as_ref().map(|c| c.partner_account_id),
             target_client_id: target.as_ref().map(|c| c.id),

@@ -9,6 +9,7 @@ use super::invites;
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
 use entity::{CompanyName, Email, client};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
@@ -189,7 +190,7 @@ pub async fn run(
         .iter()
         .filter_map(|r| match &r.outcome {
             Outcome::Invited(c) => Some(Entry::about_client(
-                "client.invited",
+                AuditAction::ClientInvited,
                 partner.account.id,
                 partner.account.id,
                 c.id,
@@ -205,14 +206,13 @@ pub async fn run(
         Some(partner),
         meta,
         Entry {
-            action: "client.bulk_invited",
             account_id: Some(partner.account.id),
             partner_account_id: Some(partner.account.id),
             detail: Some(format!(
                 "invited {invited} of {} rows by email",
                 results.len()
             )),
-            ..Default::default()
+            ..Entry::of(AuditAction::ClientBulkInvited)
         },
     )
     .await?;

@@ -8,6 +8,7 @@ use super::{client_list, invites, passwords};
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
 use entity::{ClientStatus, PartnerAccess, PartnerSeat, account, client, invite, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -59,7 +60,7 @@ pub async fn revoke_invite(
         ));
     }
     let txn = entity::db::begin_write(&state.db).await?;
-    worker::invite_link::end_links(&txn, c.id, now, entity::invite::REVOKED).await?;
+    entity::invite::end_links(&txn, c.id, now, entity::invite::REVOKED).await?;
     // Guarded: a client that accepted a moment ago is not marked revoked.
     let revoked = client::Entity::update_many()
         .col_expr(client::Column::InviteRevokedAt, Expr::value(now))
@@ -78,7 +79,7 @@ pub async fn revoke_invite(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.invite_revoked",
+            AuditAction::ClientInviteRevoked,
             partner.account.id,
             partner.account.id,
             c.id,
@@ -180,7 +181,7 @@ pub async fn resend_invite(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.invite_resent",
+            AuditAction::ClientInviteResent,
             partner.account.id,
             partner.account.id,
             c.id,
@@ -281,7 +282,7 @@ pub async fn log_in_to_client(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.log_in",
+            AuditAction::ClientLogIn,
             acc.id,
             partner.account.id,
             c.id,
@@ -322,7 +323,7 @@ pub async fn reset_client_password(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.password_reset_requested",
+            AuditAction::ClientPasswordResetRequested,
             acc.id,
             partner.account.id,
             c.id,

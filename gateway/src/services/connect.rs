@@ -6,6 +6,7 @@ use super::audit::{self, Entry, RequestMeta};
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
 use entity::legacy_connection::{self, Column, Entity as Connection};
 use entity::{CompanyId, ConnectStatus, Email, Platform, Role, TaskKind};
 use sea_orm::sea_query::Expr;
@@ -113,13 +114,12 @@ pub async fn request(
         Some(v),
         meta,
         Entry {
-            action: "partner.connect_requested",
             account_id: Some(v.account.id),
             partner_account_id: Some(v.account.id),
             detail: Some(format!(
                 "asked to connect to {company_id} (owner {owner_email})"
             )),
-            ..Default::default()
+            ..Entry::of(AuditAction::PartnerConnectRequested)
         },
     )
     .await?;

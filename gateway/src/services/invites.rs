@@ -9,6 +9,7 @@ use super::passwords;
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
+use entity::AuditAction;
 use entity::SingleUseLink;
 use entity::{
     AccountKind, ClientStatus, CompanyName, Email, InviteMethod, Password, PersonName, Platform,
@@ -19,7 +20,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use worker::ClientEvent;
 
 /// An email invite's link works for this long.
-pub use worker::invite_link::INVITE_TTL;
+pub use entity::invite::INVITE_TTL;
 
 /// `{PUBLIC_URL}/{path}/{secret}`: the link an email carries.
 pub fn link(state: &AppState, path: &str, secret: &str) -> String {
@@ -66,11 +67,10 @@ pub async fn regenerate_invite_code(
         Some(partner),
         meta,
         Entry {
-            action: "partner.invite_link_regenerated",
             account_id: Some(partner.account.id),
             partner_account_id: Some(partner.account.id),
             detail: Some("a new invite link; the old one stopped working".into()),
-            ..Default::default()
+            ..Entry::of(AuditAction::PartnerInviteLinkRegenerated)
         },
     )
     .await?;
@@ -162,7 +162,7 @@ pub async fn invite_by_email(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.invited",
+            AuditAction::ClientInvited,
             partner.account.id,
             partner.account.id,
             c.id,
@@ -217,11 +217,11 @@ pub async fn send_invite<C: ConnectionTrait>(
     replace: bool,
 ) -> ApiResult<()> {
     let public_url = state.config.worker.public_url();
-    let link = worker::invite_link::issue(conn, public_url, c.id, now, replace).await?;
-    worker::queue_mail(
+    let link = entity::invite::issue(conn, public_url, c.id, now, replace).await?;
+    entity::delivery::queue_mail(
         conn,
         Some(c.partner_account_id),
-        &worker::Mail::Invite {
+        &entity::mail::Mail::Invite {
             to: c.email.clone(),
             partner_name: partner_name.to_owned(),
             company_name: c.name.clone(),
@@ -319,7 +319,7 @@ pub async fn accept_invite(
         u.id,
         meta,
         Entry::about_client(
-            "client.invite_accepted",
+            AuditAction::ClientInviteAccepted,
             acc.id,
             c.partner_account_id,
             c.id,
@@ -386,7 +386,7 @@ pub async fn sign_up_with_code(
         u.id,
         meta,
         Entry::about_client(
-            "client.signed_up_with_link",
+            AuditAction::ClientSignedUpWithLink,
             acc.id,
             partner.id,
             c.id,
@@ -394,10 +394,10 @@ pub async fn sign_up_with_code(
         ),
     )
     .await?;
-    worker::queue_mail(
+    entity::delivery::queue_mail(
         &txn,
         Some(acc.id),
-        &worker::Mail::Welcome {
+        &entity::mail::Mail::Welcome {
             to: u.email.clone(),
             name: u.name.clone(),
             company_name: acc.name.clone(),
@@ -475,7 +475,7 @@ pub async fn create_client_account(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.created",
+            AuditAction::ClientCreated,
             acc.id,
             partner.account.id,
             c.id,

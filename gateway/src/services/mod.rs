@@ -31,8 +31,6 @@ pub struct AppState {
     pub limiter: std::sync::Arc<crate::ratelimit::Limiter>,
     /// SQL statements run on behalf of requests (not background work) since start.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// This process's live client-list subscribers (`crate::live`).
-    pub live: crate::live::Live,
 }
 
 impl AppState {

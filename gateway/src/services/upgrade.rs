@@ -5,6 +5,7 @@ use super::audit::{self, Entry, RequestMeta};
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
 use entity::{ConnectStatus, Platform, TaskKind, client, legacy_connection};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -119,7 +120,7 @@ pub async fn request(
     if let Some(row) = in_v2 {
         return Err(ApiError::bad_input(
             "clientId",
-            worker::upgrade::already_has_account(&who, row.company_id.as_deref()),
+            entity::client::already_has_account(&who, row.company_id.as_deref()),
         ));
     }
     let txn = entity::db::begin_write(&state.db).await?;
@@ -143,7 +144,7 @@ pub async fn request(
         Some(v),
         meta,
         Entry::about_client(
-            "client.upgrade_requested",
+            AuditAction::ClientUpgradeRequested,
             v.account.id,
             v.account.id,
             c.id,

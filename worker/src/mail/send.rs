@@ -2,10 +2,11 @@
 
 use crate::WorkerError;
 use crate::mail::smtp::{SmtpFailure, SmtpPool};
-use crate::mail::{Mail, TemplateContext};
+use crate::mail::{TemplateContext, render};
 use chrono::Utc;
 use entity::DeliveryStatus;
 use entity::delivery::{Column, Entity as Delivery};
+use entity::mail::Mail;
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -85,6 +86,14 @@ pub struct Mailer {
     pub public_url: String,
     /// `TRIAL_LENGTH` as the emails say it.
     pub trial: String,
+    /// How long invite and reset links work, as the emails say it.
+    pub invite_valid: String,
+    pub reset_valid: String,
+}
+
+/// A link's lifetime as an email says it ("30 days").
+fn human(d: chrono::Duration) -> String {
+    entity::human_duration(d.to_std().unwrap_or_default())
 }
 
 impl Mailer {
@@ -102,6 +111,8 @@ impl Mailer {
             from,
             public_url: public_url.trim_end_matches('/').to_owned(),
             trial: entity::human_duration(trial_length),
+            invite_valid: human(entity::invite::INVITE_TTL),
+            reset_valid: human(entity::password_token::RESET_TTL),
         })
     }
 
@@ -116,10 +127,15 @@ impl Mailer {
             .recipient()
             .parse()
             .map_err(|e| SendFailure::Permanent(format!("bad recipient: {e}")))?;
-        let r = email.render(&TemplateContext {
-            public_url: &self.public_url,
-            trial: &self.trial,
-        });
+        let r = render(
+            email,
+            &TemplateContext {
+                public_url: &self.public_url,
+                trial: &self.trial,
+                invite_valid: &self.invite_valid,
+                reset_valid: &self.reset_valid,
+            },
+        );
         Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -286,7 +302,7 @@ mod tests {
             .unwrap();
         migration::Migrator::up(&db, None).await.unwrap();
         let link = "http://127.0.0.1:8000/invite/the-secret-token";
-        let id = crate::outbox::queue_mail(
+        let id = entity::delivery::queue_mail(
             &db,
             None,
             &Mail::Invite {

@@ -1,8 +1,8 @@
 //! `Subscription.clientChanged`: the live client list, served over WebSocket at
 //! `/graphql/ws` (`crate::live` carries the changes and keeps the connection's limits).
 
-use super::context::{require_partner_admin, state};
-use super::types::Client;
+use super::client_list::Client;
+use super::context::require_partner_admin;
 use crate::live::{Change, Connection, Update};
 use async_graphql::{Context, Enum, Result, SimpleObject, Subscription};
 use futures::Stream;
@@ -63,7 +63,9 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = ClientChange> + use<>> {
         let v = require_partner_admin(ctx)?;
-        let rx = state(ctx).live.watch(v.account.id);
+        let rx = ctx
+            .data_unchecked::<crate::live::Live>()
+            .watch(v.account.id);
         let conn = ctx.data_opt::<Connection>().cloned().unwrap_or_default();
         let who = Arc::new((v.user.email.clone(), v.account.platform));
         Ok(futures::stream::unfold(

@@ -1,5 +1,14 @@
-//! Limits checked on the query text before async-graphql runs it (SPEC §8): tokens,
-//! aliases of one field, and root fields. Depth and complexity are async-graphql's own.
+//! Limits checked on the query text before async-graphql runs it (SPEC §8): tokens
+//! (`tokens`), the depth of data fields, aliases of one field, and root fields (here);
+//! the parsed-document cache (`cache`); which operation runs and its metric labels
+//! (`operation`). Complexity and the introspection depth are async-graphql's own.
+
+mod cache;
+pub mod operation;
+mod tokens;
+
+pub use cache::{DocumentCache, MAX_CACHED_QUERY};
+pub use tokens::count_tokens;
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
@@ -20,64 +29,6 @@ pub struct QueryLimits {
 
 /// Why a query is refused: its `extensions.code` and a message.
 pub type Refusal = (&'static str, String);
-
-/// Counts the lexical tokens of a GraphQL document (commas, white space and comments are
-/// not tokens), stopping once it passes `stop_after`. Cheap enough to run before parsing,
-/// so a huge query is refused without building its syntax tree.
-pub fn count_tokens(q: &str, stop_after: usize) -> usize {
-    let b = q.as_bytes();
-    let (mut i, mut n) = (0, 0);
-    while i < b.len() && n <= stop_after {
-        let c = b[i];
-        match c {
-            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
-            0xEF if b[i..].starts_with(&[0xEF, 0xBB, 0xBF]) => i += 3,
-            b'#' => {
-                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                n += 1;
-                if b[i..].starts_with(b"\"\"\"") {
-                    i += 3;
-                    while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
-                        i += if b[i..].starts_with(b"\\\"\"\"") {
-                            4
-                        } else {
-                            1
-                        };
-                    }
-                    i += 3;
-                } else {
-                    i += 1;
-                    while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                        i += if b[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i += 1;
-                }
-            }
-            b'.' if b[i..].starts_with(b"...") => {
-                n += 1;
-                i += 3;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
-                n += 1;
-                i += 1;
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.' | b'+' | b'-'))
-                {
-                    i += 1;
-                }
-            }
-            _ => {
-                n += 1;
-                i += 1;
-            }
-        }
-    }
-    n
-}
 
 /// Refuses a document over the token limit, before it is parsed.
 pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), Refusal> {
@@ -239,87 +190,34 @@ pub fn check_document(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<
     Ok(())
 }
 
-/// Parsed documents by their text, so a front end's handful of fixed queries is parsed
-/// once rather than on every request (parsing was about 5% of the gateway's CPU on the
-/// client list page). Bounded: documents longer than `MAX_CACHED_QUERY` are not kept,
-/// and the cache starts again empty once it holds `capacity` of them, so a caller
-/// sending ever-new queries costs a bounded amount of memory and one parse each, as
-/// without the cache. Only documents that parsed are kept; errors are reported by
-/// async-graphql as before.
-pub struct DocumentCache {
-    capacity: usize,
-    docs: std::sync::Mutex<HashMap<Box<str>, ExecutableDocument>>,
-}
-
-/// The longest query text the cache keeps, in bytes.
-pub const MAX_CACHED_QUERY: usize = 16 * 1024;
-
-impl DocumentCache {
-    pub fn new(capacity: usize) -> Self {
-        DocumentCache {
-            capacity,
-            docs: std::sync::Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Gives `req` its parsed document from the cache, or parses it and keeps it.
-    pub fn prepare(&self, req: &mut async_graphql::Request) {
-        if self.capacity == 0 || req.query.len() > MAX_CACHED_QUERY {
-            return;
-        }
-        let hit = self.lock().get(req.query.as_str()).cloned();
-        if let Some(doc) = hit {
-            req.set_parsed_query(doc);
-            return;
-        }
-        let Ok(doc) = req.parsed_query() else {
-            return;
-        };
-        let doc = doc.clone();
-        let mut docs = self.lock();
-        if docs.len() >= self.capacity {
-            docs.clear();
-        }
-        docs.insert(req.query.as_str().into(), doc);
-    }
-
-    /// How many documents are kept.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, ExecutableDocument>> {
-        // A panic while holding the lock cannot leave the map half-changed in a way that
-        // matters: every entry is a complete document.
-        self.docs.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 /// The configured limits and the parsed-document cache: what every operation passes
 /// through before it runs, over HTTP (`crate::http`) and over WebSocket (`crate::live`).
 pub struct Gate {
     pub limits: QueryLimits,
     pub documents: DocumentCache,
+    /// The schema's Query and Mutation fields: the names metrics may use.
+    pub root_fields: std::collections::HashSet<String>,
 }
 
 impl Gate {
-    pub fn new(limits: QueryLimits, cached: usize) -> Self {
+    pub fn new(
+        limits: QueryLimits,
+        cached: usize,
+        root_fields: std::collections::HashSet<String>,
+    ) -> Self {
         Gate {
             limits,
             documents: DocumentCache::new(cached),
+            root_fields,
         }
     }
 
-    /// [`inspect`] with these limits and this cache.
+    /// [`inspect`] with these limits, this cache and these root fields.
     pub fn inspect(
         &self,
         req: &mut async_graphql::Request,
     ) -> Result<(&'static str, String), Refusal> {
-        inspect(req, &self.limits, &self.documents)
+        inspect(req, &self.limits, &self.documents, &self.root_fields)
     }
 }
 
@@ -329,6 +227,7 @@ pub fn inspect(
     req: &mut async_graphql::Request,
     limits: &QueryLimits,
     documents: &DocumentCache,
+    root_fields: &std::collections::HashSet<String>,
 ) -> Result<(&'static str, String), Refusal> {
     check_text(&req.query, limits)?;
     documents.prepare(req);
@@ -338,7 +237,7 @@ pub fn inspect(
         return Ok(("invalid", "-".into()));
     };
     check_document(doc, limits)?;
-    let labels = crate::metrics::labels(operation.as_deref(), doc);
+    let labels = operation::labels(operation.as_deref(), doc, root_fields);
     if !limits.introspection && labels.1 == "introspection" {
         return Err((
             "INTROSPECTION_DISABLED",
@@ -351,21 +250,6 @@ pub fn inspect(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_counted_like_the_graphql_lexer_does() {
-        assert_eq!(count_tokens("{ me { id } }", 100), 6);
-        assert_eq!(count_tokens("query Q($a: Int = 5) { x(a: $a) }", 100), 19);
-        assert_eq!(count_tokens("# comment only\n, , ,", 100), 0);
-        assert_eq!(count_tokens(r#"{ f(s: "a { b } c") }"#, 100), 8);
-        assert_eq!(count_tokens(r#"{ f(s: """ multi "" line """) }"#, 100), 8);
-        assert_eq!(count_tokens("{ ...F }", 100), 4);
-        assert_eq!(
-            count_tokens(&"{ a ".repeat(50_000), 20_000),
-            20_001,
-            "stops early"
-        );
-    }
 
     fn limits() -> QueryLimits {
         QueryLimits {
@@ -452,50 +336,5 @@ mod tests {
             &mut Vec::new(),
         );
         assert_eq!(depth, 2);
-    }
-
-    fn request(q: &str) -> async_graphql::Request {
-        async_graphql::Request::new(q)
-    }
-
-    #[test]
-    fn a_cached_document_is_the_one_its_text_parses_to() {
-        let cache = DocumentCache::new(4);
-        let q = "query Page { clients(first: 50) { totalCount } }";
-        let mut first = request(q);
-        cache.prepare(&mut first);
-        assert_eq!(cache.len(), 1);
-        let mut second = request(q);
-        cache.prepare(&mut second);
-        assert_eq!(cache.len(), 1, "the same text is kept once");
-        let parsed = format!("{:?}", doc(q));
-        assert_eq!(format!("{:?}", second.parsed_query().unwrap()), parsed);
-        let mut other = request("{ me { id } }");
-        cache.prepare(&mut other);
-        assert_eq!(
-            format!("{:?}", other.parsed_query().unwrap()),
-            format!("{:?}", doc("{ me { id } }"))
-        );
-        assert_eq!(cache.len(), 2);
-    }
-
-    #[test]
-    fn the_cache_keeps_neither_errors_nor_huge_texts_and_stays_bounded() {
-        let cache = DocumentCache::new(3);
-        let mut bad = request("{ me { id }");
-        cache.prepare(&mut bad);
-        assert!(
-            bad.parsed_query().is_err(),
-            "the syntax error is still reported"
-        );
-        assert!(cache.is_empty());
-        let huge = format!("{{ me {{ id }} }}{}", " ".repeat(MAX_CACHED_QUERY));
-        cache.prepare(&mut request(&huge));
-        assert!(cache.is_empty());
-        for i in 0..10 {
-            cache.prepare(&mut request(&format!("{{ a{i}: me {{ id }} }}")));
-            assert!(cache.len() <= 3);
-        }
-        assert!(!cache.is_empty());
     }
 }

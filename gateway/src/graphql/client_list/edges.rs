@@ -64,7 +64,7 @@ impl ClientConnection {
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
             },
             edges: ClientEdges(edges),
-            total_count: super::types::int(page.total_count),
+            total_count: crate::graphql::input::int(page.total_count),
         }
     }
 }
