@@ -100,7 +100,10 @@ fn the_circle_check_finds_a_circle_and_sees_through_re_exports() {
     let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
     write("lib.rs", "mod a;\nmod b;\nmod c;\npub use c::C;\n");
     write("a.rs", "use crate::b::B;\npub struct A(B);\n");
-    write("b.rs", "pub struct B;\npub fn f() -> crate::a::A { todo!() }\n");
+    write(
+        "b.rs",
+        "pub struct B;\npub fn f() -> crate::a::A { todo!() }\n",
+    );
     // `c` uses the crate root's re-export of its own item: no circle through lib.rs.
     write("c.rs", "pub struct C;\npub fn g() -> crate::C { C }\n");
     let found = circles(dir.path());
@@ -109,5 +112,34 @@ fn the_circle_check_finds_a_circle_and_sees_through_re_exports() {
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert!(names.contains(&"a.rs".into()) && names.contains(&"b.rs".into()), "{names:?}");
+    assert!(
+        names.contains(&"a.rs".into()) && names.contains(&"b.rs".into()),
+        "{names:?}"
+    );
+}
+
+/// Issue 23: a service that commits through anything but `AppState::commit` could forget
+/// to wake the worker or tell the live lists; the ops CLI's staff commands (no worker to
+/// wake, no one listening) are the one exception.
+#[test]
+fn every_service_commits_through_the_one_after_commit_step() {
+    let services = workspace().join("gateway/src/services");
+    let mut raw = Vec::new();
+    for f in files(&services, ".rs", &[]) {
+        let name = shown(&f);
+        if name.ends_with("services/mod.rs") || name.ends_with("support/staff.rs") {
+            continue;
+        }
+        let code = blank(&std::fs::read_to_string(&f).unwrap(), false);
+        for (i, line) in code.lines().enumerate() {
+            if line.contains(".commit().await") {
+                raw.push(format!("{name}:{}", i + 1));
+            }
+        }
+    }
+    assert!(
+        raw.is_empty(),
+        "commits outside AppState::commit:\n{}",
+        raw.join("\n")
+    );
 }

@@ -1,14 +1,15 @@
 //! Accounts, people and sessions (SPEC §1–2): who is signed in, sign-up, log-in and log-out.
 
 use super::context::{
-    FailureBudget, client_ip, meta, rate_limit, require_user, spend_password_hash, state, viewer,
+    FailureBudget, client_ip, limit, meta, require_user, spend_password_hash, state, viewer,
 };
 use super::input::{email, parse_company_name, parse_person_name, password};
 use crate::auth::{Viewer, session};
 use crate::error::ApiError;
+use crate::ratelimit::Bucket;
+use crate::services::accounts;
 use crate::services::accounts::SignUp;
-use crate::services::invites::NewOwner;
-use crate::services::{accounts, invites};
+use crate::services::onboarding::{self, NewOwner};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{account, user};
@@ -198,14 +199,7 @@ impl AccountsMutation {
         #[graphql(desc = "the new account and its owner")] input: SignUpInput,
     ) -> Result<AuthPayload> {
         let st = state(ctx);
-        let limits = &st.config.security;
-        rate_limit(
-            ctx,
-            "signup-ip",
-            &client_ip(ctx),
-            limits.rate_limit_signup_ip,
-        )
-        .await?;
+        limit(ctx, Bucket::SignupIp, &client_ip(ctx)).await?;
         let email = email("email", &input.email)?;
         let owner = NewOwner {
             company_name: parse_company_name("companyName", &input.company_name)?,
@@ -215,7 +209,7 @@ impl AccountsMutation {
         spend_password_hash(ctx)?;
         if let Some(code) = input.partner_code.as_deref() {
             return Ok(
-                invites::sign_up_with_code(st, &meta(ctx), code, email, owner)
+                onboarding::sign_up_with_code(st, &meta(ctx), code, email, owner)
                     .await?
                     .into(),
             );

@@ -2,7 +2,8 @@
 
 use super::accounts::AuthPayload;
 use super::client_list::Client;
-use super::context::{meta, parse_id, rate_limit, require_partner_admin, state};
+use super::context::{limit, meta, parse_id, require_partner_admin, state};
+use crate::ratelimit::Bucket;
 use crate::services::client_actions;
 use async_graphql::{Context, ID, Object, Result};
 
@@ -25,8 +26,7 @@ impl ClientActionsMutation {
     ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        let rule = state(ctx).config.security.rate_limit_invites;
-        rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
+        limit(ctx, Bucket::Invites, &v.account.id.to_string()).await?;
         let c = client_actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
         Ok(Client::of(&c, None, v.account.platform))
     }

@@ -2,13 +2,11 @@
 
 use super::accounts::AuthPayload;
 use super::client_list::Client;
-use super::context::{
-    client_ip, meta, rate_limit, require_partner_admin, spend_password_hash, state,
-};
+use super::context::{client_ip, limit, meta, require_partner_admin, spend_password_hash, state};
 use super::input::{email, int, parse_company_name, parse_person_name, password};
-use crate::error::ApiError;
-use crate::services::invites::NewOwner;
-use crate::services::{client_actions, invites};
+use crate::ratelimit::Bucket;
+use crate::services::invites;
+use crate::services::onboarding::{self, NewOwner};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 
 /// A partner's unique invite link.
@@ -183,8 +181,7 @@ impl InvitesMutation {
     ) -> Result<Client> {
         let v = require_partner_admin(ctx)?;
         let email = self::email("email", &email)?;
-        let rule = state(ctx).config.security.rate_limit_invites;
-        rate_limit(ctx, "invites", &v.account.id.to_string(), rule).await?;
+        limit(ctx, Bucket::Invites, &v.account.id.to_string()).await?;
         let company_name = match company_name.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(n) => Some(parse_company_name("companyName", n)?),
@@ -211,58 +208,15 @@ impl InvitesMutation {
         >,
         #[graphql(desc = "true: only say what would happen")] dry_run: Option<bool>,
     ) -> Result<BulkInviteReport> {
-        use crate::services::bulk_invites;
         let v = require_partner_admin(ctx)?;
-        let st = state(ctx);
-        // Checking rows costs work whether or not they are sent: every call takes its
-        // rows from the partner's budget.
-        let checked = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-        let budget = st.config.security.rate_limit_bulk_rows;
-        st.limiter
-            .check_n(&format!("bulk-rows:{}", v.account.id), budget, checked)
-            .await
-            .map_err(|secs| ApiError::RateLimited {
-                message: format!(
-                    "your firm checked more bulk-invite rows than {budget} allows; try again in {secs} s"
-                ),
-                retry_after_seconds: secs,
-            })?;
         let rows: Vec<(String, Option<String>)> = rows
             .into_iter()
             .map(|r| (r.email, r.company_name))
             .collect();
-        let plan = bulk_invites::plan(st, v, &rows).await?;
-        let results = if dry_run.unwrap_or(false) {
-            bulk_invites::dry_run(plan)
-        } else {
-            let n = u32::try_from(plan.invites()).unwrap_or(u32::MAX);
-            let rule = st.config.security.rate_limit_invites;
-            if n > rule.capacity {
-                return Err(ApiError::RateLimited {
-                    message: format!(
-                        "this batch would invite {n} clients; at most {} invites are allowed per {}: split it",
-                        rule.capacity,
-                        client_actions::human(
-                            chrono::Duration::from_std(rule.per).unwrap_or_default()
-                        )
-                    ),
-                    retry_after_seconds: rule.per.as_secs(),
-                }
-                .into());
-            }
-            if n > 0 {
-                st.limiter
-                    .check_n(&format!("invites:{}", v.account.id), rule, n)
-                    .await
-                    .map_err(|secs| ApiError::RateLimited {
-                        message: format!(
-                            "this batch would invite {n} clients, more than your invite limit has left; try again in {secs} s or send fewer rows"
-                        ),
-                        retry_after_seconds: secs,
-                    })?;
-            }
-            bulk_invites::run(st, v, &meta(ctx), plan).await?
-        };
+        let dry_run = dry_run.unwrap_or(false);
+        let results =
+            crate::services::bulk_invites::invite(state(ctx), v, &meta(ctx), &rows, dry_run)
+                .await?;
         Ok(BulkInviteReport::new(results, v.account.platform))
     }
 
@@ -294,9 +248,8 @@ impl InvitesMutation {
         let company = parse_company_name("companyName", &input.company_name)?;
         let contact = parse_person_name("contactName", &input.contact_name)?;
         let contact_email = email("contactEmail", &input.contact_email)?;
-        let rule = state(ctx).config.security.rate_limit_client_accounts;
-        rate_limit(ctx, "client-accounts", &v.account.id.to_string(), rule).await?;
-        let c = invites::create_client_account(
+        limit(ctx, Bucket::ClientAccounts, &v.account.id.to_string()).await?;
+        let c = onboarding::create_client_account(
             state(ctx),
             v,
             &meta(ctx),
@@ -327,8 +280,7 @@ impl InvitesMutation {
         #[graphql(desc = "the token from the invite link (`/invite/{token}`)")] token: String,
         #[graphql(desc = "the new account")] input: AcceptInviteInput,
     ) -> Result<AuthPayload> {
-        let limits = &state(ctx).config.security;
-        rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
+        limit(ctx, Bucket::LinkIp, &client_ip(ctx)).await?;
         let owner = NewOwner {
             company_name: parse_company_name("companyName", &input.company_name)?,
             name: parse_person_name("name", &input.name)?,
@@ -336,7 +288,7 @@ impl InvitesMutation {
         };
         spend_password_hash(ctx)?;
         Ok(
-            invites::accept_invite(state(ctx), &meta(ctx), &token, owner)
+            onboarding::accept_invite(state(ctx), &meta(ctx), &token, owner)
                 .await?
                 .into(),
         )

@@ -1,7 +1,8 @@
 //! Passwords (SPEC §5): asking for a reset link and setting a password through an emailed one.
 
-use super::context::{client_ip, meta, rate_limit, spend_password_hash, state};
+use super::context::{client_ip, limit, meta, spend_password_hash, state};
 use super::input::password;
+use crate::ratelimit::Bucket;
 use crate::services::passwords;
 use async_graphql::{Context, Object, Result};
 
@@ -22,8 +23,7 @@ impl PasswordLinkMutation {
         #[graphql(desc = "the token from the link (`/reset-password/{token}`)")] token: String,
         #[graphql(desc = "at least 10 characters, at most 128")] new_password: String,
     ) -> Result<bool> {
-        let limits = &state(ctx).config.security;
-        rate_limit(ctx, "link-ip", &client_ip(ctx), limits.rate_limit_link_ip).await?;
+        limit(ctx, Bucket::LinkIp, &client_ip(ctx)).await?;
         let pw = password("newPassword", &new_password)?;
         spend_password_hash(ctx)?;
         passwords::set_with_link(state(ctx), &meta(ctx), &token, pw).await?;
@@ -48,10 +48,9 @@ impl PasswordResetMutation {
         #[graphql(desc = "the user's email")] email: String,
         #[graphql(desc = "the account, when the email has several")] company_id: Option<String>,
     ) -> Result<bool> {
-        let limits = &state(ctx).config.security;
-        rate_limit(ctx, "reset-ip", &client_ip(ctx), limits.rate_limit_reset_ip).await?;
+        limit(ctx, Bucket::ResetIp, &client_ip(ctx)).await?;
         let key = email.trim().to_lowercase();
-        rate_limit(ctx, "reset-email", &key, limits.rate_limit_reset_email).await?;
+        limit(ctx, Bucket::ResetEmail, &key).await?;
         passwords::request_reset(state(ctx), &meta(ctx), &email, company_id.as_deref()).await?;
         Ok(true)
     }

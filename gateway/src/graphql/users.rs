@@ -1,8 +1,9 @@
 //! Account administrators manage their account's users (SPEC §5).
 
 use super::accounts::{Role, User};
-use super::context::{meta, parse_id, rate_limit, require_account_admin, state};
+use super::context::{limit, meta, parse_id, require_account_admin, state};
 use super::input::{email, parse_person_name};
+use crate::ratelimit::Bucket;
 use crate::services::users;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -35,8 +36,7 @@ impl UsersMutation {
         let v = require_account_admin(ctx)?;
         let email = email("email", &input.email)?;
         let name = parse_person_name("name", &input.name)?;
-        let rule = state(ctx).config.security.rate_limit_users_added;
-        rate_limit(ctx, "users-added", &v.account.id.to_string(), rule).await?;
+        limit(ctx, Bucket::UsersAdded, &v.account.id.to_string()).await?;
         let u = users::add_user(state(ctx), v, &meta(ctx), email, name, input.role.into()).await?;
         Ok(User::new(&u, &v.account))
     }
@@ -53,8 +53,7 @@ impl UsersMutation {
     ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
-        let rule = state(ctx).config.security.rate_limit_user_changes;
-        rate_limit(ctx, "user-changes", &v.account.id.to_string(), rule).await?;
+        limit(ctx, Bucket::UserChanges, &v.account.id.to_string()).await?;
         let u = users::set_user_role(state(ctx), v, &meta(ctx), id, role.into()).await?;
         Ok(User::new(&u, &v.account))
     }
@@ -72,8 +71,7 @@ impl UsersMutation {
     ) -> Result<User> {
         let v = require_account_admin(ctx)?;
         let id = parse_id("userId", &user_id)?;
-        let rule = state(ctx).config.security.rate_limit_user_changes;
-        rate_limit(ctx, "user-changes", &v.account.id.to_string(), rule).await?;
+        limit(ctx, Bucket::UserChanges, &v.account.id.to_string()).await?;
         let u = users::set_user_active(state(ctx), v, &meta(ctx), id, active).await?;
         Ok(User::new(&u, &v.account))
     }

@@ -17,13 +17,17 @@
 //!   one whose session ends (log-out, deactivation, demotion, a new password) is closed at
 //!   once by an event on the bus (`worker::events::SessionEvent`).
 
+mod connection;
 mod fan_out;
+mod inbound;
+mod init;
 mod registry;
 pub mod seats;
 mod socket;
 
+pub use connection::Connection;
 pub use registry::{Change, Live, Update, Watch};
-pub use socket::{Connection, protocol_of, upgrade};
+pub use socket::{protocol_of, upgrade};
 
 /// Starts handing the bus's client events to this process's subscribers and its
 /// session events to their connections, until `stop`.

@@ -1,5 +1,6 @@
 //! Sign-up, log-in, log-out and the users of an account (SPEC §1–2).
 
+use super::After;
 use super::AppState;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
@@ -95,8 +96,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
     )
     .await?;
     let signed_in = SignedIn::open(&txn, state, user, account).await?;
-    txn.commit().await?;
-    state.nudge.wake();
+    state.commit(txn, After::default()).await?;
     tracing::info!(account_id = signed_in.account.id, kind = ?kind, "account signed up");
     Ok(signed_in)
 }

@@ -1,6 +1,7 @@
 //! Billing (SPEC §5, §6): a client account subscribes to a plan and its client row
 //! becomes PAYING; a partner's discount tier follows its active clients.
 
+use super::After;
 use super::AppState;
 use super::audit::{self, Entry, RequestMeta};
 use crate::auth::ViewerUser;
@@ -76,12 +77,11 @@ pub async fn subscribe(
         },
     )
     .await?;
-    txn.commit().await?;
     let changed: Vec<worker::ClientEvent> = paying
         .iter()
         .map(|c| worker::ClientEvent::updated(c.partner_account_id, c.id))
         .collect();
-    state.changed(&changed).await;
+    state.commit(txn, After::clients(changed)).await?;
     Ok(account::Model {
         plan: Some(plan),
         subscribed_at: Some(now),

@@ -3,6 +3,7 @@
 //! setting a password through either kind of link. The links themselves are issued by
 //! `worker::password_link`, which the worker shares for the requests it settles.
 
+use super::After;
 use super::AppState;
 use super::audit::{self, RequestMeta};
 use crate::error::{ApiError, ApiResult};
@@ -159,7 +160,14 @@ pub async fn set_with_link(
         )
         .await?;
     }
-    txn.commit().await?;
-    state.sessions_changed(&ended).await;
+    state
+        .commit(
+            txn,
+            After {
+                sessions: ended,
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! caller is an OWNER or ADMIN of `v.account`: the resolvers check it
 //! (`graphql::context::require_account_admin`).
 
+use super::After;
 use super::AppState;
 use super::accounts::insert_user;
 use super::audit::{self, Entry, RequestMeta};
@@ -88,9 +89,15 @@ pub async fn add_user(
     )
     .await?;
     let listing = rows_listing(&txn, v).await?;
-    txn.commit().await?;
-    state.nudge.wake();
-    state.changed(&listing).await;
+    state
+        .commit(
+            txn,
+            After {
+                clients: listing,
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(u)
 }
 
@@ -153,10 +160,15 @@ pub async fn set_user_role(
     )
     .await?;
     let listing = rows_listing(&txn, v).await?;
-    txn.commit().await?;
-    state.nudge.wake();
-    state.changed(&listing).await;
-    state.sessions_changed(&ended).await;
+    state
+        .commit(
+            txn,
+            After {
+                clients: listing,
+                sessions: ended,
+            },
+        )
+        .await?;
     Ok(user::Model { role, ..target })
 }
 
@@ -305,9 +317,14 @@ pub async fn set_user_active(
     )
     .await?;
     let listing = rows_listing(&txn, v).await?;
-    txn.commit().await?;
-    state.nudge.wake();
-    state.changed(&listing).await;
-    state.sessions_changed(&ended).await;
+    state
+        .commit(
+            txn,
+            After {
+                clients: listing,
+                sessions: ended,
+            },
+        )
+        .await?;
     Ok(user::Model { active, ..target })
 }

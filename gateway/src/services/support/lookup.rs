@@ -3,6 +3,7 @@
 
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
+use crate::services::After;
 use crate::services::AppState;
 use crate::services::audit::{self, Entry, RequestMeta};
 use entity::AuditAction;
@@ -130,7 +131,7 @@ pub async fn view(
     let detail = format!("support ({}) viewed your account: {why}", staff.user.email);
     let entry = entry_about(&txn, &acc, AuditAction::SupportViewed, detail).await?;
     audit::record(&txn, Some(staff), meta, entry).await?;
-    txn.commit().await?;
+    state.commit(txn, After::default()).await?;
     Ok(Some(View {
         account: acc,
         users,
@@ -224,14 +225,12 @@ pub async fn retry_delivery(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such delivery".into()))?;
-    txn.commit().await?;
-    state.nudge.wake();
     let changed: Vec<worker::ClientEvent> = r
         .changed_clients
         .iter()
         .map(|&(partner, client)| worker::ClientEvent::updated(partner, client))
         .collect();
-    state.changed(&changed).await;
+    state.commit(txn, After::clients(changed)).await?;
     Ok(back)
 }
 

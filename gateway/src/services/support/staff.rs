@@ -49,68 +49,15 @@ pub async fn add_staff(
     email: &Email,
     name: &PersonName,
 ) -> ApiResult<Added> {
-    let now = Utc::now();
     let txn = entity::db::begin_write(db).await?;
     let acc = staff_account(&txn).await?;
-    let existing = user::Entity::find()
-        .filter(user::Column::AccountId.eq(acc.id))
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(&txn)
-        .await?;
-    let (u, created) = match existing {
-        Some(u) if u.active => {
-            return Err(ApiError::Conflict(format!(
-                "{email} is already a support staff user"
-            )));
-        }
-        Some(u) => {
-            // A returning staff member sets a new password through the link: the old one
-            // stays dead.
-            user::Entity::update_many()
-                .col_expr(user::Column::Active, Expr::value(true))
-                .col_expr(user::Column::Name, Expr::value(name.as_str()))
-                .col_expr(
-                    user::Column::PasswordHash,
-                    Expr::value(Option::<String>::None),
-                )
-                .filter(user::Column::Id.eq(u.id))
-                .exec(&txn)
-                .await?;
-            let u = user::Entity::find_by_id(u.id)
-                .one(&txn)
-                .await?
-                .ok_or_else(|| ApiError::NotFound("the user vanished".into()))?;
-            // Links sent before the removal stop working too.
-            entity::password_token::Entity::update_many()
-                .col_expr(
-                    entity::password_token::Column::UsedAt,
-                    Expr::value(Some(now)),
-                )
-                .filter(entity::password_token::Column::UserId.eq(u.id))
-                .filter(entity::password_token::Column::UsedAt.is_null())
-                .exec(&txn)
-                .await?;
-            (u, false)
-        }
-        None => {
-            let u = crate::services::accounts::insert_user(
-                &txn,
-                acc.id,
-                email,
-                name.as_str(),
-                None,
-                Role::Admin,
-            )
-            .await?;
-            (u, true)
-        }
-    };
+    let (u, created) = staff_user(&txn, &acc, email, name).await?;
     let link = entity::password_token::issue(
         &txn,
         public_url,
         u.id,
         entity::password_token::Purpose::Set,
-        now + entity::password_token::SET_PASSWORD_TTL,
+        Utc::now() + entity::password_token::SET_PASSWORD_TTL,
     )
     .await?;
     entity::delivery::queue_mail(
@@ -143,6 +90,71 @@ pub async fn add_staff(
         link,
         created,
     })
+}
+
+/// The staff user for `email`: a new one, or a removed one made active again with no
+/// password (true when created). An active one already there is a conflict.
+async fn staff_user<C: ConnectionTrait>(
+    txn: &C,
+    acc: &account::Model,
+    email: &Email,
+    name: &PersonName,
+) -> ApiResult<(user::Model, bool)> {
+    let existing = user::Entity::find()
+        .filter(user::Column::AccountId.eq(acc.id))
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(u) if u.active => Err(ApiError::Conflict(format!(
+            "{email} is already a support staff user"
+        ))),
+        Some(u) => Ok((reactivate(txn, u.id, name).await?, false)),
+        None => {
+            let u = crate::services::accounts::insert_user(
+                txn,
+                acc.id,
+                email,
+                name.as_str(),
+                None,
+                Role::Admin,
+            )
+            .await?;
+            Ok((u, true))
+        }
+    }
+}
+
+/// A returning staff member sets a new password through the new link: the old password
+/// and every link sent before the removal stay dead.
+async fn reactivate<C: ConnectionTrait>(
+    txn: &C,
+    user_id: i64,
+    name: &PersonName,
+) -> ApiResult<user::Model> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Active, Expr::value(true))
+        .col_expr(user::Column::Name, Expr::value(name.as_str()))
+        .col_expr(
+            user::Column::PasswordHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(txn)
+        .await?;
+    entity::password_token::Entity::update_many()
+        .col_expr(
+            entity::password_token::Column::UsedAt,
+            Expr::value(Some(Utc::now())),
+        )
+        .filter(entity::password_token::Column::UserId.eq(user_id))
+        .filter(entity::password_token::Column::UsedAt.is_null())
+        .exec(txn)
+        .await?;
+    user::Entity::find_by_id(user_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the user vanished".into()))
 }
 
 /// `gateway staff remove`: the staff user is made inactive and signed out everywhere.

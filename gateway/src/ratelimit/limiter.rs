@@ -1,58 +1,12 @@
-//! Token-bucket rate limits (SPEC §8): shared through Redis when `REDIS_URL` is set, so
-//! several gateways enforce one limit, and in this process otherwise.
-//!
-//! A bucket holds up to `capacity` tokens and refills at `capacity` per `per`; each
-//! request takes one. An empty bucket answers with the seconds until a token is back.
+//! Token buckets by key: shared through Redis when `REDIS_URL` is set, so several
+//! gateways enforce one limit, and in this process otherwise. A bucket holds up to
+//! `capacity` tokens and refills at `capacity` per `per`; each request takes one. An
+//! empty bucket answers with the seconds until a token is back.
 
-use entity::parse_duration;
+use super::rule::Rule;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// `N/period`, e.g. `10/15m`: N requests, refilled evenly over the period.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rule {
-    pub capacity: u32,
-    pub per: Duration,
-}
-
-impl Rule {
-    fn rate_per_ms(&self) -> f64 {
-        f64::from(self.capacity) / (self.per.as_millis().max(1) as f64)
-    }
-}
-
-impl std::str::FromStr for Rule {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (n, per) = s
-            .split_once('/')
-            .ok_or_else(|| format!("'{s}': expected N/period, e.g. 10/15m"))?;
-        let capacity: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{s}': '{n}' is not a whole number"))?;
-        if capacity == 0 {
-            return Err(format!("'{s}': the number must be at least 1"));
-        }
-        let per = parse_duration(per.trim()).map_err(|e| format!("'{s}': {e}"))?;
-        if per.is_zero() {
-            return Err(format!("'{s}': the period must be longer than 0"));
-        }
-        Ok(Rule { capacity, per })
-    }
-}
-
-impl std::fmt::Display for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}s", self.capacity, self.per.as_secs())
-    }
-}
-
-/// Parses a rule for clap.
-pub fn parse_rule(s: &str) -> Result<Rule, String> {
-    s.parse()
-}
 
 /// Where the buckets live.
 pub enum Limiter {
@@ -213,20 +167,6 @@ fn bounded(key: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rules_parse_and_refuse_nonsense() {
-        assert_eq!(
-            "10/15m".parse::<Rule>().unwrap(),
-            Rule {
-                capacity: 10,
-                per: Duration::from_secs(900)
-            }
-        );
-        for bad in ["", "10", "x/1m", "0/1m", "10/0s", "10/soon", "-1/1m"] {
-            assert!(bad.parse::<Rule>().is_err(), "{bad}");
-        }
-    }
 
     #[tokio::test]
     async fn a_local_bucket_allows_its_capacity_then_says_how_long_to_wait() {
