@@ -349,6 +349,22 @@ impl TestApp {
         self.spawn_process(self.worker_command(), name)
     }
 
+    /// [`worker_process`](Self::worker_process) from the `worker` binary at `bin` (another
+    /// build, to compare), with these environment variables (settings such as
+    /// `WORKER_CONCURRENCY` that the app's own flags leave out).
+    pub fn worker_process_with(
+        &self,
+        bin: &std::path::Path,
+        name: &str,
+        env: &[(&str, String)],
+    ) -> tokio::process::Child {
+        let mut cmd = tokio::process::Command::new(bin);
+        cmd.arg("run")
+            .args(worker_args(&self.args))
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        self.spawn_process(cmd, name)
+    }
+
     fn worker_command(&self) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(binary("worker"));
         cmd.arg("run").args(worker_args(&self.args));

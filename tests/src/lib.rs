@@ -45,4 +45,4 @@ pub use mode::{
     Mode, assert_production_mode, backend_name, free_port, fresh_postgres_database, mode, redis_url,
 };
 pub use ops::*;
-pub use smtp::{SmtpAnswer, SmtpServer};
+pub use smtp::{Received, SmtpAnswer, SmtpServer};

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 /// What the test SMTP server answers at the end of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +18,23 @@ pub enum SmtpAnswer {
 #[derive(Debug)]
 struct SmtpState {
     messages: Vec<String>,
+    /// For each of `messages`: when its end of data arrived and when it was kept.
+    times: Vec<(SystemTime, SystemTime)>,
     answer: SmtpAnswer,
     refused: u64,
+    /// How long the server works on an end of data before it keeps the message and
+    /// answers 250 (a relay's checks and its queue file): [`SmtpServer::delay_end_of_data`].
+    end_of_data_delay: Duration,
+}
+
+/// One message the server accepted, with its timing.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub raw: String,
+    /// When the server read the end of data.
+    pub end_of_data: SystemTime,
+    /// When it kept the message (then it answered 250).
+    pub kept: SystemTime,
 }
 
 /// A real SMTP server (mailin-embedded) on a loopback port, keeping what it accepts.
@@ -67,9 +83,19 @@ impl mailin_embedded::Handler for SmtpHandler {
         Ok(())
     }
 
+    /// Like a relay, the server keeps the message whether or not the client is still
+    /// there to read the 250: a client that dies after its end of data left cannot
+    /// know whether it was kept.
     fn data_end(&mut self) -> mailin_embedded::Response {
+        let end_of_data = SystemTime::now();
         let raw = String::from_utf8_lossy(&std::mem::take(&mut self.data)).into_owned();
-        self.state.lock().unwrap().messages.push(raw);
+        let delay = self.state.lock().unwrap().end_of_data_delay;
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        let mut st = self.state.lock().unwrap();
+        st.messages.push(raw);
+        st.times.push((end_of_data, SystemTime::now()));
         mailin_embedded::response::OK
     }
 }
@@ -80,8 +106,10 @@ impl SmtpServer {
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(SmtpState {
             messages: Vec::new(),
+            times: Vec::new(),
             answer: SmtpAnswer::Accept,
             refused: 0,
+            end_of_data_delay: Duration::ZERO,
         }));
         let mut server = mailin_embedded::Server::new(SmtpHandler {
             state: state.clone(),
@@ -107,6 +135,32 @@ impl SmtpServer {
         self.state.lock().unwrap().messages.clone()
     }
 
+    /// How many messages the server has accepted so far.
+    pub fn count(&self) -> usize {
+        self.state.lock().unwrap().messages.len()
+    }
+
+    /// Every message accepted so far with when its end of data arrived and when the
+    /// server kept it.
+    pub fn received(&self) -> Vec<Received> {
+        let st = self.state.lock().unwrap();
+        st.messages
+            .iter()
+            .zip(&st.times)
+            .map(|(raw, (end_of_data, kept))| Received {
+                raw: raw.clone(),
+                end_of_data: *end_of_data,
+                kept: *kept,
+            })
+            .collect()
+    }
+
+    /// From now on the server works `delay` on each end of data before it keeps the
+    /// message and answers 250, as a relay that checks or queues mail does (zero: at once).
+    pub fn delay_end_of_data(&self, delay: Duration) {
+        self.state.lock().unwrap().end_of_data_delay = delay;
+    }
+
     pub fn answer(&self, answer: SmtpAnswer) {
         self.state.lock().unwrap().answer = answer;
     }
@@ -117,6 +171,8 @@ impl SmtpServer {
     }
 
     pub fn clear(&self) {
-        self.state.lock().unwrap().messages.clear();
+        let mut st = self.state.lock().unwrap();
+        st.messages.clear();
+        st.times.clear();
     }
 }
