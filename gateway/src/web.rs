@@ -1,7 +1,8 @@
 //! The partner dashboard's web front end, served from the binary: plain HTML, CSS and
 //! JavaScript modules in `gateway/assets/web/` (no build step, no library), talking to
 //! the public `/graphql` and `/graphql/ws` like any front end. Every page route answers
-//! the same `index.html`; the module `app.js` routes on the path. Every link in an email
+//! the same `index.html`; its module `app.js` starts the router (`routes.js` says which
+//! page a path shows), and the pages are modules of `pages/`. Every link in an email
 //! lands on one of these pages.
 
 use crate::assets::{Asset, CSS, HTML, JS, REVALIDATE, SVG};
@@ -21,7 +22,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// Where the files are served.
 pub const ASSETS_PATH: &str = "/web";
 
-/// The paths `app.js` renders a page for; each answers `index.html`.
+/// The paths `routes.js` renders a page for; each answers `index.html`.
 pub const PAGES: &[&str] = &[
     "/",
     "/clients",
@@ -52,12 +53,36 @@ macro_rules! web_asset {
 /// Every file in `gateway/assets/web/` and its folders but `index.html`, by its path
 /// there (`pages/x.js` is served at `/web/pages/x.js`).
 pub const ASSETS: &[Asset] = &[
+    // The entry, and what every page uses.
     web_asset!("app.js", JS),
+    web_asset!("router.js", JS),
+    web_asset!("routes.js", JS),
+    web_asset!("shell.js", JS),
     web_asset!("api.js", JS),
     web_asset!("dom.js", JS),
-    web_asset!("pages-auth.js", JS),
-    web_asset!("pages-partner.js", JS),
-    web_asset!("pages-account.js", JS),
+    web_asset!("csv.js", JS),
+    web_asset!("widgets/table.js", JS),
+    web_asset!("widgets/tabs.js", JS),
+    web_asset!("widgets/pager.js", JS),
+    // One module per page, or part of one.
+    web_asset!("pages/auth.js", JS),
+    web_asset!("pages/clients.js", JS),
+    web_asset!("pages/clients-state.js", JS),
+    web_asset!("pages/clients-api.js", JS),
+    web_asset!("pages/clients-view.js", JS),
+    web_asset!("pages/clients-toolbar.js", JS),
+    web_asset!("pages/clients-table.js", JS),
+    web_asset!("pages/clients-row.js", JS),
+    web_asset!("pages/clients-cards.js", JS),
+    web_asset!("pages/clients-export.js", JS),
+    web_asset!("pages/invite-dialog.js", JS),
+    web_asset!("pages/invite-link.js", JS),
+    web_asset!("pages/invite-bulk.js", JS),
+    web_asset!("pages/audit.js", JS),
+    web_asset!("pages/v1.js", JS),
+    web_asset!("pages/client-account.js", JS),
+    web_asset!("pages/team.js", JS),
+    web_asset!("pages/users.js", JS),
     web_asset!("app.css", CSS),
     web_asset!("favicon.svg", SVG),
 ];
