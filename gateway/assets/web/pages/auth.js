@@ -1,8 +1,7 @@
 // Signed-out pages: log in, sign up, forgot password, and the pages the emails link to.
 
-import { gql, session, ME } from './api.js';
-import { h, field, checkbox, form } from './dom.js';
-import { signedIn, showNotice } from './app.js';
+import { gql, ME } from '../api.js';
+import { h, field, checkbox, form } from '../dom.js';
 
 const AUTH = `token expiresAt user { ${ME} }`;
 
@@ -15,7 +14,7 @@ function page(ctx, title, intro) {
   const main = ctx.plain();
   main.append(h('h1', { tabindex: '-1' }, title));
   if (intro) main.append(h('p', { class: 'lead' }, intro));
-  showNotice(ctx, main);
+  ctx.showNotice(main);
   return main;
 }
 
@@ -36,7 +35,7 @@ export function login(ctx) {
         { email: val(fm, 'email'), password: fm.elements.password.value, companyId },
         { auth: 'none' },
       );
-      signedIn(d.logIn);
+      ctx.signedIn(d.logIn);
     },
   );
   main.append(
@@ -46,7 +45,8 @@ export function login(ctx) {
   );
 }
 
-function signUpForm({ partnerCode = null, askAccountant = true, button = 'Sign up' }) {
+// `signedIn(auth, message)`: the context's, once the account exists.
+function signUpForm(signedIn, { partnerCode = null, askAccountant = true, button = 'Sign up' }) {
   const fields = [
     field('Company name', input({ name: 'companyName', autocomplete: 'organization', required: true, maxlength: '200' })),
     field('Your name', input({ name: 'name', autocomplete: 'name', required: true, maxlength: '200' })),
@@ -72,12 +72,12 @@ function signUpForm({ partnerCode = null, askAccountant = true, button = 'Sign u
 
 export function signup(ctx) {
   const main = page(ctx, 'Sign up', 'Accounting and bookkeeping firms get a free partner account; businesses start with a free trial.');
-  main.append(signUpForm({}), h('p', { class: 'links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
+  main.append(signUpForm(ctx.signedIn, {}), h('p', { class: 'links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
 }
 
 export function join(ctx) {
   const main = page(ctx, 'Join your accountant on Time', 'Your accountant invited you with this link. Create your account to start your free trial; your accountant will see it in their client list.');
-  main.append(signUpForm({ partnerCode: ctx.params[0], askAccountant: false }), h('p', { class: 'links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
+  main.append(signUpForm(ctx.signedIn, { partnerCode: ctx.params[0], askAccountant: false }), h('p', { class: 'links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
 }
 
 export function acceptInvite(ctx) {
@@ -95,7 +95,7 @@ export function acceptInvite(ctx) {
       const input = { companyName: val(fm, 'companyName'), name: val(fm, 'name'), password: fm.elements.password.value };
       const d = await gql(`mutation Accept($token: String!, $input: AcceptInviteInput!) { acceptInvite(token: $token, input: $input) { ${AUTH} } }`, { token, input }, { auth: 'none' });
       const acc = d.acceptInvite.user.account;
-      signedIn(d.acceptInvite, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
+      ctx.signedIn(d.acceptInvite, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
     },
   );
   main.append(f);
