@@ -19,6 +19,7 @@ const ACTIONS = {
   'client.subscribed': 'Client subscribed',
   'client.upgrade_requested': 'Asked to upgrade a client',
   'client.upgraded': 'Client upgraded to V2',
+  'clients.exported': 'Downloaded the client list (CSV)',
   'partner.invite_link_regenerated': 'Regenerated the invite link',
   'partner.connect_requested': 'Requested Partner Connect',
   'partner.connect_succeeded': 'Partner Connect succeeded',
@@ -33,6 +34,8 @@ const ACTIONS = {
   'support.viewed': 'Support viewed the account',
   'support.searched': 'Support found the account in a search',
   'support.retried_delivery': 'Support sent an email again',
+  'staff.added': 'Ops added a support staff user',
+  'staff.removed': 'Ops removed a support staff user',
 };
 
 const Q_AUDIT =
