@@ -1,6 +1,15 @@
 //! The web app's pages as its tests open them (issue 17): their addresses on the app under
 //! test, the emailed links opened there, the log-in page, a partner on the dashboard, and
 //! the list as the API gives it, to compare with what a page showed.
+//!
+//! The tests of the web app (`tests/tests/web_*.rs`, one flow each) drive a real headless
+//! Chromium against the real gateway, finding things as people do: fields by their
+//! labels, buttons and links by their names, table cells by their row and column. Each
+//! step checks what a person would look at (a heading, a message, a row's status) and
+//! that the browser console has no error. Emails are read where they land and their
+//! links opened in the browser, on this app's address instead of the harness's
+//! `http://app.test`. A failed wait or check saves a screenshot in `target/screenshots/`;
+//! with `WEB_SCREENSHOTS=/abs/dir` set, the pictures for the README are copied there too.
 
 use crate::TestApp;
 use crate::browser::Browser;
