@@ -339,34 +339,10 @@ async fn bad_parameters_are_refused_naming_the_parameter() {
     );
 }
 
-#[tokio::test]
-async fn an_export_of_several_batches_has_every_row_exactly_once() {
-    let app = TestApp::spawn().await;
-    let signed_up = app
-        .sign_up(
-            "Big Firm",
-            "Bo",
-            "bo@bigfirm.example",
-            "correct-horse-1",
-            true,
-        )
-        .await;
-    let bo = signed_up["token"].as_str().unwrap().to_owned();
-    let partner_id: i64 = signed_up["user"]["account"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let other = app
-        .sign_up("Other", "Ot", "ot@other.example", "correct-horse-1", true)
-        .await;
-    let other_id: i64 = other["user"]["account"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    // 2,500 of Bo's clients (2.5 batches of `EXPORT_BATCH`), interleaved with another
-    // firm's, so that each batch's ids are not one run.
+/// 2,500 invited clients of `partner_id` (2.5 batches of `EXPORT_BATCH`), interleaved
+/// with as many of `other_id`'s, so that each batch's ids are not one run; written
+/// straight to the database.
+async fn interleaved_clients(app: &TestApp, partner_id: i64, other_id: i64) {
     let now = chrono::Utc::now();
     let rows: Vec<_> = (0..2_500)
         .flat_map(|i| {
@@ -393,6 +369,27 @@ async fn an_export_of_several_batches_has_every_row_exactly_once() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn an_export_of_several_batches_has_every_row_exactly_once() {
+    let app = TestApp::spawn().await;
+    let signed_up = app
+        .sign_up(
+            "Big Firm",
+            "Bo",
+            "bo@bigfirm.example",
+            "correct-horse-1",
+            true,
+        )
+        .await;
+    let bo = signed_up["token"].as_str().unwrap().to_owned();
+    let partner_id = e2e::db_id(&signed_up["user"]["account"]["id"]);
+    let other = app
+        .sign_up("Other", "Ot", "ot@other.example", "correct-horse-1", true)
+        .await;
+    let other_id = e2e::db_id(&other["user"]["account"]["id"]);
+    interleaved_clients(&app, partner_id, other_id).await;
     assert_eq!(gateway::services::client_list::EXPORT_BATCH, 1_000);
 
     let exported = app.export_clients(Some(&bo), &[]).await.rows();
