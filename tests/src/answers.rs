@@ -1,12 +1,14 @@
 //! A GraphQL answer read the way the tests read it: the first error's code, message,
-//! field and retry hint. Each panics, showing the whole answer, when it has no such
-//! thing, so a test that expected a refusal and got data says what it got instead.
+//! field and retry hint. Each takes an answer (`{ data, errors }`, also a live socket's
+//! `next` payload) or a list of errors (a live socket's `error` payload), and panics,
+//! showing it whole, when it has no such thing, so a test that expected a refusal and got
+//! data says what it got instead.
 
 use serde_json::Value;
 
-/// The first error of an answer (or of a socket's `next` payload).
+/// The first error of an answer, or of a list of errors.
 fn first_error(body: &Value) -> &Value {
-    let error = &body["errors"][0];
+    let error = &body.get("errors").unwrap_or(body)[0];
     assert!(error.is_object(), "expected an error, got {body:#}");
     error
 }
@@ -19,7 +21,7 @@ pub fn code_of(body: &Value) -> &str {
 /// The first error's `extensions.code`, or `None` when the answer has no coded error
 /// (for a table of outcomes, where success is one of them).
 pub fn try_code_of(body: &Value) -> Option<&str> {
-    body["errors"][0]["extensions"]["code"].as_str()
+    body.get("errors").unwrap_or(body)[0]["extensions"]["code"].as_str()
 }
 
 /// The first error's message, as a person reads it.

@@ -33,7 +33,7 @@ impl<T, E: Debug> Look<T> for Result<T, E> {
 /// Looks every 50 ms until `look` is done and returns its value; panics after `within`,
 /// saying it waited for `what` and what the last look found.
 ///
-/// ```ignore
+/// ```text
 /// let d = eventually("the welcome to be SENT", secs(20), async || {
 ///     let d = app.delivery(id).await;
 ///     if d.status == Sent { Ok(d) } else { Err(d) }
