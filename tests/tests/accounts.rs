@@ -363,14 +363,7 @@ async fn a_logged_out_token_is_unauthenticated() {
 async fn an_expired_token_is_unauthenticated() {
     let app = TestApp::spawn().await;
     let token = app.partner("rosa@ledgerline.example").await;
-    session::Entity::update_many()
-        .col_expr(
-            session::Column::ExpiresAt,
-            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.expire_every_session().await;
     assert_eq!(
         app.error_code(Some(&token), ME, json!({})).await,
         "UNAUTHENTICATED"

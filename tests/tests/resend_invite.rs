@@ -5,9 +5,8 @@ use e2e::{
     ACCEPT_INVITE, RESEND_INVITE, TestApp, bea_accepts, code_of, eventually, message_of,
     retry_after_of, secs,
 };
-use entity::{client, invite};
+use entity::invite;
 use sea_orm::EntityTrait;
-use sea_orm::sea_query::Expr;
 use serde_json::json;
 use std::time::Duration;
 
@@ -42,17 +41,8 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
     assert!((290..=300).contains(&retry), "retry after {retry}");
 
     // Six minutes later (moved back in the database), it goes.
-    let earlier = chrono::Utc::now() - chrono::Duration::minutes(6);
-    client::Entity::update_many()
-        .col_expr(client::Column::LastInviteSentAt, Expr::value(earlier))
-        .exec(app.db())
-        .await
-        .unwrap();
-    invite::Entity::update_many()
-        .col_expr(invite::Column::CreatedAt, Expr::value(earlier))
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.backdate_invite(&c["id"], chrono::Duration::minutes(6))
+        .await;
     let before = app.mails().len();
     let r = app.resend_invite(&s.partner, &c["id"]).await;
     assert_eq!(r["status"], "INVITED");
@@ -102,14 +92,8 @@ async fn at_most_ten_resends_a_day() {
         .await
         .unwrap();
     }
-    client::Entity::update_many()
-        .col_expr(
-            client::Column::LastInviteSentAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(66)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.backdate_invite(&c["id"], chrono::Duration::minutes(66))
+        .await;
     let b = app
         .gql(Some(&partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
