@@ -1,6 +1,6 @@
 //! Issue 17: the web front end is served by the gateway from the binary. Every page an
 //! email links to answers the app's page with a strict CSP; the files are compressed and
-//! cached; nothing names another host. (What the pages do is in `web_app.rs`, in a
+//! cached; nothing names another host. (What the pages do is in the `web_*.rs` tests, in a
 //! real browser.)
 
 use e2e::TestApp;

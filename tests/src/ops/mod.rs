@@ -1,5 +1,9 @@
 //! The GraphQL operations the tests send, each written once, and one helper per common
-//! operation on [`TestApp`].
+//! operation on [`TestApp`](crate::TestApp), by area: `accounts` (sign-up, log-in,
+//! users, passwords), `clients` (inviting, the list, its row actions, subscribing),
+//! `audit_log`, `partner_connect` (connecting and upgrades). A helper sends its
+//! operation, panics unless it succeeded, and returns the object the operation answers;
+//! a test that checks a refusal sends the operation itself (`app.gql`, `app.error_code`).
 //!
 //! Where tests need different fields of one operation, its selection is the union of
 //! them: a field more in the answer changes no value a test asserts. Where a test
@@ -8,8 +12,12 @@
 //! table, the fuzz cases, the GraphQL limits, selections the list must answer exactly)
 //! stay in their tests.
 
-use crate::{TestApp, token_of};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+mod accounts;
+mod audit_log;
+mod clients;
+mod partner_connect;
 
 // Accounts, users and sessions (SPEC §1–2).
 
@@ -122,189 +130,14 @@ pub const UPGRADE_CLIENT: &str = "mutation($id: ID!) { upgradeClient(clientId: $
 
 pub const DISCOUNT_TIER: &str = "{ discountTier { activeClients percentOff clientsToNextTier } }";
 
-/// The emails of the rows of a [`CLIENTS`] page, in order.
+/// The emails of the rows of a client list page, in order: a `clients` connection (as
+/// [`TestApp::clients`](crate::TestApp::clients) answers it), or data holding one.
 pub fn listed_emails(page: &Value) -> Vec<String> {
-    page["clients"]["edges"]
+    let connection = page.get("clients").unwrap_or(page);
+    connection["edges"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("not a page of the client list: {page}"))
         .iter()
         .map(|e| e["node"]["email"].as_str().unwrap().to_owned())
         .collect()
-}
-
-impl TestApp {
-    pub async fn sign_up(
-        &self,
-        company: &str,
-        name: &str,
-        email: &str,
-        password: &str,
-        partner: bool,
-    ) -> Value {
-        self.ok(
-            None,
-            SIGN_UP,
-            json!({ "input": {
-                "companyName": company, "name": name, "email": email,
-                "password": password, "isAccountantOrBookkeeper": partner
-            }}),
-        )
-        .await["signUp"]
-            .clone()
-    }
-
-    /// Signs up a partner firm and returns its owner's session token.
-    pub async fn partner(&self, email: &str) -> String {
-        let p = self
-            .sign_up(
-                "Ledger & Line",
-                "Rosa Ledger",
-                email,
-                "correct-horse-1",
-                true,
-            )
-            .await;
-        p["token"].as_str().unwrap().to_owned()
-    }
-
-    /// Logs in (without a Company ID) and returns the session token.
-    pub async fn log_in(&self, email: &str, password: &str) -> String {
-        self.ok(
-            None,
-            LOG_IN,
-            json!({ "email": email, "password": password }),
-        )
-        .await["logIn"]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Invites a client by email, with a company name or none; returns the client row.
-    pub async fn invite(&self, token: &str, email: &str, company: Option<&str>) -> Value {
-        self.ok(
-            Some(token),
-            INVITE,
-            json!({ "email": email, "company": company }),
-        )
-        .await["inviteClientByEmail"]
-            .clone()
-    }
-
-    /// Creates a client account with the sign-up form; returns the client row.
-    pub async fn create_client(
-        &self,
-        token: &str,
-        company: &str,
-        contact: &str,
-        contact_email: &str,
-    ) -> Value {
-        self.ok(
-            Some(token),
-            CREATE_CLIENT,
-            json!({ "input": {
-                "companyName": company, "contactName": contact, "contactEmail": contact_email } }),
-        )
-        .await["createClientAccount"]
-            .clone()
-    }
-
-    /// Sets the password of a user who was emailed a set-password link, with that link.
-    pub async fn set_password_from_mail(&self, email: &str, password: &str) {
-        let link = self
-            .wait_for_mail(email, "set your password")
-            .await
-            .link("http://app.test/reset-password/")
-            .expect("a set-password link in the email");
-        self.ok(
-            None,
-            RESET_PASSWORD,
-            json!({ "t": token_of(&link), "p": password }),
-        )
-        .await;
-    }
-
-    /// Sets `email`'s password the way a person who forgot it does: asks for a reset
-    /// link and follows the newest one emailed.
-    pub async fn reset_password_by_mail(&self, email: &str, password: &str) {
-        let before = self
-            .mails()
-            .iter()
-            .filter(|m| m.to == email && m.subject.contains("Reset your password"))
-            .count();
-        self.ok(None, REQUEST_PASSWORD_RESET, json!({ "email": email }))
-            .await;
-        let link = self
-            .newest_mail(email, "Reset your password", before + 1)
-            .await
-            .link("http://app.test/reset-password/")
-            .expect("a reset link in the email");
-        self.ok(
-            None,
-            RESET_PASSWORD,
-            json!({ "t": token_of(&link), "p": password }),
-        )
-        .await;
-    }
-
-    /// Adds a support staff user with `gateway staff add`, sets their password with the
-    /// link it prints, and logs them in: returns the session token.
-    pub async fn staff(&self, email: &str, name: &str) -> String {
-        let out = self
-            .gateway_cli(&["staff", "add", "--email", email, "--name", name])
-            .await;
-        let said = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "gateway staff add: {out:?}");
-        let link = said
-            .split_whitespace()
-            .find(|w| w.starts_with("http://app.test/reset-password/"))
-            .unwrap_or_else(|| panic!("no set-password link printed: {said}"));
-        let password = "staff-pass-12345";
-        self.ok(
-            None,
-            RESET_PASSWORD,
-            json!({ "t": token_of(link), "p": password }),
-        )
-        .await;
-        self.log_in(email, password).await
-    }
-
-    /// [`set_password_from_mail`](Self::set_password_from_mail), then logs in: returns the
-    /// session token.
-    pub async fn activate(&self, email: &str, password: &str) -> String {
-        self.set_password_from_mail(email, password).await;
-        self.log_in(email, password).await
-    }
-
-    /// Opens a session as the partner's own user in a client account; returns its token.
-    pub async fn log_in_to_client(&self, token: &str, client_id: impl serde::Serialize) -> String {
-        self.ok(Some(token), LOG_IN_TO_CLIENT, json!({ "id": client_id }))
-            .await["logInToClient"]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Adds a user to the caller's account (who is emailed a set-password link); returns it.
-    pub async fn add_user(&self, token: &str, email: &str, name: &str, role: &str) -> Value {
-        self.ok(
-            Some(token),
-            ADD_USER,
-            json!({ "input": { "email": email, "name": name, "role": role } }),
-        )
-        .await["addUser"]
-            .clone()
-    }
-
-    /// The id of a user of the caller's account, by email.
-    pub async fn user_id(&self, token: &str, email: &str) -> Value {
-        let users = self.ok(Some(token), USERS, json!({})).await;
-        users["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["email"] == email)
-            .unwrap()["id"]
-            .clone()
-    }
 }
