@@ -129,12 +129,13 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
 }
 
 // The live client list: a minimal graphql-transport-ws client. `onNext(change)` gets
-// each clientChanged; `onReconnect()` after a connection came back (read the list
-// again: changes may have been missed); `onEnd(reason)` when the session ended
+// each clientChanged; `onReconnect()` once the subscription is registered, on the
+// first connection and after one came back (read the list again: changes made before
+// it was registered were missed); `onEnd(reason)` when the session ended
 // (close codes 4401/4403) and nothing will reconnect.
 export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
   // The connection's state, shared with `answer`.
-  const live = { ws: null, stopped: false, timer: null, delay: 2000, everAcked: false, query, onNext, onReconnect };
+  const live = { ws: null, stopped: false, timer: null, delay: 2000, query, onNext, onReconnect };
   live.send = (msg) => {
     if (live.ws && live.ws.readyState === WebSocket.OPEN) live.ws.send(JSON.stringify(msg));
   };
@@ -199,8 +200,12 @@ function answer(live, data) {
     case 'connection_ack':
       live.delay = 2000;
       live.send({ id: '1', type: 'subscribe', payload: { query: live.query } });
-      if (live.everAcked && live.onReconnect) live.onReconnect();
-      live.everAcked = true;
+      // The server reads messages in order: its pong to this ping means the subscription
+      // is registered, and only then does reading the list again miss nothing.
+      live.send({ type: 'ping', payload: { subscribed: true } });
+      break;
+    case 'pong':
+      if (msg.payload && msg.payload.subscribed && live.onReconnect) live.onReconnect();
       break;
     case 'next': {
       const change = msg.payload && msg.payload.data && msg.payload.data.clientChanged;

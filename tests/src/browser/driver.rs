@@ -2,13 +2,27 @@
 //! needs (open a page, run a script, find by CSS, type, read the console), and the one
 //! wait every browser wait goes through ([`Browser::until`]).
 
-use super::{ELEMENT, Element, WAIT};
 use crate::mode::free_port;
 use crate::waits::eventually;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+
+/// How long a wait polls before it fails: GraphiQL's first render and introspection take
+/// a few seconds on a busy 2-core machine running tests in parallel.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// The key WebDriver names an element reference by.
+pub(super) const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// WebDriver's codes for keys without a character.
+pub mod keys {
+    pub const CONTROL: &str = "\u{E009}";
+    pub const BACKSPACE: &str = "\u{E003}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+}
 
 /// A headless Chromium session and the chromedriver that runs it.
 pub struct Browser {
@@ -373,5 +387,67 @@ impl WdError {
 impl std::fmt::Display for WdError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({}): {}", self.error, self.status, self.message)
+    }
+}
+
+/// An element of the current page.
+pub struct Element<'b> {
+    pub(super) browser: &'b Browser,
+    pub(super) id: String,
+}
+
+impl Element<'_> {
+    /// The element as a WebDriver argument (to `execute`).
+    pub fn reference(&self) -> Value {
+        json!({ ELEMENT: self.id })
+    }
+
+    /// GETs `/element/{id}/{what}` (`text`, `computedlabel`, `property/value`, …).
+    pub(super) async fn get(&self, what: &str) -> Result<Value, WdError> {
+        self.browser
+            .try_command("GET", &format!("/element/{}/{what}", self.id), Value::Null)
+            .await
+    }
+
+    /// POSTs `/element/{id}/{what}` (`click`, `clear`, `value`).
+    pub(super) async fn post(&self, what: &str, body: Value) -> Result<Value, WdError> {
+        self.browser
+            .try_command("POST", &format!("/element/{}/{what}", self.id), body)
+            .await
+    }
+
+    /// Clicks; a transient refusal (the element was replaced, or covered for a moment) is
+    /// an `Err` to try again on, any other a panic.
+    pub(super) async fn try_click(&self) -> Result<(), String> {
+        match self.post("click", json!({})).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_transient() => Err(e.to_string()),
+            Err(e) => panic!("WebDriver click failed: {e}"),
+        }
+    }
+
+    /// The current value of an input, select or text area.
+    pub async fn value(&self) -> String {
+        self.get("property/value")
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Clicks the element (WebDriver scrolls it into view first).
+    pub async fn click(&self) {
+        self.browser
+            .command("POST", &format!("/element/{}/click", self.id), json!({}))
+            .await;
+    }
+
+    /// The element's visible text, as a person reads it.
+    pub async fn text(&self) -> String {
+        let t = self
+            .browser
+            .command("GET", &format!("/element/{}/text", self.id), Value::Null)
+            .await;
+        t.as_str().unwrap_or_default().to_owned()
     }
 }

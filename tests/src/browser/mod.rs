@@ -14,7 +14,7 @@
 //! Three parts: `driver`, the WebDriver client (a session, its commands, finding by CSS,
 //! the one wait every browser wait goes through); `people`, finding and using things the
 //! way people do; `pictures`, screenshots, and the failure picture a dropped browser
-//! leaves. `element` is an element of the page, for both.
+//! leaves. `driver` also holds an element of the page ([`Element`]), for both.
 //!
 //! Tests of the web app find things the way people do, by role and name: [`Browser::fill`]
 //! a field by its label, [`Browser::click`] a button or link by its accessible name,
@@ -28,27 +28,8 @@
 //! element under it (a live update re-rendering a row).
 
 mod driver;
-mod element;
 mod people;
 mod pictures;
 
-pub use driver::{Browser, LogEntry};
-pub use element::Element;
+pub use driver::{Browser, Element, LogEntry, WAIT, keys};
 pub use pictures::screenshot_dir;
-
-use std::time::Duration;
-
-/// How long a wait polls before it fails: GraphiQL's first render and introspection take
-/// a few seconds on a busy 2-core machine running tests in parallel.
-pub const WAIT: Duration = Duration::from_secs(30);
-
-/// The key WebDriver names an element reference by.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// WebDriver's codes for keys without a character.
-pub mod keys {
-    pub const CONTROL: &str = "\u{E009}";
-    pub const BACKSPACE: &str = "\u{E003}";
-    pub const ENTER: &str = "\u{E007}";
-    pub const ESCAPE: &str = "\u{E00C}";
-}

@@ -1,7 +1,7 @@
 //! Finding and using things as people do: by role, label and accessible name (see the
 //! module docs of `browser`), each through [`Browser::until`].
 
-use super::{Browser, ELEMENT, Element};
+use super::driver::{Browser, ELEMENT, Element};
 use serde_json::{Value, json};
 use std::path::Path;
 

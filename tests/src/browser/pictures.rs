@@ -2,7 +2,7 @@
 //! by the wait that gave up or, for a test that failed elsewhere, by the browser's drop
 //! (with plain blocking I/O, since drop cannot await).
 
-use super::Browser;
+use super::driver::Browser;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::PathBuf;

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 /// The workspace's top directory (`LAYOUT_ROOT` reads another checkout, to compare).
 pub fn workspace() -> PathBuf {
     if let Some(root) = std::env::var_os("LAYOUT_ROOT") {
