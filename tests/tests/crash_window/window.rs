@@ -35,7 +35,7 @@ impl Run {
         );
         for id in &self.ids {
             let mid = invite_mid(*id);
-            if !seen.get(&mid).is_some_and(|n| *n > 1) || self.counted_ids.contains(id) {
+            if seen.get(&mid).is_none_or(|n| *n <= 1) || self.counted_ids.contains(id) {
                 continue;
             }
             let d = Delivery::find_by_id(*id)
