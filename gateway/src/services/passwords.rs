@@ -1,7 +1,8 @@
 //! Passwords (SPEC §1, §5): set-password links for users created on someone's behalf,
 //! reset links (asked for by the partner or by anyone with `requestPasswordReset`), and
 //! setting a password through either kind of link. The links themselves are issued by
-//! `worker::password_link`, which the worker shares for the requests it settles.
+//! `entity::password_token` (`issue`, `issue_reset`), which the worker shares for the
+//! requests it settles.
 
 use super::After;
 use super::AppState;
