@@ -66,6 +66,7 @@ pub const ASSETS: &[Asset] = &[
     web_asset!("widgets/pager.js", JS),
     // One module per page, or part of one.
     web_asset!("pages/auth.js", JS),
+    web_asset!("pages/links.js", JS),
     web_asset!("pages/clients.js", JS),
     web_asset!("pages/clients-state.js", JS),
     web_asset!("pages/clients-api.js", JS),

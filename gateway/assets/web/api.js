@@ -6,10 +6,11 @@ export const ME = 'id email name role active account { id companyId name kind pl
 // Whether a user (of ME's fields) is its account's owner or an admin.
 export const isAdmin = (u) => u && (u.role === 'OWNER' || u.role === 'ADMIN');
 
+// What this tab remembers of the signed-in person, to draw pages without asking first.
+// The sessions themselves are cookies the page cannot read (HttpOnly): a new tab or a
+// restarted browser is still signed in, and `session.restore()` asks who it is.
 const KEYS = {
-  token: 'pd.token',
   user: 'pd.user',
-  clientToken: 'pd.clientToken',
   clientUser: 'pd.clientUser',
   clientRow: 'pd.clientRow',
 };
@@ -29,28 +30,43 @@ function write(key, value) {
 // The signed-in person (the "main" session) and, when a partner logged in to a
 // client, the client session beside it.
 export const session = {
-  token: () => read(KEYS.token),
+  signedIn: () => Boolean(read(KEYS.user)),
   user: () => read(KEYS.user),
   setUser: (user) => write(KEYS.user, user),
   signIn(auth) {
-    write(KEYS.token, auth.token);
     write(KEYS.user, auth.user);
     session.clearClient();
   },
   clear() {
     Object.values(KEYS).forEach((k) => sessionStorage.removeItem(k));
   },
-  clientToken: () => read(KEYS.clientToken),
+  inClient: () => Boolean(read(KEYS.clientUser)),
   clientUser: () => read(KEYS.clientUser),
   clientRow: () => read(KEYS.clientRow),
   setClientUser: (user) => write(KEYS.clientUser, user),
   enterClient(auth, row) {
-    write(KEYS.clientToken, auth.token);
     write(KEYS.clientUser, auth.user);
     write(KEYS.clientRow, { id: row.id, name: row.name, email: row.email });
   },
   clearClient() {
-    [KEYS.clientToken, KEYS.clientUser, KEYS.clientRow].forEach((k) => sessionStorage.removeItem(k));
+    [KEYS.clientUser, KEYS.clientRow].forEach((k) => sessionStorage.removeItem(k));
+  },
+  // A tab that remembers nobody (a new tab, a restarted browser) asks the API who its
+  // cookies belong to, for both sessions.
+  async restore() {
+    if (read(KEYS.user)) return;
+    try {
+      const d = await gql(`{ me { ${ME} } }`, {}, { auth: 'none' });
+      if (!d.me) return;
+      write(KEYS.user, d.me);
+      const c = await gql(`{ me { ${ME} } }`, {}, { auth: 'client' }).catch(() => null);
+      if (c && c.me && c.me.account.kind === 'CLIENT') {
+        write(KEYS.clientUser, c.me);
+        write(KEYS.clientRow, { id: null, name: c.me.account.name, email: c.me.email });
+      }
+    } catch {
+      /* offline: the page asks again when it loads its data */
+    }
   },
 };
 
@@ -95,17 +111,21 @@ export function whenSessionEnds(fn) {
 }
 
 // Runs one GraphQL document. `auth`: 'main' (default), 'client' or 'none'.
+// `auth: 'none'` still names the main session: a log-in's answer sets its cookie.
 export async function gql(query, variables = {}, { auth = 'main' } = {}) {
-  const token = auth === 'client' ? session.clientToken() : auth === 'main' ? session.token() : null;
-  const headers = { 'content-type': 'application/json', accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    // Asks for the session cookie; a page of another site cannot send this header.
+    'x-partner-dashboard': auth === 'client' ? 'client' : 'main',
+  };
   let res;
   try {
     res = await fetch('/graphql', {
       method: 'POST',
       headers,
       body: JSON.stringify({ query, variables }),
-      credentials: 'omit',
+      credentials: 'same-origin',
       cache: 'no-store',
     });
   } catch {
@@ -121,7 +141,7 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
   if (first) {
     const ext = first.extensions || {};
     const err = new ApiError(first.message || 'The request failed.', ext.code, ext);
-    if (token && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
+    if (auth !== 'none' && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
     throw err;
   }
   if (!body || !body.data) throw new ApiError('The server sent an empty answer.', 'EMPTY');
@@ -133,7 +153,7 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
 // first connection and after one came back (read the list again: changes made before
 // it was registered were missed); `onEnd(reason)` when the session ended
 // (close codes 4401/4403) and nothing will reconnect.
-export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
+export function liveClients({ session: which = 'main', query, onNext, onReconnect, onEnd }) {
   // The connection's state, shared with `answer`.
   const live = { ws: null, stopped: false, timer: null, delay: 2000, query, onNext, onReconnect };
   live.send = (msg) => {
@@ -157,7 +177,8 @@ export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
       schedule();
       return;
     }
-    ws.onopen = () => live.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    // The session cookie goes with the upgrade; connection_init names which one.
+    ws.onopen = () => live.send({ type: 'connection_init', payload: { session: which } });
     ws.onmessage = (ev) => answer(live, ev.data);
     ws.onerror = () => {}; // the close event follows; nothing to log
     ws.onclose = (ev) => {

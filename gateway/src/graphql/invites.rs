@@ -1,6 +1,7 @@
 //! Inviting clients (SPEC §3): by email (one or many), by the partner's unique link, by the sign-up form; and accepting an invite.
 
 use super::accounts::AuthPayload;
+use crate::auth::cookie::Which;
 use super::client_list::Client;
 use super::context::{client_ip, limit, meta, require_partner_admin, spend_password_hash, state};
 use super::input::{email, int, parse_company_name, parse_person_name, password};
@@ -287,10 +288,7 @@ impl InvitesMutation {
             password: password("password", &input.password)?,
         };
         spend_password_hash(ctx)?;
-        Ok(
-            onboarding::accept_invite(state(ctx), &meta(ctx), &token, owner)
-                .await?
-                .into(),
-        )
+        let s = onboarding::accept_invite(state(ctx), &meta(ctx), &token, owner).await?;
+        Ok(AuthPayload::hand_out(ctx, s, Which::Main))
     }
 }

@@ -34,6 +34,8 @@ pub struct Browser {
     pub(super) label: Option<String>,
     /// A failure screenshot was saved already (so drop does not take another).
     pub(super) failed: AtomicBool,
+    /// Where the browser saves what a page downloads.
+    pub(super) downloads: tempfile::TempDir,
 }
 
 /// One line of the browser's console (and of its own messages, such as CSP refusals).
@@ -89,6 +91,7 @@ impl Browser {
             http,
             label,
             failed: AtomicBool::new(false),
+            downloads: tempfile::tempdir().expect("a downloads directory"),
         };
         let mut chrome = json!({
             "args": [
@@ -98,6 +101,11 @@ impl Browser {
                 "--disable-dev-shm-usage",
                 "--window-size=1280,900",
             ],
+        });
+        // Downloads go to this browser's own directory, without asking.
+        chrome["prefs"] = json!({
+            "download.default_directory": browser.downloads.path(),
+            "download.prompt_for_download": false,
         });
         // Debian's /usr/bin/chromium is a wrapper script; start the browser itself.
         if Path::new("/usr/lib/chromium/chromium").exists() {

@@ -30,6 +30,7 @@
 mod driver;
 mod people;
 mod pictures;
+mod tabs;
 
 pub use driver::{Browser, Element, LogEntry, WAIT, keys};
 pub use pictures::screenshot_dir;

@@ -50,6 +50,19 @@ impl TestApp {
         self.ok(Some(token), REVOKE_INVITE, vars).await["revokeInvite"].clone()
     }
 
+    /// Removes a client row that never accepted its invite.
+    pub async fn remove_client(&self, token: &str, client_id: &Value) {
+        let vars = json!({ "id": client_id });
+        let answer = self.ok(Some(token), REMOVE_CLIENT, vars).await;
+        assert_eq!(answer["removeClient"], true, "{answer}");
+    }
+
+    /// `link(token, kind)` as a page asks it, with no session: `LinkInfo` or null.
+    pub async fn link_info(&self, token: &str, kind: &str) -> Value {
+        let vars = json!({ "token": token, "kind": kind });
+        self.ok(None, LINK, vars).await["link"].clone()
+    }
+
     /// The partner's unique invite link: `{ code url }`.
     pub async fn invite_link(&self, token: &str) -> Value {
         self.ok(Some(token), INVITE_LINK, json!({})).await["inviteLink"].clone()

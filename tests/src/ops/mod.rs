@@ -90,6 +90,13 @@ pub const RESEND_INVITE: &str = "mutation($id: ID!) { resendInvite(clientId: $id
 pub const REVOKE_INVITE: &str =
     "mutation($id: ID!) { revokeInvite(clientId: $id) { id inviteState availableActions } }";
 
+/// Removes a client row that never accepted its invite.
+pub const REMOVE_CLIENT: &str = "mutation($id: ID!) { removeClient(clientId: $id) }";
+
+/// What an emailed link is, before its form is filled in.
+pub const LINK: &str = "query($token: String!, $kind: LinkKind!) {
+    link(token: $token, kind: $kind) { kind state firmName email companyName expiresAt } }";
+
 pub const SUPPORT_RETRY: &str = "mutation($id: ID!, $r: String!) { supportRetryDelivery(deliveryId: $id, reason: $r) { id kind to status attempts lastError } }";
 
 pub const LOG_IN_TO_CLIENT: &str = "mutation($id: ID!) { logInToClient(clientId: $id) { token expiresAt user { id email role account { companyId kind } } } }";

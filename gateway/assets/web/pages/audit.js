@@ -11,6 +11,7 @@ const ACTIONS = {
   'client.bulk_invited': 'Invited clients in bulk',
   'client.invite_resent': 'Resent an invite',
   'client.invite_revoked': 'Revoked an invite',
+  'client.removed': 'Removed an invited client',
   'client.invite_accepted': 'Client accepted the invite',
   'client.signed_up_with_link': 'Client signed up with the invite link',
   'client.created': 'Created a client account',

@@ -1,16 +1,18 @@
-// Signed-out pages: log in, sign up, forgot password, and the pages the emails link to.
+// Signed-out pages: log in, sign up, forgot password (the pages emailed links open are
+// in links.js).
 
 import { gql, ME } from '../api.js';
 import { h, field, checkbox, form } from '../dom.js';
 
-const AUTH = `token expiresAt user { ${ME} }`;
+// The session comes back as a cookie; the answer's `token` is empty for the web app.
+export const AUTH = `expiresAt user { ${ME} }`;
 
-const input = (props) => h('input', { type: 'text', ...props });
-const val = (f, name) => f.elements[name].value.trim();
-const password = (props) => input({ type: 'password', minlength: '10', maxlength: '128', required: true, ...props });
-const PASSWORD_HINT = 'At least 10 characters.';
+export const input = (props) => h('input', { type: 'text', ...props });
+export const val = (f, name) => f.elements[name].value.trim();
+export const password = (props) => input({ type: 'password', minlength: '10', maxlength: '128', required: true, ...props });
+export const PASSWORD_HINT = 'At least 10 characters.';
 
-function page(ctx, title, intro) {
+export function page(ctx, title, intro) {
   const main = ctx.plain();
   main.append(h('h1', { tabindex: '-1' }, title));
   if (intro) main.append(h('p', { class: 'lead' }, intro));
@@ -46,7 +48,7 @@ export function login(ctx) {
 }
 
 // `signedIn(auth, message)`: the context's, once the account exists.
-function signUpForm(signedIn, { partnerCode = null, askAccountant = true, button = 'Sign up' }) {
+export function signUpForm(signedIn, { partnerCode = null, askAccountant = true, button = 'Sign up' }) {
   const fields = [
     field('Company name', input({ name: 'companyName', autocomplete: 'organization', required: true, maxlength: '200' })),
     field('Your name', input({ name: 'name', autocomplete: 'name', required: true, maxlength: '200' })),
@@ -73,49 +75,6 @@ function signUpForm(signedIn, { partnerCode = null, askAccountant = true, button
 export function signup(ctx) {
   const main = page(ctx, 'Sign up', 'Accounting and bookkeeping firms get a free partner account; businesses start with a free trial.');
   main.append(signUpForm(ctx.signedIn, {}), h('p', { class: 'links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
-}
-
-export function join(ctx) {
-  const main = page(ctx, 'Join your accountant on Time', 'Your accountant invited you with this link. Create your account to start your free trial; your accountant will see it in their client list.');
-  main.append(signUpForm(ctx.signedIn, { partnerCode: ctx.params[0], askAccountant: false }), h('p', { class: 'links' }, 'Already have an account? ', h('a', { href: '/login' }, 'Log in')));
-}
-
-export function acceptInvite(ctx) {
-  const token = ctx.params[0];
-  const main = page(ctx, 'Accept your invitation', 'Create your account to start your free trial. You will be its owner.');
-  const f = form(
-    { class: 'stack', 'aria-label': 'Accept your invitation' },
-    [
-      field('Company name', input({ name: 'companyName', autocomplete: 'organization', required: true, maxlength: '200' })),
-      field('Your name', input({ name: 'name', autocomplete: 'name', required: true, maxlength: '200' })),
-      field('Password', password({ name: 'password', autocomplete: 'new-password' }), PASSWORD_HINT),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Create account'),
-    ],
-    async (fm) => {
-      const input = { companyName: val(fm, 'companyName'), name: val(fm, 'name'), password: fm.elements.password.value };
-      const d = await gql(`mutation Accept($token: String!, $input: AcceptInviteInput!) { acceptInvite(token: $token, input: $input) { ${AUTH} } }`, { token, input }, { auth: 'none' });
-      const acc = d.acceptInvite.user.account;
-      ctx.signedIn(d.acceptInvite, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
-    },
-  );
-  main.append(f);
-}
-
-export function resetPassword(ctx) {
-  const token = ctx.params[0];
-  const main = page(ctx, 'Set your password', 'Choose a new password. The link works once.');
-  const done = h('div', { class: 'alert ok', role: 'status', hidden: true });
-  const f = form(
-    { class: 'stack', 'aria-label': 'Set your password' },
-    [field('New password', password({ name: 'newPassword', autocomplete: 'new-password' }), PASSWORD_HINT), h('button', { type: 'submit', class: 'btn primary wide' }, 'Set password')],
-    async (fm) => {
-      await gql('mutation Reset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }', { token, newPassword: fm.elements.newPassword.value }, { auth: 'none' });
-      fm.hidden = true;
-      done.replaceChildren('Your password is set. ', h('a', { href: '/login' }, 'Log in with your new password'));
-      done.hidden = false;
-    },
-  );
-  main.append(f, done);
 }
 
 export function forgot(ctx) {

@@ -46,8 +46,8 @@ export async function revokeInvite(id) {
 
 export const resetClientPassword = (id) => gql('mutation ResetClientPassword($id: ID!) { resetClientPassword(clientId: $id) }', { id });
 
-// A client session: its token and the partner's user in the client account.
+// A client session (a cookie) and the partner's user in the client account.
 export async function logInToClient(id) {
-  const d = await gql(`mutation LogInToClient($id: ID!) { logInToClient(clientId: $id) { token expiresAt user { ${ME} } } }`, { id });
+  const d = await gql(`mutation LogInToClient($id: ID!) { logInToClient(clientId: $id) { expiresAt user { ${ME} } } }`, { id });
   return d.logInToClient;
 }

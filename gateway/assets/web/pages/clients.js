@@ -34,7 +34,7 @@ function followLive(ctx, { replace, refresh, refreshSide }) {
     sideTimer = setTimeout(refreshSide, 400);
   };
   const live = liveClients({
-    token: session.token(),
+    session: 'main',
     query: S_LIVE,
     onNext: (change) => {
       if (!ctx.alive()) return;
