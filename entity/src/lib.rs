@@ -6,6 +6,7 @@
 pub mod db;
 pub mod domain;
 pub mod entities;
+pub mod mail;
 
 pub use domain::*;
 pub use entities::*;

@@ -45,44 +45,13 @@ impl App {
             .context("opening the job queue")?;
         let nudge = Nudge::default();
         let worker = if config.embedded_worker {
-            Some(
-                WorkerRuntime::start(&config.worker, db.clone(), queue.clone(), nudge.clone())
-                    .await?,
-            )
+            let runtime =
+                WorkerRuntime::start(&config.worker, db.clone(), queue.clone(), nudge.clone());
+            Some(runtime.await?)
         } else {
             None
         };
-        // Count the statements requests run. Set after the worker took its own copy of
-        // the connection, so background work is not counted.
-        let mut db = db;
-        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        });
-        let hasher =
-            PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-                .await?;
-        let limiter = match queue.redis_connection() {
-            Some(conn) => {
-                crate::ratelimit::Limiter::redis(conn, config.worker.queue_namespace.clone())
-            }
-            None => crate::ratelimit::Limiter::local(),
-        };
-        let seats = match queue.redis_connection() {
-            Some(conn) => crate::live::seats::Seats::redis(conn, &config.worker.queue_namespace),
-            None => crate::live::seats::Seats::local(),
-        };
-        let state = AppState {
-            db,
-            hasher,
-            config: Arc::new(config.clone()),
-            nudge,
-            queue,
-            limiter: Arc::new(limiter),
-            statements,
-            live: crate::live::Live::new(config.live.clone(), seats),
-        };
+        let (state, live) = services(&config, db, queue, nudge).await?;
         // The embedded front-end files are compressed once, before the first request.
         tokio::task::spawn_blocking(|| {
             crate::web::prepare();
@@ -90,40 +59,14 @@ impl App {
         })
         .await
         .context("compressing the embedded front-end files")?;
-        let schema = build_schema(Some(state.clone()));
-        let router = crate::http::router(schema, state.clone(), &config);
+        let schema = build_schema(Some((state.clone(), live.clone())));
+        let router = crate::http::router(schema, state.clone(), live.clone(), &config);
         let stop = CancellationToken::new();
-        state
-            .live
-            .start(state.db.clone(), &state.queue, stop.clone());
-
-        let listener = tokio::net::TcpListener::bind(config.listen_addr)
-            .await
-            .with_context(|| format!("binding {}", config.listen_addr))?;
-        let addr = listener.local_addr()?;
-        let stopped = stop.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { stopped.cancelled().await })
-            .await
-        });
+        crate::live::start(&live, state.db.clone(), &state.queue, stop.clone());
+        let (addr, server) = serve(config.listen_addr, router, stop.clone()).await?;
         tracing::info!(%addr, "gateway listening: GraphQL at http://{addr}/graphql, GraphiQL at http://{addr}/graphiql");
         if let Some(metrics_addr) = config.metrics_addr {
-            let listener = tokio::net::TcpListener::bind(metrics_addr)
-                .await
-                .with_context(|| format!("binding METRICS_ADDR {metrics_addr}"))?;
-            let stopped = stop.clone();
-            tokio::spawn(async move {
-                let served = axum::serve(listener, crate::http::metrics_router())
-                    .with_graceful_shutdown(async move { stopped.cancelled().await })
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "metrics listener stopped");
-                }
-            });
+            serve(metrics_addr, crate::http::metrics_router(), stop.clone()).await?;
             tracing::info!(%metrics_addr, "metrics at http://{metrics_addr}/metrics");
         }
         Ok(RunningApp {
@@ -134,6 +77,70 @@ impl App {
             worker,
         })
     }
+}
+
+/// What the requests use: the state every service needs, and the live-list subscribers.
+async fn services(
+    config: &Config,
+    mut db: sea_orm::DatabaseConnection,
+    queue: JobQueue,
+    nudge: Nudge,
+) -> anyhow::Result<(AppState, crate::live::Live)> {
+    // Count the statements requests run. Set after the worker took its own copy of the
+    // connection, so background work is not counted.
+    let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    let hasher =
+        PasswordHasher::new(std::thread::available_parallelism().map_or(2, |n| n.get())).await?;
+    let namespace = &config.worker.queue_namespace;
+    let (limiter, seats) = match queue.redis_connection() {
+        Some(conn) => (
+            crate::ratelimit::Limiter::redis(conn.clone(), namespace.clone()),
+            crate::live::seats::Seats::redis(conn, namespace),
+        ),
+        None => (
+            crate::ratelimit::Limiter::local(),
+            crate::live::seats::Seats::local(),
+        ),
+    };
+    let state = AppState {
+        db,
+        hasher,
+        config: Arc::new(config.clone()),
+        nudge,
+        queue,
+        limiter: Arc::new(limiter),
+        statements,
+    };
+    Ok((state, crate::live::Live::new(config.live.clone(), seats)))
+}
+
+/// Serves `router` on `addr` until `stop`, letting requests under way finish.
+async fn serve(
+    addr: SocketAddr,
+    router: axum::Router,
+    stop: CancellationToken,
+) -> anyhow::Result<(SocketAddr, JoinHandle<std::io::Result<()>>)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let bound = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await;
+        if let Err(e) = &served {
+            tracing::error!(error = %e, %bound, "a listener stopped");
+        }
+        served
+    });
+    Ok((bound, server))
 }
 
 impl RunningApp {

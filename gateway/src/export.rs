@@ -13,7 +13,7 @@
 
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult, REQUEST_ID};
-use crate::graphql::types;
+use crate::graphql::client_list as types;
 use crate::services::AppState;
 use crate::services::audit::RequestMeta;
 use crate::services::client_list::{self, EXPORT_BATCH, Filter};
@@ -25,6 +25,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use entity::AuditAction;
 use entity::{PartnerSeat, client};
 use sea_orm::ActiveEnum;
 use tower_http::request_id::RequestId;
@@ -85,7 +86,7 @@ async fn start(
     meta: RequestMeta,
 ) -> ApiResult<Walk> {
     let viewer = session::resolve(&app.db, auth).await?;
-    let v = crate::graphql::partner_admin(&viewer)?;
+    let v = crate::graphql::context::partner_admin(&viewer)?;
     let Query(pairs) = query.map_err(|_| ApiError::BadUserInput {
         message: "the query string is not valid form encoding".into(),
         field: None,
@@ -114,11 +115,10 @@ async fn start(
         format!("exported the client list as CSV ({})", asked.join(", "))
     };
     let entry = crate::services::audit::Entry {
-        action: "clients.exported",
         account_id: Some(v.account.id),
         partner_account_id: Some(v.account.id),
         detail: Some(detail),
-        ..Default::default()
+        ..crate::services::audit::Entry::of(AuditAction::ClientsExported)
     };
     crate::services::audit::record(&app.db, Some(v), &meta, entry).await?;
     Ok(walk)

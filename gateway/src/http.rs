@@ -9,6 +9,7 @@ use crate::error::{REQUEST_ID, http_error};
 use crate::graphql::AppSchema;
 use crate::lease::{Lease, Lent};
 use crate::limits::{Gate, QueryLimits};
+use crate::ratelimit::Bucket;
 use crate::services::AppState;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::extract::State;
@@ -30,6 +31,7 @@ use tower_http::trace::TraceLayer;
 struct HttpState {
     schema: AppSchema,
     app: AppState,
+    live: crate::live::Live,
     gate: std::sync::Arc<Gate>,
 }
 
@@ -53,10 +55,16 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
-pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) -> Router {
+/// The gateway's routes (see the module's doc) with the layers every request passes:
+/// panics and time limits turned into coded errors, the body size limit, the security
+/// headers, request ids and tracing, and CORS for the configured origins.
+pub fn router(
+    schema: AppSchema,
+    app: AppState,
+    live: crate::live::Live,
+    config: &crate::config::Config,
+) -> Router {
     let sec = &config.security;
-    let request_timeout = config.request_timeout;
-    let x_request_id = header::HeaderName::from_static("x-request-id");
     let limits = QueryLimits {
         max_depth: sec.max_depth,
         max_tokens: sec.max_tokens,
@@ -64,46 +72,59 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
         max_root_fields: sec.max_root_fields,
         introspection: sec.explorable(),
     };
+    let gate = Gate::new(limits, DOCUMENTS_CACHED, crate::graphql::root_fields());
     let state = HttpState {
         schema,
         app,
-        gate: std::sync::Arc::new(Gate::new(limits, DOCUMENTS_CACHED)),
+        live,
+        gate: std::sync::Arc::new(gate),
     };
-    // The per-address ceiling runs before the body is read: a flood of refused requests
-    // costs their headers, not their parsing.
-    let mut routes = Router::new().route(
-        "/graphql",
-        get(graphql)
-            .post(graphql)
-            .route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                per_address_limit,
-            )),
-    );
-    // The live list's WebSocket: its upgrade request counts against the same ceiling.
-    routes = routes.route(
-        "/graphql/ws",
-        get(graphql_ws).route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            per_address_limit,
-        )),
-    );
-    // The export counts against the same per-address ceiling. The timeout layer below
-    // bounds the time to its headers, not its body, so a long export streams to the end.
-    routes = routes.merge(crate::export::router(state.app.clone()).route_layer(
-        axum::middleware::from_fn_with_state(state.clone(), per_address_limit),
-    ));
-    if sec.explorable() {
+    let router = layered(routes(state, config), config);
+    match cors(&sec.cors_allowed_origins) {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
+}
+
+/// Every route. The per-address ceiling runs before a body is read (a flood of refused
+/// requests costs their headers, not their parsing), on `/graphql`, the live list's
+/// WebSocket upgrade and the export.
+fn routes(state: HttpState, config: &crate::config::Config) -> Router {
+    let limited = || axum::middleware::from_fn_with_state(state.clone(), per_address_limit);
+    let mut routes = Router::new()
+        .route(
+            "/graphql",
+            get(graphql).post(graphql).route_layer(limited()),
+        )
+        .route("/graphql/ws", get(graphql_ws).route_layer(limited()))
+        // The timeout layer bounds the time to the export's headers, not its body, so a
+        // long export streams to the end.
+        .merge(crate::export::router(state.app.clone()).route_layer(limited()));
+    if config.security.explorable() {
         routes = routes.merge(crate::graphiql::router());
     }
     routes = routes.merge(crate::web::router());
     if config.metrics_on_public_port {
         routes = routes.route("/metrics", get(metrics));
     }
-    let router = routes
+    routes
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
+}
+
+/// The layers around every route, innermost first.
+fn layered(router: Router, config: &crate::config::Config) -> Router {
+    let request_timeout = config.request_timeout;
+    let x_request_id = header::HeaderName::from_static("x-request-id");
+    let timed_out = move |_: axum::BoxError| async move {
+        let message = format!(
+            "the request took longer than {} s and was stopped; try again",
+            request_timeout.as_secs_f64()
+        );
+        http_error(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", message, None)
+    };
+    router
         .layer(CatchPanicLayer::custom(|_| {
             http_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,22 +135,10 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
         }))
         .layer(
             tower::ServiceBuilder::new()
-                .layer(axum::error_handling::HandleErrorLayer::new(
-                    move |_: axum::BoxError| async move {
-                        http_error(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "TIMEOUT",
-                            format!(
-                                "the request took longer than {} s and was stopped; try again",
-                                request_timeout.as_secs_f64()
-                            ),
-                            None,
-                        )
-                    },
-                ))
+                .layer(axum::error_handling::HandleErrorLayer::new(timed_out))
                 .timeout(request_timeout),
         )
-        .layer(RequestBodyLimitLayer::new(sec.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.security.max_body_bytes))
         .layer(axum::middleware::map_response(json_payload_too_large))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
@@ -148,11 +157,7 @@ pub fn router(schema: AppSchema, app: AppState, config: &crate::config::Config) 
                 .unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
-    match cors(&sec.cors_allowed_origins) {
-        Some(layer) => router.layer(layer),
-        None => router,
-    }
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
 }
 
 /// The body-limit layer answers 413 in plain text; callers get a coded GraphQL error.
@@ -205,20 +210,10 @@ async fn per_address_limit(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let rule = st.app.config.security.rate_limit_ip;
-    match st
-        .app
-        .limiter
-        .check(&format!("ip:{}", peer.ip()), rule)
-        .await
-    {
+    let (sec, ip) = (&st.app.config.security, peer.ip().to_string());
+    match st.app.limiter.take(sec, Bucket::Ip, &ip, 1).await {
         Ok(()) => next.run(req).await,
-        Err(secs) => http_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMITED",
-            format!("too many requests from your address; try again in {secs} s"),
-            Some(secs),
-        ),
+        Err(refused) => refused.into_http_response(),
     }
 }
 
@@ -269,7 +264,7 @@ fn admit(
 fn is_subscription(req: &mut async_graphql::Request) -> bool {
     let name = req.operation_name.clone();
     req.parsed_query().is_ok_and(|doc| {
-        crate::metrics::selected_operation(doc, name.as_deref()).is_some_and(|op| {
+        crate::limits::operation::selected_operation(doc, name.as_deref()).is_some_and(|op| {
             op.node.ty == async_graphql::parser::types::OperationType::Subscription
         })
     })
@@ -313,6 +308,7 @@ async fn graphql_ws(
     };
     crate::live::upgrade(
         st.app.clone(),
+        st.live.clone(),
         st.schema.clone(),
         st.gate.clone(),
         peer,

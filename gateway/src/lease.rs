@@ -142,7 +142,7 @@ pub fn is_client_list_alone(batch: &mut async_graphql::BatchRequest) -> bool {
     let Ok(doc) = req.parsed_query() else {
         return false;
     };
-    let Some(op) = crate::metrics::selected_operation(doc, name.as_deref()) else {
+    let Some(op) = crate::limits::operation::selected_operation(doc, name.as_deref()) else {
         return false;
     };
     op.node.ty == OperationType::Query

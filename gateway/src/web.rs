@@ -1,7 +1,8 @@
 //! The partner dashboard's web front end, served from the binary: plain HTML, CSS and
 //! JavaScript modules in `gateway/assets/web/` (no build step, no library), talking to
 //! the public `/graphql` and `/graphql/ws` like any front end. Every page route answers
-//! the same `index.html`; the module `app.js` routes on the path. Every link in an email
+//! the same `index.html`; its module `app.js` starts the router (`routes.js` says which
+//! page a path shows), and the pages are modules of `pages/`. Every link in an email
 //! lands on one of these pages.
 
 use crate::assets::{Asset, CSS, HTML, JS, REVALIDATE, SVG};
@@ -21,7 +22,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// Where the files are served.
 pub const ASSETS_PATH: &str = "/web";
 
-/// The paths `app.js` renders a page for; each answers `index.html`.
+/// The paths `routes.js` renders a page for; each answers `index.html`.
 pub const PAGES: &[&str] = &[
     "/",
     "/clients",
@@ -49,23 +50,48 @@ macro_rules! web_asset {
     };
 }
 
-/// Every file in `gateway/assets/web/` but `index.html`.
+/// Every file in `gateway/assets/web/` and its folders but `index.html`, by its path
+/// there (`pages/x.js` is served at `/web/pages/x.js`).
 pub const ASSETS: &[Asset] = &[
+    // The entry, and what every page uses.
     web_asset!("app.js", JS),
+    web_asset!("router.js", JS),
+    web_asset!("routes.js", JS),
+    web_asset!("shell.js", JS),
     web_asset!("api.js", JS),
     web_asset!("dom.js", JS),
-    web_asset!("pages-auth.js", JS),
-    web_asset!("pages-partner.js", JS),
-    web_asset!("pages-account.js", JS),
+    web_asset!("csv.js", JS),
+    web_asset!("widgets/table.js", JS),
+    web_asset!("widgets/tabs.js", JS),
+    web_asset!("widgets/pager.js", JS),
+    // One module per page, or part of one.
+    web_asset!("pages/auth.js", JS),
+    web_asset!("pages/clients.js", JS),
+    web_asset!("pages/clients-state.js", JS),
+    web_asset!("pages/clients-api.js", JS),
+    web_asset!("pages/clients-view.js", JS),
+    web_asset!("pages/clients-toolbar.js", JS),
+    web_asset!("pages/clients-table.js", JS),
+    web_asset!("pages/clients-row.js", JS),
+    web_asset!("pages/clients-cards.js", JS),
+    web_asset!("pages/clients-export.js", JS),
+    web_asset!("pages/invite-dialog.js", JS),
+    web_asset!("pages/invite-link.js", JS),
+    web_asset!("pages/invite-bulk.js", JS),
+    web_asset!("pages/audit.js", JS),
+    web_asset!("pages/v1.js", JS),
+    web_asset!("pages/client-account.js", JS),
+    web_asset!("pages/team.js", JS),
+    web_asset!("pages/users.js", JS),
     web_asset!("app.css", CSS),
     web_asset!("favicon.svg", SVG),
 ];
 
 static PAGE: Asset = web_asset!("index.html", HTML);
 
-/// The pages and `/web/{file}`.
+/// The pages and `/web/{path}` (a file of ASSETS by its path, or 404).
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let mut r = Router::new().route(&format!("{ASSETS_PATH}/{{file}}"), get(asset));
+    let mut r = Router::new().route(&format!("{ASSETS_PATH}/{{*file}}"), get(asset));
     for path in PAGES {
         r = r.route(path, get(page));
     }
@@ -99,28 +125,58 @@ async fn favicon(headers: HeaderMap) -> Response {
 mod tests {
     use super::*;
 
-    /// Every file of the directory is embedded (a new one cannot be forgotten), and
-    /// every file `index.html` names is one of them.
+    /// The paths of the files under `dir`, relative to `root`.
+    fn files(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap();
+                out.push(rel.to_str().unwrap().replace('\\', "/"));
+            }
+        }
+    }
+
+    /// The files `index.html` names under ASSETS_PATH.
+    fn named_by_page() -> Vec<&'static str> {
+        std::str::from_utf8(PAGE.body)
+            .unwrap()
+            .split(['"', '\''])
+            .filter_map(|s| s.strip_prefix(ASSETS_PATH)?.strip_prefix('/'))
+            .collect()
+    }
+
+    /// Every file of the directory and its folders is embedded (a new one cannot be
+    /// forgotten), and every file `index.html` names is one of them.
     #[test]
     fn every_file_of_the_directory_is_served() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/web");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n != "index.html")
-            .collect();
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/web"));
+        let mut on_disk = Vec::new();
+        files(dir, dir, &mut on_disk);
+        on_disk.retain(|n| n != "index.html");
         let mut embedded: Vec<String> = ASSETS.iter().map(|a| a.name.to_owned()).collect();
         on_disk.sort();
         embedded.sort();
         assert_eq!(on_disk, embedded);
-        let page = std::str::from_utf8(PAGE.body).unwrap();
-        for named in page
-            .split(['"', '\''])
-            .filter_map(|s| s.strip_prefix(ASSETS_PATH)?.strip_prefix('/'))
-        {
+        for named in named_by_page() {
             assert!(
                 embedded.iter().any(|e| e == named),
                 "{named} is not embedded"
+            );
+        }
+    }
+
+    /// `index.html` asks for every module at once (`modulepreload`), so that the browser
+    /// does not find them one import level after another.
+    #[test]
+    fn every_module_is_preloaded() {
+        let named = named_by_page();
+        for a in ASSETS.iter().filter(|a| a.content_type == JS) {
+            assert!(
+                named.contains(&a.name),
+                "index.html does not preload {}",
+                a.name
             );
         }
     }

@@ -2,12 +2,12 @@
 //! restarted and stopped for one test, and the GraphQL calls a front end makes.
 
 use crate::mode::{Mode, free_port, fresh_postgres_database, mode, postgres_admin_url, redis_url};
+use crate::processes::{GENEROUS_LIMITS, binary, terminate, wait_healthy, worker_args};
 use crate::smtp::SmtpServer;
 use gateway::RunningApp;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A gateway (or two) and its workers, running for one test.
 pub struct TestApp {
@@ -46,145 +46,52 @@ pub struct Options {
     pub postgres_admin_url: Option<String>,
 }
 
-/// Flags of the gateway binary only, each with one value.
-const GATEWAY_ONLY_FLAGS: &[&str] = &[
-    "--embedded-worker",
-    "--discount-tiers",
-    "--session-ttl",
-    "--request-timeout",
-    "--listen-addr",
-    "--log-format",
-    "--environment",
-    "--graphiql",
-    "--cors-allowed-origins",
-    "--max-depth",
-    "--max-introspection-depth",
-    "--max-complexity",
-    "--max-aliases",
-    "--max-root-fields",
-    "--max-tokens",
-    "--max-batch",
-    "--max-body-bytes",
-    "--rate-limit-ip",
-    "--rate-limit-login-email",
-    "--rate-limit-login-ip",
-    "--rate-limit-reset-email",
-    "--rate-limit-reset-ip",
-    "--rate-limit-signup-ip",
-    "--rate-limit-invites",
-    "--rate-limit-link-ip",
-    "--rate-limit-users-added",
-    "--rate-limit-client-accounts",
-    "--rate-limit-user-changes",
-    "--rate-limit-bulk-rows",
-    "--max-password-hashes-per-request",
-    "--resend-interval",
-    "--resends-per-day",
-    "--metrics-addr",
-    "--metrics-on-public-port",
-    "--plans",
-    "--ws-connections-per-session",
-    "--ws-connections-per-user",
-    "--ws-connections-per-address",
-    "--ws-connections-per-process",
-    "--ws-ping-every",
-    "--ws-messages-per-second",
-    "--ws-subscriptions-per-connection",
-    "--ws-buffer",
-    "--ws-send-timeout",
-    "--ws-session-check",
-    "--ws-init-timeout",
-];
-
-/// Rate limits high enough that only the tests of rate limits meet them.
-const GENEROUS_LIMITS: &[&str] = &[
-    "--rate-limit-ip",
-    "--rate-limit-login-email",
-    "--rate-limit-login-ip",
-    "--rate-limit-reset-email",
-    "--rate-limit-reset-ip",
-    "--rate-limit-signup-ip",
-    "--rate-limit-invites",
-    "--rate-limit-link-ip",
-    "--rate-limit-users-added",
-    "--rate-limit-client-accounts",
-    "--rate-limit-user-changes",
-    "--rate-limit-bulk-rows",
-];
-
-pub(crate) fn worker_args(args: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if GATEWAY_ONLY_FLAGS.contains(&a.as_str()) {
-            it.next();
-        } else {
-            out.push(a.clone());
-        }
-    }
-    out
-}
-
-/// A binary of this workspace, built next to the test binaries.
-pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target/debug");
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: build it first (`cargo build -p gateway -p worker`; scripts/test does)",
-        path.display()
-    );
-    path
-}
-
-/// Waits until `url/healthz` answers (a process just started).
-pub async fn wait_healthy(http: &reqwest::Client, url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = http.get(format!("{url}/healthz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{url} did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Starts `bin` of this workspace on its own, as ops would: in `dir` (its `DATA_DIR`),
-/// with no database, Redis or SMTP URL from the environment, logging JSON at `rust_log`
-/// to `dir/{bin}.log`. Returns the process (killed when dropped) and its log file.
-pub fn start_binary(
-    bin: &str,
-    args: &[&str],
+/// The flags every part of a test's app starts with: its data directory and database,
+/// `http://app.test` as its public URL, quick polling, rate limits only the tests of rate
+/// limits meet, the mode's Redis namespace and SMTP server; then the test's own
+/// `extra_args`, each flag of which replaces the harness' default for it.
+fn harness_args(
     dir: &std::path::Path,
-    rust_log: &str,
-) -> (tokio::process::Child, PathBuf) {
-    let log = dir.join(format!("{bin}.log"));
-    let child = tokio::process::Command::new(binary(bin))
-        .args(args)
-        .env("DATA_DIR", dir)
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", rust_log)
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("SMTP_URL")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    (child, log)
-}
-
-/// Sends SIGTERM to a child process.
-pub fn terminate(child: &tokio::process::Child) {
-    if let Some(pid) = child.id() {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status();
+    database_url: &str,
+    smtp: Option<&SmtpServer>,
+    extra_args: Vec<String>,
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--database-url",
+        database_url,
+        "--public-url",
+        "http://app.test",
+        "--outbox-poll-every",
+        "100ms",
+        "--queue-poll-every",
+        "50ms",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for flag in GENEROUS_LIMITS {
+        args.extend([flag.to_string(), "1000000/1m".to_string()]);
     }
+    if let Some(smtp) = smtp {
+        let ns = format!("t{}", uuid::Uuid::new_v4().simple());
+        args.extend([
+            "--redis-url".into(),
+            redis_url(),
+            "--queue-namespace".into(),
+            ns,
+            "--smtp-url".into(),
+            smtp.url(),
+        ]);
+    }
+    for flag in extra_args.iter().filter(|a| a.starts_with("--")) {
+        if let Some(i) = args.iter().position(|a| a == flag) {
+            args.drain(i..i + 2);
+        }
+    }
+    args.extend(extra_args);
+    args
 }
 
 impl TestApp {
@@ -216,43 +123,8 @@ impl TestApp {
             }
             None => entity::db::sqlite_url(dir.path()),
         };
-        let mut args: Vec<String> = [
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "--database-url",
-            &database_url,
-            "--public-url",
-            "http://app.test",
-            "--outbox-poll-every",
-            "100ms",
-            "--queue-poll-every",
-            "50ms",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for flag in GENEROUS_LIMITS {
-            args.extend([flag.to_string(), "1000000/1m".to_string()]);
-        }
         let smtp = (mode != Mode::Embedded).then(SmtpServer::start);
-        if let Some(smtp) = &smtp {
-            let ns = format!("t{}", uuid::Uuid::new_v4().simple());
-            args.extend([
-                "--redis-url".into(),
-                redis_url(),
-                "--queue-namespace".into(),
-                ns,
-                "--smtp-url".into(),
-                smtp.url(),
-            ]);
-        }
-        // A flag given by the test replaces the harness' default for it.
-        for flag in opts.extra_args.iter().filter(|a| a.starts_with("--")) {
-            if let Some(i) = args.iter().position(|a| a == flag) {
-                args.drain(i..i + 2);
-            }
-        }
-        args.extend(opts.extra_args);
+        let args = harness_args(dir.path(), &database_url, smtp.as_ref(), opts.extra_args);
         let no_worker = args
             .windows(2)
             .any(|w| w[0] == "--embedded-worker" && w[1] == "false");
@@ -513,9 +385,6 @@ impl TestApp {
 
     /// Runs an operation expected to fail and returns the first error's `extensions.code`.
     pub async fn error_code(&self, token: Option<&str>, query: &str, variables: Value) -> String {
-        let body = self.gql(token, query, variables).await;
-        let code = body["errors"][0]["extensions"]["code"].as_str();
-        code.unwrap_or_else(|| panic!("expected an error with a code, got {body:#}"))
-            .to_owned()
+        crate::code_of(&self.gql(token, query, variables).await).to_owned()
     }
 }

@@ -2,7 +2,7 @@
 //! mailer in this process, the job queue, and the worker's `import-legacy` command.
 
 use crate::TestApp;
-use std::time::Duration;
+use crate::waits::{eventually, secs};
 
 impl TestApp {
     /// The worker settings of this app, as a separate worker would get them.
@@ -46,7 +46,7 @@ impl TestApp {
     pub async fn worker_cli(&self, args: &[&str]) -> std::process::Output {
         tokio::process::Command::new(crate::binary("worker"))
             .args(args)
-            .args(crate::app::worker_args(&self.args))
+            .args(crate::processes::worker_args(&self.args))
             .env("RUST_LOG", "warn")
             .output()
             .await
@@ -98,22 +98,24 @@ impl TestApp {
     pub async fn wait_reset_requests_settled(&self) {
         use entity::password_reset_request::{Column, Entity};
         use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let pending = Entity::find()
+        let pending = async || {
+            let n = Entity::find()
                 .filter(Column::SettledAt.is_null())
                 .count(&self.db)
                 .await
                 .expect("count reset requests");
-            if pending == 0 {
-                return;
+            if n == 0 {
+                Ok(())
+            } else {
+                Err(format!("{n} unsettled"))
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{pending} password reset requests were never settled"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        };
+        eventually(
+            "every password reset request to be settled",
+            secs(20),
+            pending,
+        )
+        .await;
     }
 
     /// Imports a legacy V1 export into this app's database as `worker import-legacy` does:

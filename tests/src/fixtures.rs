@@ -1,8 +1,7 @@
 //! Starting points that several test files share.
 
-use crate::{LEGACY_CONNECTION, TestApp, token_of};
+use crate::{TestApp, token_of};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// A partner (rosa@ledgerline.example) with one client created by the sign-up form
 /// (Corner Shop), whose owner (cora@cornershop.example) has set a password.
@@ -83,24 +82,6 @@ impl TestApp {
             v1_owner,
             v2_owner,
             v2_company_id,
-        }
-    }
-
-    /// Waits (up to 15 s) until the worker has settled `token`'s account's connect
-    /// request; returns the `legacyConnection`.
-    pub async fn wait_connection_settled(&self, token: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let c = self.ok(Some(token), LEGACY_CONNECTION, json!({})).await["legacyConnection"]
-                .clone();
-            if c["status"] != "PENDING" {
-                return c;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the connect request was never settled"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

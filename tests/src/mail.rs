@@ -3,8 +3,8 @@
 
 use crate::TestApp;
 use crate::smtp::SmtpAnswer;
+use crate::waits::{eventually, secs};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 /// One email as a person would read it.
 #[derive(Debug, Clone)]
@@ -53,6 +53,17 @@ impl Mail {
     pub fn token(&self, prefix: &str) -> Option<String> {
         self.link(prefix)
             .and_then(|l| l.rsplit('/').next().map(str::to_owned))
+    }
+
+    /// The id of the delivery it was sent for, from its Message-ID
+    /// (`<delivery-{id}@…>`).
+    pub fn delivery_id(&self) -> u64 {
+        let id = &self.message_id;
+        id.trim_start_matches("<delivery-")
+            .split('@')
+            .next()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_else(|| panic!("a delivery Message-ID: {id}"))
     }
 
     /// The first link in the text body that starts with `prefix`.
@@ -128,53 +139,51 @@ impl TestApp {
     /// Waits (up to 30 s: a job held by a stopped worker comes back after its missed
     /// heartbeats) for an email to `to` whose subject contains `subject`.
     pub async fn wait_for_mail(&self, to: &str, subject: &str) -> Mail {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(m) = self
-                .mails()
-                .into_iter()
-                .find(|m| m.to == to && m.subject.contains(subject))
-            {
-                return m;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no email to {to} about {subject:?}; received: {:#?}",
-                self.mails()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let what = format!("an email to {to} about {subject:?}");
+        eventually(&what, secs(30), async || {
+            let mails = self.mails();
+            let found = mails
+                .iter()
+                .find(|m| m.to == to && m.subject.contains(subject));
+            found.cloned().ok_or(mails)
+        })
+        .await
     }
 
     /// The newest of at least `n` emails to `to` about `subject`, newest by delivery id
     /// (the Message-ID is `<delivery-{id}@…>`), since two workers may deliver them in
     /// either order.
     pub async fn newest_mail(&self, to: &str, subject: &str, n: usize) -> Mail {
-        let delivery = |id: &str| -> u64 {
-            id.trim_start_matches("<delivery-")
-                .split('@')
-                .next()
-                .and_then(|d| d.parse().ok())
-                .unwrap_or_else(|| panic!("a delivery Message-ID: {id}"))
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        let what = format!("{n} emails to {to} about {subject:?}");
+        eventually(&what, secs(30), async || {
             let mut mails: Vec<(u64, Mail)> = self
                 .mails()
                 .into_iter()
                 .filter(|m| m.to == to && m.subject.contains(subject))
-                .map(|m| (delivery(&m.message_id), m))
+                .map(|m| (m.delivery_id(), m))
                 .collect();
+            mails.sort_by_key(|(id, _)| *id);
             if mails.len() >= n {
-                mails.sort_by_key(|(id, _)| *id);
-                return mails.pop().unwrap().1;
+                Ok(mails.pop().unwrap().1)
+            } else {
+                Err(format!("{} of them", mails.len()))
             }
-            assert!(
-                Instant::now() < deadline,
-                "fewer than {n} emails to {to} about {subject:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
+    }
+
+    /// The link starting with `prefix` (such as `http://app.test/invite/`) in the first
+    /// email to `to` about `subject`, waiting for it.
+    pub async fn link_mailed_to(&self, to: &str, subject: &str, prefix: &str) -> String {
+        let mail = self.wait_for_mail(to, subject).await;
+        mail.link(prefix)
+            .unwrap_or_else(|| panic!("no {prefix} link in the email: {}", mail.text))
+    }
+
+    /// The invite link in the first invite email to `to`.
+    pub async fn invite_link_mailed_to(&self, to: &str) -> String {
+        self.link_mailed_to(to, "invites you", "http://app.test/invite/")
+            .await
     }
 
     /// Makes mail delivery fail temporarily (the outbox directory is blocked, or the SMTP
@@ -191,51 +200,6 @@ impl TestApp {
             Some(smtp) => smtp.answer(SmtpAnswer::Accept),
             None => std::fs::remove_file(self.dir.path().join("outbox")).unwrap(),
         }
-    }
-
-    /// The newest delivery of this kind (`invite`, `set_password`, …) to `to`, once it
-    /// was sent.
-    pub async fn sent_delivery(&self, kind: &str, to: &str) -> entity::delivery::Model {
-        use entity::delivery::{Column, Entity};
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let d = Entity::find()
-                .filter(Column::Kind.eq(kind))
-                .filter(Column::Recipient.eq(to))
-                .order_by_desc(Column::Id)
-                .one(self.db())
-                .await
-                .unwrap();
-            if let Some(d) = d.filter(|d| d.status == entity::DeliveryStatus::Sent) {
-                return d;
-            }
-            assert!(Instant::now() < deadline, "no {kind} email sent to {to}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Records for a sent delivery what a mail server's later bounce (550) leaves: FAILED,
-    /// its link removed, as the sender records a permanent refusal.
-    pub async fn bounce(&self, d: &entity::delivery::Model) {
-        use entity::delivery::{Column, Entity};
-        use sea_orm::sea_query::Expr;
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let mail: worker::Mail = serde_json::from_str(&d.payload).unwrap();
-        Entity::update_many()
-            .col_expr(Column::Status, Expr::value(entity::DeliveryStatus::Failed))
-            .col_expr(
-                Column::LastError,
-                Expr::value("smtp: 550 5.1.1 no such mailbox"),
-            )
-            .col_expr(
-                Column::Payload,
-                Expr::value(serde_json::to_string(&mail.redacted()).unwrap()),
-            )
-            .filter(Column::Id.eq(d.id))
-            .exec(self.db())
-            .await
-            .unwrap();
     }
 
     /// Forgets every email received so far.

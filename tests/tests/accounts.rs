@@ -1,6 +1,6 @@
 //! SPEC §1–2: partner and client sign-up, log-in, log-out, `me`, `users`, sessions.
 
-use e2e::{LOG_IN, LOG_OUT, ME, SIGN_UP, TestApp, USERS};
+use e2e::{LOG_IN, LOG_OUT, ME, SIGN_UP, TestApp, USERS, code_of, field_of, message_of};
 use entity::{account, session, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -30,7 +30,7 @@ async fn partner_sign_up_makes_the_person_owner_of_a_partner_account() {
         .await;
     let token = p["token"].as_str().unwrap();
 
-    let me = app.ok(Some(token), ME, json!({})).await["me"].clone();
+    let me = app.me(Some(token)).await;
     assert_eq!(
         me["email"], "rosa@ledgerline.example",
         "email is stored lower-cased"
@@ -180,16 +180,10 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
         .await;
     for body in [&wrong_pw, &unknown, &malformed] {
         assert_eq!(body["data"], serde_json::Value::Null);
-        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+        assert_eq!(code_of(body), "UNAUTHENTICATED");
     }
-    assert_eq!(
-        wrong_pw["errors"][0]["message"],
-        unknown["errors"][0]["message"]
-    );
-    assert_eq!(
-        wrong_pw["errors"][0]["message"],
-        malformed["errors"][0]["message"]
-    );
+    assert_eq!(message_of(&wrong_pw), message_of(&unknown));
+    assert_eq!(message_of(&wrong_pw), message_of(&malformed));
 }
 
 #[tokio::test]
@@ -204,14 +198,9 @@ async fn short_password_is_refused_and_creates_nothing() {
             "password": "123456789", "isAccountantOrBookkeeper": true }}),
         )
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(body["errors"][0]["extensions"]["field"], "password");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("10 characters")
-    );
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+    assert_eq!(field_of(&body), "password");
+    assert!(message_of(&body).contains("10 characters"));
     assert_eq!(user_count(&app).await, 0);
     assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 0);
 }
@@ -235,11 +224,8 @@ async fn malformed_email_or_blank_names_are_refused() {
                 "password": "correct-horse-1", "isAccountantOrBookkeeper": true }}),
             )
             .await;
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-            "{body}"
-        );
-        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        assert_eq!(code_of(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(field_of(&body), field, "{body}");
     }
     assert_eq!(user_count(&app).await, 0);
 }
@@ -340,8 +326,8 @@ async fn several_client_accounts_and_no_company_id_asks_for_one() {
             json!({ "email": "sam@shops.example", "password": "sam-password-1" }),
         )
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(body["errors"][0]["extensions"]["field"], "companyId");
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+    assert_eq!(field_of(&body), "companyId");
 }
 
 #[tokio::test]
@@ -370,24 +356,14 @@ async fn a_logged_out_token_is_unauthenticated() {
     let other = app
         .log_in("rosa@ledgerline.example", "correct-horse-1")
         .await;
-    assert_eq!(
-        app.ok(Some(&other), ME, json!({})).await["me"]["role"],
-        "OWNER"
-    );
+    assert_eq!(app.me(Some(&other)).await["role"], "OWNER");
 }
 
 #[tokio::test]
 async fn an_expired_token_is_unauthenticated() {
     let app = TestApp::spawn().await;
     let token = app.partner("rosa@ledgerline.example").await;
-    session::Entity::update_many()
-        .col_expr(
-            session::Column::ExpiresAt,
-            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.expire_every_session().await;
     assert_eq!(
         app.error_code(Some(&token), ME, json!({})).await,
         "UNAUTHENTICATED"
@@ -455,7 +431,7 @@ async fn an_unknown_invite_link_code_is_refused_and_creates_nothing() {
             "companyName": "Shop", "name": "Sam", "email": "sam@shop.example",
             "password": "sam-password-1", "isAccountantOrBookkeeper": false, "partnerCode": "nope" }}))
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(body["errors"][0]["extensions"]["field"], "partnerCode");
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+    assert_eq!(field_of(&body), "partnerCode");
     assert_eq!(user_count(&app).await, 0);
 }

@@ -1,69 +1,41 @@
 //! SPEC §5, the audit log: every invite, resend, log in, reset, role or active change
 //! and subscription, newest first, paged, for the account owner only.
 
-use e2e::{
-    ACCEPT_INVITE, AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, INVITE_LINK,
-    REGENERATE_INVITE_LINK, REQUEST_PASSWORD_RESET, RESEND_INVITE, RESET_CLIENT_PASSWORD,
-    RESET_PASSWORD, SET_USER_ACTIVE, SET_USER_ROLE, SUBSCRIBE, TestApp, bea_accepts,
-    legacy_example, token_of,
-};
-use entity::client;
-use sea_orm::EntityTrait;
-use sea_orm::sea_query::Expr;
-use serde_json::{Value, json};
+use e2e::{ACCEPT_INVITE, AUDIT_LOG, TestApp, bea_accepts, eventually, legacy_example, secs};
+use serde_json::json;
 
-#[tokio::test]
-async fn the_audit_log_records_each_action_for_the_account_owner_only() {
-    let app = TestApp::spawn().await;
+/// Rosa's firm and Corner Shop go through one of each action: an invite, its resend (six
+/// minutes later), a log-in to the client, a password reset for it, the client demoting
+/// and deactivating Rosa's user there, and subscribing.
+async fn one_of_each_action(app: &TestApp) -> e2e::PartnerWithClient {
     let s = app.partner_with_client().await;
     let c = app
         .invite(&s.partner, "hello@bakersrow.example", None)
         .await;
-    let earlier = chrono::Utc::now() - chrono::Duration::minutes(6);
-    client::Entity::update_many()
-        .col_expr(client::Column::LastInviteSentAt, Expr::value(earlier))
-        .exec(app.db())
-        .await
-        .unwrap();
-    app.ok(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
+    app.backdate_invite(&c["id"], chrono::Duration::minutes(6))
         .await;
+    app.resend_invite(&s.partner, &c["id"]).await;
     app.log_in_to_client(&s.partner, &s.client_id).await;
-    app.ok(
-        Some(&s.partner),
-        RESET_CLIENT_PASSWORD,
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    app.reset_client_password(&s.partner, &s.client_id).await;
     let partner_in_client = app
         .user_id(&s.client_owner, "rosa@ledgerline.example")
         .await;
-    app.ok(
-        Some(&s.client_owner),
-        SET_USER_ROLE,
-        json!({ "id": partner_in_client, "role": "MANAGER" }),
-    )
-    .await;
-    app.ok(
-        Some(&s.client_owner),
-        SET_USER_ACTIVE,
-        json!({ "id": partner_in_client, "a": false }),
-    )
-    .await;
-    app.ok(
-        Some(&s.client_owner),
-        SUBSCRIBE,
-        json!({ "plan": "monthly" }),
-    )
-    .await;
+    app.set_user_role(&s.client_owner, &partner_in_client, "MANAGER")
+        .await;
+    app.set_user_active(&s.client_owner, &partner_in_client, false)
+        .await;
+    app.subscribe(&s.client_owner, "monthly").await;
+    s
+}
 
-    let log = app
-        .ok(Some(&s.partner), AUDIT_LOG, json!({ "first": 50 }))
-        .await["auditLog"]
-        .clone();
-    let events = log["edges"].as_array().unwrap();
+#[tokio::test]
+async fn the_audit_log_records_each_action_for_the_account_owner_only() {
+    let app = TestApp::spawn().await;
+    let s = one_of_each_action(&app).await;
+    let events = app.audit_log(&s.partner).await;
     let actions: Vec<&str> = events
         .iter()
-        .map(|e| e["node"]["action"].as_str().unwrap())
+        .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(
         actions,
@@ -80,13 +52,13 @@ async fn the_audit_log_records_each_action_for_the_account_owner_only() {
         ],
         "newest first"
     );
-    let log_in = &events[4]["node"];
+    let log_in = &events[4];
     assert_eq!(log_in["actor"]["email"], "rosa@ledgerline.example");
     assert_eq!(log_in["actor"]["account"]["kind"], "PARTNER");
     assert_eq!(log_in["targetClient"]["email"], "cora@cornershop.example");
     assert_eq!(log_in["ip"], "127.0.0.1");
     assert!(!log_in["requestId"].as_str().unwrap().is_empty());
-    let demoted = &events[2]["node"];
+    let demoted = &events[2];
     assert_eq!(demoted["actor"]["email"], "cora@cornershop.example");
     assert!(
         demoted["detail"]
@@ -95,16 +67,17 @@ async fn the_audit_log_records_each_action_for_the_account_owner_only() {
             .contains("ADMIN → MANAGER"),
         "{demoted}"
     );
+    it_pages(&app, &s.partner).await;
+    only_the_owner_reads_it(&app, &s).await;
+}
 
-    // Pages.
-    let p1 = app
-        .ok(Some(&s.partner), AUDIT_LOG, json!({ "first": 3 }))
-        .await["auditLog"]
-        .clone();
+/// Pages of 3, and bad paging arguments refused.
+async fn it_pages(app: &TestApp, owner: &str) {
+    let p1 = app.ok(Some(owner), AUDIT_LOG, json!({ "first": 3 })).await["auditLog"].clone();
     assert_eq!(p1["pageInfo"]["hasNextPage"], true);
     let p2 = app
         .ok(
-            Some(&s.partner),
+            Some(owner),
             AUDIT_LOG,
             json!({ "first": 3, "after": p1["pageInfo"]["endCursor"] }),
         )
@@ -114,18 +87,17 @@ async fn the_audit_log_records_each_action_for_the_account_owner_only() {
         p2["edges"][0]["node"]["action"],
         "client.password_reset_requested"
     );
-    assert_eq!(
-        app.error_code(Some(&s.partner), AUDIT_LOG, json!({ "first": 0 }))
-            .await,
-        "BAD_USER_INPUT"
-    );
-    assert_eq!(
-        app.error_code(Some(&s.partner), AUDIT_LOG, json!({ "after": "bogus" }))
-            .await,
-        "BAD_USER_INPUT"
-    );
+    for bad in [json!({ "first": 0 }), json!({ "after": "bogus" })] {
+        assert_eq!(
+            app.error_code(Some(owner), AUDIT_LOG, bad).await,
+            "BAD_USER_INPUT"
+        );
+    }
+}
 
-    // Nobody else reads it.
+/// Nobody else reads it: another firm sees its own (empty) log, the client's owner the
+/// client account's own, a partner ADMIN none (but still invites and lists clients).
+async fn only_the_owner_reads_it(app: &TestApp, s: &e2e::PartnerWithClient) {
     let other = app.partner("other@elsewhere.example").await;
     assert!(
         app.ok(Some(&other), AUDIT_LOG, json!({})).await["auditLog"]["edges"]
@@ -135,18 +107,19 @@ async fn the_audit_log_records_each_action_for_the_account_owner_only() {
     );
     // The client's owner reads the client account's own log (issue 22): what was done
     // in that account, never the partner's own business.
-    let own = app
-        .ok(Some(&s.client_owner), AUDIT_LOG, json!({ "first": 100 }))
-        .await;
-    let actions: Vec<&str> = own["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["action"].as_str().unwrap())
-        .collect();
-    assert!(actions.contains(&"client.subscribed"), "{actions:?}");
-    assert!(!actions.contains(&"client.invited"), "{actions:?}");
-    assert!(!actions.contains(&"client.invite_resent"), "{actions:?}");
+    let actions = app.audit_actions(&s.client_owner).await;
+    assert!(
+        actions.iter().any(|a| a == "client.subscribed"),
+        "{actions:?}"
+    );
+    assert!(
+        !actions.iter().any(|a| a == "client.invited"),
+        "{actions:?}"
+    );
+    assert!(
+        !actions.iter().any(|a| a == "client.invite_resent"),
+        "{actions:?}"
+    );
     assert_eq!(
         app.error_code(None, AUDIT_LOG, json!({})).await,
         "UNAUTHENTICATED"
@@ -163,19 +136,7 @@ async fn the_audit_log_records_each_action_for_the_account_owner_only() {
     );
     // …but as a client administrator of the firm, Sam invites and lists clients.
     app.invite(&sam, "new@client.example", None).await;
-    assert_eq!(
-        app.ok(Some(&sam), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
-        3
-    );
-}
-
-async fn actions(app: &TestApp, token: &str) -> Vec<String> {
-    app.ok(Some(token), AUDIT_LOG, json!({ "first": 50 })).await["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["action"].as_str().unwrap().to_owned())
-        .collect()
+    assert_eq!(app.client_count(&sam).await, 3);
 }
 
 /// What clients and anonymous callers do with a partner's links lands in its log too:
@@ -187,14 +148,10 @@ async fn link_uses_password_changes_and_connect_results_are_audited() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
     app.invite(&partner, "hello@bakersrow.example", None).await;
-    let link = app
-        .wait_for_mail("hello@bakersrow.example", "invites you")
-        .await
-        .link("http://app.test/invite/")
-        .unwrap();
+    let link = app.invite_link_mailed_to("hello@bakersrow.example").await;
     app.ok(None, ACCEPT_INVITE, bea_accepts(&link)).await;
 
-    let code = app.ok(Some(&partner), INVITE_LINK, json!({})).await["inviteLink"]["code"]
+    let code = app.invite_link(&partner).await["code"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -206,28 +163,19 @@ async fn link_uses_password_changes_and_connect_results_are_audited() {
         "isAccountantOrBookkeeper": false, "partnerCode": code } }),
     )
     .await;
-    app.ok(Some(&partner), REGENERATE_INVITE_LINK, json!({}))
+    app.regenerate_invite_link(&partner).await;
+    app.request_password_reset("hello@bakersrow.example", None)
         .await;
-
-    app.ok(
-        None,
-        REQUEST_PASSWORD_RESET,
-        json!({ "email": "hello@bakersrow.example" }),
-    )
-    .await;
     let reset = app
-        .wait_for_mail("hello@bakersrow.example", "Reset your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&reset), "p": "bea-password-2" }),
-    )
-    .await;
+        .link_mailed_to(
+            "hello@bakersrow.example",
+            "Reset your password",
+            "http://app.test/reset-password/",
+        )
+        .await;
+    app.reset_password(&reset, "bea-password-2").await;
 
-    let log = actions(&app, &partner).await;
+    let log = app.audit_actions(&partner).await;
     for want in [
         "client.invite_accepted",
         "client.signed_up_with_link",
@@ -236,45 +184,33 @@ async fn link_uses_password_changes_and_connect_results_are_audited() {
     ] {
         assert!(log.iter().any(|a| a == want), "{want} missing from {log:?}");
     }
-    let accepted = app
-        .ok(Some(&partner), AUDIT_LOG, json!({ "first": 50 }))
-        .await;
-    let accepted = accepted["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["node"]["action"] == "client.invite_accepted")
-        .unwrap()["node"]
-        .clone();
+    let accepted = app.audit_entries(&partner, "client.invite_accepted").await;
+    let accepted = accepted.first().unwrap();
     assert_eq!(accepted["actor"]["email"], "hello@bakersrow.example");
     assert_eq!(accepted["targetClient"]["email"], "hello@bakersrow.example");
     assert_eq!(accepted["ip"], "127.0.0.1");
 
     // Partner Connect: the V1 owner reads the result in its own log.
     let p = app.legacy_partners(&legacy_example()).await;
-    app.ok(
-        Some(&p.v1_owner),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": "ZZZ9999", "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    app.connect_legacy_partner(&p.v1_owner, "ZZZ9999", "rosa@v2firm.example")
+        .await;
     assert_eq!(
         app.wait_connection_settled(&p.v1_owner).await["status"],
         "FAILED"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let log = actions(&app, &p.v1_owner).await;
+    let log = eventually("the failed connect in the log", secs(10), async || {
+        let log = app.audit_actions(&p.v1_owner).await;
         if log.iter().any(|a| a == "partner.connect_failed") {
-            assert!(
-                log.iter().any(|a| a == "partner.connect_requested"),
-                "{log:?}"
-            );
-            break;
+            Ok(log)
+        } else {
+            Err(log)
         }
-        assert!(std::time::Instant::now() < deadline, "{log:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    })
+    .await;
+    assert!(
+        log.iter().any(|a| a == "partner.connect_requested"),
+        "{log:?}"
+    );
 }
 
 /// Issue 22 item 7: the audit gaps. A bulk invite names every client it invited, on each
@@ -297,15 +233,7 @@ async fn bulk_invites_exports_and_support_visits_are_in_logs_people_read() {
         .unwrap();
     assert_eq!(res.status(), 200);
     res.text().await.unwrap();
-    let log = app
-        .ok(Some(&owner), AUDIT_LOG, json!({ "first": 100 }))
-        .await;
-    let nodes: Vec<&Value> = log["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["node"])
-        .collect();
+    let nodes = app.audit_log(&owner).await;
     let invited: Vec<&str> = nodes
         .iter()
         .filter(|n| n["action"] == "client.invited")
@@ -344,16 +272,7 @@ async fn bulk_invites_exports_and_support_visits_are_in_logs_people_read() {
         json!({ "c": company_id }),
     )
     .await;
-    let own = app
-        .ok(Some(solo_token), AUDIT_LOG, json!({ "first": 100 }))
-        .await;
-    let seen: Vec<&Value> = own["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["node"])
-        .filter(|n| n["action"] == "support.viewed")
-        .collect();
-    assert_eq!(seen.len(), 1, "{own}");
+    let seen = app.audit_entries(solo_token, "support.viewed").await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(seen[0]["detail"].as_str().unwrap().contains("ticket #3"));
 }

@@ -3,7 +3,7 @@
 //! of yours"), or the exact error code. The operations are read from the schema, so a new
 //! one without a row here fails the test.
 
-use e2e::{TestApp, UPGRADE_TAB, legacy_example};
+use e2e::{TestApp, UPGRADE_TAB, legacy_example, try_code_of};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -185,7 +185,7 @@ const TABLE: &[Row] = &[
 ];
 
 fn outcome(body: &Value, field: &str) -> String {
-    if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+    if let Some(code) = try_code_of(body) {
         return code.to_owned();
     }
     if body.get("errors").is_some() {

@@ -2,7 +2,7 @@
 //! writes and sends nothing, one transaction for a real run, nobody invited twice, and the
 //! partner's invite limit counting each invited row.
 
-use e2e::TestApp;
+use e2e::{TestApp, code_of, field_of, message_of, retry_after_of};
 use entity::{client, delivery};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -37,24 +37,37 @@ fn outcomes(report: &Value) -> Vec<(i64, String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_preview_then_a_real_run_gives_every_row_its_outcome_and_invites_nobody_twice() {
-    let app = TestApp::spawn().await;
-    let owner = app.partner("rosa@ledgerline.example").await;
-    app.invite(&owner, "known@client.example", None).await;
-    let rows = json!([
+/// `(invited, wouldInvite, skipped, invalid)` of a report.
+fn tally(r: &Value) -> [&Value; 4] {
+    [
+        &r["invited"],
+        &r["wouldInvite"],
+        &r["skipped"],
+        &r["invalid"],
+    ]
+}
+
+/// The six rows of the batch: two new, one already a client (other case), one bad email,
+/// one repeat in the batch, one company name with a direction mark, one blank name.
+fn six_rows() -> Value {
+    json!([
         { "email": "new1@client.example", "companyName": "New One Ltd" },
         { "email": "Known@Client.example" },
         { "email": "not-an-email" },
         { "email": "NEW1@client.example" },
         { "email": "new2@client.example", "companyName": "Bad\u{202e}Name" },
         { "email": "new3@client.example", "companyName": "  " },
-    ]);
-    let before = counts(&app).await;
+    ])
+}
 
-    // Dry run: every outcome, nothing written or sent.
+/// Dry run: every outcome, nothing written or sent.
+async fn a_dry_run_writes_nothing(app: &TestApp, owner: &str, before: (u64, u64)) {
     let d = app
-        .ok(Some(&owner), BULK, json!({ "rows": rows, "dry": true }))
+        .ok(
+            Some(owner),
+            BULK,
+            json!({ "rows": six_rows(), "dry": true }),
+        )
         .await;
     let r = &d["inviteClients"];
     assert_eq!(
@@ -68,46 +81,32 @@ async fn a_preview_then_a_real_run_gives_every_row_its_outcome_and_invites_nobod
             (6, "new3@client.example".into(), "WOULD_INVITE".into()),
         ]
     );
-    assert_eq!(
-        (
-            &r["invited"],
-            &r["wouldInvite"],
-            &r["skipped"],
-            &r["invalid"]
-        ),
-        (&json!(0), &json!(2), &json!(2), &json!(2))
-    );
-    assert!(
-        r["results"][2]["message"]
-            .as_str()
-            .unwrap()
-            .contains("email")
-    );
-    assert!(
-        r["results"][4]["message"]
-            .as_str()
-            .unwrap()
-            .contains("companyName")
-    );
+    assert_eq!(tally(r), [&json!(0), &json!(2), &json!(2), &json!(2)]);
+    let message = |i: usize| r["results"][i]["message"].as_str().unwrap();
+    assert!(message(2).contains("email"));
+    assert!(message(4).contains("companyName"));
     assert_eq!(r["results"][1]["client"]["email"], "known@client.example");
     assert_eq!(
-        counts(&app).await,
+        counts(app).await,
         before,
         "a dry run writes and sends nothing"
     );
+}
+
+#[tokio::test]
+async fn a_preview_then_a_real_run_gives_every_row_its_outcome_and_invites_nobody_twice() {
+    let app = TestApp::spawn().await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    app.invite(&owner, "known@client.example", None).await;
+    let before = counts(&app).await;
+    a_dry_run_writes_nothing(&app, &owner, before).await;
 
     // The real run: the two valid new rows, with their emails.
-    let d = app.ok(Some(&owner), BULK, json!({ "rows": rows })).await;
+    let d = app
+        .ok(Some(&owner), BULK, json!({ "rows": six_rows() }))
+        .await;
     let r = &d["inviteClients"];
-    assert_eq!(
-        (
-            &r["invited"],
-            &r["wouldInvite"],
-            &r["skipped"],
-            &r["invalid"]
-        ),
-        (&json!(2), &json!(0), &json!(2), &json!(2))
-    );
+    assert_eq!(tally(r), [&json!(2), &json!(0), &json!(2), &json!(2)]);
     let first = &r["results"][0];
     assert_eq!(first["outcome"], "INVITED");
     assert_eq!(first["client"]["status"], "INVITED");
@@ -122,27 +121,22 @@ async fn a_preview_then_a_real_run_gives_every_row_its_outcome_and_invites_nobod
         .await;
 
     // The same rows again: nobody is invited twice.
-    let d = app.ok(Some(&owner), BULK, json!({ "rows": rows })).await;
+    let d = app
+        .ok(Some(&owner), BULK, json!({ "rows": six_rows() }))
+        .await;
     let r = &d["inviteClients"];
     assert_eq!(r["invited"], 0);
     assert_eq!(r["skipped"], 4);
     assert_eq!(counts(&app).await, (before.0 + 2, before.1 + 2));
 
     // The list shows them; the audit log has the batch.
-    let list = app
-        .ok(Some(&owner), e2e::CLIENTS, json!({ "first": 50 }))
-        .await;
-    assert_eq!(list["clients"]["totalCount"], 3);
-    let log = app
-        .ok(Some(&owner), e2e::AUDIT_LOG, json!({ "first": 10 }))
-        .await;
+    assert_eq!(app.client_count(&owner).await, 3);
+    let batch = app.audit_entries(&owner, "client.bulk_invited").await;
     assert!(
-        log["auditLog"]["edges"]
-            .as_array()
-            .unwrap()
+        batch
             .iter()
-            .any(|e| e["node"]["action"] == "client.bulk_invited"
-                && e["node"]["detail"] == "invited 2 of 6 rows by email")
+            .any(|e| e["detail"] == "invited 2 of 6 rows by email"),
+        "{batch:?}"
     );
 }
 
@@ -158,14 +152,9 @@ async fn more_than_500_rows_are_refused_and_the_invite_limit_counts_each_row() {
     let body = app
         .gql(Some(&owner), BULK, json!({ "rows": rows(501, "x") }))
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(body["errors"][0]["extensions"]["field"], "rows");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("at most 500")
-    );
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+    assert_eq!(field_of(&body), "rows");
+    assert!(message_of(&body).contains("at most 500"));
     // A dry run of 500 is fine (it invites nobody, so the limit does not count it).
     let d = app
         .ok(
@@ -180,7 +169,7 @@ async fn more_than_500_rows_are_refused_and_the_invite_limit_counts_each_row() {
     let body = app
         .gql(Some(&owner), BULK, json!({ "rows": rows(6, "y") }))
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert_eq!(code_of(&body), "RATE_LIMITED");
     assert_eq!(counts(&app).await, before);
     // Four pass and take four; then two more would pass the limit, one still fits.
     let d = app
@@ -190,13 +179,8 @@ async fn more_than_500_rows_are_refused_and_the_invite_limit_counts_each_row() {
     let body = app
         .gql(Some(&owner), BULK, json!({ "rows": rows(2, "w") }))
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
-    assert!(
-        body["errors"][0]["extensions"]["retryAfterSeconds"]
-            .as_u64()
-            .unwrap()
-            > 0
-    );
+    assert_eq!(code_of(&body), "RATE_LIMITED");
+    assert!(retry_after_of(&body) > 0);
     app.invite(&owner, "last@client.example", None).await;
     assert_eq!(
         app.error_code(

@@ -53,22 +53,15 @@ async fn partners_never_see_or_touch_each_others_clients() {
     app.create_client(&a, "Corner Shop", "C", "cora@cornershop.example")
         .await;
 
-    let list = app.ok(Some(&b), CLIENTS, json!({})).await;
-    assert_eq!(list["clients"]["totalCount"], 0);
+    let list = app.clients(&b, json!({})).await;
+    assert_eq!(list["totalCount"], 0);
     assert!(listed_emails(&list).is_empty());
-    let counts = app.ok(Some(&b), STATUS_COUNTS, json!({})).await;
-    assert_eq!(counts["clientStatusCounts"]["total"], 0);
-    let by_id = app.ok(Some(&b), CLIENT, json!({ "id": mine["id"] })).await;
-    assert_eq!(by_id["client"], Value::Null);
-    let search = app
-        .ok(Some(&b), CLIENTS, json!({ "search": "bakers" }))
-        .await;
+    assert_eq!(app.status_counts(&b).await["total"], 0);
+    assert_eq!(app.client(&b, &mine["id"]).await, Value::Null);
+    let search = app.clients(&b, json!({ "search": "bakers" })).await;
     assert!(listed_emails(&search).is_empty());
     // A's own view is whole.
-    assert_eq!(
-        app.ok(Some(&a), CLIENTS, json!({})).await["clients"]["totalCount"],
-        2
-    );
+    assert_eq!(app.clients(&a, json!({})).await["totalCount"], 2);
 }
 
 #[tokio::test]
@@ -79,67 +72,103 @@ async fn the_list_pages_forward_and_back_and_stays_correct_while_invites_arrive(
         app.invite(&p, &format!("c{i:02}@clients.example"), None)
             .await;
     }
-    let page1 = app.ok(Some(&p), CLIENTS, json!({ "first": 4 })).await;
+    let page1 = app.clients(&p, json!({ "first": 4 })).await;
     assert_eq!(
         listed_emails(&page1),
         ["c01", "c02", "c03", "c04"].map(|n| format!("{n}@clients.example"))
     );
-    assert_eq!(page1["clients"]["totalCount"], 10);
-    assert_eq!(page1["clients"]["pageInfo"]["hasNextPage"], true);
-    assert_eq!(page1["clients"]["pageInfo"]["hasPreviousPage"], false);
+    assert_eq!(page1["totalCount"], 10);
+    assert_eq!(page1["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page1["pageInfo"]["hasPreviousPage"], false);
 
     // New invites arrive before and after the cursor.
     app.invite(&p, "c00@clients.example", None).await;
     app.invite(&p, "c06b@clients.example", None).await;
-    let after = page1["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
-    let page2 = app
-        .ok(Some(&p), CLIENTS, json!({ "first": 4, "after": after }))
-        .await;
+    let after = page1["pageInfo"]["endCursor"].as_str().unwrap();
+    let page2 = app.clients(&p, json!({ "first": 4, "after": after })).await;
     assert_eq!(
         listed_emails(&page2),
         ["c05", "c06", "c06b", "c07"].map(|n| format!("{n}@clients.example"))
     );
-    assert_eq!(page2["clients"]["pageInfo"]["hasPreviousPage"], true);
-    let after = page2["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
-    let page3 = app
-        .ok(Some(&p), CLIENTS, json!({ "first": 4, "after": after }))
-        .await;
+    assert_eq!(page2["pageInfo"]["hasPreviousPage"], true);
+    let after = page2["pageInfo"]["endCursor"].as_str().unwrap();
+    let page3 = app.clients(&p, json!({ "first": 4, "after": after })).await;
     assert_eq!(
         listed_emails(&page3),
         ["c08", "c09", "c10"].map(|n| format!("{n}@clients.example"))
     );
-    assert_eq!(page3["clients"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(page3["pageInfo"]["hasNextPage"], false);
     // The count is for the whole filter on every page, also on a page past the end.
-    assert_eq!(page2["clients"]["totalCount"], 12);
-    assert_eq!(page3["clients"]["totalCount"], 12);
+    assert_eq!(page2["totalCount"], 12);
+    assert_eq!(page3["totalCount"], 12);
     let past = app
-        .ok(
-            Some(&p),
-            CLIENTS,
-            json!({ "first": 4, "after": page3["clients"]["pageInfo"]["endCursor"] }),
+        .clients(
+            &p,
+            json!({ "first": 4, "after": page3["pageInfo"]["endCursor"] }),
         )
         .await;
     assert!(listed_emails(&past).is_empty());
-    assert_eq!(past["clients"]["totalCount"], 12);
-    assert_eq!(past["clients"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(past["totalCount"], 12);
+    assert_eq!(past["pageInfo"]["hasNextPage"], false);
 
     // And back from page 3.
-    let before = page3["clients"]["pageInfo"]["startCursor"]
-        .as_str()
-        .unwrap();
+    let before = page3["pageInfo"]["startCursor"].as_str().unwrap();
     let back = app
-        .ok(Some(&p), CLIENTS, json!({ "last": 3, "before": before }))
+        .clients(&p, json!({ "last": 3, "before": before }))
         .await;
     assert_eq!(
         listed_emails(&back),
         ["c06", "c06b", "c07"].map(|n| format!("{n}@clients.example"))
     );
-    assert_eq!(back["clients"]["pageInfo"]["hasPreviousPage"], true);
-    assert_eq!(back["clients"]["pageInfo"]["hasNextPage"], true);
-    let last = app.ok(Some(&p), CLIENTS, json!({ "last": 2 })).await;
+    assert_eq!(back["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(back["pageInfo"]["hasNextPage"], true);
+    let last = app.clients(&p, json!({ "last": 2 })).await;
     assert_eq!(
         listed_emails(&last),
         ["c09", "c10"].map(|n| format!("{n}@clients.example"))
+    );
+}
+
+/// The list sorted by `field` in `direction` (its first `first` rows, if given).
+async fn sorted(app: &TestApp, p: &str, field: &str, direction: &str, first: Option<i64>) -> Value {
+    let order = json!({ "field": field, "direction": direction });
+    app.clients(p, json!({ "orderBy": order, "first": first }))
+        .await
+}
+
+/// By name, status, trial end (clients without one last) and invite time; paging through
+/// a non-default order.
+async fn it_sorts(app: &TestApp, p: &str) {
+    let by_name_desc = sorted(app, p, "NAME", "DESC", None).await;
+    assert_eq!(
+        listed_emails(&by_name_desc),
+        [
+            "zed@zebra.example",
+            "max@mango.example",
+            "amy@apple.example"
+        ]
+    );
+    let by_status = sorted(app, p, "STATUS", "DESC", Some(1)).await;
+    assert_eq!(listed_emails(&by_status), ["max@mango.example"]);
+    let by_trial = sorted(app, p, "TRIAL_ENDS_AT", "ASC", Some(1)).await;
+    assert_eq!(
+        listed_emails(&by_trial),
+        ["max@mango.example"],
+        "clients without a trial end sort last"
+    );
+    // Paging through a non-default order.
+    let cursor = by_trial["pageInfo"]["endCursor"].as_str().unwrap();
+    let order = json!({ "field": "TRIAL_ENDS_AT", "direction": "ASC" });
+    let vars = json!({ "orderBy": order, "first": 5, "after": cursor });
+    assert_eq!(listed_emails(&app.clients(p, vars).await).len(), 2);
+    let by_invited = sorted(app, p, "INVITED_AT", "ASC", None).await;
+    assert_eq!(
+        listed_emails(&by_invited),
+        [
+            "zed@zebra.example",
+            "amy@apple.example",
+            "max@mango.example"
+        ]
     );
 }
 
@@ -154,88 +183,23 @@ async fn the_list_sorts_filters_searches_and_counts() {
     app.create_client(&p, "Mango Tree", "M", "max@mango.example")
         .await;
 
-    let by_name_desc = app
-        .ok(
-            Some(&p),
-            CLIENTS,
-            json!({ "orderBy": { "field": "NAME", "direction": "DESC" } }),
-        )
-        .await;
-    assert_eq!(
-        listed_emails(&by_name_desc),
-        [
-            "zed@zebra.example",
-            "max@mango.example",
-            "amy@apple.example"
-        ]
-    );
-    let by_status = app
-        .ok(
-            Some(&p),
-            CLIENTS,
-            json!({ "orderBy": { "field": "STATUS", "direction": "DESC" }, "first": 1 }),
-        )
-        .await;
-    assert_eq!(listed_emails(&by_status), ["max@mango.example"]);
-    let by_trial = app
-        .ok(
-            Some(&p),
-            CLIENTS,
-            json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 1 }),
-        )
-        .await;
-    assert_eq!(
-        listed_emails(&by_trial),
-        ["max@mango.example"],
-        "clients without a trial end sort last"
-    );
-    // Paging through a non-default order.
-    let cursor = by_trial["clients"]["pageInfo"]["endCursor"]
-        .as_str()
-        .unwrap();
-    let next = app.ok(Some(&p), CLIENTS, json!({ "orderBy": { "field": "TRIAL_ENDS_AT", "direction": "ASC" }, "first": 5, "after": cursor })).await;
-    assert_eq!(listed_emails(&next).len(), 2);
-    let by_invited = app
-        .ok(
-            Some(&p),
-            CLIENTS,
-            json!({ "orderBy": { "field": "INVITED_AT", "direction": "ASC" } }),
-        )
-        .await;
-    assert_eq!(
-        listed_emails(&by_invited),
-        [
-            "zed@zebra.example",
-            "amy@apple.example",
-            "max@mango.example"
-        ]
-    );
+    it_sorts(&app, &p).await;
 
-    let invited = app
-        .ok(Some(&p), CLIENTS, json!({ "status": "INVITED" }))
-        .await;
-    assert_eq!(invited["clients"]["totalCount"], 2);
+    let invited = app.clients(&p, json!({ "status": "INVITED" })).await;
+    assert_eq!(invited["totalCount"], 2);
     assert_eq!(
         listed_emails(&invited),
         ["amy@apple.example", "zed@zebra.example"]
     );
-    let search_name = app
-        .ok(Some(&p), CLIENTS, json!({ "search": "ORCHARD" }))
-        .await;
+    let search_name = app.clients(&p, json!({ "search": "ORCHARD" })).await;
     assert_eq!(listed_emails(&search_name), ["amy@apple.example"]);
-    let search_email = app
-        .ok(Some(&p), CLIENTS, json!({ "search": "mango.EX" }))
-        .await;
+    let search_email = app.clients(&p, json!({ "search": "mango.EX" })).await;
     assert_eq!(listed_emails(&search_email), ["max@mango.example"]);
-    let wildcard = app.ok(Some(&p), CLIENTS, json!({ "search": "%" })).await;
-    assert_eq!(
-        wildcard["clients"]["totalCount"], 0,
-        "% is searched literally"
-    );
+    let wildcard = app.clients(&p, json!({ "search": "%" })).await;
+    assert_eq!(wildcard["totalCount"], 0, "% is searched literally");
 
-    let counts = app.ok(Some(&p), STATUS_COUNTS, json!({})).await;
     assert_eq!(
-        counts["clientStatusCounts"],
+        app.status_counts(&p).await,
         json!({ "invited": 2, "trial": 1, "trialExpired": 0, "paying": 0, "total": 3 })
     );
 }
@@ -260,8 +224,8 @@ async fn bad_list_arguments_are_refused() {
         );
     }
     // A cursor from one order is refused in another.
-    let page = app.ok(Some(&p), CLIENTS, json!({ "first": 1 })).await;
-    let cursor = page["clients"]["pageInfo"]["endCursor"].as_str().unwrap();
+    let page = app.clients(&p, json!({ "first": 1 })).await;
+    let cursor = page["pageInfo"]["endCursor"].as_str().unwrap();
     let code = app
         .error_code(
             Some(&p),
@@ -271,7 +235,7 @@ async fn bad_list_arguments_are_refused() {
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
     assert_eq!(
-        app.ok(Some(&p), CLIENTS, json!({ "first": 100 })).await["clients"]["totalCount"],
+        app.clients(&p, json!({ "first": 100 })).await["totalCount"],
         1
     );
 }

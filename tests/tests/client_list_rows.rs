@@ -103,6 +103,48 @@ async fn list_requests_beyond_the_pools_size_all_answer_beside_other_reads() {
     }
 }
 
+/// Keys in the order the query asks for them; the merged `node` stays where it first
+/// appeared, and gathers its fields in order (in the first edge of the raw answer).
+fn keys_come_in_the_order_asked(raw: &str) {
+    let first = &raw[raw.find(r#"{"__typename":"ClientEdge""#).unwrap()..];
+    let first = &first[..first.find(r#""other":"#).unwrap()];
+    let at = |k: &str| {
+        first
+            .find(k)
+            .unwrap_or_else(|| panic!("{k} not in {first}"))
+    };
+    for (a, b) in [
+        (r#""c":"#, r#""cursor":"#),
+        (r#""cursor":"#, r#""node":{"invitedVia":"#),
+        (r#""invitedVia":"#, r#""id":"#),
+        (r#""id":"#, r#""companyId":"#),
+        (r#""availableActions":"#, r#""status":"#),
+        (r#""status":"#, r#""st":"#),
+    ] {
+        assert!(at(a) < at(b), "{a} before {b} in {first}");
+    }
+}
+
+/// The sign-up form's client offers Log in and Reset password; the invited ones resend
+/// and revoke.
+fn each_row_offers_its_actions(edges: &[Value]) {
+    let actions: Vec<&Value> = edges
+        .iter()
+        .map(|e| &e["node"]["availableActions"])
+        .collect();
+    assert!(
+        actions.contains(&&json!(["LOG_IN", "RESET_PASSWORD"])),
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| ***a == json!(["RESEND_INVITE", "REVOKE_INVITE"]))
+            .count(),
+        2
+    );
+}
+
 /// The list's rows are built in one pass (`gateway/src/graphql/edges.rs`); each must be
 /// what async-graphql itself answers for the same selection, which `client(id:)` shows:
 /// aliases, fragments spread and inline, repeated and merged selections, `@skip` and
@@ -155,25 +197,7 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
         assert!(page["errors"].is_null(), "{page}");
         let edges = page["data"]["clients"]["edges"].as_array().unwrap();
         assert_eq!(edges.len(), 3);
-        // Keys in the order the query asks for them; the merged `node` stays where it
-        // first appeared, and gathers its fields in order.
-        let first = &raw[raw.find(r#"{"__typename":"ClientEdge""#).unwrap()..];
-        let first = &first[..first.find(r#""other":"#).unwrap()];
-        let at = |k: &str| {
-            first
-                .find(k)
-                .unwrap_or_else(|| panic!("{k} not in {first}"))
-        };
-        for (a, b) in [
-            (r#""c":"#, r#""cursor":"#),
-            (r#""cursor":"#, r#""node":{"invitedVia":"#),
-            (r#""invitedVia":"#, r#""id":"#),
-            (r#""id":"#, r#""companyId":"#),
-            (r#""availableActions":"#, r#""status":"#),
-            (r#""status":"#, r#""st":"#),
-        ] {
-            assert!(at(a) < at(b), "{a} before {b} in {first}");
-        }
+        keys_come_in_the_order_asked(&raw);
         for e in edges {
             assert_eq!(e["__typename"], "ClientEdge");
             assert_eq!(e["c"], e["cursor"]);
@@ -190,22 +214,6 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
             assert_eq!(e["node"].get("name").is_none(), skip);
             assert_eq!(e["node"].get("email").is_some(), with);
         }
-        // The sign-up form's client offers Log in and Reset password; the invited ones
-        // resend and revoke.
-        let actions: Vec<&Value> = edges
-            .iter()
-            .map(|e| &e["node"]["availableActions"])
-            .collect();
-        assert!(
-            actions.contains(&&json!(["LOG_IN", "RESET_PASSWORD"])),
-            "{actions:?}"
-        );
-        assert_eq!(
-            actions
-                .iter()
-                .filter(|a| ***a == json!(["RESEND_INVITE", "REVOKE_INVITE"]))
-                .count(),
-            2
-        );
+        each_row_offers_its_actions(edges);
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! One test in its own binary: it reads the process-wide `password_hashes_total`.
 
-use e2e::{LOG_IN, TestApp};
+use e2e::{LOG_IN, TestApp, try_code_of};
 use serde_json::{Value, json};
 
 /// `password_hashes_total` summed over every gateway and both operations (hash, verify).
@@ -51,11 +51,7 @@ async fn sixty_guesses_at_once_check_no_more_passwords_than_the_limit() {
     let answers: Vec<Value> = futures::future::join_all(guesses).await;
     let codes: Vec<&str> = answers
         .iter()
-        .map(|b| {
-            b["errors"][0]["extensions"]["code"]
-                .as_str()
-                .unwrap_or("none")
-        })
+        .map(|b| try_code_of(b).unwrap_or("none"))
         .collect();
     let checked = codes.iter().filter(|c| **c == "UNAUTHENTICATED").count();
     let refused = codes.iter().filter(|c| **c == "RATE_LIMITED").count();

@@ -2,7 +2,7 @@
 //! partner finds in the file (every client once, as the list shows it, formulas
 //! neutralised), its filters, who may export, and that batches lose and repeat nothing.
 
-use e2e::{SET_USER_ACTIVE, SET_USER_ROLE, SUBSCRIBE, TestApp};
+use e2e::{TestApp, message_of};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -11,90 +11,6 @@ const LIST: &str = "query($status: ClientStatus, $search: String, $before: DateT
     clients(first: 100, after: $after, status: $status, search: $search, trialEndsBefore: $before) {
       pageInfo { hasNextPage endCursor }
       edges { node { id companyId name email status invitedVia invitedAt trialEndsAt partnerAccess } } } }";
-
-const HEADER: [&str; 9] = [
-    "id",
-    "company id",
-    "name",
-    "email",
-    "status",
-    "invited via",
-    "invited at",
-    "trial ends at",
-    "partner access",
-];
-
-struct Export {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Export {
-    /// The records, the header row first (an RFC 4180 reader: quoted cells, doubled
-    /// quotes, CRLF between records).
-    fn records(&self) -> Vec<Vec<String>> {
-        assert!(self.body.ends_with("\r\n"), "the last line ends with CRLF");
-        let mut records = Vec::new();
-        let (mut record, mut cell) = (Vec::new(), String::new());
-        let mut chars = self.body.chars().peekable();
-        let mut quoted = false;
-        while let Some(c) = chars.next() {
-            match (quoted, c) {
-                (true, '"') if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                (true, '"') => quoted = false,
-                (true, c) => cell.push(c),
-                (false, '"') if cell.is_empty() => quoted = true,
-                (false, ',') => record.push(std::mem::take(&mut cell)),
-                (false, '\r') => {
-                    assert_eq!(chars.next(), Some('\n'), "a bare CR ends no record");
-                    record.push(std::mem::take(&mut cell));
-                    records.push(std::mem::take(&mut record));
-                }
-                (false, '\n') => panic!("a bare LF outside quotes: {:?}", self.body),
-                (false, c) => cell.push(c),
-            }
-        }
-        assert!(!quoted && cell.is_empty() && record.is_empty());
-        records
-    }
-
-    /// The rows after the header row, checked to be exactly the header.
-    fn rows(&self) -> Vec<Vec<String>> {
-        assert_eq!(self.status, 200, "{}", self.body);
-        let mut records = self.records();
-        assert_eq!(records.remove(0), HEADER);
-        records
-    }
-
-    fn error(&self) -> (String, Option<String>) {
-        let body: Value = serde_json::from_str(&self.body).expect("a JSON error body");
-        let ext = &body["errors"][0]["extensions"];
-        (
-            ext["code"].as_str().unwrap().to_owned(),
-            ext["field"].as_str().map(str::to_owned),
-        )
-    }
-}
-
-async fn export(app: &TestApp, token: Option<&str>, query: &[(&str, &str)]) -> Export {
-    let mut req = app
-        .http()
-        .get(format!("{}/export/clients.csv", app.url))
-        .query(query);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.unwrap();
-    Export {
-        status: res.status().as_u16(),
-        headers: res.headers().clone(),
-        body: res.text().await.unwrap(),
-    }
-}
 
 /// A spreadsheet formula as the export writes it: behind a `'`.
 fn neutralised(s: &str) -> String {
@@ -152,12 +68,7 @@ fn by_id(rows: Vec<Vec<String>>) -> BTreeMap<i64, Vec<String>> {
 async fn firm_with_every_kind_of_client(app: &TestApp) -> String {
     let s = app.partner_with_client().await;
     // Corner Shop: partner access OK, then subscribed (PAYING).
-    app.ok(
-        Some(&s.client_owner),
-        SUBSCRIBE,
-        json!({ "plan": "monthly" }),
-    )
-    .await;
+    app.subscribe(&s.client_owner, "monthly").await;
     // Two more by the sign-up form: the client makes Rosa's user there inactive in one
     // and an EMPLOYEE in the other.
     for (company, email, change) in [
@@ -168,11 +79,9 @@ async fn firm_with_every_kind_of_client(app: &TestApp) -> String {
         let owner = app.activate(email, "owner-password-1").await;
         let rosa_there = app.user_id(&owner, "rosa@ledgerline.example").await;
         if change == "inactive" {
-            let vars = json!({ "id": rosa_there, "a": false });
-            app.ok(Some(&owner), SET_USER_ACTIVE, vars).await;
+            app.set_user_active(&owner, &rosa_there, false).await;
         } else {
-            let vars = json!({ "id": rosa_there, "role": "EMPLOYEE" });
-            app.ok(Some(&owner), SET_USER_ROLE, vars).await;
+            app.set_user_role(&owner, &rosa_there, "EMPLOYEE").await;
         }
     }
     // Invited, with names a spreadsheet would run as formulas or split into cells.
@@ -202,7 +111,7 @@ async fn a_partner_exports_every_client_once_as_the_list_shows_it() {
     let app = TestApp::spawn().await;
     let rosa = firm_with_every_kind_of_client(&app).await;
 
-    let e = export(&app, Some(&rosa), &[]).await;
+    let e = app.export_clients(Some(&rosa), &[]).await;
     assert_eq!(e.status, 200, "{}", e.body);
     assert_eq!(e.headers["content-type"], "text/csv; charset=utf-8");
     assert_eq!(
@@ -258,7 +167,7 @@ async fn a_partner_exports_every_client_once_as_the_list_shows_it() {
     let otto = app
         .log_in("otto@otherfirm.example", "correct-horse-1")
         .await;
-    let theirs = export(&app, Some(&otto), &[]).await.rows();
+    let theirs = app.export_clients(Some(&otto), &[]).await.rows();
     assert_eq!(theirs.len(), 2);
     assert!(
         theirs
@@ -321,17 +230,13 @@ async fn filters_narrow_the_export_as_they_narrow_the_list() {
         ),
     ];
     for (query, vars, n) in cases {
-        let exported = by_id(export(&app, Some(&rosa), &query).await.rows());
+        let exported = by_id(app.export_clients(Some(&rosa), &query).await.rows());
         assert_eq!(exported.len(), n, "{query:?}");
         assert_eq!(exported, listed(&app, &rosa, vars).await, "{query:?}");
     }
     // An offset sent without encoding its `+` (it arrives as a space) means the `+`.
-    let e = export(
-        &app,
-        Some(&rosa),
-        &[("trialEndsBefore", "2999-01-01T00:00:00 02:00")],
-    )
-    .await;
+    let plus_as_space = [("trialEndsBefore", "2999-01-01T00:00:00 02:00")];
+    let e = app.export_clients(Some(&rosa), &plus_as_space).await;
     assert_eq!(e.rows().len(), 2, "the two trials");
 }
 
@@ -356,7 +261,7 @@ async fn only_a_partners_owners_and_admins_may_export() {
         .await;
     let staff = app.staff("sam@support.example", "Sam Support").await;
 
-    assert_eq!(export(&app, Some(&admin), &[]).await.rows().len(), 1);
+    assert_eq!(app.export_clients(Some(&admin), &[]).await.rows().len(), 1);
     for (who, token, status, code) in [
         ("anonymous", None, 401, "UNAUTHENTICATED"),
         ("a bad token", Some("not-a-session"), 401, "UNAUTHENTICATED"),
@@ -380,14 +285,14 @@ async fn only_a_partners_owners_and_admins_may_export() {
         ),
         ("support staff", Some(staff.as_str()), 403, "FORBIDDEN"),
     ] {
-        let e = export(&app, token, &[]).await;
+        let e = app.export_clients(token, &[]).await;
         assert_eq!(e.status, status, "{who}: {}", e.body);
         assert_eq!(e.headers["content-type"], "application/json", "{who}");
         assert_eq!(e.error().0, code, "{who}");
         assert!(!e.body.contains("cornershop"), "{who}");
     }
     // Refused before its parameters are read: an anonymous caller learns nothing of them.
-    let e = export(&app, None, &[("status", "nonsense")]).await;
+    let e = app.export_clients(None, &[("status", "nonsense")]).await;
     assert_eq!((e.status, e.error().0.as_str()), (401, "UNAUTHENTICATED"));
 }
 
@@ -414,16 +319,13 @@ async fn bad_parameters_are_refused_naming_the_parameter() {
         ),
         (vec![("staus", "TRIAL")], None),
     ] {
-        let e = export(&app, Some(&s.partner), &query).await;
+        let e = app.export_clients(Some(&s.partner), &query).await;
         assert_eq!(e.status, 400, "{query:?}: {}", e.body);
         assert_eq!(
             e.error(),
             ("BAD_USER_INPUT".to_owned(), field.map(str::to_owned))
         );
-        let message = serde_json::from_str::<Value>(&e.body).unwrap()["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let message = message_of(&e.error_body()).to_owned();
         assert!(
             message.contains(query[0].0),
             "{message} names {}",
@@ -431,37 +333,16 @@ async fn bad_parameters_are_refused_naming_the_parameter() {
         );
     }
     // Nothing changed: the list is as it was.
-    assert_eq!(export(&app, Some(&s.partner), &[]).await.rows().len(), 1);
+    assert_eq!(
+        app.export_clients(Some(&s.partner), &[]).await.rows().len(),
+        1
+    );
 }
 
-#[tokio::test]
-async fn an_export_of_several_batches_has_every_row_exactly_once() {
-    let app = TestApp::spawn().await;
-    let signed_up = app
-        .sign_up(
-            "Big Firm",
-            "Bo",
-            "bo@bigfirm.example",
-            "correct-horse-1",
-            true,
-        )
-        .await;
-    let bo = signed_up["token"].as_str().unwrap().to_owned();
-    let partner_id: i64 = signed_up["user"]["account"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let other = app
-        .sign_up("Other", "Ot", "ot@other.example", "correct-horse-1", true)
-        .await;
-    let other_id: i64 = other["user"]["account"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    // 2,500 of Bo's clients (2.5 batches of `EXPORT_BATCH`), interleaved with another
-    // firm's, so that each batch's ids are not one run.
+/// 2,500 invited clients of `partner_id` (2.5 batches of `EXPORT_BATCH`), interleaved
+/// with as many of `other_id`'s, so that each batch's ids are not one run; written
+/// straight to the database.
+async fn interleaved_clients(app: &TestApp, partner_id: i64, other_id: i64) {
     let now = chrono::Utc::now();
     let rows: Vec<_> = (0..2_500)
         .flat_map(|i| {
@@ -488,9 +369,30 @@ async fn an_export_of_several_batches_has_every_row_exactly_once() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn an_export_of_several_batches_has_every_row_exactly_once() {
+    let app = TestApp::spawn().await;
+    let signed_up = app
+        .sign_up(
+            "Big Firm",
+            "Bo",
+            "bo@bigfirm.example",
+            "correct-horse-1",
+            true,
+        )
+        .await;
+    let bo = signed_up["token"].as_str().unwrap().to_owned();
+    let partner_id = e2e::db_id(&signed_up["user"]["account"]["id"]);
+    let other = app
+        .sign_up("Other", "Ot", "ot@other.example", "correct-horse-1", true)
+        .await;
+    let other_id = e2e::db_id(&other["user"]["account"]["id"]);
+    interleaved_clients(&app, partner_id, other_id).await;
     assert_eq!(gateway::services::client_list::EXPORT_BATCH, 1_000);
 
-    let exported = export(&app, Some(&bo), &[]).await.rows();
+    let exported = app.export_clients(Some(&bo), &[]).await.rows();
     assert_eq!(exported.len(), 2_500);
     let emails: Vec<&str> = exported.iter().map(|r| r[3].as_str()).collect();
     let expected: Vec<String> = (0..2_500)
@@ -504,10 +406,14 @@ async fn an_export_of_several_batches_has_every_row_exactly_once() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 
     // Exactly one batch, and a filter that leaves a batch and a bit.
-    let page = by_id(export(&app, Some(&bo), &[("search", "c1")]).await.rows());
+    let page = by_id(
+        app.export_clients(Some(&bo), &[("search", "c1")])
+            .await
+            .rows(),
+    );
     assert_eq!(page.len(), 1_000);
     let page = by_id(
-        export(&app, Some(&bo), &[("search", "bulk c0")])
+        app.export_clients(Some(&bo), &[("search", "bulk c0")])
             .await
             .rows(),
     );
@@ -520,7 +426,7 @@ async fn the_export_counts_against_the_per_address_limit() {
     let rosa = app.partner("rosa@ledgerline.example").await;
     let mut statuses = Vec::new();
     let refused = loop {
-        let e = export(&app, Some(&rosa), &[]).await;
+        let e = app.export_clients(Some(&rosa), &[]).await;
         statuses.push(e.status);
         if e.status != 200 || statuses.len() == 10 {
             break e;

@@ -8,7 +8,6 @@ use entity::delivery::{self, Entity as Delivery};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-use std::time::{Duration, Instant};
 
 fn welcome(to: &str) -> worker::Mail {
     worker::Mail::Welcome {
@@ -42,27 +41,10 @@ fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-#[tokio::test]
-async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
-    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
-    let bounced = worker::queue_mail(app.db(), None, &welcome("ops@ledgerline.example"))
-        .await
-        .unwrap();
-    fail(&app, bounced, "smtp: 550 5.1.1 no such mailbox", None).await;
-    let invite = worker::Mail::Invite {
-        to: "hello@bakersrow.example".into(),
-        partner_name: "Ledger & Line".into(),
-        company_name: None,
-        link: "http://app.test/invite/secret".into(),
-        client_id: None,
-    };
-    let invited = worker::queue_mail(app.db(), None, &invite).await.unwrap();
-    let kept = serde_json::to_string(&invite.redacted()).unwrap();
-    fail(&app, invited, "smtp: 554 rejected", Some(kept)).await;
-    let waiting = worker::queue_mail(app.db(), None, &welcome("new@ledgerline.example"))
-        .await
-        .unwrap();
-
+/// `worker deliveries`: JSON by status and kind (never a link), and a table for a
+/// terminal. `ids`: the failed invite, the bounced welcome, the waiting welcome.
+async fn ops_list_the_outbox(app: &TestApp, ids: [i64; 3]) {
+    let [invited, bounced, waiting] = ids;
     // JSON, by status and kind.
     let out = app
         .worker_cli(&["deliveries", "--status", "failed", "--json"])
@@ -89,6 +71,30 @@ async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
     );
     assert!(table.contains("3 deliveries"), "{table}");
     assert!(table.contains(&waiting.to_string()));
+}
+
+#[tokio::test]
+async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
+    let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
+    let bounced = worker::queue_mail(app.db(), None, &welcome("ops@ledgerline.example"))
+        .await
+        .unwrap();
+    fail(&app, bounced, "smtp: 550 5.1.1 no such mailbox", None).await;
+    let invite = worker::Mail::Invite {
+        to: "hello@bakersrow.example".into(),
+        partner_name: "Ledger & Line".into(),
+        company_name: None,
+        link: "http://app.test/invite/secret".into(),
+        client_id: None,
+    };
+    let invited = worker::queue_mail(app.db(), None, &invite).await.unwrap();
+    let kept = serde_json::to_string(&invite.redacted()).unwrap();
+    fail(&app, invited, "smtp: 554 rejected", Some(kept)).await;
+    let waiting = worker::queue_mail(app.db(), None, &welcome("new@ledgerline.example"))
+        .await
+        .unwrap();
+
+    ops_list_the_outbox(&app, [invited, bounced, waiting]).await;
 
     // Retry: the bounced welcome goes back; the invite lost its link and is not resent.
     let out = app.worker_cli(&["retry-deliveries", "--failed"]).await;
@@ -96,11 +102,7 @@ async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
     let said = stdout(&out);
     assert!(said.contains("1 FAILED deliveries put back"), "{said}");
     assert!(said.contains("1 not sent again"), "{said}");
-    let d = Delivery::find_by_id(bounced)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let d = app.delivery(bounced).await;
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Pending, 0));
     // Once: it is not FAILED any more.
     let id = bounced.to_string();
@@ -113,19 +115,7 @@ async fn ops_list_and_retry_dead_mail_from_the_worker_binary() {
 
     // A worker sends it, once.
     let runtime = app.start_worker().await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let d = Delivery::find_by_id(bounced)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
-        if d.status == DeliveryStatus::Sent {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{d:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_delivery(bounced, DeliveryStatus::Sent).await;
     runtime.shutdown().await;
     app.wait_for_mail("ops@ledgerline.example", "Welcome").await;
 }
@@ -167,11 +157,7 @@ async fn ops_retry_gives_a_failed_invite_a_fresh_link_that_works() {
         "{}",
         stdout(&out)
     );
-    let back = Delivery::find_by_id(d.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let back = app.delivery(d.id).await;
     assert_eq!(back.status, DeliveryStatus::Pending);
     let worker::Mail::Invite { link, .. } = serde_json::from_str(&back.payload).unwrap() else {
         panic!("an invite")
@@ -189,12 +175,7 @@ async fn ops_retry_gives_a_failed_invite_a_fresh_link_that_works() {
         Some(link.as_str())
     );
     let accepted = app
-        .ok(
-            None,
-            e2e::ACCEPT_INVITE,
-            serde_json::json!({ "token": e2e::token_of(&link), "input": {
-                "companyName": "Baker's Row", "name": "Bea", "password": "bea-pass-12345" } }),
-        )
+        .accept_invite(&link, "Baker's Row", "Bea", "bea-pass-12345")
         .await;
-    assert_eq!(accepted["acceptInvite"]["user"]["role"], "OWNER");
+    assert_eq!(accepted["user"]["role"], "OWNER");
 }

@@ -1,7 +1,7 @@
 //! SPEC §6: a partner's discount tier follows its active clients (TRIAL + PAYING); the
 //! table is configuration.
 
-use e2e::{DISCOUNT_TIER, SUBSCRIBE, TestApp};
+use e2e::{DISCOUNT_TIER, TestApp};
 use serde_json::{Value, json};
 
 async fn add_trial_client(app: &TestApp, partner: &str, i: usize) {
@@ -101,8 +101,7 @@ async fn paying_clients_count_and_expired_trials_do_not() {
     add_trial_client(&app, &p, 2).await;
     // Client 1 subscribes.
     let c1 = app.activate("c1@clients.example", "client-pass-1").await;
-    app.ok(Some(&c1), SUBSCRIBE, json!({ "plan": "monthly" }))
-        .await;
+    app.subscribe(&c1, "monthly").await;
     // Client 2's trial ends.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let events = app.events().await;

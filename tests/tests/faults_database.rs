@@ -8,11 +8,99 @@
 //! The restart test also needs `TEST_PG_FAULT_URL` and `TEST_PG_FAULT_CTL`, a PostgreSQL
 //! it may stop and start.
 
-use e2e::{CLIENTS_TOTAL, ME_EMAIL, Options, TestApp, assert_production_mode};
+use e2e::{
+    CLIENTS_TOTAL, ME_EMAIL, Options, TestApp, assert_production_mode, eventually, secs,
+    try_code_of,
+};
 use entity::delivery::{Column, Entity as Delivery};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+
+/// One answer a caller under load got: HTTP status, body, how long it took.
+type Answer = (u16, Value, Duration);
+
+/// Four callers asking all the time (two `me`, two the client list) until `stop`; each
+/// returns every answer it got.
+fn load(
+    app: &TestApp,
+    token: &str,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Vec<tokio::task::JoinHandle<Vec<Answer>>> {
+    let me = (ME_EMAIL, json!({}));
+    // The client list reads on one connection lent for the request (gateway/src/lease.rs),
+    // the other on the pool: both must fail cleanly and recover.
+    let list = (CLIENTS_TOTAL, json!({ "first": 5 }));
+    (0..4)
+        .map(|caller| {
+            let (query, variables) = if caller % 2 == 0 {
+                me.clone()
+            } else {
+                list.clone()
+            };
+            let (url, http, token, stop) = (
+                app.url.clone(),
+                app.http().clone(),
+                token.to_owned(),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let mut answers = Vec::new();
+                while !stop.is_cancelled() {
+                    let started = Instant::now();
+                    let res = http
+                        .post(format!("{url}/graphql"))
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": query, "variables": variables }))
+                        .send()
+                        .await
+                        .expect("the gateway answers (no dropped connection)");
+                    let status = res.status().as_u16();
+                    let body: Value = res.json().await.expect("a JSON body, always");
+                    answers.push((status, body, started.elapsed()));
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                answers
+            })
+        })
+        .collect()
+}
+
+/// Runs the PostgreSQL control script with `what` (`start`, `stop`, `status`).
+async fn pg(ctl: &str, what: &str) -> std::process::Output {
+    tokio::process::Command::new(ctl)
+        .arg(what)
+        .output()
+        .await
+        .unwrap()
+}
+
+/// Every answer came within the request timeout, and was data or a clean outage error;
+/// returns how many were ok and how many failed.
+fn clean_answers(answers: Vec<Answer>) -> (usize, usize) {
+    let (mut ok, mut failed) = (0, 0);
+    for (status, body, took) in answers {
+        assert!(
+            took < Duration::from_secs(11),
+            "an answer took {took:?}, past the 10 s request timeout"
+        );
+        if body["data"]["me"]["email"] == "rosa@ledgerline.example"
+            || body["data"]["clients"]["totalCount"] == 0
+        {
+            ok += 1;
+            continue;
+        }
+        failed += 1;
+        // A clean error: a status the client understands and a code, never a panic.
+        assert!(matches!(status, 200 | 408 | 503), "status {status}: {body}");
+        // An outage, said as one: never INTERNAL (a bug) for a database that went away.
+        assert!(
+            matches!(try_code_of(&body), Some("SERVICE_UNAVAILABLE" | "TIMEOUT")),
+            "not an outage's code: {body}"
+        );
+    }
+    (ok, failed)
+}
 
 #[tokio::test]
 async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
@@ -21,18 +109,8 @@ async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
         .expect("TEST_PG_FAULT_URL: a PostgreSQL this test may restart (scripts/test starts one)");
     let ctl = std::env::var("TEST_PG_FAULT_CTL").expect("TEST_PG_FAULT_CTL");
     // Left stopped by an earlier, interrupted run? Start it.
-    let status = std::process::Command::new(&ctl)
-        .arg("status")
-        .output()
-        .unwrap();
-    if !status.status.success() {
-        assert!(
-            std::process::Command::new(&ctl)
-                .arg("start")
-                .status()
-                .unwrap()
-                .success()
-        );
+    if !pg(&ctl, "status").await.status.success() {
+        assert!(pg(&ctl, "start").await.status.success());
     }
     let app = TestApp::spawn_with(Options {
         postgres_admin_url: Some(admin),
@@ -40,103 +118,41 @@ async fn prod_fault_postgres_restarted_under_load_fails_cleanly_and_recovers() {
     })
     .await;
     let token = app.partner("rosa@ledgerline.example").await;
-    let me = (ME_EMAIL, json!({}));
-    // The client list reads on one connection lent for the request (gateway/src/lease.rs),
-    // the other on the pool: both must fail cleanly and recover.
-    let list = (CLIENTS_TOTAL, json!({ "first": 5 }));
-
-    // Load: four callers asking all the time; every answer is recorded.
     let stop = tokio_util::sync::CancellationToken::new();
-    let mut load = Vec::new();
-    for caller in 0..4 {
-        let (query, variables) = if caller % 2 == 0 {
-            me.clone()
-        } else {
-            list.clone()
-        };
-        let (url, http, token, stop) = (
-            app.url.clone(),
-            app.http().clone(),
-            token.clone(),
-            stop.clone(),
-        );
-        load.push(tokio::spawn(async move {
-            let mut answers: Vec<(u16, Value, Duration)> = Vec::new();
-            while !stop.is_cancelled() {
-                let started = Instant::now();
-                let res = http
-                    .post(format!("{url}/graphql"))
-                    .bearer_auth(&token)
-                    .json(&json!({ "query": query, "variables": variables }))
-                    .send()
-                    .await
-                    .expect("the gateway answers (no dropped connection)");
-                let status = res.status().as_u16();
-                let body: Value = res.json().await.expect("a JSON body, always");
-                answers.push((status, body, started.elapsed()));
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            answers
-        }));
-    }
-    let run = |what: &'static str| {
-        let ctl = ctl.clone();
-        async move {
-            let out = tokio::process::Command::new(&ctl)
-                .arg(what)
-                .output()
-                .await
-                .unwrap();
-            assert!(out.status.success(), "pg {what}: {out:?}");
-        }
-    };
+    let callers = load(&app, &token, &stop);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    run("stop").await;
+    let out = pg(&ctl, "stop").await;
+    assert!(out.status.success(), "pg stop: {out:?}");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         app.readyz().await,
         503,
         "not ready while PostgreSQL is down"
     );
-    run("start").await;
+    let out = pg(&ctl, "start").await;
+    assert!(out.status.success(), "pg start: {out:?}");
     let back = Instant::now();
-    let recovered_after = loop {
-        let body = app.gql(Some(&token), ME_EMAIL, json!({})).await;
-        if body["data"]["me"]["email"] == "rosa@ledgerline.example" {
-            break back.elapsed();
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(5),
-            "still failing 5 s after PostgreSQL returned: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    eventually(
+        "serving again within 5 s of PostgreSQL's return",
+        secs(5),
+        async || {
+            let body = app.gql(Some(&token), ME_EMAIL, json!({})).await;
+            if body["data"]["me"]["email"] == "rosa@ledgerline.example" {
+                Ok(())
+            } else {
+                Err(body)
+            }
+        },
+    )
+    .await;
+    let recovered_after = back.elapsed();
     assert_eq!(app.readyz().await, 200);
     stop.cancel();
-    let mut failed = 0;
-    let mut ok = 0;
-    for task in load {
-        for (status, body, took) in task.await.unwrap() {
-            assert!(
-                took < Duration::from_secs(11),
-                "an answer took {took:?}, past the 10 s request timeout"
-            );
-            if body["data"]["me"]["email"] == "rosa@ledgerline.example"
-                || body["data"]["clients"]["totalCount"] == 0
-            {
-                ok += 1;
-                continue;
-            }
-            failed += 1;
-            // A clean error: a status the client understands and a code, never a panic.
-            assert!(matches!(status, 200 | 408 | 503), "status {status}: {body}");
-            // An outage, said as one: never INTERNAL (a bug) for a database that went away.
-            let code = body["errors"][0]["extensions"]["code"].as_str();
-            assert!(
-                matches!(code, Some("SERVICE_UNAVAILABLE" | "TIMEOUT")),
-                "not an outage's code: {body}"
-            );
-        }
+    let (mut ok, mut failed) = (0, 0);
+    for caller in callers {
+        let (o, f) = clean_answers(caller.await.unwrap());
+        ok += o;
+        failed += f;
     }
     assert!(failed > 0, "the outage was not seen by any request");
     assert!(ok > 0);

@@ -6,11 +6,11 @@
 //! `TEST_REDIS_URL`): `scripts/test` runs them in its production pass; their names start
 //! with `prod_` so the other passes leave them out.
 
-use e2e::{SmtpAnswer, TestApp, assert_production_mode};
+use e2e::{SmtpAnswer, TestApp, assert_production_mode, eventually, secs};
 use entity::DeliveryStatus;
 use entity::delivery::Entity as Delivery;
 use sea_orm::EntityTrait;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test]
 async fn prod_fault_smtp_answering_4xx_delays_mail_until_it_accepts() {
@@ -19,11 +19,7 @@ async fn prod_fault_smtp_answering_4xx_delays_mail_until_it_accepts() {
     let smtp = app.smtp.clone().expect("production mode sends by SMTP");
     smtp.answer(SmtpAnswer::Temporary);
     app.partner("rosa@ledgerline.example").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while smtp.refused() < 1 {
-        assert!(Instant::now() < deadline, "no attempt was made");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("an attempt to send", secs(20), async || smtp.refused() >= 1).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(app.mails().is_empty());
     let d = Delivery::find().one(app.db()).await.unwrap().unwrap();
@@ -50,15 +46,8 @@ async fn prod_fault_smtp_answering_5xx_marks_the_delivery_failed_once() {
     let smtp = app.smtp.clone().expect("production mode sends by SMTP");
     smtp.answer(SmtpAnswer::Permanent);
     app.partner("rosa@ledgerline.example").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let d = loop {
-        let d = Delivery::find().one(app.db()).await.unwrap().unwrap();
-        if d.status == DeliveryStatus::Failed {
-            break d;
-        }
-        assert!(Instant::now() < deadline, "not marked failed: {d:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let welcome = app.newest_delivery("welcome").await;
+    let d = app.wait_delivery(welcome.id, DeliveryStatus::Failed).await;
     assert_eq!(d.attempts, 1);
     assert!(
         d.last_error.as_deref().unwrap_or("").contains("550"),

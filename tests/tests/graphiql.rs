@@ -55,6 +55,64 @@ async fn graphiql_page_allows_scripts_from_its_own_origin_only() {
     assert_eq!(app.get("/graphiql/assets/nothing.js").await.status(), 404);
 }
 
+/// The docs list the Query fields.
+async fn the_docs_list_the_query_fields(browser: &Browser) {
+    browser
+        .find(r#"button[aria-label="Show Documentation Explorer"]"#)
+        .await
+        .click()
+        .await;
+    browser
+        .wait_for_text(".graphiql-doc-explorer", "Root Types")
+        .await;
+    browser
+        .find(".graphiql-doc-explorer a.graphiql-doc-explorer-type-name")
+        .await
+        .click()
+        .await;
+    let docs = browser
+        .wait_for_text(".graphiql-doc-explorer", "clientStatusCounts")
+        .await;
+    for field in ["me", "users", "clients", "inviteLink", "auditLog"] {
+        assert!(docs.contains(field), "the docs miss Query.{field}: {docs}");
+    }
+}
+
+/// A query typed into the editor runs (with the untouched, commented default headers)
+/// and its data shows in the result pane.
+async fn a_typed_query_runs(browser: &Browser) {
+    browser
+        .find(".graphiql-query-editor .CodeMirror-code")
+        .await
+        .click()
+        .await;
+    browser.shortcut(keys::CONTROL, "a").await;
+    browser.type_text(keys::BACKSPACE).await;
+    browser.type_text("{ __typename }").await;
+    browser.find(".graphiql-execute-button").await.click().await;
+    browser
+        .wait_for_text(".graphiql-response", r#""__typename": "Query""#)
+        .await;
+}
+
+/// A dialog opens and closes (GraphiQL's dialogs add a <style> element: the CSP lets
+/// them).
+async fn a_dialog_opens_and_closes(browser: &Browser) {
+    browser
+        .find(r#"button[data-value="settings"]"#)
+        .await
+        .click()
+        .await;
+    browser.wait_for_text(".graphiql-dialog", "Settings").await;
+    browser.type_text(keys::ESCAPE).await;
+    browser
+        .wait_for(
+            "the settings dialog to close",
+            "return document.querySelector('.graphiql-dialog') === null;",
+        )
+        .await;
+}
+
 #[tokio::test]
 async fn graphiql_renders_lists_the_schema_and_runs_a_query_in_a_browser() {
     let app = TestApp::spawn().await;
@@ -82,61 +140,11 @@ async fn graphiql_renders_lists_the_schema_and_runs_a_query_in_a_browser() {
         )
         .await;
     assert!(headers.contains("// \"Authorization\""), "{headers}");
-
-    // The docs list the Query fields.
-    browser
-        .find(r#"button[aria-label="Show Documentation Explorer"]"#)
-        .await
-        .click()
-        .await;
-    browser
-        .wait_for_text(".graphiql-doc-explorer", "Root Types")
-        .await;
-    browser
-        .find(".graphiql-doc-explorer a.graphiql-doc-explorer-type-name")
-        .await
-        .click()
-        .await;
-    let docs = browser
-        .wait_for_text(".graphiql-doc-explorer", "clientStatusCounts")
-        .await;
-    for field in ["me", "users", "clients", "inviteLink", "auditLog"] {
-        assert!(docs.contains(field), "the docs miss Query.{field}: {docs}");
-    }
-
-    // A query typed into the editor runs (with the untouched, commented default
-    // headers) and its data shows in the result pane.
-    browser
-        .find(".graphiql-query-editor .CodeMirror-code")
-        .await
-        .click()
-        .await;
-    browser.shortcut(keys::CONTROL, "a").await;
-    browser.type_text(keys::BACKSPACE).await;
-    browser.type_text("{ __typename }").await;
-    browser.find(".graphiql-execute-button").await.click().await;
-    browser
-        .wait_for_text(".graphiql-response", r#""__typename": "Query""#)
-        .await;
-
+    the_docs_list_the_query_fields(&browser).await;
+    a_typed_query_runs(&browser).await;
     let shot = browser.screenshot("graphiql").await;
     eprintln!("screenshot: {}", shot.display());
-
-    // A dialog opens and closes (GraphiQL's dialogs add a <style> element: the CSP lets
-    // them).
-    browser
-        .find(r#"button[data-value="settings"]"#)
-        .await
-        .click()
-        .await;
-    browser.wait_for_text(".graphiql-dialog", "Settings").await;
-    browser.type_text(keys::ESCAPE).await;
-    browser
-        .wait_for(
-            "the settings dialog to close",
-            "return document.querySelector('.graphiql-dialog') === null;",
-        )
-        .await;
+    a_dialog_opens_and_closes(&browser).await;
 
     // Nothing came from another host.
     let base = format!("{}/", app.url);

@@ -1,7 +1,7 @@
 //! The HTTP surface: health, readiness, GraphiQL, GET queries, and refusals of
 //! malformed requests with a code (SPEC §8).
 
-use e2e::{ME_EMAIL, SIGN_UP, TestApp};
+use e2e::{ME_EMAIL, SIGN_UP, TestApp, code_of, message_of, try_code_of};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -79,28 +79,16 @@ async fn malformed_requests_get_a_coded_error_not_a_500() {
             (400..500).contains(&status) || status == 200,
             "{body:?} gave HTTP {status}"
         );
-        let code = json["errors"][0]["extensions"]["code"].as_str();
+        let code = try_code_of(&json);
         assert!(code.is_some(), "{body:?}: {json}");
         assert!(json["errors"][0]["message"].is_string(), "{body:?}: {json}");
     }
     let (status, json) = post_raw(&app, "{\"query\": \"{ me { \"}").await;
     assert_eq!(status, 200);
-    assert!(
-        json["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("expected"),
-        "{json}"
-    );
-    assert_eq!(
-        json["errors"][0]["extensions"]["code"],
-        "GRAPHQL_VALIDATION_FAILED"
-    );
+    assert!(message_of(&json).contains("expected"), "{json}");
+    assert_eq!(code_of(&json), "GRAPHQL_VALIDATION_FAILED");
     let (_, json) = post_raw(&app, "{\"query\": \"{ nosuchfield }\"}").await;
-    assert_eq!(
-        json["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
-        "{json}"
-    );
+    assert_eq!(code_of(&json), "GRAPHQL_VALIDATION_FAILED", "{json}");
     // Still serving.
     assert_eq!(
         app.ok(None, ME_EMAIL, json!({})).await,
@@ -135,7 +123,7 @@ async fn a_batch_of_more_than_ten_operations_is_refused() {
         .unwrap();
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BATCH_TOO_LARGE");
+    assert_eq!(code_of(&body), "BATCH_TOO_LARGE");
 }
 
 #[tokio::test]
@@ -155,7 +143,7 @@ async fn a_body_over_one_megabyte_is_refused() {
         .unwrap();
     assert_eq!(res.status(), 413);
     let body: Value = res.json().await.expect("a JSON body");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(code_of(&body), "PAYLOAD_TOO_LARGE");
 }
 
 #[tokio::test]

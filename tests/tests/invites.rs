@@ -2,8 +2,8 @@
 //! by the partner's unique invite link (until it is regenerated).
 
 use e2e::{
-    ACCEPT_INVITE, CLIENT, CLIENTS, INVITE, INVITE_LINK, ME, REGENERATE_INVITE_LINK, SIGN_UP,
-    STATUS_COUNTS, TestApp, listed_emails, token_of,
+    ACCEPT_INVITE, CLIENTS, INVITE, INVITE_LINK, ME, REGENERATE_INVITE_LINK, SIGN_UP,
+    STATUS_COUNTS, TestApp, code_of, field_of, listed_emails, message_of, token_of,
 };
 use entity::{account, client, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -55,10 +55,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     assert_eq!(me["me"]["account"]["name"], "Bakers Row Cafe Ltd");
 
     // The row moved to TRIAL with a trial end and the client's Company ID.
-    let c = app
-        .ok(Some(&partner), CLIENT, json!({ "id": c["id"] }))
-        .await["client"]
-        .clone();
+    let c = app.client(&partner, &c["id"]).await;
     assert_eq!(c["status"], "TRIAL");
     assert_eq!(c["companyId"], accepted["user"]["account"]["companyId"]);
     assert_eq!(c["name"], "Bakers Row Cafe Ltd");
@@ -77,7 +74,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
             "companyName": "X", "name": "Y", "password": "bea-password-1" }}),
         )
         .await;
-    assert_eq!(again["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(code_of(&again), "BAD_USER_INPUT");
     assert_eq!(
         account::Entity::find().count(app.db()).await.unwrap(),
         2,
@@ -89,21 +86,11 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
 async fn unknown_tokens_get_one_answer_and_an_expired_link_says_it_expired() {
     let app = TestApp::spawn().await;
     let partner = app.partner("rosa@ledgerline.example").await;
-    app.invite(&partner, "hello@bakersrow.example", None).await;
-    let link = app
-        .wait_for_mail("hello@bakersrow.example", "invites you")
-        .await
-        .link("http://app.test/invite/")
-        .unwrap();
+    let invited = app.invite(&partner, "hello@bakersrow.example", None).await;
+    let link = app.invite_link_mailed_to("hello@bakersrow.example").await;
     // Expire it.
-    entity::invite::Entity::update_many()
-        .col_expr(
-            entity::invite::Column::ExpiresAt,
-            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.expire_invite(&invited["id"], chrono::Duration::seconds(1))
+        .await;
     let input = json!({ "companyName": "X", "name": "Y", "password": "bea-password-1" });
     let expired = app
         .gql(
@@ -127,24 +114,15 @@ async fn unknown_tokens_get_one_answer_and_an_expired_link_says_it_expired() {
         )
         .await;
     for b in [&expired, &unknown, &garbage] {
-        assert_eq!(
-            b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-            "{b}"
-        );
+        assert_eq!(code_of(b), "BAD_USER_INPUT", "{b}");
     }
     // A token nobody holds learns nothing: unknown and malformed ones get one answer.
-    assert_eq!(
-        garbage["errors"][0]["message"],
-        unknown["errors"][0]["message"]
-    );
+    assert_eq!(message_of(&garbage), message_of(&unknown));
     // The holder of a real link that expired is told so (issue 16), and what to do.
-    let said = expired["errors"][0]["message"].as_str().unwrap();
+    let said = message_of(&expired);
     assert!(said.contains("expired on"), "{said}");
     assert!(said.contains("accountant"), "{said}");
-    assert_ne!(
-        expired["errors"][0]["message"],
-        unknown["errors"][0]["message"]
-    );
+    assert_ne!(message_of(&expired), message_of(&unknown));
     assert_eq!(
         user::Entity::find().count(app.db()).await.unwrap(),
         1,
@@ -216,8 +194,8 @@ async fn the_invite_link_signs_clients_up_to_that_partner_until_regenerated() {
     let old = app
         .gql(None, SIGN_UP, signup("late@plumbright.example", &code))
         .await;
-    assert_eq!(old["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert_eq!(old["errors"][0]["extensions"]["field"], "partnerCode");
+    assert_eq!(code_of(&old), "BAD_USER_INPUT");
+    assert_eq!(field_of(&old), "partnerCode");
     let users_before = user::Entity::find().count(app.db()).await.unwrap();
     app.ok(None, SIGN_UP, signup("late@plumbright.example", &new_code))
         .await;

@@ -1,7 +1,7 @@
 //! SPEC §6, legacy import: V1 partners, their users (with their V1 passwords) and their
 //! clients; the whole file is checked first; importing twice changes nothing.
 
-use e2e::{CLIENTS_BRIEF, CLIENTS_TOTAL, LOG_IN, ME, TestApp, legacy_example};
+use e2e::{CLIENTS_BRIEF, LOG_IN, TestApp, legacy_example};
 use entity::account;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -18,20 +18,16 @@ async fn the_example_export_imports_and_v1_users_log_in_with_their_v1_passwords(
     let owner = app
         .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
         .await;
-    let me = app.ok(Some(&owner), ME, json!({})).await["me"].clone();
+    let me = app.me(Some(&owner)).await;
     assert_eq!(me["role"], "OWNER");
     assert_eq!(
         me["account"],
         json!({ "id": me["account"]["id"], "companyId": "LGC1024", "name": "Ledger & Line Bookkeeping", "kind": "PARTNER", "platform": "V1" })
     );
     let staff = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "staff@ledgerline.example", "password": "legacy-staff-pass-1" }),
-        )
+        .log_in_as("staff@ledgerline.example", "legacy-staff-pass-1", None)
         .await;
-    assert_eq!(staff["logIn"]["user"]["role"], "ADMIN");
+    assert_eq!(staff["user"]["role"], "ADMIN");
     assert_eq!(
         app.error_code(
             None,
@@ -131,7 +127,7 @@ async fn every_bad_record_is_reported_with_its_path_and_nothing_is_written() {
 async fn a_company_id_taken_by_another_account_is_refused() {
     let app = TestApp::spawn().await;
     let v2 = app.partner("rosa@ledgerline.example").await;
-    let cid = app.ok(Some(&v2), ME, json!({})).await["me"]["account"]["companyId"]
+    let cid = app.me(Some(&v2)).await["account"]["companyId"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -167,10 +163,7 @@ async fn a_generated_export_of_a_thousand_clients_imports() {
     let owner = app
         .log_in("owner+1@ledgerline.example", "legacy-owner-pass-1")
         .await;
-    let list = app
-        .ok(Some(&owner), CLIENTS_TOTAL, json!({ "first": 1 }))
-        .await;
-    assert_eq!(list["clients"]["totalCount"], 500);
+    assert_eq!(app.client_count(&owner).await, 500);
 }
 
 /// Two clients of one partner with the same email are reported in the check, with their

@@ -5,14 +5,10 @@
 //! the other. Refusals, the limits and the disconnects are each shown.
 
 use e2e::live::{CLIENT_CHANGED, LiveClient};
-use e2e::{
-    ACCEPT_INVITE, LOG_IN_TO_CLIENT, LOG_OUT, RESEND_INVITE, SET_USER_ACTIVE, SET_USER_ROLE,
-    SUBSCRIBE, TestApp, bea_accepts,
-};
+use e2e::{ACCEPT_INVITE, TestApp, bea_accepts, code_of, eventually, secs, try_code_of};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const REVOKE: &str = "mutation($id: ID!) { revokeInvite(clientId: $id) { id } }";
 const BULK: &str = "mutation($rows: [BulkInviteRow!]!) { inviteClients(rows: $rows) { invited } }";
 
 /// A subscriber of `token`'s partner, on the gateway at `base`.
@@ -24,63 +20,24 @@ async fn subscriber(base: &str, token: &str) -> LiveClient {
     c
 }
 
-/// Posts `query` to the gateway at `base` (not the next one in turn).
-async fn gql_at(app: &TestApp, base: &str, token: &str, query: &str, variables: Value) -> Value {
-    let body: Value = app
-        .http()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(body.get("errors").is_none(), "{body:#}");
-    body["data"].clone()
+/// Waits (up to 5 s) until a connection of `token`'s session is accepted again.
+async fn room_again(base: &str, token: &str) -> LiveClient {
+    eventually(
+        "a closed connection to free its place",
+        secs(5),
+        async || LiveClient::connect(base, token).await,
+    )
+    .await
 }
 
-/// The invite link in the newest of `n` invite emails to `to`: newest by delivery id
-/// (the Message-ID is `<delivery-{id}@…>`), since two workers may deliver them in
-/// either order.
-async fn newest_of_invite_links(app: &TestApp, to: &str, n: usize) -> String {
-    let delivery = |id: &str| -> u64 {
-        id.trim_start_matches("<delivery-")
-            .split('@')
-            .next()
-            .and_then(|d| d.parse().ok())
-            .unwrap_or_else(|| panic!("a delivery Message-ID: {id}"))
-    };
-    for _ in 0..200 {
-        let mut mails: Vec<(u64, String)> = app
-            .mails()
-            .into_iter()
-            .filter(|m| m.to.contains(to) && m.subject.contains("invites you"))
-            .filter_map(|m| Some((delivery(&m.message_id), m.link("http://app.test/invite/")?)))
-            .collect();
-        if mails.len() >= n {
-            mails.sort();
-            return mails.pop().unwrap().1;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("fewer than {n} invite emails to {to}");
-}
-
-#[tokio::test]
-async fn an_open_list_hears_every_change_to_its_partners_clients_and_no_one_elses() {
-    let app = TestApp::spawn_with_args(&["--resend-interval", "0s"]).await;
-    let rosa = app.partner("rosa@ledgerline.example").await;
-    let other = app.partner("otto@elsewhere.example").await;
-    let bases = app.next_url_all();
-    let mut live = subscriber(bases.last().unwrap(), &rosa).await;
-    let mut theirs = subscriber(&bases[0], &other).await;
-
-    // An invite: ADDED, as the list shows it.
-    let c = app
-        .invite(&rosa, "bea@bakers.example", Some("Bakers"))
-        .await;
+/// An invite: ADDED, as the list shows it; revoked, then resent: UPDATED each time, with
+/// the state the row has now; accepted: TRIAL without anyone reloading.
+async fn an_invite_is_heard_through_its_lifecycle(
+    app: &TestApp,
+    rosa: &str,
+    live: &mut LiveClient,
+) {
+    let c = app.invite(rosa, "bea@bakers.example", Some("Bakers")).await;
     let id = c["id"].clone();
     let got = live.next_change().await;
     assert_eq!(got["kind"], "ADDED");
@@ -92,33 +49,39 @@ async fn an_open_list_hears_every_change_to_its_partners_clients_and_no_one_else
         got["client"]["availableActions"],
         json!(["RESEND_INVITE", "REVOKE_INVITE"])
     );
-
-    // Revoked, then resent: UPDATED each time, with the state the row has now.
-    app.ok(Some(&rosa), REVOKE, json!({ "id": id })).await;
+    let kind_and_state = |got: &Value| {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        (text(&got["kind"]), text(&got["client"]["inviteState"]))
+    };
+    app.revoke_invite(rosa, &id).await;
     let got = live.next_change().await;
     assert_eq!(
-        (got["kind"].as_str(), got["client"]["inviteState"].as_str()),
-        (Some("UPDATED"), Some("REVOKED"))
+        kind_and_state(&got),
+        (Some("UPDATED".into()), Some("REVOKED".into()))
     );
-    app.ok(Some(&rosa), RESEND_INVITE, json!({ "id": id }))
-        .await;
+    app.resend_invite(rosa, &id).await;
     let got = live.next_change().await;
     assert_eq!(
-        (got["kind"].as_str(), got["client"]["inviteState"].as_str()),
-        (Some("UPDATED"), Some("SENT"))
+        kind_and_state(&got),
+        (Some("UPDATED".into()), Some("SENT".into()))
     );
-
-    // The client accepts: TRIAL without anyone reloading.
-    let link = newest_of_invite_links(&app, "bea@bakers.example", 2).await;
+    let link = app
+        .newest_mail("bea@bakers.example", "invites you", 2)
+        .await
+        .link("http://app.test/invite/")
+        .unwrap();
     app.ok(None, ACCEPT_INVITE, bea_accepts(&link)).await;
     let got = live.next_change().await;
     assert_eq!(got["kind"], "UPDATED");
     assert_eq!(got["client"]["id"], id);
     assert_eq!(got["client"]["status"], "TRIAL");
+}
 
-    // The sign-up form: ADDED, and Rosa's own user there makes access OK.
+/// The sign-up form: ADDED, with access OK; Rosa's log-in to it, the client's owner
+/// demoting her user there, and its subscription: each heard at once.
+async fn a_form_client_is_heard_through_its_life(app: &TestApp, rosa: &str, live: &mut LiveClient) {
     let form = app
-        .create_client(&rosa, "Corner Shop", "Cora", "cora@cornershop.example")
+        .create_client(rosa, "Corner Shop", "Cora", "cora@cornershop.example")
         .await;
     let got = live.next_change().await;
     assert_eq!(got["kind"], "ADDED");
@@ -126,12 +89,7 @@ async fn an_open_list_hears_every_change_to_its_partners_clients_and_no_one_else
     assert_eq!(got["client"]["partnerAccess"], "OK");
 
     // Rosa logs in to it: the row shows when.
-    let as_rosa = app
-        .ok(Some(&rosa), LOG_IN_TO_CLIENT, json!({ "id": form["id"] }))
-        .await["logInToClient"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.log_in_to_client(rosa, &form["id"]).await;
     let got = live.next_change().await;
     assert!(got["client"]["lastPartnerLoginAt"].is_string(), "{got}");
 
@@ -140,22 +98,27 @@ async fn an_open_list_hears_every_change_to_its_partners_clients_and_no_one_else
         .activate("cora@cornershop.example", "cora-password-1")
         .await;
     let rosa_there = app.user_id(&cora, "rosa@ledgerline.example").await;
-    app.ok(
-        Some(&cora),
-        SET_USER_ROLE,
-        json!({ "id": rosa_there, "role": "EMPLOYEE" }),
-    )
-    .await;
+    app.set_user_role(&cora, &rosa_there, "EMPLOYEE").await;
     let got = live.next_change().await;
     assert_eq!(got["kind"], "UPDATED");
     assert_eq!(got["client"]["partnerAccess"], "NOT_ADMIN");
-    drop(as_rosa);
 
     // It subscribes: PAYING.
-    app.ok(Some(&cora), SUBSCRIBE, json!({ "plan": "monthly" }))
-        .await;
+    app.subscribe(&cora, "monthly").await;
     let got = live.next_change().await;
     assert_eq!(got["client"]["status"], "PAYING");
+}
+
+#[tokio::test]
+async fn an_open_list_hears_every_change_to_its_partners_clients_and_no_one_elses() {
+    let app = TestApp::spawn_with_args(&["--resend-interval", "0s"]).await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
+    let other = app.partner("otto@elsewhere.example").await;
+    let bases = app.next_url_all();
+    let mut live = subscriber(bases.last().unwrap(), &rosa).await;
+    let mut theirs = subscriber(&bases[0], &other).await;
+    an_invite_is_heard_through_its_lifecycle(&app, &rosa, &mut live).await;
+    a_form_client_is_heard_through_its_life(&app, &rosa, &mut live).await;
 
     // The other partner heard none of it; its own change reaches it alone.
     theirs.quiet_for(Duration::from_millis(300)).await;
@@ -179,15 +142,10 @@ async fn an_invite_made_through_one_gateway_reaches_a_subscriber_on_the_other() 
     }
     let mut live = subscriber(heard_on, &rosa).await;
     let mut also = subscriber(made_on, &rosa).await;
-    let made = gql_at(
-        &app,
-        made_on,
-        &rosa,
-        e2e::INVITE,
-        json!({ "email": "bea@bakers.example", "company": "Bakers" }),
-    )
-    .await;
-    let id = &made["inviteClientByEmail"]["id"];
+    let vars = json!({ "email": "bea@bakers.example", "company": "Bakers" });
+    let made = app.gql_at(made_on, Some(&rosa), e2e::INVITE, vars).await;
+    assert!(made.get("errors").is_none(), "{made:#}");
+    let id = &made["data"]["inviteClientByEmail"]["id"];
     for c in [&mut live, &mut also] {
         let got = c.next_change().await;
         assert_eq!(got["kind"], "ADDED");
@@ -197,7 +155,10 @@ async fn an_invite_made_through_one_gateway_reaches_a_subscriber_on_the_other() 
     let rows: Vec<Value> = (0..50)
         .map(|i| json!({ "email": format!("c{i:02}@bulk.example") }))
         .collect();
-    gql_at(&app, made_on, &rosa, BULK, json!({ "rows": rows })).await;
+    let bulk = app
+        .gql_at(made_on, Some(&rosa), BULK, json!({ "rows": rows }))
+        .await;
+    assert!(bulk.get("errors").is_none(), "{bulk:#}");
     for i in 0..50 {
         let got = live.next_change().await;
         assert_eq!(got["kind"], "ADDED");
@@ -253,10 +214,7 @@ async fn connections_without_a_valid_partner_admin_session_are_refused() {
     c.subscribe("1", CLIENT_CHANGED).await;
     let m = c.next_message(Duration::from_secs(5)).await.unwrap();
     assert_eq!(m["type"], "next", "{m}");
-    assert_eq!(
-        m["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{m}"
-    );
+    assert_eq!(code_of(&m["payload"]), "FORBIDDEN", "{m}");
     // And the subscription is over.
     assert_eq!(
         c.next_message(Duration::from_secs(5)).await.unwrap()["type"],
@@ -274,18 +232,12 @@ async fn connections_without_a_valid_partner_admin_session_are_refused() {
     let mut c = LiveClient::connect(&base, &ed).await.unwrap();
     c.subscribe("1", CLIENT_CHANGED).await;
     let m = c.next_message(Duration::from_secs(5)).await.unwrap();
-    assert_eq!(
-        m["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
-        "{m}"
-    );
+    assert_eq!(code_of(&m["payload"]), "FORBIDDEN", "{m}");
 
     // Over plain HTTP a subscription is refused with a code.
     let body = app.gql(Some(&p.partner), CLIENT_CHANGED, json!({})).await;
     assert!(body["errors"][0]["message"].is_string(), "{body}");
-    assert!(
-        body["errors"][0]["extensions"]["code"].is_string(),
-        "{body}"
-    );
+    assert!(try_code_of(&body).is_some(), "{body}");
 
     // A WebSocket without the subprotocol: 400 with a coded body.
     let res = app
@@ -300,7 +252,7 @@ async fn connections_without_a_valid_partner_admin_session_are_refused() {
         .unwrap();
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert_eq!(code_of(&body), "BAD_REQUEST");
 }
 
 #[tokio::test]
@@ -332,15 +284,7 @@ async fn connections_per_session_messages_per_second_and_subscriptions_are_bound
         .await;
     let _c = LiveClient::connect(&base, &again).await.unwrap();
     drop(a);
-    let mut room = None;
-    for _ in 0..50 {
-        if let Ok(c) = LiveClient::connect(&base, &rosa).await {
-            room = Some(c);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut d = room.expect("a closed connection frees its place");
+    let mut d = room_again(&base, &rosa).await;
 
     // More than 5 messages in a second closes the connection.
     for _ in 0..8 {
@@ -372,7 +316,7 @@ async fn a_subscriber_whose_session_ends_is_disconnected() {
 
     // Log-out.
     let mut live = subscriber(&base, &rosa).await;
-    app.ok(Some(&rosa), LOG_OUT, json!({})).await;
+    app.log_out(&rosa).await;
     let ((code, reason), _) = live.closed(Duration::from_secs(5)).await;
     assert_eq!(code, 4401, "{reason}");
     assert!(reason.contains("session ended"), "{reason}");
@@ -390,32 +334,17 @@ async fn a_subscriber_whose_session_ends_is_disconnected() {
         .await;
     let mut live = subscriber(&base, &ada).await;
     let ada_id = app.user_id(&owner, "ada@ledgerline.example").await;
-    app.ok(
-        Some(&owner),
-        SET_USER_ACTIVE,
-        json!({ "id": ada_id, "a": false }),
-    )
-    .await;
+    app.set_user_active(&owner, &ada_id, false).await;
     let ((code, _), _) = live.closed(Duration::from_secs(5)).await;
     assert_eq!(code, 4401);
 
     // Demotion: the list is no longer hers.
-    app.ok(
-        Some(&owner),
-        SET_USER_ACTIVE,
-        json!({ "id": ada_id, "a": true }),
-    )
-    .await;
+    app.set_user_active(&owner, &ada_id, true).await;
     let ada = app
         .log_in("ada@ledgerline.example", "ada-password-12")
         .await;
     let mut live = subscriber(&base, &ada).await;
-    app.ok(
-        Some(&owner),
-        SET_USER_ROLE,
-        json!({ "id": ada_id, "role": "MANAGER" }),
-    )
-    .await;
+    app.set_user_role(&owner, &ada_id, "MANAGER").await;
     let ((code, reason), _) = live.closed(Duration::from_secs(5)).await;
     assert_eq!(code, 4403, "{reason}");
 }
@@ -471,16 +400,5 @@ async fn a_slow_consumer_is_dropped_not_buffered_for() {
         "got all {received} changes: nothing was dropped"
     );
     // Its place is free again.
-    let mut fresh = None;
-    for _ in 0..50 {
-        if let Ok(c) = LiveClient::connect(&base, &rosa).await {
-            fresh = Some(c);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        fresh.is_some(),
-        "the dropped connection still holds its place"
-    );
+    room_again(&base, &rosa).await;
 }

@@ -3,8 +3,8 @@
 //! demoted below `ADMIN`, until a client admin undoes it.
 
 use e2e::{
-    ACCEPT_INVITE, CLIENT, LOG_IN_TO_CLIENT, LOG_OUT, ME, RESEND_INVITE, RESET_CLIENT_PASSWORD,
-    SET_USER_ACTIVE, SET_USER_ROLE, TestApp, bea_accepts,
+    ACCEPT_INVITE, LOG_IN_TO_CLIENT, ME, RESEND_INVITE, RESET_CLIENT_PASSWORD, TestApp,
+    bea_accepts, code_of, message_of,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -22,7 +22,7 @@ async fn log_in_to_client_opens_a_one_hour_session_as_the_partners_own_user() {
         .await["logInToClient"]
         .clone();
     let t = r["token"].as_str().unwrap();
-    let me = app.ok(Some(t), ME, json!({})).await["me"].clone();
+    let me = app.me(Some(t)).await;
     assert_eq!(me["email"], "rosa@ledgerline.example");
     assert_eq!(me["role"], "ADMIN");
     assert_eq!(me["account"]["companyId"], s.company_id.as_str());
@@ -35,7 +35,7 @@ async fn log_in_to_client_opens_a_one_hour_session_as_the_partners_own_user() {
         .await
         .unwrap()
         .expect("the session records who opened it");
-    let partner_user = app.ok(Some(&s.partner), ME, json!({})).await["me"]["id"]
+    let partner_user = app.me(Some(&s.partner)).await["id"]
         .as_str()
         .unwrap()
         .parse::<i64>()
@@ -47,7 +47,7 @@ async fn log_in_to_client_opens_a_one_hour_session_as_the_partners_own_user() {
             .await,
         "FORBIDDEN"
     );
-    assert_eq!(app.ok(Some(t), LOG_OUT, json!({})).await["logOut"], true);
+    app.log_out(t).await;
     assert_eq!(
         app.error_code(Some(t), ME, json!({})).await,
         "UNAUTHENTICATED"
@@ -62,12 +62,8 @@ async fn demote_refuses_log_in_and_restore_allows_it_again() {
         .user_id(&s.client_owner, "rosa@ledgerline.example")
         .await;
 
-    app.ok(
-        Some(&s.client_owner),
-        SET_USER_ROLE,
-        json!({ "id": partner_in_client, "role": "EMPLOYEE" }),
-    )
-    .await;
+    app.set_user_role(&s.client_owner, &partner_in_client, "EMPLOYEE")
+        .await;
     let b = app
         .gql(
             Some(&s.partner),
@@ -75,38 +71,19 @@ async fn demote_refuses_log_in_and_restore_allows_it_again() {
             json!({ "id": s.client_id }),
         )
         .await;
-    assert_eq!(
-        b["errors"][0]["extensions"]["code"],
-        "PARTNER_USER_NOT_ADMIN"
-    );
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("EMPLOYEE"),
-        "{b}"
-    );
-    let c = app
-        .ok(Some(&s.partner), CLIENT, json!({ "id": s.client_id }))
-        .await["client"]
-        .clone();
+    assert_eq!(code_of(&b), "PARTNER_USER_NOT_ADMIN");
+    assert!(message_of(&b).contains("EMPLOYEE"), "{b}");
+    let c = app.client(&s.partner, &s.client_id).await;
     assert_eq!(
         c["availableActions"],
         json!(["RESET_PASSWORD"]),
         "Log in is not offered while demoted"
     );
 
-    app.ok(
-        Some(&s.client_owner),
-        SET_USER_ROLE,
-        json!({ "id": partner_in_client, "role": "ADMIN" }),
-    )
-    .await;
+    app.set_user_role(&s.client_owner, &partner_in_client, "ADMIN")
+        .await;
     app.log_in_to_client(&s.partner, &s.client_id).await;
-    let c = app
-        .ok(Some(&s.partner), CLIENT, json!({ "id": s.client_id }))
-        .await["client"]
-        .clone();
+    let c = app.client(&s.partner, &s.client_id).await;
     assert_eq!(c["availableActions"], json!(["LOG_IN", "RESET_PASSWORD"]));
 }
 
@@ -119,13 +96,9 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
         .user_id(&s.client_owner, "rosa@ledgerline.example")
         .await;
     let r = app
-        .ok(
-            Some(&s.client_owner),
-            SET_USER_ACTIVE,
-            json!({ "id": partner_in_client, "a": false }),
-        )
+        .set_user_active(&s.client_owner, &partner_in_client, false)
         .await;
-    assert_eq!(r["setUserActive"]["active"], false);
+    assert_eq!(r["active"], false);
     assert_eq!(
         app.error_code(Some(&open), ME, json!({})).await,
         "UNAUTHENTICATED",
@@ -138,10 +111,7 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
             json!({ "id": s.client_id }),
         )
         .await;
-    assert_eq!(
-        b["errors"][0]["extensions"]["code"],
-        "PARTNER_USER_INACTIVE"
-    );
+    assert_eq!(code_of(&b), "PARTNER_USER_INACTIVE");
     assert_eq!(
         app.error_code(
             Some(&s.partner),
@@ -151,22 +121,12 @@ async fn deactivating_the_partners_user_refuses_log_in_and_ends_its_sessions() {
         .await,
         "PARTNER_USER_INACTIVE"
     );
-    let c = app
-        .ok(Some(&s.partner), CLIENT, json!({ "id": s.client_id }))
-        .await["client"]
-        .clone();
+    let c = app.client(&s.partner, &s.client_id).await;
     assert_eq!(c["availableActions"], json!([]));
     // The partner's own account is untouched.
-    assert_eq!(
-        app.ok(Some(&s.partner), ME, json!({})).await["me"]["account"]["kind"],
-        "PARTNER"
-    );
-    app.ok(
-        Some(&s.client_owner),
-        SET_USER_ACTIVE,
-        json!({ "id": partner_in_client, "a": true }),
-    )
-    .await;
+    assert_eq!(app.me(Some(&s.partner)).await["account"]["kind"], "PARTNER");
+    app.set_user_active(&s.client_owner, &partner_in_client, true)
+        .await;
     app.log_in_to_client(&s.partner, &s.client_id).await;
 }
 
@@ -193,14 +153,8 @@ async fn a_partner_with_no_user_in_the_client_account_is_told_so_until_one_is_ad
     let b = app
         .gql(Some(&partner), LOG_IN_TO_CLIENT, json!({ "id": c["id"] }))
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "PARTNER_USER_MISSING");
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("rosa@ledgerline.example"),
-        "{b}"
-    );
+    assert_eq!(code_of(&b), "PARTNER_USER_MISSING");
+    assert!(message_of(&b).contains("rosa@ledgerline.example"), "{b}");
     assert_eq!(
         app.error_code(
             Some(&partner),

@@ -5,13 +5,12 @@
 //! the work is done exactly once.
 
 use e2e::{
-    CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, TestApp, UPGRADE_CLIENT, UPGRADE_TAB,
-    legacy_example, listed_emails,
+    TestApp, UPGRADE_CLIENT, code_of, eventually, legacy_example, listed_emails, message_of, secs,
 };
 use entity::{TaskKind, TaskStatus, task};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// No worker runs until the test starts one; lost jobs are handed out again after 1 s.
 async fn app_without_workers() -> TestApp {
@@ -41,12 +40,8 @@ async fn dispatch_and_lose_the_jobs(app: &TestApp) {
 /// to that firm made (and, with no worker running, not yet checked).
 async fn connect_requested(app: &TestApp) -> e2e::LegacyPartners {
     let p = app.legacy_partners(&legacy_example()).await;
-    app.ok(
-        Some(&p.v1_owner),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": p.v2_company_id, "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    app.connect_legacy_partner(&p.v1_owner, &p.v2_company_id, "rosa@v2firm.example")
+        .await;
     p
 }
 
@@ -60,15 +55,19 @@ async fn task_of(app: &TestApp, kind: TaskKind) -> task::Model {
 }
 
 async fn wait_task_done(app: &TestApp, kind: TaskKind) -> task::Model {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let t = task_of(app, kind).await;
-        if t.status == TaskStatus::Done {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "the task never finished: {t:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        &format!("the {kind:?} task to finish"),
+        secs(30),
+        async || {
+            let t = task_of(app, kind).await;
+            if t.status == TaskStatus::Done {
+                Ok(t)
+            } else {
+                Err(t)
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -115,10 +114,8 @@ async fn a_lost_partner_connect_check_is_settled_once() {
     let t = wait_task_done(&app, TaskKind::PartnerConnectCheck).await;
     runtime.shutdown().await;
     assert_eq!(t.attempts, 1, "checked once: {t:?}");
-    let c = app
-        .ok(Some(&p.v1_owner), LEGACY_CONNECTION, json!({}))
-        .await;
-    assert_eq!(c["legacyConnection"]["status"], "CONNECTED");
+    let c = app.legacy_connection(&p.v1_owner).await;
+    assert_eq!(c["status"], "CONNECTED");
 }
 
 #[tokio::test]
@@ -133,28 +130,14 @@ async fn a_lost_client_upgrade_is_done_once() {
     );
     runtime.shutdown().await;
 
-    let tab = app.ok(Some(&p.v1_owner), UPGRADE_TAB, json!({})).await;
-    let bakers = tab["upgradeTab"]["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["client"]["companyId"] == "BKR2201")
-        .unwrap()["client"]["id"]
-        .clone();
-    app.ok(Some(&p.v1_owner), UPGRADE_CLIENT, json!({ "id": bakers }))
-        .await;
+    let bakers = app.upgrade_candidate(&p.v1_owner, "BKR2201").await["client"]["id"].clone();
+    app.upgrade_client(&p.v1_owner, &bakers).await;
     // Asked again while it is under way: refused, saying so (not "already upgraded").
     let again = app
         .gql(Some(&p.v1_owner), UPGRADE_CLIENT, json!({ "id": bakers }))
         .await;
-    assert_eq!(again["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    assert!(
-        again["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("under way"),
-        "{again}"
-    );
+    assert_eq!(code_of(&again), "BAD_USER_INPUT");
+    assert!(message_of(&again).contains("under way"), "{again}");
     dispatch_and_lose_the_jobs(&app).await;
 
     let runtime = app.start_worker().await;
@@ -164,7 +147,7 @@ async fn a_lost_client_upgrade_is_done_once() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     runtime.shutdown().await;
     assert_eq!(t.attempts, 1, "upgraded once: {t:?}");
-    let listed = listed_emails(&app.ok(Some(&p.v2_owner), e2e::CLIENTS, json!({})).await);
+    let listed = listed_emails(&app.clients(&p.v2_owner, json!({})).await);
     assert_eq!(
         listed
             .iter()
@@ -182,15 +165,8 @@ async fn a_lost_client_upgrade_is_done_once() {
     assert!(v1_row.iter().any(|c| c.upgraded_at.is_some()), "{v1_row:?}");
     // Both partners' audit logs show the finished upgrade.
     for owner in [&p.v1_owner, &p.v2_owner] {
-        let log = app
-            .ok(Some(owner), e2e::AUDIT_LOG, json!({ "first": 50 }))
-            .await;
-        let upgraded = log["auditLog"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["node"]["action"] == "client.upgraded");
-        assert!(upgraded, "{log}");
+        let log = app.audit_actions(owner).await;
+        assert!(log.iter().any(|a| a == "client.upgraded"), "{log:?}");
     }
     let set_password_mails = app
         .mails()

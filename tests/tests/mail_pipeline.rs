@@ -2,32 +2,12 @@
 //! written with the domain change, the worker sends each email once, a retry or a lost
 //! job never doubles it, and a worker that is down only delays it.
 
-use e2e::TestApp;
+use e2e::{TestApp, eventually, secs};
 use entity::DeliveryStatus;
-use entity::delivery::{self, Column, Entity as Delivery};
+use entity::delivery::{Column, Entity as Delivery};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::time::{Duration, Instant};
-
-async fn wait_status(app: &TestApp, id: i64, want: DeliveryStatus) -> delivery::Model {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let d = Delivery::find_by_id(id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
-        if d.status == want {
-            return d;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "delivery {id} stuck at {:?} (wanted {want:?}): {d:?}",
-            d.status
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use std::time::Duration;
 
 fn welcome(to: &str) -> worker::Mail {
     worker::Mail::Welcome {
@@ -47,7 +27,7 @@ async fn sign_up_email_is_recorded_then_sent_once_with_a_message_id_from_its_del
         .wait_for_mail("rosa@ledgerline.example", "Welcome")
         .await;
     let d = Delivery::find().one(app.db()).await.unwrap().unwrap();
-    let d = wait_status(&app, d.id, DeliveryStatus::Sent).await;
+    let d = app.wait_delivery(d.id, DeliveryStatus::Sent).await;
     assert_eq!(d.kind, "welcome");
     assert_eq!(d.attempts, 1);
     assert!(d.sent_at.is_some());
@@ -65,18 +45,14 @@ async fn sending_a_delivery_again_sends_nothing() {
     app.wait_for_mail("rosa@ledgerline.example", "Welcome")
         .await;
     let d = Delivery::find().one(app.db()).await.unwrap().unwrap();
-    wait_status(&app, d.id, DeliveryStatus::Sent).await;
+    app.wait_delivery(d.id, DeliveryStatus::Sent).await;
     app.clear_mails();
 
     // A retried or duplicated job for the same delivery.
     app.mailer().send_delivery(app.db(), d.id).await.unwrap();
     app.mailer().send_delivery(app.db(), d.id).await.unwrap();
     assert!(app.mails().is_empty(), "a settled delivery was sent again");
-    let after = Delivery::find_by_id(d.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let after = app.delivery(d.id).await;
     assert_eq!(after.attempts, 1);
 }
 
@@ -97,7 +73,7 @@ async fn a_job_lost_from_the_queue_is_dispatched_again_and_sent_once() {
         .exec(app.db())
         .await
         .unwrap();
-    wait_status(&app, id, DeliveryStatus::Sent).await;
+    app.wait_delivery(id, DeliveryStatus::Sent).await;
     let sent: Vec<_> = app
         .mails()
         .into_iter()
@@ -124,7 +100,7 @@ async fn mail_promised_while_no_worker_runs_is_sent_when_one_starts() {
         .wait_for_mail("rosa@ledgerline.example", "Welcome")
         .await;
     assert!(mail.subject.contains("Ledger & Line"));
-    wait_status(&dir_app, d.id, DeliveryStatus::Sent).await;
+    dir_app.wait_delivery(d.id, DeliveryStatus::Sent).await;
     runtime.shutdown().await;
 }
 
@@ -139,20 +115,16 @@ async fn a_temporary_transport_failure_is_retried_with_backoff_until_it_works() 
         .unwrap();
     app.nudge();
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let failed_once = loop {
-        let d = Delivery::find_by_id(id)
-            .one(app.db())
-            .await
-            .unwrap()
-            .unwrap();
+    let failed_once = eventually("an attempt, settled", secs(10), async || {
+        let d = app.delivery(id).await;
         // Counted when a send starts; settled once the outcome is recorded.
         if d.attempts >= 1 && d.claimed_until.is_none() {
-            break d;
+            Ok(d)
+        } else {
+            Err(d)
         }
-        assert!(Instant::now() < deadline, "no attempt made");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(
         failed_once.status,
         DeliveryStatus::Pending,
@@ -166,7 +138,7 @@ async fn a_temporary_transport_failure_is_retried_with_backoff_until_it_works() 
     );
 
     app.mend_mail();
-    let d = wait_status(&app, id, DeliveryStatus::Sent).await;
+    let d = app.wait_delivery(id, DeliveryStatus::Sent).await;
     assert!(d.attempts >= 2);
     assert_eq!(
         app.mails()
@@ -184,15 +156,11 @@ async fn a_permanent_failure_is_recorded_and_not_retried() {
         .await
         .unwrap();
     app.nudge();
-    let d = wait_status(&app, id, DeliveryStatus::Failed).await;
+    let d = app.wait_delivery(id, DeliveryStatus::Failed).await;
     assert_eq!(d.attempts, 1);
     assert!(d.last_error.unwrap().contains("bad recipient"));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let again = Delivery::find_by_id(id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let again = app.delivery(id).await;
     assert_eq!(again.attempts, 1, "a permanent failure must not loop");
 }
 
@@ -270,7 +238,7 @@ async fn a_failed_email_keeps_no_secret_link() {
     };
     let id = worker::queue_mail(app.db(), None, &mail).await.unwrap();
     app.nudge();
-    let d = wait_status(&app, id, DeliveryStatus::Failed).await;
+    let d = app.wait_delivery(id, DeliveryStatus::Failed).await;
     assert!(!d.payload.contains(secret), "{}", d.payload);
     assert!(d.payload.contains(worker::mail::REDACTED), "{}", d.payload);
 }

@@ -5,7 +5,7 @@
 //! password) stop working for log-in until the firm reactivates them. A client admin's
 //! own decision about that row stays the client's.
 
-use e2e::{LOG_IN, ME, SET_USER_ACTIVE, SET_USER_ROLE, TestApp};
+use e2e::{LOG_IN, ME, TestApp, try_code_of};
 use serde_json::{Value, json};
 
 async fn log_in_to(app: &TestApp, company_id: &str) -> Value {
@@ -18,9 +18,7 @@ async fn log_in_to(app: &TestApp, company_id: &str) -> Value {
 }
 
 fn code(b: &Value) -> &str {
-    b["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("ok")
+    try_code_of(b).unwrap_or("ok")
 }
 
 #[tokio::test]
@@ -44,12 +42,7 @@ async fn deactivating_a_partner_user_closes_their_way_into_every_client_account(
         .to_owned();
 
     let sam_id = app.user_id(&owner, "sam@ledgerline.example").await;
-    app.ok(
-        Some(&owner),
-        SET_USER_ACTIVE,
-        json!({ "id": sam_id, "a": false }),
-    )
-    .await;
+    app.set_user_active(&owner, &sam_id, false).await;
     for token in [&sam, &through_partner, &direct] {
         assert_eq!(
             app.error_code(Some(token), ME, json!({})).await,
@@ -61,12 +54,7 @@ async fn deactivating_a_partner_user_closes_their_way_into_every_client_account(
     assert_eq!(code(&refused), "UNAUTHENTICATED", "{refused}");
 
     // The firm takes Sam back: the client account works again.
-    app.ok(
-        Some(&owner),
-        SET_USER_ACTIVE,
-        json!({ "id": sam_id, "a": true }),
-    )
-    .await;
+    app.set_user_active(&owner, &sam_id, true).await;
     assert_eq!(code(&log_in_to(&app, &company_id).await), "ok");
 
     // The client deactivates Sam's row there; the firm's off-and-on does not undo that.
@@ -74,24 +62,9 @@ async fn deactivating_a_partner_user_closes_their_way_into_every_client_account(
         .activate("cora@cornershop.example", "cora-password-1")
         .await;
     let sam_there = app.user_id(&cora, "sam@ledgerline.example").await;
-    app.ok(
-        Some(&cora),
-        SET_USER_ACTIVE,
-        json!({ "id": sam_there, "a": false }),
-    )
-    .await;
-    app.ok(
-        Some(&owner),
-        SET_USER_ACTIVE,
-        json!({ "id": sam_id, "a": false }),
-    )
-    .await;
-    app.ok(
-        Some(&owner),
-        SET_USER_ACTIVE,
-        json!({ "id": sam_id, "a": true }),
-    )
-    .await;
+    app.set_user_active(&cora, &sam_there, false).await;
+    app.set_user_active(&owner, &sam_id, false).await;
+    app.set_user_active(&owner, &sam_id, true).await;
     assert_eq!(code(&log_in_to(&app, &company_id).await), "UNAUTHENTICATED");
     // Sam's own partner account works.
     app.log_in("sam@ledgerline.example", "sam-password-12")
@@ -122,12 +95,7 @@ async fn a_demotion_or_a_new_password_ends_a_partner_users_client_sessions() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.ok(
-        Some(&owner),
-        SET_USER_ROLE,
-        json!({ "id": sam_id, "role": "MANAGER" }),
-    )
-    .await;
+    app.set_user_role(&owner, &sam_id, "MANAGER").await;
     for token in [&through_partner, &direct] {
         assert_eq!(
             app.error_code(Some(token), ME, json!({})).await,
@@ -137,12 +105,7 @@ async fn a_demotion_or_a_new_password_ends_a_partner_users_client_sessions() {
     }
 
     // A new password for the firm's user, through a reset link.
-    app.ok(
-        Some(&owner),
-        SET_USER_ROLE,
-        json!({ "id": sam_id, "role": "ADMIN" }),
-    )
-    .await;
+    app.set_user_role(&owner, &sam_id, "ADMIN").await;
     let sam = app
         .log_in("sam@ledgerline.example", "sam-password-12")
         .await;

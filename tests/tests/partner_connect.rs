@@ -1,10 +1,7 @@
 //! SPEC §6, Partner Connect: the owner of a V1 partner account connects it, once, to a V2
 //! partner dashboard; the worker checks the request and settles it.
 
-use e2e::{
-    AUDIT_LOG, CLIENTS_TOTAL, CONNECT_LEGACY_PARTNER, LEGACY_CONNECTION, ME, TestApp,
-    legacy_example,
-};
+use e2e::{CONNECT_LEGACY_PARTNER, TestApp, code_of, legacy_example, message_of, try_code_of};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -15,26 +12,15 @@ async fn setup(app: &TestApp) -> (String, String) {
     (p.v1_owner, p.v2_company_id)
 }
 
-#[tokio::test]
-async fn a_failed_then_a_successful_connect_through_the_worker() {
-    let app = TestApp::spawn().await;
-    let (v1, v2_cid) = setup(&app).await;
-    assert_eq!(
-        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
-        Value::Null
-    );
-
-    // Wrong owner email: answered at once as PENDING, then FAILED with a readable message.
+/// Wrong owner email: answered at once as PENDING, then FAILED with a readable message;
+/// support is told why.
+async fn a_wrong_owner_email_fails(app: &TestApp, v1: &str, v2_cid: &str) {
     let r = app
-        .ok(
-            Some(&v1),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid.to_lowercase(), "e": "someone@else.example" }),
-        )
+        .connect_legacy_partner(v1, &v2_cid.to_lowercase(), "someone@else.example")
         .await;
-    assert_eq!(r["connectLegacyPartner"]["status"], "PENDING");
-    assert_eq!(r["connectLegacyPartner"]["companyId"], v2_cid.as_str());
-    let failed = app.wait_connection_settled(&v1).await;
+    assert_eq!(r["status"], "PENDING");
+    assert_eq!(r["companyId"], v2_cid);
+    let failed = app.wait_connection_settled(v1).await;
     assert_eq!(failed["status"], "FAILED");
     assert!(
         failed["message"]
@@ -44,7 +30,6 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
         "{failed}"
     );
     assert!(failed["completedAt"].is_string());
-    // Support is told why.
     let mail = app
         .wait_for_mail(
             "support@partner-dashboard.localhost",
@@ -57,16 +42,20 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
         "{}",
         mail.text
     );
+}
+
+#[tokio::test]
+async fn a_failed_then_a_successful_connect_through_the_worker() {
+    let app = TestApp::spawn().await;
+    let (v1, v2_cid) = setup(&app).await;
+    assert_eq!(app.legacy_connection(&v1).await, Value::Null);
+    a_wrong_owner_email_fails(&app, &v1, &v2_cid).await;
 
     // After FAILED the owner may try again; the right email (any case) connects.
     let r = app
-        .ok(
-            Some(&v1),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid, "e": "ROSA@v2firm.example" }),
-        )
+        .connect_legacy_partner(&v1, &v2_cid, "ROSA@v2firm.example")
         .await;
-    assert_eq!(r["connectLegacyPartner"]["status"], "PENDING");
+    assert_eq!(r["status"], "PENDING");
     let ok = app.wait_connection_settled(&v1).await;
     assert_eq!(ok["status"], "CONNECTED", "{ok}");
     assert!(ok["message"].as_str().unwrap().contains("V2 Firm"));
@@ -82,30 +71,27 @@ async fn a_failed_then_a_successful_connect_through_the_worker() {
     );
 
     // It moved no data, and the V1 account keeps working.
-    let list = app.ok(Some(&v1), CLIENTS_TOTAL, json!({})).await;
-    assert_eq!(list["clients"]["totalCount"], 2);
+    assert_eq!(app.client_count(&v1).await, 2);
     app.invite(&v1, "new@client.example", None).await;
     let v2 = app.log_in("rosa@v2firm.example", "correct-horse-1").await;
-    assert_eq!(
-        app.ok(Some(&v2), CLIENTS_TOTAL, json!({})).await["clients"]["totalCount"],
-        0
-    );
+    assert_eq!(app.client_count(&v2).await, 0);
     // The request is in the V1 owner's audit log.
-    let log = app.ok(Some(&v1), AUDIT_LOG, json!({})).await;
-    let actions: Vec<&str> = log["auditLog"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"]["action"].as_str().unwrap())
-        .collect();
+    let actions = app.audit_actions(&v1).await;
     assert_eq!(
         actions
             .iter()
-            .filter(|a| **a == "partner.connect_requested")
+            .filter(|a| *a == "partner.connect_requested")
             .count(),
         2,
         "{actions:?}"
     );
+}
+
+/// `connectLegacyPartner` with this Company ID and owner email, as `token` (or nobody):
+/// the error code it is refused with.
+async fn refused(app: &TestApp, token: Option<&str>, company_id: &str, email: &str) -> String {
+    let vars = json!({ "c": company_id, "e": email });
+    app.error_code(token, CONNECT_LEGACY_PARTNER, vars).await
 }
 
 #[tokio::test]
@@ -122,72 +108,39 @@ async fn only_a_v1_partners_owner_may_connect() {
             json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
         )
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("only the account owner"),
-        "{b}"
-    );
+    assert_eq!(code_of(&b), "FORBIDDEN");
+    assert!(message_of(&b).contains("only the account owner"), "{b}");
     let v2 = app.log_in("rosa@v2firm.example", "correct-horse-1").await;
     assert_eq!(
-        app.error_code(
-            Some(&v2),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
-        )
-        .await,
+        refused(&app, Some(&v2), &v2_cid, "rosa@v2firm.example").await,
         "FORBIDDEN"
     );
-    assert_eq!(
-        app.ok(Some(&v2), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
-        Value::Null
-    );
+    assert_eq!(app.legacy_connection(&v2).await, Value::Null);
     let client = app
         .sign_up("Shop", "Sam", "sam@shop.example", "sam-password-1", false)
         .await;
+    let client = client["token"].as_str();
     assert_eq!(
-        app.error_code(
-            client["token"].as_str(),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid, "e": "x@y.example" })
-        )
-        .await,
+        refused(&app, client, &v2_cid, "x@y.example").await,
         "FORBIDDEN"
     );
     assert_eq!(
-        app.error_code(
-            None,
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid, "e": "x@y.example" })
-        )
-        .await,
+        refused(&app, None, &v2_cid, "x@y.example").await,
         "UNAUTHENTICATED"
     );
     let v1 = app
         .log_in("owner@ledgerline.example", "legacy-owner-pass-1")
         .await;
     assert_eq!(
-        app.error_code(
-            Some(&v1),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": "nope", "e": "rosa@v2firm.example" })
-        )
-        .await,
+        refused(&app, Some(&v1), "nope", "rosa@v2firm.example").await,
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.error_code(
-            Some(&v1),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid, "e": "not-an-email" })
-        )
-        .await,
+        refused(&app, Some(&v1), &v2_cid, "not-an-email").await,
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"],
+        app.legacy_connection(&v1).await,
         Value::Null,
         "refusals change nothing"
     );
@@ -204,12 +157,8 @@ async fn a_client_account_or_unknown_company_id_fails() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.ok(
-        Some(&v1),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": client_cid, "e": "sam@shop.example" }),
-    )
-    .await;
+    app.connect_legacy_partner(&v1, &client_cid, "sam@shop.example")
+        .await;
     assert_eq!(app.wait_connection_settled(&v1).await["status"], "FAILED");
     let mail = app
         .wait_for_mail(
@@ -222,12 +171,8 @@ async fn a_client_account_or_unknown_company_id_fails() {
         "{}",
         mail.text
     );
-    app.ok(
-        Some(&v1),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": "ZZZ9999", "e": "sam@shop.example" }),
-    )
-    .await;
+    app.connect_legacy_partner(&v1, "ZZZ9999", "sam@shop.example")
+        .await;
     assert_eq!(app.wait_connection_settled(&v1).await["status"], "FAILED");
 }
 
@@ -235,26 +180,14 @@ async fn a_client_account_or_unknown_company_id_fails() {
 async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it() {
     let app = TestApp::spawn_with_args(&["--embedded-worker", "false"]).await;
     let (v1, v2_cid) = setup(&app).await;
-    app.ok(
-        Some(&v1),
-        CONNECT_LEGACY_PARTNER,
-        json!({ "c": v2_cid, "e": "rosa@v2firm.example" }),
-    )
-    .await;
+    app.connect_legacy_partner(&v1, &v2_cid, "rosa@v2firm.example")
+        .await;
     assert_eq!(
-        app.error_code(
-            Some(&v1),
-            CONNECT_LEGACY_PARTNER,
-            json!({ "c": v2_cid, "e": "rosa@v2firm.example" })
-        )
-        .await,
+        refused(&app, Some(&v1), &v2_cid, "rosa@v2firm.example").await,
         "CONFLICT"
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"]["status"],
-        "PENDING"
-    );
+    assert_eq!(app.legacy_connection(&v1).await["status"], "PENDING");
 
     // A second job for the same request besides the one the dispatcher hands out (an
     // orphan re-run, a duplicate push) must be harmless.
@@ -276,17 +209,13 @@ async fn a_pending_request_is_a_conflict_and_a_worker_started_later_settles_it()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     runtime.shutdown().await;
-    assert_eq!(
-        app.ok(Some(&v1), LEGACY_CONNECTION, json!({})).await["legacyConnection"]["status"],
-        "CONNECTED"
-    );
+    assert_eq!(app.legacy_connection(&v1).await["status"], "CONNECTED");
     assert!(
         app.mails()
             .iter()
             .all(|m| !m.subject.contains("Partner Connect failed"))
     );
-    let me = app.ok(Some(&v1), ME, json!({})).await;
-    assert_eq!(me["me"]["account"]["platform"], "V1");
+    assert_eq!(app.me(Some(&v1)).await["account"]["platform"], "V1");
 }
 
 /// Two connect requests at once (a double click): one is recorded, the other is a
@@ -304,7 +233,7 @@ async fn two_connect_requests_at_once_give_one_request_and_one_conflict() {
         let mut outcomes: Vec<String> = [&a, &b]
             .iter()
             .map(|r| {
-                r["errors"][0]["extensions"]["code"].as_str().map_or_else(
+                try_code_of(r).map_or_else(
                     || r["data"]["connectLegacyPartner"]["status"].to_string(),
                     str::to_owned,
                 )

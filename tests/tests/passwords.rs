@@ -3,10 +3,9 @@
 //! and the single-use, expiring links `resetPassword` takes.
 
 use e2e::{
-    LOG_IN, ME, REQUEST_PASSWORD_RESET, RESET_CLIENT_PASSWORD, RESET_PASSWORD, TestApp, token_of,
+    LOG_IN, ME, REQUEST_PASSWORD_RESET, RESET_CLIENT_PASSWORD, RESET_PASSWORD, TestApp, code_of,
+    retry_after_of, token_of,
 };
-use sea_orm::EntityTrait;
-use sea_orm::sea_query::Expr;
 use serde_json::json;
 use std::time::Duration;
 
@@ -14,15 +13,7 @@ use std::time::Duration;
 async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     let app = TestApp::spawn().await;
     let s = app.partner_with_client().await;
-    assert_eq!(
-        app.ok(
-            Some(&s.partner),
-            RESET_CLIENT_PASSWORD,
-            json!({ "id": s.client_id })
-        )
-        .await["resetClientPassword"],
-        true
-    );
+    app.reset_client_password(&s.partner, &s.client_id).await;
     let mail = app
         .wait_for_mail(
             "rosa@ledgerline.example",
@@ -39,23 +30,10 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
             json!({ "id": s.client_id }),
         )
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED");
-    assert!(
-        b["errors"][0]["extensions"]["retryAfterSeconds"]
-            .as_u64()
-            .unwrap()
-            <= 60
-    );
+    assert_eq!(code_of(&b), "RATE_LIMITED");
+    assert!(retry_after_of(&b) <= 60);
 
-    assert_eq!(
-        app.ok(
-            None,
-            RESET_PASSWORD,
-            json!({ "t": token_of(&link), "p": "new-client-pass-1" })
-        )
-        .await["resetPassword"],
-        true
-    );
+    app.reset_password(&link, "new-client-pass-1").await;
     // Used twice: refused.
     assert_eq!(
         app.error_code(
@@ -67,51 +45,35 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
         "BAD_USER_INPUT"
     );
     // The client-account user has the new password; the partner account keeps the old one.
-    let in_client = json!({ "email": "rosa@ledgerline.example", "password": "new-client-pass-1", "companyId": s.company_id });
-    assert_eq!(
-        app.ok(None, LOG_IN, in_client).await["logIn"]["user"]["role"],
-        "ADMIN"
-    );
+    let rosa = "rosa@ledgerline.example";
+    let in_client = app
+        .log_in_as(rosa, "new-client-pass-1", Some(&s.company_id))
+        .await;
+    assert_eq!(in_client["user"]["role"], "ADMIN");
     let old_in_client = json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1", "companyId": s.company_id });
     assert_eq!(
         app.error_code(None, LOG_IN, old_in_client).await,
         "UNAUTHENTICATED"
     );
-    let partner = json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1" });
-    assert_eq!(
-        app.ok(None, LOG_IN, partner).await["logIn"]["user"]["account"]["kind"],
-        "PARTNER"
-    );
+    let partner = app.log_in_as(rosa, "correct-horse-1", None).await;
+    assert_eq!(partner["user"]["account"]["kind"], "PARTNER");
     // The partner session is still valid (only the client-account user's sessions end).
-    assert_eq!(
-        app.ok(Some(&s.partner), ME, json!({})).await["me"]["account"]["kind"],
-        "PARTNER"
-    );
+    assert_eq!(app.me(Some(&s.partner)).await["account"]["kind"], "PARTNER");
 }
 
 #[tokio::test]
 async fn an_expired_reset_link_is_refused() {
     let app = TestApp::spawn().await;
     let s = app.partner_with_client().await;
-    app.ok(
-        Some(&s.partner),
-        RESET_CLIENT_PASSWORD,
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    app.reset_client_password(&s.partner, &s.client_id).await;
     let link = app
-        .wait_for_mail("rosa@ledgerline.example", "Reset your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
-    entity::password_token::Entity::update_many()
-        .col_expr(
-            entity::password_token::Column::ExpiresAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        .link_mailed_to(
+            "rosa@ledgerline.example",
+            "Reset your password",
+            "http://app.test/reset-password/",
         )
-        .exec(app.db())
-        .await
-        .unwrap();
+        .await;
+    app.expire_password_links().await;
     let b = app
         .gql(
             None,
@@ -119,7 +81,7 @@ async fn an_expired_reset_link_is_refused() {
             json!({ "t": token_of(&link), "p": "new-client-pass-1" }),
         )
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(code_of(&b), "BAD_USER_INPUT");
     assert_eq!(
         app.error_code(
             None,
@@ -192,22 +154,13 @@ async fn request_password_reset_answers_the_same_for_known_and_unknown_emails() 
     let session = app
         .log_in("rosa@ledgerline.example", "correct-horse-1")
         .await;
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "brand-new-pass-1" }),
-    )
-    .await;
+    app.reset_password(&link, "brand-new-pass-1").await;
     assert_eq!(
         app.error_code(Some(&session), ME, json!({})).await,
         "UNAUTHENTICATED"
     );
-    app.ok(
-        None,
-        LOG_IN,
-        json!({ "email": "rosa@ledgerline.example", "password": "brand-new-pass-1" }),
-    )
-    .await;
+    app.log_in("rosa@ledgerline.example", "brand-new-pass-1")
+        .await;
 }
 
 /// `requestPasswordReset(email, companyId)` picks the user row in that company, the way
@@ -227,64 +180,27 @@ async fn request_password_reset_picks_the_account_by_company_id() {
     app.clear_mails();
 
     // With the client's Company ID: the link is for Rosa's ADMIN user in Corner Shop.
-    app.ok(
-        None,
-        REQUEST_PASSWORD_RESET,
-        json!({ "email": rosa, "companyId": s.company_id }),
-    )
-    .await;
+    let corner_shop = Some(s.company_id.as_str());
+    app.request_password_reset(rosa, corner_shop).await;
     let (mail, link) = link_of(&app).await;
     assert!(mail.text.contains(&s.company_id), "{}", mail.text);
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "client-side-pass-1" }),
-    )
-    .await;
-    let client_side = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": rosa, "password": "client-side-pass-1", "companyId": s.company_id }),
-        )
-        .await;
+    app.reset_password(&link, "client-side-pass-1").await;
+    let client_side = app.log_in_as(rosa, "client-side-pass-1", corner_shop).await;
     assert_eq!(
-        client_side["logIn"]["user"]["account"]["companyId"],
+        client_side["user"]["account"]["companyId"],
         s.company_id.as_str()
     );
     // Her partner account's password did not change.
-    app.ok(
-        None,
-        LOG_IN,
-        json!({ "email": rosa, "password": "correct-horse-1" }),
-    )
-    .await;
+    app.log_in(rosa, "correct-horse-1").await;
 
     // Without a Company ID: her partner account.
-    app.ok(None, REQUEST_PASSWORD_RESET, json!({ "email": rosa }))
-        .await;
+    app.request_password_reset(rosa, None).await;
     let (mail, link) = link_of(&app).await;
     assert!(!mail.text.contains(&s.company_id), "{}", mail.text);
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&link), "p": "partner-side-pass-1" }),
-    )
-    .await;
-    let partner_side = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": rosa, "password": "partner-side-pass-1" }),
-        )
-        .await;
-    assert_eq!(partner_side["logIn"]["user"]["account"]["kind"], "PARTNER");
-    app.ok(
-        None,
-        LOG_IN,
-        json!({ "email": rosa, "password": "client-side-pass-1", "companyId": s.company_id }),
-    )
-    .await;
+    app.reset_password(&link, "partner-side-pass-1").await;
+    let partner_side = app.log_in_as(rosa, "partner-side-pass-1", None).await;
+    assert_eq!(partner_side["user"]["account"]["kind"], "PARTNER");
+    app.log_in_as(rosa, "client-side-pass-1", corner_shop).await;
 }
 
 /// Setting a password through one link ends every other outstanding set or reset link of
@@ -295,30 +211,14 @@ async fn setting_a_password_ends_every_other_link_of_that_user() {
     let partner = app.partner("rosa@ledgerline.example").await;
     app.create_client(&partner, "Corner Shop", "Cora", "cora@cornershop.example")
         .await;
-    let set_link = app
-        .wait_for_mail("cora@cornershop.example", "set your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
+    let cora = "cora@cornershop.example";
+    let links = "http://app.test/reset-password/";
+    let set_link = app.link_mailed_to(cora, "set your password", links).await;
     app.clear_mails();
-    app.ok(
-        None,
-        REQUEST_PASSWORD_RESET,
-        json!({ "email": "cora@cornershop.example" }),
-    )
-    .await;
-    let reset_link = app
-        .wait_for_mail("cora@cornershop.example", "Reset your password")
-        .await
-        .link("http://app.test/reset-password/")
-        .unwrap();
+    app.request_password_reset(cora, None).await;
+    let reset_link = app.link_mailed_to(cora, "Reset your password", links).await;
     assert_ne!(set_link, reset_link);
-    app.ok(
-        None,
-        RESET_PASSWORD,
-        json!({ "t": token_of(&reset_link), "p": "cora-password-1" }),
-    )
-    .await;
+    app.reset_password(&reset_link, "cora-password-1").await;
     assert_eq!(
         app.error_code(
             None,

@@ -1,10 +1,12 @@
 //! SPEC §5, Resend invite: only for `INVITED` rows, with a fresh token that invalidates
 //! the old one; throttled per client (one per 5 minutes, ten a day) with when to retry.
 
-use e2e::{ACCEPT_INVITE, RESEND_INVITE, TestApp, bea_accepts};
-use entity::{client, invite};
+use e2e::{
+    ACCEPT_INVITE, RESEND_INVITE, TestApp, bea_accepts, code_of, eventually, message_of,
+    retry_after_of, secs,
+};
+use entity::invite;
 use sea_orm::EntityTrait;
-use sea_orm::sea_query::Expr;
 use serde_json::json;
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
             json!({ "id": s.client_id }),
         )
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(code_of(&b), "BAD_USER_INPUT");
 
     let c = app
         .invite(&s.partner, "hello@bakersrow.example", None)
@@ -34,40 +36,25 @@ async fn resend_is_for_invited_clients_only_and_is_throttled_with_a_retry_hint()
     let b = app
         .gql(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
-    let retry = b["errors"][0]["extensions"]["retryAfterSeconds"]
-        .as_u64()
-        .unwrap();
+    assert_eq!(code_of(&b), "RATE_LIMITED", "{b}");
+    let retry = retry_after_of(&b);
     assert!((290..=300).contains(&retry), "retry after {retry}");
 
     // Six minutes later (moved back in the database), it goes.
-    let earlier = chrono::Utc::now() - chrono::Duration::minutes(6);
-    client::Entity::update_many()
-        .col_expr(client::Column::LastInviteSentAt, Expr::value(earlier))
-        .exec(app.db())
-        .await
-        .unwrap();
-    invite::Entity::update_many()
-        .col_expr(invite::Column::CreatedAt, Expr::value(earlier))
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.backdate_invite(&c["id"], chrono::Duration::minutes(6))
+        .await;
     let before = app.mails().len();
-    let r = app
-        .ok(Some(&s.partner), RESEND_INVITE, json!({ "id": c["id"] }))
-        .await["resendInvite"]
-        .clone();
+    let r = app.resend_invite(&s.partner, &c["id"]).await;
     assert_eq!(r["status"], "INVITED");
     let sent_at =
         chrono::DateTime::parse_from_rfc3339(r["lastInviteSentAt"].as_str().unwrap()).unwrap();
     assert!((chrono::Utc::now() - sent_at.with_timezone(&chrono::Utc)).num_seconds() < 10);
 
     // A new email with a new link; the old link no longer works, the new one does.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while app.mails().len() == before {
-        assert!(std::time::Instant::now() < deadline, "no resent email");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the resent email", secs(10), async || {
+        app.mails().len() != before
+    })
+    .await;
     let new_link = app
         .mails()
         .last()
@@ -105,21 +92,13 @@ async fn at_most_ten_resends_a_day() {
         .await
         .unwrap();
     }
-    client::Entity::update_many()
-        .col_expr(
-            client::Column::LastInviteSentAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(66)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    app.backdate_invite(&c["id"], chrono::Duration::minutes(66))
+        .await;
     let b = app
         .gql(Some(&partner), RESEND_INVITE, json!({ "id": c["id"] }))
         .await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
-    let retry = b["errors"][0]["extensions"]["retryAfterSeconds"]
-        .as_u64()
-        .unwrap();
+    assert_eq!(code_of(&b), "RATE_LIMITED", "{b}");
+    let retry = retry_after_of(&b);
     // The oldest of the ten was 2 h ago: it leaves the window in about 22 h.
     assert!(
         (21 * 3600..=22 * 3600).contains(&retry),
@@ -136,14 +115,8 @@ async fn the_resend_throttle_follows_its_configuration() {
     let c = app.invite(&partner, "hello@bakersrow.example", None).await;
     let resend = || app.gql(Some(&partner), RESEND_INVITE, json!({ "id": c["id"] }));
     let b = resend().await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("less than 1 second ago"),
-        "{b}"
-    );
+    assert_eq!(code_of(&b), "RATE_LIMITED", "{b}");
+    assert!(message_of(&b).contains("less than 1 second ago"), "{b}");
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let b = resend().await;
@@ -151,12 +124,6 @@ async fn the_resend_throttle_follows_its_configuration() {
     }
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let b = resend().await;
-    assert_eq!(b["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{b}");
-    assert!(
-        b["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("sent again 2 times today"),
-        "{b}"
-    );
+    assert_eq!(code_of(&b), "RATE_LIMITED", "{b}");
+    assert!(message_of(&b).contains("sent again 2 times today"), "{b}");
 }

@@ -3,12 +3,13 @@
 //! form, log-in to a client, password reset); then its log is searched for every
 //! password, session token and emailed link secret the run used.
 
+use e2e::eventually;
 use e2e::{
     ACCEPT_INVITE, CREATE_CLIENT, INVITE, LOG_IN, LOG_IN_TO_CLIENT, Mail, REQUEST_PASSWORD_RESET,
     RESET_PASSWORD, SIGN_UP,
 };
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn gql(
     http: &reqwest::Client,
@@ -30,25 +31,140 @@ async fn gql(
 
 /// Waits for an email to `to` about `subject` in the outbox of `dir`.
 async fn mail(dir: &std::path::Path, to: &str, subject: &str) -> Mail {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(entries) = std::fs::read_dir(dir.join("outbox")) {
-            for e in entries.flatten() {
-                if e.path().extension().is_some_and(|x| x == "eml") {
-                    let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
-                    let m = Mail::parse(Some(e.path()), raw);
-                    if m.to == to && m.subject.contains(subject) {
-                        return m;
-                    }
-                }
+    let what = format!("an email to {to} about {subject}");
+    eventually(&what, Duration::from_secs(30), async || {
+        let entries = std::fs::read_dir(dir.join("outbox")).ok()?;
+        entries.flatten().find_map(|e| {
+            let path = e.path();
+            if path.extension().is_none_or(|x| x != "eml") {
+                return None;
             }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no email to {to} about {subject}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+            let raw = std::fs::read_to_string(&path).unwrap_or_default();
+            let m = Mail::parse(Some(path), raw);
+            (m.to == to && m.subject.contains(subject)).then_some(m)
+        })
+    })
+    .await
+}
+
+/// A gateway process of its own, logging at debug level in JSON, and what a test keeps
+/// of the run: the secrets it used.
+struct Run {
+    http: reqwest::Client,
+    url: String,
+    dir: std::path::PathBuf,
+    secrets: Vec<String>,
+}
+
+impl Run {
+    async fn gql(&self, token: Option<&str>, query: &str, vars: Value) -> Value {
+        gql(&self.http, &self.url, token, query, vars).await
     }
+
+    fn keep(&mut self, secret: impl Into<String>) {
+        self.secrets.push(secret.into());
+    }
+}
+
+/// A partner signs up and logs in, and a wrong password is tried: returns the session.
+async fn partner_signs_up_and_logs_in(run: &mut Run) -> String {
+    let partner_pw = "partner-Secret-8731";
+    run.keep(partner_pw);
+    let d = run
+        .gql(
+            None,
+            SIGN_UP,
+            json!({ "input": { "companyName": "Ledger & Line",
+            "name": "Rosa", "email": "rosa@ledgerline.example", "password": partner_pw,
+            "isAccountantOrBookkeeper": true } }),
+        )
+        .await;
+    run.keep(d["signUp"]["token"].as_str().unwrap());
+    let d = run
+        .gql(
+            None,
+            LOG_IN,
+            json!({ "email": "rosa@ledgerline.example",
+            "password": partner_pw, "companyId": null }),
+        )
+        .await;
+    let partner = d["logIn"]["token"].as_str().unwrap().to_owned();
+    run.keep(partner.clone());
+    // A wrong password is not logged either.
+    let wrong = "wrong-Secret-5519";
+    run.keep(wrong);
+    let res: Value = run
+        .http
+        .post(format!("{}/graphql", run.url))
+        .json(&json!({ "query": LOG_IN, "variables": { "email": "rosa@ledgerline.example", "password": wrong } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(res["errors"].is_array());
+    partner
+}
+
+/// An email invite, accepted.
+async fn an_invite_is_accepted(run: &mut Run, partner: &str) {
+    let vars = json!({ "email": "cleo@client.example", "company": "Cleo Co" });
+    run.gql(Some(partner), INVITE, vars).await;
+    let invite = mail(&run.dir, "cleo@client.example", "invites you").await;
+    let invite_token = invite
+        .token(&format!("{}/invite/", run.url))
+        .expect("invite link");
+    run.keep(invite_token.clone());
+    let client_pw = "client-Secret-2290";
+    run.keep(client_pw);
+    let d = run
+        .gql(
+            None,
+            ACCEPT_INVITE,
+            json!({ "token": invite_token, "input": {
+                "companyName": "Cleo Co", "name": "Cleo", "password": client_pw } }),
+        )
+        .await;
+    run.keep(d["acceptInvite"]["token"].as_str().unwrap());
+}
+
+/// The sign-up form, then a log-in to that client as the partner's own user there.
+async fn a_form_client_is_logged_in_to(run: &mut Run, partner: &str) {
+    let d = run
+        .gql(
+            Some(partner),
+            CREATE_CLIENT,
+            json!({ "input": {
+            "companyName": "Form Co", "contactName": "Fay", "contactEmail": "fay@form.example" } }),
+        )
+        .await;
+    let client_id = d["createClientAccount"]["id"].as_str().unwrap().to_owned();
+    let set_pw = mail(&run.dir, "fay@form.example", "set your password").await;
+    run.keep(
+        set_pw
+            .token(&format!("{}/reset-password/", run.url))
+            .expect("set-password link"),
+    );
+    let d = run
+        .gql(Some(partner), LOG_IN_TO_CLIENT, json!({ "id": client_id }))
+        .await;
+    run.keep(d["logInToClient"]["token"].as_str().unwrap());
+}
+
+/// A password reset, used.
+async fn a_password_is_reset(run: &mut Run) {
+    let vars = json!({ "email": "cleo@client.example" });
+    run.gql(None, REQUEST_PASSWORD_RESET, vars).await;
+    let reset = mail(&run.dir, "cleo@client.example", "eset").await;
+    let reset_token = reset
+        .token(&format!("{}/reset-password/", run.url))
+        .expect("reset link");
+    run.keep(reset_token.clone());
+    let new_pw = "new-Secret-6604";
+    run.keep(new_pw);
+    let vars = json!({ "t": reset_token, "p": new_pw });
+    run.gql(None, RESET_PASSWORD, vars).await;
 }
 
 #[tokio::test]
@@ -72,125 +188,17 @@ async fn no_password_token_or_link_secret_is_ever_logged() {
     );
     let http = reqwest::Client::new();
     e2e::wait_healthy(&http, &url).await;
-    let mut secrets: Vec<String> = Vec::new();
-
-    // A partner signs up and logs in.
-    let partner_pw = "partner-Secret-8731";
-    secrets.push(partner_pw.into());
-    let d = gql(
-        &http,
-        &url,
-        None,
-        SIGN_UP,
-        json!({ "input": { "companyName": "Ledger & Line",
-        "name": "Rosa", "email": "rosa@ledgerline.example", "password": partner_pw,
-        "isAccountantOrBookkeeper": true } }),
-    )
-    .await;
-    secrets.push(d["signUp"]["token"].as_str().unwrap().into());
-    let d = gql(
-        &http,
-        &url,
-        None,
-        LOG_IN,
-        json!({ "email": "rosa@ledgerline.example",
-        "password": partner_pw, "companyId": null }),
-    )
-    .await;
-    let partner = d["logIn"]["token"].as_str().unwrap().to_owned();
-    secrets.push(partner.clone());
-    // A wrong password is not logged either.
-    let wrong = "wrong-Secret-5519";
-    secrets.push(wrong.into());
-    let res: Value = http
-        .post(format!("{url}/graphql"))
-        .json(&json!({ "query": LOG_IN, "variables": { "email": "rosa@ledgerline.example", "password": wrong } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(res["errors"].is_array());
-
-    // An email invite, accepted.
-    gql(
-        &http,
-        &url,
-        Some(&partner),
-        INVITE,
-        json!({ "email": "cleo@client.example", "company": "Cleo Co" }),
-    )
-    .await;
-    let invite = mail(dir.path(), "cleo@client.example", "invites you").await;
-    let invite_token = invite
-        .token(&format!("{url}/invite/"))
-        .expect("invite link");
-    secrets.push(invite_token.clone());
-    let client_pw = "client-Secret-2290";
-    secrets.push(client_pw.into());
-    let d = gql(
-        &http,
-        &url,
-        None,
-        ACCEPT_INVITE,
-        json!({ "token": invite_token, "input": {
-            "companyName": "Cleo Co", "name": "Cleo", "password": client_pw } }),
-    )
-    .await;
-    secrets.push(d["acceptInvite"]["token"].as_str().unwrap().into());
-
-    // The sign-up form, then a log-in to that client as the partner's own user there.
-    let d = gql(
-        &http,
-        &url,
-        Some(&partner),
-        CREATE_CLIENT,
-        json!({ "input": {
-            "companyName": "Form Co", "contactName": "Fay", "contactEmail": "fay@form.example" } }),
-    )
-    .await;
-    let client_id = d["createClientAccount"]["id"].as_str().unwrap().to_owned();
-    let set_pw = mail(dir.path(), "fay@form.example", "set your password").await;
-    secrets.push(
-        set_pw
-            .token(&format!("{url}/reset-password/"))
-            .expect("set-password link"),
-    );
-    let d = gql(
-        &http,
-        &url,
-        Some(&partner),
-        LOG_IN_TO_CLIENT,
-        json!({ "id": client_id }),
-    )
-    .await;
-    secrets.push(d["logInToClient"]["token"].as_str().unwrap().into());
-
-    // A password reset, used.
-    gql(
-        &http,
-        &url,
-        None,
-        REQUEST_PASSWORD_RESET,
-        json!({ "email": "cleo@client.example" }),
-    )
-    .await;
-    let reset = mail(dir.path(), "cleo@client.example", "eset").await;
-    let reset_token = reset
-        .token(&format!("{url}/reset-password/"))
-        .expect("reset link");
-    secrets.push(reset_token.clone());
-    let new_pw = "new-Secret-6604";
-    secrets.push(new_pw.into());
-    gql(
-        &http,
-        &url,
-        None,
-        RESET_PASSWORD,
-        json!({ "t": reset_token, "p": new_pw }),
-    )
-    .await;
+    let mut run = Run {
+        http,
+        url,
+        dir: dir.path().to_owned(),
+        secrets: Vec::new(),
+    };
+    let partner = partner_signs_up_and_logs_in(&mut run).await;
+    an_invite_is_accepted(&mut run, &partner).await;
+    a_form_client_is_logged_in_to(&mut run, &partner).await;
+    a_password_is_reset(&mut run).await;
+    let secrets = run.secrets;
 
     e2e::terminate(&child);
     tokio::time::timeout(Duration::from_secs(30), child.wait())

@@ -2,7 +2,7 @@
 //! (emailed a set-password link) and the partner's own `ADMIN` user with the partner's
 //! password.
 
-use e2e::{CREATE_CLIENT, LOG_IN, RESET_PASSWORD, TestApp, USERS_EMAIL_ROLE, token_of};
+use e2e::{CREATE_CLIENT, RESET_PASSWORD, TestApp, USERS_EMAIL_ROLE, code_of, field_of, token_of};
 use entity::{account, client, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
@@ -27,11 +27,11 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
 
     // The partner logs in to the client account with their own email and password.
     let res = app
-        .ok(None, LOG_IN, json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1", "companyId": cid }))
+        .log_in_as("rosa@ledgerline.example", "correct-horse-1", Some(&cid))
         .await;
-    assert_eq!(res["logIn"]["user"]["role"], "ADMIN");
-    assert_eq!(res["logIn"]["user"]["account"]["kind"], "CLIENT");
-    let in_client = res["logIn"]["token"].as_str().unwrap();
+    assert_eq!(res["user"]["role"], "ADMIN");
+    assert_eq!(res["user"]["account"]["kind"], "CLIENT");
+    let in_client = res["token"].as_str().unwrap();
     let users = app.ok(Some(in_client), USERS_EMAIL_ROLE, json!({})).await;
     assert_eq!(
         users["users"],
@@ -57,15 +57,7 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
     let link = mail
         .link("http://app.test/reset-password/")
         .expect("set-password link");
-    assert_eq!(
-        app.ok(
-            None,
-            RESET_PASSWORD,
-            json!({ "t": token_of(&link), "p": "cora-password-1" })
-        )
-        .await["resetPassword"],
-        true
-    );
+    app.reset_password(&link, "cora-password-1").await;
     assert_eq!(
         app.error_code(
             None,
@@ -76,14 +68,10 @@ async fn the_sign_up_form_creates_the_account_its_owner_and_the_partners_own_adm
         "BAD_USER_INPUT"
     );
     let res = app
-        .ok(
-            None,
-            LOG_IN,
-            json!({ "email": "cora@cornershop.example", "password": "cora-password-1" }),
-        )
+        .log_in_as("cora@cornershop.example", "cora-password-1", None)
         .await;
-    assert_eq!(res["logIn"]["user"]["role"], "OWNER");
-    assert_eq!(res["logIn"]["user"]["account"]["companyId"], cid.as_str());
+    assert_eq!(res["user"]["role"], "OWNER");
+    assert_eq!(res["user"]["account"]["companyId"], cid.as_str());
 }
 
 #[tokio::test]
@@ -107,11 +95,8 @@ async fn the_sign_up_form_refuses_bad_input_and_changes_nothing() {
         let b = app
             .gql(Some(&partner), CREATE_CLIENT, json!({ "input": input }))
             .await;
-        assert_eq!(
-            b["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
-            "{b}"
-        );
-        assert_eq!(b["errors"][0]["extensions"]["field"], field, "{b}");
+        assert_eq!(code_of(&b), "BAD_USER_INPUT", "{b}");
+        assert_eq!(field_of(&b), field, "{b}");
     }
     assert_eq!(account::Entity::find().count(app.db()).await.unwrap(), 1);
     assert_eq!(client::Entity::find().count(app.db()).await.unwrap(), 0);

@@ -2,9 +2,35 @@
 //! even from two sweepers at once, with one digest per partner; the worker runs it
 //! periodically.
 
-use e2e::{CLIENT, STATUS_COUNTS_WITHOUT_TOTAL, SUBSCRIBE, TestApp};
+use e2e::{STATUS_COUNTS_WITHOUT_TOTAL, TestApp, eventually, secs};
 use serde_json::json;
 use std::time::Duration;
+
+/// Rosa gets one digest naming both expired clients, and nothing about the paid one; the
+/// other partner gets its own.
+async fn one_digest_for_rosa_naming_both(app: &TestApp) {
+    let digest = app
+        .wait_for_mail("rosa@ledgerline.example", "trials have ended")
+        .await;
+    assert!(
+        digest.subject.starts_with("2 clients"),
+        "{}",
+        digest.subject
+    );
+    assert!(
+        digest.text.contains("Apple Orchard") && digest.text.contains("Bakers Row"),
+        "{}",
+        digest.text
+    );
+    assert!(!digest.text.contains("Paid Up"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let digests: Vec<_> = app
+        .mails()
+        .into_iter()
+        .filter(|m| m.subject.contains("trial"))
+        .collect();
+    assert_eq!(digests.len(), 2, "{digests:#?}");
+}
 
 #[tokio::test]
 async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_concurrently() {
@@ -27,8 +53,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         .await;
     // One of them subscribes before its trial ends.
     let pat = app.activate("pat@paid.example", "pat-password-1").await;
-    app.ok(Some(&pat), SUBSCRIBE, json!({ "plan": "annual" }))
-        .await;
+    app.subscribe(&pat, "annual").await;
     // And one is still invited (never expires by the sweep).
     app.invite(&partner, "ivy@invited.example", None).await;
 
@@ -59,8 +84,7 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         (&paid, "PAYING", &partner),
         (&o, "TRIAL_EXPIRED", &other),
     ] {
-        let got = app.ok(Some(token), CLIENT, json!({ "id": c["id"] })).await;
-        assert_eq!(got["client"]["status"], status, "{c}");
+        assert_eq!(app.client(token, &c["id"]).await["status"], status, "{c}");
     }
     let counts = app
         .ok(Some(&partner), STATUS_COUNTS_WITHOUT_TOTAL, json!({}))
@@ -70,38 +94,12 @@ async fn the_sweep_expires_exactly_the_unpaid_ended_trials_once_even_when_run_co
         json!({ "invited": 1, "trial": 0, "trialExpired": 2, "paying": 1 })
     );
 
-    // Rosa gets one digest naming both expired clients, and nothing about the paid one.
-    let digest = app
-        .wait_for_mail("rosa@ledgerline.example", "trials have ended")
-        .await;
-    assert!(
-        digest.subject.starts_with("2 clients"),
-        "{}",
-        digest.subject
-    );
-    assert!(
-        digest.text.contains("Apple Orchard") && digest.text.contains("Bakers Row"),
-        "{}",
-        digest.text
-    );
-    assert!(!digest.text.contains("Paid Up"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let digests: Vec<_> = app
-        .mails()
-        .into_iter()
-        .filter(|m| m.subject.contains("trial"))
-        .collect();
-    assert_eq!(digests.len(), 2, "{digests:#?}");
+    one_digest_for_rosa_naming_both(&app).await;
 
     // A TRIAL_EXPIRED client can still subscribe.
     let amy = app.activate("amy@apple.example", "amy-password-1").await;
-    app.ok(Some(&amy), SUBSCRIBE, json!({ "plan": "monthly" }))
-        .await;
-    assert_eq!(
-        app.ok(Some(&partner), CLIENT, json!({ "id": a["id"] }))
-            .await["client"]["status"],
-        "PAYING"
-    );
+    app.subscribe(&amy, "monthly").await;
+    assert_eq!(app.client(&partner, &a["id"]).await["status"], "PAYING");
 }
 
 #[tokio::test]
@@ -112,20 +110,19 @@ async fn the_worker_runs_the_sweep_periodically() {
     let c = app
         .create_client(&partner, "Apple Orchard", "C", "amy@apple.example")
         .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let got = app
-            .ok(Some(&partner), CLIENT, json!({ "id": c["id"] }))
-            .await;
-        if got["client"]["status"] == "TRIAL_EXPIRED" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the periodic sweep never expired the trial"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        "the periodic sweep to expire the trial",
+        secs(15),
+        async || {
+            let got = app.client(&partner, &c["id"]).await;
+            if got["status"] == "TRIAL_EXPIRED" {
+                Ok(())
+            } else {
+                Err(got)
+            }
+        },
+    )
+    .await;
     app.wait_for_mail("rosa@ledgerline.example", "trial has ended")
         .await;
 }

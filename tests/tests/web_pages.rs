@@ -1,6 +1,6 @@
 //! Issue 17: the web front end is served by the gateway from the binary. Every page an
 //! email links to answers the app's page with a strict CSP; the files are compressed and
-//! cached; nothing names another host. (What the pages do is in `web_app.rs`, in a
+//! cached; nothing names another host. (What the pages do is in the `web_*.rs` tests, in a
 //! real browser.)
 
 use e2e::TestApp;
@@ -63,7 +63,9 @@ async fn every_page_an_email_links_to_is_the_app_with_a_strict_policy() {
 #[tokio::test]
 async fn the_files_are_gzipped_for_browsers_and_revalidated_by_etag() {
     let app = TestApp::spawn().await;
-    let url = format!("{}/web/pages-partner.js", app.url);
+    // A module of a folder (its path is the file's path under `gateway/assets/web/`),
+    // and one large and repetitive enough to be worth gzip's while.
+    let url = format!("{}/web/pages/auth.js", app.url);
     // reqwest here decompresses nothing: the bytes are what went over the wire.
     let plain = app.http().get(&url).send().await.unwrap();
     assert_eq!(

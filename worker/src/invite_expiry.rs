@@ -5,8 +5,8 @@
 //! that writes the digest to the outbox. A revoked invite is not reported (the partner
 //! ended it); a resent one is reported again if its new link expires too.
 
-use crate::mail::Mail;
 use chrono::Utc;
+use entity::mail::Mail;
 use entity::{ClientStatus, client};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,

@@ -43,7 +43,7 @@ struct LegacyClient {
 pub struct Partner {
     pub company_id: CompanyId,
     pub name: String,
-    pub users: Vec<(Email, String, Role, String)>,
+    pub users: Vec<PartnerUser>,
     pub clients: Vec<Client>,
 }
 
@@ -56,6 +56,9 @@ pub struct Client {
     pub upgrade_eligible: bool,
     pub upgrade_deadline: Option<DateTime<Utc>>,
 }
+
+/// A V1 partner user: email, name, role and V1 password hash.
+pub type PartnerUser = (Email, String, Role, String);
 
 /// Every problem found in a file, each with its path (`partners[0].users[1].role`).
 #[derive(Debug, thiserror::Error)]
@@ -82,181 +85,189 @@ fn status(raw: &str) -> Option<ClientStatus> {
     }
 }
 
-fn text(errors: &mut Vec<String>, path: &str, raw: &str) -> String {
-    let t = raw.trim();
-    if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
-        errors.push(format!(
-            "{path}: must be 1 to 200 characters with no control characters"
-        ));
+/// What a check of an export found so far: every problem, and the Company IDs seen (one
+/// file never names a company twice).
+#[derive(Default)]
+struct Check {
+    errors: Vec<String>,
+    seen_ids: HashSet<CompanyId>,
+}
+
+impl Check {
+    fn fail(&mut self, problem: String) {
+        self.errors.push(problem);
     }
-    t.to_owned()
+
+    fn text(&mut self, path: &str, raw: &str) -> String {
+        let t = raw.trim();
+        if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
+            self.fail(format!(
+                "{path}: must be 1 to 200 characters with no control characters"
+            ));
+        }
+        t.to_owned()
+    }
+
+    /// A Company ID, once in the whole file.
+    fn company_id(&mut self, path: &str, raw: Option<&str>) -> Option<CompanyId> {
+        let id = match raw.map(CompanyId::parse) {
+            Some(Ok(id)) => id,
+            Some(Err(e)) => {
+                self.fail(format!("{path}.companyId: {e}"));
+                return None;
+            }
+            None => {
+                self.fail(format!("{path}.companyId: missing"));
+                return None;
+            }
+        };
+        if !self.seen_ids.insert(id.clone()) {
+            self.fail(format!(
+                "{path}.companyId: {id} appears more than once in the file"
+            ));
+        }
+        Some(id)
+    }
+
+    fn partner(&mut self, pp: &str, p: &Value) -> Option<Partner> {
+        let company_id = self.company_id(pp, p.get("companyId").and_then(Value::as_str));
+        let name = match p.get("name").and_then(Value::as_str) {
+            Some(n) => self.text(&format!("{pp}.name"), n),
+            None => {
+                self.fail(format!("{pp}.name: missing"));
+                String::new()
+            }
+        };
+        let users = self.users(pp, p.get("users").and_then(Value::as_array));
+        let raw_clients = p.get("clients").and_then(Value::as_array);
+        let clients = self.clients(pp, raw_clients.map_or(&[][..], Vec::as_slice));
+        Some(Partner {
+            company_id: company_id?,
+            name,
+            users,
+            clients,
+        })
+    }
+
+    fn users(&mut self, pp: &str, raw: Option<&Vec<Value>>) -> Vec<PartnerUser> {
+        if raw.is_none() {
+            self.fail(format!("{pp}.users: missing or not a list"));
+        }
+        let raw = raw.map_or(&[][..], Vec::as_slice);
+        let mut users: Vec<PartnerUser> = Vec::new();
+        for (ui, u) in raw.iter().enumerate() {
+            let up = format!("{pp}.users[{ui}]");
+            let Some(user) = self.user(&up, u) else {
+                continue;
+            };
+            if users.iter().any(|other| other.0 == user.0) {
+                self.fail(format!(
+                    "{up}.email: {} appears twice in this partner",
+                    user.0
+                ));
+            }
+            users.push(user);
+        }
+        let owners = users.iter().filter(|u| u.2 == Role::Owner).count();
+        if owners != 1 {
+            self.fail(format!("{pp}.users: needs exactly one OWNER, has {owners}"));
+        }
+        users
+    }
+
+    fn user(&mut self, up: &str, u: &Value) -> Option<PartnerUser> {
+        let u: LegacyUser = serde_json::from_value(u.clone())
+            .map_err(|e| self.fail(format!("{up}: {e}")))
+            .ok()?;
+        let email = Email::parse(&u.email)
+            .map_err(|e| self.fail(format!("{up}.email: {e}")))
+            .ok();
+        let r = role(&u.role);
+        if r.is_none() {
+            self.fail(format!(
+                "{up}.role: unknown role \"{}\" (OWNER, ADMIN, MANAGER or EMPLOYEE)",
+                u.role
+            ));
+        }
+        if argon2::password_hash::PasswordHash::new(&u.password_hash).is_err()
+            || !u.password_hash.starts_with("$argon2")
+        {
+            self.fail(format!("{up}.passwordHash: not an argon2 PHC string"));
+        }
+        let n = self.text(&format!("{up}.name"), &u.name);
+        Some((email?, n, r?, u.password_hash))
+    }
+
+    fn clients(&mut self, pp: &str, raw: &[Value]) -> Vec<Client> {
+        let mut emails = HashSet::new();
+        raw.iter()
+            .enumerate()
+            .filter_map(|(ci, c)| self.client(&format!("{pp}.clients[{ci}]"), c, &mut emails))
+            .collect()
+    }
+
+    /// One client; `emails`: the partner's clients' emails so far (each once).
+    fn client(&mut self, cp: &str, c: &Value, emails: &mut HashSet<Email>) -> Option<Client> {
+        let c: LegacyClient = serde_json::from_value(c.clone())
+            .map_err(|e| self.fail(format!("{cp}: {e}")))
+            .ok()?;
+        let cid = self.company_id(cp, Some(&c.company_id));
+        let email = Email::parse(&c.email)
+            .map_err(|e| self.fail(format!("{cp}.email: {e}")))
+            .ok();
+        let st = status(&c.status);
+        if st.is_none() {
+            self.fail(format!("{cp}.status: unknown status \"{}\"", c.status));
+        }
+        if c.upgrade_eligible && c.upgrade_deadline.is_none() {
+            self.fail(format!(
+                "{cp}.upgradeDeadline: an eligible client needs a deadline"
+            ));
+        }
+        let name = self.text(&format!("{cp}.name"), &c.name);
+        if let Some(email) = &email
+            && !emails.insert(email.clone())
+        {
+            self.fail(format!(
+                "{cp}.email: {email} is the email of another client of this partner"
+            ));
+        }
+        Some(Client {
+            company_id: cid?,
+            name,
+            email: email?,
+            status: st?,
+            upgrade_eligible: c.upgrade_eligible,
+            upgrade_deadline: c.upgrade_deadline,
+        })
+    }
 }
 
 /// Parses and checks a whole export. Returns every problem, not just the first.
 pub fn parse(json: &str) -> Result<Vec<Partner>, Invalid> {
     let doc: Value =
         serde_json::from_str(json).map_err(|e| Invalid(vec![format!("not JSON: {e}")]))?;
-    let mut errors = Vec::new();
+    let mut check = Check::default();
     match doc.get("format").and_then(Value::as_str) {
         Some(FORMAT) => {}
-        other => errors.push(format!(
+        other => check.fail(format!(
             "format: expected \"{FORMAT}\", found {}",
             other.map_or("nothing".into(), |f| format!("\"{f}\""))
         )),
     }
     let Some(partners) = doc.get("partners").and_then(Value::as_array) else {
-        errors.push("partners: missing or not a list".into());
-        return Err(Invalid(errors));
+        check.fail("partners: missing or not a list".into());
+        return Err(Invalid(check.errors));
     };
-    let mut seen_ids = HashSet::new();
-    let mut out = Vec::with_capacity(partners.len());
-    for (pi, p) in partners.iter().enumerate() {
-        let pp = format!("partners[{pi}]");
-        let company_id = match p
-            .get("companyId")
-            .and_then(Value::as_str)
-            .map(CompanyId::parse)
-        {
-            Some(Ok(id)) => {
-                if !seen_ids.insert(id.clone()) {
-                    errors.push(format!(
-                        "{pp}.companyId: {id} appears more than once in the file"
-                    ));
-                }
-                Some(id)
-            }
-            Some(Err(e)) => {
-                errors.push(format!("{pp}.companyId: {e}"));
-                None
-            }
-            None => {
-                errors.push(format!("{pp}.companyId: missing"));
-                None
-            }
-        };
-        let name = match p.get("name").and_then(Value::as_str) {
-            Some(n) => text(&mut errors, &format!("{pp}.name"), n),
-            None => {
-                errors.push(format!("{pp}.name: missing"));
-                String::new()
-            }
-        };
-        let mut users = Vec::new();
-        let mut emails = HashSet::new();
-        let raw_users = p
-            .get("users")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_else(|| {
-                errors.push(format!("{pp}.users: missing or not a list"));
-                Vec::new()
-            });
-        for (ui, u) in raw_users.into_iter().enumerate() {
-            let up = format!("{pp}.users[{ui}]");
-            let u: LegacyUser = match serde_json::from_value(u) {
-                Ok(u) => u,
-                Err(e) => {
-                    errors.push(format!("{up}: {e}"));
-                    continue;
-                }
-            };
-            let email = Email::parse(&u.email)
-                .map_err(|e| errors.push(format!("{up}.email: {e}")))
-                .ok();
-            let r = role(&u.role);
-            if r.is_none() {
-                errors.push(format!(
-                    "{up}.role: unknown role \"{}\" (OWNER, ADMIN, MANAGER or EMPLOYEE)",
-                    u.role
-                ));
-            }
-            if argon2::password_hash::PasswordHash::new(&u.password_hash).is_err()
-                || !u.password_hash.starts_with("$argon2")
-            {
-                errors.push(format!("{up}.passwordHash: not an argon2 PHC string"));
-            }
-            let n = text(&mut errors, &format!("{up}.name"), &u.name);
-            if let (Some(email), Some(r)) = (email, r) {
-                if !emails.insert(email.clone()) {
-                    errors.push(format!("{up}.email: {email} appears twice in this partner"));
-                }
-                users.push((email, n, r, u.password_hash));
-            }
-        }
-        let owners = users.iter().filter(|u| u.2 == Role::Owner).count();
-        if owners != 1 {
-            errors.push(format!("{pp}.users: needs exactly one OWNER, has {owners}"));
-        }
-        let mut clients = Vec::new();
-        let mut client_emails = HashSet::new();
-        let raw_clients = p
-            .get("clients")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for (ci, c) in raw_clients.into_iter().enumerate() {
-            let cp = format!("{pp}.clients[{ci}]");
-            let c: LegacyClient = match serde_json::from_value(c) {
-                Ok(c) => c,
-                Err(e) => {
-                    errors.push(format!("{cp}: {e}"));
-                    continue;
-                }
-            };
-            let cid = CompanyId::parse(&c.company_id)
-                .map_err(|e| errors.push(format!("{cp}.companyId: {e}")))
-                .ok();
-            if let Some(cid) = &cid
-                && !seen_ids.insert(cid.clone())
-            {
-                errors.push(format!(
-                    "{cp}.companyId: {cid} appears more than once in the file"
-                ));
-            }
-            let email = Email::parse(&c.email)
-                .map_err(|e| errors.push(format!("{cp}.email: {e}")))
-                .ok();
-            let st = status(&c.status);
-            if st.is_none() {
-                errors.push(format!("{cp}.status: unknown status \"{}\"", c.status));
-            }
-            if c.upgrade_eligible && c.upgrade_deadline.is_none() {
-                errors.push(format!(
-                    "{cp}.upgradeDeadline: an eligible client needs a deadline"
-                ));
-            }
-            let n = text(&mut errors, &format!("{cp}.name"), &c.name);
-            if let Some(email) = &email
-                && !client_emails.insert(email.clone())
-            {
-                errors.push(format!(
-                    "{cp}.email: {email} is the email of another client of this partner"
-                ));
-            }
-            if let (Some(company_id), Some(email), Some(status)) = (cid, email, st) {
-                clients.push(Client {
-                    company_id,
-                    name: n,
-                    email,
-                    status,
-                    upgrade_eligible: c.upgrade_eligible,
-                    upgrade_deadline: c.upgrade_deadline,
-                });
-            }
-        }
-        if let Some(company_id) = company_id {
-            out.push(Partner {
-                company_id,
-                name,
-                users,
-                clients,
-            });
-        }
-    }
-    if errors.is_empty() {
+    let out: Vec<Partner> = partners
+        .iter()
+        .enumerate()
+        .filter_map(|(pi, p)| check.partner(&format!("partners[{pi}]"), p))
+        .collect();
+    if check.errors.is_empty() {
         Ok(out)
     } else {
-        Err(Invalid(errors))
+        Err(Invalid(check.errors))
     }
 }
 

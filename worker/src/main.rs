@@ -113,8 +113,8 @@ async fn main() -> ExitCode {
             config,
         } => {
             let which = match id {
-                Some(id) => worker::deliveries::Retry::One(id),
-                None => worker::deliveries::Retry::AllFailed(since.map(ago)),
+                Some(id) => entity::delivery::retry::Retry::One(id),
+                None => entity::delivery::retry::Retry::AllFailed(since.map(ago)),
             };
             retry_deliveries(config, which).await
         }
@@ -329,12 +329,17 @@ async fn deliveries(
 
 async fn retry_deliveries(
     config: WorkerConfig,
-    which: worker::deliveries::Retry,
+    which: entity::delivery::retry::Retry,
 ) -> Result<(), worker::WorkerError> {
     let db = open_db(&config).await?;
-    let r = worker::deliveries::retry(&db, config.public_url(), which).await?;
+    let r = entity::delivery::retry::retry(&db, config.public_url(), which).await?;
     let events = JobQueue::connect(&config).await?.events().clone();
-    events.publish(&r.changed_clients).await;
+    let changed: Vec<worker::ClientEvent> = r
+        .changed_clients
+        .iter()
+        .map(|&(partner, client)| worker::ClientEvent::updated(partner, client))
+        .collect();
+    events.publish(&changed).await;
     if !r.not_failed.is_empty() {
         return Err(worker::WorkerError::Invalid(format!(
             "no FAILED delivery with id {:?}",
@@ -354,7 +359,7 @@ async fn retry_deliveries(
             println!("  delivery {id}: {why}");
         }
     }
-    if let worker::deliveries::Retry::One(id) = which
+    if let entity::delivery::retry::Retry::One(id) = which
         && let Some((_, why)) = r.refused.first()
     {
         return Err(worker::WorkerError::Invalid(format!(

@@ -1,49 +1,28 @@
-//! Forgotten passwords (SPEC §5, §8). `requestPasswordReset` only [`record`]s the request:
+//! Forgotten passwords (SPEC §5, §8). `requestPasswordReset` only records the request
+//! (`entity::password_reset_request::record`):
 //! one insert, the same whether or not the email belongs to anyone, so neither the answer
 //! nor the time it takes tells a caller which emails exist. The outbox dispatcher then
 //! [`settle_pending`]s requests: it looks the person up and, when the email names an
 //! active user, issues the link and queues the email in the transaction that marks the
 //! request settled, so a request is settled once and its email never lost.
 
-use crate::directory::{candidates_for, choose_account, partner_of};
-use crate::password_link::issue_reset;
 use chrono::Utc;
+use entity::AuditAction;
 use entity::audit_event::{self, Entry, Origin};
-use entity::password_reset_request::{self, Column, Entity as Request};
+use entity::client::partner_of;
+use entity::password_reset_request::{Column, Entity as Request};
+use entity::password_token::issue_reset;
+use entity::user::{candidates_for, choose_account};
 use entity::{CompanyId, Email};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// Most requests one pass settles; the dispatcher comes back at once while there are more.
 const BATCH: u64 = 50;
 /// Settled requests (an email and an address) are kept this long, then deleted.
 pub const KEEP_SETTLED: chrono::Duration = chrono::Duration::days(7);
-
-/// Records a reset request, to be settled by the worker. Where it came from is kept for the
-/// audit log.
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
-    email: &Email,
-    company_id: Option<&CompanyId>,
-    ip: Option<&str>,
-    request_id: &str,
-) -> Result<(), DbErr> {
-    Request::insert(password_reset_request::ActiveModel {
-        email: Set(email.as_str().to_owned()),
-        company_id: Set(company_id.map(|c| c.as_str().to_owned())),
-        ip: Set(ip.map(|i| i.chars().take(64).collect())),
-        request_id: Set(Some(request_id.chars().take(64).collect())),
-        requested_at: Set(Utc::now()),
-        settled_at: Set(None),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
-}
 
 /// Settles up to a batch of pending requests, oldest first, and returns how many this call
 /// settled. Safe from several workers at once: each request is claimed with a conditional
@@ -120,11 +99,10 @@ async fn settle(db: &DatabaseConnection, public_url: &str, id: i64) -> Result<bo
                     ..Default::default()
                 };
                 let entry = Entry {
-                    action: "user.password_reset_requested",
                     account_id: Some(acc.id),
                     partner_account_id: partner_of(&txn, acc).await?,
                     detail: Some(format!("reset link sent to {}", u.email)),
-                    ..Default::default()
+                    ..Entry::of(AuditAction::UserPasswordResetRequested)
                 };
                 audit_event::record(&txn, r.requested_at, origin, entry).await?;
             }

@@ -279,6 +279,123 @@ macro_rules! spawn_consumer {
 /// How long a shutdown waits for running jobs.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
+/// What every job needs, from configuration.
+fn job_context(
+    config: &WorkerConfig,
+    db: DatabaseConnection,
+    queue: &JobQueue,
+) -> Result<JobContext, WorkerError> {
+    let transport = Transport::from_config(
+        config.smtp_url.as_deref(),
+        config.smtp_ca_file.as_deref(),
+        config.smtp_pool_size,
+        config.smtp_timeout,
+        config.outbox_dir(),
+    )?;
+    let mailer = Mailer::new(
+        transport,
+        &config.mail_from,
+        config.public_url(),
+        config.trial_length,
+    )?;
+    Ok(JobContext {
+        db,
+        mailer,
+        support_email: config.support_email.clone(),
+        public_url: config.public_url().to_owned(),
+        trial_length: config.trial_length,
+        events: queue.events().clone(),
+    })
+}
+
+/// The trial and invite sweeps, every `period`.
+fn sweeps(period: Duration, cx: &Arc<JobContext>, shutdown: CancellationToken) -> JoinHandle<()> {
+    let (db, events) = (cx.db.clone(), cx.events.clone());
+    every(period, Start::AfterOnePeriod, shutdown, move || {
+        let (db, events) = (db.clone(), events.clone());
+        async move {
+            if let Err(e) = crate::trials::sweep(&db, &events).await {
+                tracing::error!(error = %e, "trial sweep failed; will run again next period");
+            }
+            if let Err(e) = crate::invite_expiry::sweep(&db, &events).await {
+                tracing::error!(error = %e, "invite sweep failed; will run again next period");
+            }
+        }
+    })
+}
+
+/// Every 10 s: finished jobs are deleted, and queue depths and the outbox backlog measured.
+fn upkeep(cx: &Arc<JobContext>, queue: &JobQueue, shutdown: CancellationToken) -> JoinHandle<()> {
+    let (db, queue) = (cx.db.clone(), queue.clone());
+    every(Duration::from_secs(10), Start::Now, shutdown, move || {
+        let (db, queue) = (db.clone(), queue.clone());
+        async move {
+            match queue.trim_finished().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(count = n, "deleted finished jobs from the queue"),
+                Err(e) => tracing::warn!(error = %e, "could not delete finished jobs"),
+            }
+            if let Ok(depths) = queue.depths().await {
+                for (name, n) in depths {
+                    metrics::gauge!("queue_depth", "queue" => name).set(n as f64);
+                }
+            }
+            if let Ok(n) = outbox::backlog(&db).await {
+                metrics::gauge!("outbox_backlog").set(n as f64);
+            }
+        }
+    })
+}
+
+/// The consumers of the three queues: mail (`WORKER_CONCURRENCY` at once), Partner
+/// Connect checks and upgrades (2 each).
+fn consumers(
+    config: &WorkerConfig,
+    queue: &JobQueue,
+    cx: &Arc<JobContext>,
+    shutdown: &CancellationToken,
+) -> Vec<JoinHandle<()>> {
+    let poll_every = config.queue_poll_every;
+    let concurrency = config.worker_concurrency.max(1);
+    let names = queue.names().clone();
+    let (queue, cx, shutdown) = (queue.clone(), cx.clone(), shutdown.clone());
+    vec![
+        spawn_consumer!(
+            queue,
+            names.mail,
+            "mail",
+            SendEmail,
+            send_email,
+            concurrency,
+            cx,
+            poll_every,
+            shutdown
+        ),
+        spawn_consumer!(
+            queue,
+            names.connect,
+            "connect",
+            CheckPartnerConnect,
+            check_partner_connect,
+            2,
+            cx,
+            poll_every,
+            shutdown
+        ),
+        spawn_consumer!(
+            queue,
+            names.upgrade,
+            "upgrade",
+            UpgradeClient,
+            upgrade_client,
+            2,
+            cx,
+            poll_every,
+            shutdown
+        ),
+    ]
+}
+
 /// The background work running in this process.
 pub struct WorkerRuntime {
     shutdown: CancellationToken,
@@ -294,124 +411,26 @@ impl WorkerRuntime {
         queue: JobQueue,
         nudge: Nudge,
     ) -> Result<Self, WorkerError> {
-        let transport = Transport::from_config(
-            config.smtp_url.as_deref(),
-            config.smtp_ca_file.as_deref(),
-            config.smtp_pool_size,
-            config.smtp_timeout,
-            config.outbox_dir(),
-        )?;
-        let mailer = Mailer::new(
-            transport,
-            &config.mail_from,
-            config.public_url(),
-            config.trial_length,
-        )?;
-        let cx = Arc::new(JobContext {
-            db: db.clone(),
-            mailer,
-            support_email: config.support_email.clone(),
-            public_url: config.public_url().to_owned(),
-            trial_length: config.trial_length,
-            events: queue.events().clone(),
-        });
+        let cx = Arc::new(job_context(config, db.clone(), &queue)?);
         let shutdown = CancellationToken::new();
-        let mut tasks = Vec::new();
-
         let limits = DispatchLimits {
             max_in_flight: config.outbox_max_in_flight,
             requeue_after: config.outbox_requeue_after,
         };
-        tasks.push(tokio::spawn(outbox::run_dispatcher(
-            db,
-            queue.clone(),
-            nudge,
-            config.outbox_poll_every,
-            limits,
-            config.public_url().to_owned(),
-            shutdown.clone(),
-        )));
-
-        let (sweep_db, sweep_events) = (cx.db.clone(), cx.events.clone());
-        tasks.push(every(
-            config.trial_sweep_every,
-            Start::AfterOnePeriod,
-            shutdown.clone(),
-            move || {
-                let (db, events) = (sweep_db.clone(), sweep_events.clone());
-                async move {
-                    if let Err(e) = crate::trials::sweep(&db, &events).await {
-                        tracing::error!(error = %e, "trial sweep failed; will run again next period");
-                    }
-                    if let Err(e) = crate::invite_expiry::sweep(&db, &events).await {
-                        tracing::error!(error = %e, "invite sweep failed; will run again next period");
-                    }
-                }
-            },
-        ));
-
-        // Finished jobs are deleted and queue depths and the outbox backlog measured.
-        let (m_db, m_queue) = (cx.db.clone(), queue.clone());
-        tasks.push(every(
-            Duration::from_secs(10),
-            Start::Now,
-            shutdown.clone(),
-            move || {
-                let (db, queue) = (m_db.clone(), m_queue.clone());
-                async move {
-                    match queue.trim_finished().await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::debug!(count = n, "deleted finished jobs from the queue"),
-                        Err(e) => tracing::warn!(error = %e, "could not delete finished jobs"),
-                    }
-                    if let Ok(depths) = queue.depths().await {
-                        for (name, n) in depths {
-                            metrics::gauge!("queue_depth", "queue" => name).set(n as f64);
-                        }
-                    }
-                    if let Ok(n) = outbox::backlog(&db).await {
-                        metrics::gauge!("outbox_backlog").set(n as f64);
-                    }
-                }
-            },
-        ));
-
-        let poll_every = config.queue_poll_every;
-        let concurrency = config.worker_concurrency.max(1);
-        let names = queue.names().clone();
-        tasks.push(spawn_consumer!(
-            queue,
-            names.mail,
-            "mail",
-            SendEmail,
-            send_email,
-            concurrency,
-            cx,
-            poll_every,
-            shutdown
-        ));
-        tasks.push(spawn_consumer!(
-            queue,
-            names.connect,
-            "connect",
-            CheckPartnerConnect,
-            check_partner_connect,
-            2,
-            cx,
-            poll_every,
-            shutdown
-        ));
-        tasks.push(spawn_consumer!(
-            queue,
-            names.upgrade,
-            "upgrade",
-            UpgradeClient,
-            upgrade_client,
-            2,
-            cx,
-            poll_every,
-            shutdown
-        ));
+        let mut tasks = vec![
+            tokio::spawn(outbox::run_dispatcher(
+                db,
+                queue.clone(),
+                nudge,
+                config.outbox_poll_every,
+                limits,
+                config.public_url().to_owned(),
+                shutdown.clone(),
+            )),
+            sweeps(config.trial_sweep_every, &cx, shutdown.clone()),
+            upkeep(&cx, &queue, shutdown.clone()),
+        ];
+        tasks.extend(consumers(config, &queue, &cx, &shutdown));
         tracing::info!(
             queue = queue.backend_name(),
             mail = cx.mailer.transport.name(),

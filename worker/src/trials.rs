@@ -7,9 +7,9 @@
 //! rows finds them no longer in TRIAL (PostgreSQL re-checks the condition after the first
 //! commits; SQLite has one writer), so each client expires once and is in one digest.
 
-use crate::mail::{ExpiredClient, Mail};
-use crate::outbox::queue_mail;
 use chrono::Utc;
+use entity::delivery::queue_mail;
+use entity::mail::{ExpiredClient, Mail};
 use entity::{ClientStatus, Role, account, client, user};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,

@@ -3,25 +3,19 @@
 //! paying status), and marks the V1 client upgraded, in one transaction.
 
 use crate::WorkerError;
-use crate::mail::Mail;
-use crate::outbox::queue_mail;
 use chrono::Utc;
+use entity::AuditAction;
+use entity::delivery::queue_mail;
+use entity::mail::Mail;
 use entity::{
     AccountKind, ClientStatus, ConnectStatus, Email, InviteMethod, Platform, Role, account,
     audit_event, client, legacy_connection, user,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use std::time::Duration;
-
-/// Why an upgrade cannot be done: the connected V2 partner already lists this client
-/// with an account of its own. The gateway refuses the request for the same reason.
-pub fn already_has_account(name: &str, company_id: Option<&str>) -> String {
-    format!(
-        "{name} already has a V2 account in the connected dashboard ({}): it cannot be upgraded into a second one",
-        company_id.unwrap_or("no Company ID")
-    )
-}
 
 /// Runs one upgrade. Returns whether this call did it. The new account is always listed
 /// in the V2 partner's client list: on the row the partner already had for the client's
@@ -40,18 +34,8 @@ pub async fn run(
     if v1.upgraded_at.is_some() {
         return Ok(false);
     }
-    let connection = legacy_connection::Entity::find()
-        .filter(legacy_connection::Column::V1AccountId.eq(v1.partner_account_id))
-        .filter(legacy_connection::Column::Status.eq(ConnectStatus::Connected))
-        .one(db)
-        .await?;
-    let Some(v2_partner) = connection.and_then(|c| c.v2_account_id) else {
-        return Err(WorkerError::Invalid(
-            "the V1 partner is not connected to a V2 partner dashboard".into(),
-        ));
-    };
+    let v2_partner = connected_partner(db, &v1).await?;
     let now = Utc::now();
-    let name = v1.name.clone().unwrap_or_else(|| v1.email.clone());
     let txn = entity::db::begin_write(db).await?;
     // Claim it first: a second job for the same client stops here.
     let claimed = client::Entity::update_many()
@@ -63,141 +47,30 @@ pub async fn run(
     if claimed.rows_affected != 1 {
         return Ok(false);
     }
+    let upgrade = Upgrade::of(&v1, v2_partner, now, trial_length);
     let listed_before = client::Entity::find()
         .filter(client::Column::PartnerAccountId.eq(v2_partner))
         .filter(client::Column::Email.eq(&v1.email))
         .one(&txn)
         .await?;
-    if let Some(row) = &listed_before
-        && row.client_account_id.is_some()
+    if let Some(row) = listed_before
+        .as_ref()
+        .filter(|r| r.client_account_id.is_some())
     {
         // Dropping `txn` undoes the claim.
-        return Err(WorkerError::Invalid(already_has_account(
-            &name,
-            row.company_id.as_deref(),
-        )));
+        return Err(upgrade.refused(row));
     }
-    let status = match v1.status {
-        ClientStatus::Paying => ClientStatus::Paying,
-        ClientStatus::TrialExpired => ClientStatus::TrialExpired,
-        ClientStatus::Trial | ClientStatus::Invited => ClientStatus::Trial,
+    let (acc, owner) = upgrade.open_account(&txn).await?;
+    let (listed, added) = match &listed_before {
+        Some(row) => (upgrade.attach(&txn, &acc, row).await?, false),
+        None => (upgrade.list(&txn, &acc).await?, true),
     };
-    let paying = status == ClientStatus::Paying;
-    let trial_ends = (!paying).then(|| {
-        v1.trial_ends_at
-            .unwrap_or_else(|| client::trial_end(now, trial_length))
-    });
-    let mut account_row =
-        account::new_row(&name, AccountKind::Client, Platform::V2, trial_ends, now);
-    account_row.plan = Set(paying.then(|| "monthly".to_owned()));
-    account_row.subscribed_at = Set(paying.then_some(now));
-    let acc = account::insert_with_new_company_id(&txn, account_row).await?;
-    let email =
-        Email::parse(&v1.email).map_err(|e| WorkerError::Invalid(format!("stored email: {e}")))?;
-    let owner = user::insert(
-        &txn,
-        user::new_row(acc.id, &email, &name, None, Role::Owner, now),
-    )
-    .await?
-    .ok_or_else(|| WorkerError::Invalid("the new account already has an owner".into()))?
-    .id;
-    let listed_new = listed_before.is_none();
-    let listed = match listed_before {
-        // The partner had invited the client itself: that row gets the account.
-        Some(row) => {
-            let attached = client::set_status(client::Entity::update_many(), status)
-                .col_expr(client::Column::ClientAccountId, Expr::value(acc.id))
-                .col_expr(
-                    client::Column::CompanyId,
-                    Expr::value(acc.company_id.clone()),
-                )
-                .col_expr(client::Column::Name, Expr::value(name.clone()))
-                .col_expr(
-                    client::Column::SortName,
-                    Expr::value(client::sort_name(Some(&name), &v1.email)),
-                )
-                .col_expr(client::Column::TrialEndsAt, Expr::value(trial_ends))
-                .col_expr(
-                    client::Column::InvitedVia,
-                    Expr::value(InviteMethod::Upgrade),
-                )
-                .filter(client::Column::Id.eq(row.id))
-                .filter(client::Column::Status.eq(ClientStatus::Invited))
-                .filter(client::Column::ClientAccountId.is_null())
-                .exec(&txn)
-                .await?;
-            if attached.rows_affected != 1 {
-                // The invite was accepted (or the row changed) since it was read: the
-                // new account would be listed nowhere. Dropping `txn` undoes it all; the
-                // upgrade fails with the reason, as when the row already had an account.
-                return Err(WorkerError::Invalid(already_has_account(
-                    &name,
-                    row.company_id.as_deref(),
-                )));
-            }
-            row.id
-        }
-        None => {
-            let mut row = client::new_row(
-                v2_partner,
-                &v1.email,
-                Some(name.clone()),
-                status,
-                InviteMethod::Upgrade,
-                now,
-            );
-            row.client_account_id = Set(Some(acc.id));
-            row.company_id = Set(Some(acc.company_id.clone()));
-            row.trial_ends_at = Set(trial_ends);
-            client::insert(&txn, row)
-                .await?
-                .ok_or_else(|| WorkerError::Busy("the V2 client list changed meanwhile".into()))?
-                .id
-        }
-    };
-    // Both partners' logs show it: the V1 partner's (its client left) and the V2 one's.
-    let detail = format!("{name} upgraded to V2 as {}", acc.company_id);
-    let entries = [
-        audit_event::Entry::about_client(
-            "client.upgraded",
-            acc.id,
-            v1.partner_account_id,
-            v1.id,
-            detail.clone(),
-        ),
-        audit_event::Entry::about_client("client.upgraded", acc.id, v2_partner, listed, detail),
-    ];
-    for entry in entries {
-        audit_event::record(&txn, now, audit_event::Origin::default(), entry).await?;
-    }
-    // The client's owner sets a password for the new account.
-    let link = crate::password_link::issue(
-        &txn,
-        public_url,
-        owner,
-        crate::password_link::Purpose::Set,
-        now + crate::password_link::SET_PASSWORD_TTL,
-    )
-    .await?;
-    let partner_name = account::Entity::find_by_id(v2_partner)
-        .one(&txn)
-        .await?
-        .map(|a| a.name);
-    queue_mail(
-        &txn,
-        Some(acc.id),
-        &Mail::SetPassword {
-            to: v1.email.clone(),
-            name: name.clone(),
-            company_name: acc.name.clone(),
-            partner_name,
-            link,
-            user_id: Some(owner),
-        },
-    )
-    .await?;
+    upgrade.record(&txn, &acc, listed).await?;
+    upgrade
+        .send_set_password(&txn, public_url, &acc, owner)
+        .await?;
     txn.commit().await?;
-    let on_v2 = if listed_new {
+    let on_v2 = if added {
         crate::ClientEvent::added(v2_partner, listed)
     } else {
         crate::ClientEvent::updated(v2_partner, listed)
@@ -210,4 +83,206 @@ pub async fn run(
         .await;
     tracing::info!(client_id, v2_account = acc.id, "V1 client upgraded");
     Ok(true)
+}
+
+/// The V2 partner account the V1 client's partner is connected to.
+async fn connected_partner(
+    db: &DatabaseConnection,
+    v1: &client::Model,
+) -> Result<i64, WorkerError> {
+    let connection = legacy_connection::Entity::find()
+        .filter(legacy_connection::Column::V1AccountId.eq(v1.partner_account_id))
+        .filter(legacy_connection::Column::Status.eq(ConnectStatus::Connected))
+        .one(db)
+        .await?;
+    connection.and_then(|c| c.v2_account_id).ok_or_else(|| {
+        WorkerError::Invalid("the V1 partner is not connected to a V2 partner dashboard".into())
+    })
+}
+
+/// One V1 client's move to V2: who it is and the standing it keeps.
+struct Upgrade<'a> {
+    v1: &'a client::Model,
+    v2_partner: i64,
+    name: String,
+    status: ClientStatus,
+    trial_ends: Option<chrono::DateTime<Utc>>,
+    now: chrono::DateTime<Utc>,
+}
+
+impl<'a> Upgrade<'a> {
+    fn of(
+        v1: &'a client::Model,
+        v2_partner: i64,
+        now: chrono::DateTime<Utc>,
+        trial_length: Duration,
+    ) -> Self {
+        let status = match v1.status {
+            ClientStatus::Paying => ClientStatus::Paying,
+            ClientStatus::TrialExpired => ClientStatus::TrialExpired,
+            ClientStatus::Trial | ClientStatus::Invited => ClientStatus::Trial,
+        };
+        let trial_ends = (status != ClientStatus::Paying).then(|| {
+            v1.trial_ends_at
+                .unwrap_or_else(|| client::trial_end(now, trial_length))
+        });
+        Upgrade {
+            v1,
+            v2_partner,
+            name: v1.name.clone().unwrap_or_else(|| v1.email.clone()),
+            status,
+            trial_ends,
+            now,
+        }
+    }
+
+    /// The V2 partner lists the client with an account already.
+    fn refused(&self, row: &client::Model) -> WorkerError {
+        WorkerError::Invalid(entity::client::already_has_account(
+            &self.name,
+            row.company_id.as_deref(),
+        ))
+    }
+
+    /// The client's V2 account, with its standing, and its owner.
+    async fn open_account<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+    ) -> Result<(account::Model, i64), WorkerError> {
+        let paying = self.status == ClientStatus::Paying;
+        let mut row = account::new_row(
+            &self.name,
+            AccountKind::Client,
+            Platform::V2,
+            self.trial_ends,
+            self.now,
+        );
+        row.plan = Set(paying.then(|| "monthly".to_owned()));
+        row.subscribed_at = Set(paying.then_some(self.now));
+        let acc = account::insert_with_new_company_id(txn, row).await?;
+        let email = Email::parse(&self.v1.email)
+            .map_err(|e| WorkerError::Invalid(format!("stored email: {e}")))?;
+        let owner = user::insert(
+            txn,
+            user::new_row(acc.id, &email, &self.name, None, Role::Owner, self.now),
+        )
+        .await?
+        .ok_or_else(|| WorkerError::Invalid("the new account already has an owner".into()))?
+        .id;
+        Ok((acc, owner))
+    }
+
+    /// The partner had invited the client itself: that row gets the account.
+    async fn attach<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        acc: &account::Model,
+        row: &client::Model,
+    ) -> Result<i64, WorkerError> {
+        let attached = client::set_status(client::Entity::update_many(), self.status)
+            .col_expr(client::Column::ClientAccountId, Expr::value(acc.id))
+            .col_expr(
+                client::Column::CompanyId,
+                Expr::value(acc.company_id.clone()),
+            )
+            .col_expr(client::Column::Name, Expr::value(self.name.clone()))
+            .col_expr(
+                client::Column::SortName,
+                Expr::value(client::sort_name(Some(&self.name), &self.v1.email)),
+            )
+            .col_expr(client::Column::TrialEndsAt, Expr::value(self.trial_ends))
+            .col_expr(
+                client::Column::InvitedVia,
+                Expr::value(InviteMethod::Upgrade),
+            )
+            .filter(client::Column::Id.eq(row.id))
+            .filter(client::Column::Status.eq(ClientStatus::Invited))
+            .filter(client::Column::ClientAccountId.is_null())
+            .exec(txn)
+            .await?;
+        if attached.rows_affected != 1 {
+            // The invite was accepted (or the row changed) since it was read: the new
+            // account would be listed nowhere. Dropping the transaction undoes it all;
+            // the upgrade fails with the reason, as when the row already had an account.
+            return Err(self.refused(row));
+        }
+        Ok(row.id)
+    }
+
+    /// A new row in the V2 partner's list for the client's new account.
+    async fn list<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        acc: &account::Model,
+    ) -> Result<i64, WorkerError> {
+        let mut row = client::new_row(
+            self.v2_partner,
+            &self.v1.email,
+            Some(self.name.clone()),
+            self.status,
+            InviteMethod::Upgrade,
+            self.now,
+        );
+        row.client_account_id = Set(Some(acc.id));
+        row.company_id = Set(Some(acc.company_id.clone()));
+        row.trial_ends_at = Set(self.trial_ends);
+        Ok(client::insert(txn, row)
+            .await?
+            .ok_or_else(|| WorkerError::Busy("the V2 client list changed meanwhile".into()))?
+            .id)
+    }
+
+    /// Both partners' logs show it: the V1 partner's (its client left) and the V2 one's.
+    async fn record<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        acc: &account::Model,
+        listed: i64,
+    ) -> Result<(), WorkerError> {
+        let detail = format!("{} upgraded to V2 as {}", self.name, acc.company_id);
+        let v1 = self.v1;
+        for (partner, row) in [(v1.partner_account_id, v1.id), (self.v2_partner, listed)] {
+            let entry = audit_event::Entry::about_client(
+                AuditAction::ClientUpgraded,
+                acc.id,
+                partner,
+                row,
+                detail.clone(),
+            );
+            audit_event::record(txn, self.now, audit_event::Origin::default(), entry).await?;
+        }
+        Ok(())
+    }
+
+    /// The client's owner sets a password for the new account.
+    async fn send_set_password<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        public_url: &str,
+        acc: &account::Model,
+        owner: i64,
+    ) -> Result<(), WorkerError> {
+        let link = entity::password_token::issue(
+            txn,
+            public_url,
+            owner,
+            entity::password_token::Purpose::Set,
+            self.now + entity::password_token::SET_PASSWORD_TTL,
+        )
+        .await?;
+        let partner_name = account::Entity::find_by_id(self.v2_partner)
+            .one(txn)
+            .await?
+            .map(|a| a.name);
+        let mail = Mail::SetPassword {
+            to: self.v1.email.clone(),
+            name: self.name.clone(),
+            company_name: acc.name.clone(),
+            partner_name,
+            link,
+            user_id: Some(owner),
+        };
+        queue_mail(txn, Some(acc.id), &mail).await?;
+        Ok(())
+    }
 }

@@ -67,13 +67,65 @@ fn at(v: &[Duration], q: f64) -> Duration {
     v[((v.len() - 1) as f64 * q) as usize]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let http = reqwest::Client::new();
+/// Starts `n` flooders sending `batch` back to back until `stop`; `sent` counts answers.
+fn start_flood(
+    attacker: &reqwest::Client,
+    url: &str,
+    batch: &Arc<Vec<u8>>,
+    n: usize,
+    stop: &Arc<AtomicBool>,
+    sent: &Arc<AtomicU64>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..n)
+        .map(|_| {
+            let (c, url, body) = (attacker.clone(), url.to_owned(), batch.clone());
+            let (stop, sent) = (stop.clone(), sent.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let r = c
+                        .post(format!("{url}/graphql"))
+                        .header("content-type", "application/json")
+                        .body(body.as_ref().clone())
+                        .send()
+                        .await;
+                    if let Ok(r) = r {
+                        let _ = r.bytes().await;
+                        sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Times `tries` logIn calls of the victim, one after another.
+async fn time_log_ins(
+    http: &reqwest::Client,
+    url: &str,
+    email: &str,
+    tries: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut took = Vec::with_capacity(tries);
+    for _ in 0..tries {
+        let t = Instant::now();
+        let r: Value = http
+            .post(format!("{url}/graphql"))
+            .json(&json!({ "query": LOG_IN, "variables": { "email": email, "password": "correct-horse-1" } }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::ensure!(r["errors"].is_null(), "logIn failed: {r}");
+        took.push(t.elapsed());
+    }
+    Ok(took)
+}
+
+/// Signs the victim up and returns its email.
+async fn sign_up(http: &reqwest::Client, url: &str) -> anyhow::Result<String> {
     let email = format!("flood-{}@ledgerline.example", std::process::id());
     let signed_up: Value = http
-        .post(format!("{}/graphql", args.url))
+        .post(format!("{url}/graphql"))
         .json(&json!({ "query": "mutation($input: SignUpInput!) { signUp(input: $input) { token } }",
             "variables": { "input": { "companyName": "Ledger & Line", "name": "Rosa", "email": email,
                  "password": "correct-horse-1", "isAccountantOrBookkeeper": true } } }))
@@ -82,70 +134,45 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .await?;
     anyhow::ensure!(signed_up["errors"].is_null(), "signUp failed: {signed_up}");
+    Ok(email)
+}
+
+#[derive(Default)]
+struct Flood {
+    requests: u64,
+    seconds: f64,
+    hashes: f64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::new();
+    let email = sign_up(&http, &args.url).await?;
     let batch: Value = (0..10).map(flood_operation).collect::<Vec<_>>().into();
     let batch = Arc::new(serde_json::to_vec(&batch)?);
     let attacker = reqwest::Client::builder()
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()?;
 
-    let (mut idle, mut flooded) = (Vec::new(), Vec::new());
-    let (mut flood_requests, mut flood_seconds, mut flood_hashes) = (0u64, 0f64, 0f64);
+    let (mut idle, mut flooded, mut flood) = (Vec::new(), Vec::new(), Flood::default());
     for _ in 0..args.rounds {
-        for flooding in [false, true] {
-            let stop = Arc::new(AtomicBool::new(false));
-            let sent = Arc::new(AtomicU64::new(0));
-            let mut tasks = Vec::new();
-            if flooding {
-                for _ in 0..args.flooders {
-                    let (c, url, body) = (attacker.clone(), args.url.clone(), batch.clone());
-                    let (stop, sent) = (stop.clone(), sent.clone());
-                    tasks.push(tokio::spawn(async move {
-                        while !stop.load(Ordering::Relaxed) {
-                            let r = c
-                                .post(format!("{url}/graphql"))
-                                .header("content-type", "application/json")
-                                .body(body.as_ref().clone())
-                                .send()
-                                .await;
-                            if let Ok(r) = r {
-                                let _ = r.bytes().await;
-                                sent.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }));
-                }
-                // Let the flood build up before timing.
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            let hashes_before = hashes(&http, &args.url).await?;
-            let started = Instant::now();
-            let sent_before = sent.load(Ordering::Relaxed);
-            for _ in 0..args.tries {
-                let t = Instant::now();
-                let r: Value = http
-                    .post(format!("{}/graphql", args.url))
-                    .json(&json!({ "query": LOG_IN, "variables": { "email": email, "password": "correct-horse-1" } }))
-                    .send()
-                    .await?
-                    .json()
-                    .await?;
-                anyhow::ensure!(r["errors"].is_null(), "logIn failed: {r}");
-                if flooding {
-                    flooded.push(t.elapsed())
-                } else {
-                    idle.push(t.elapsed())
-                }
-            }
-            if flooding {
-                flood_seconds += started.elapsed().as_secs_f64();
-                flood_requests += sent.load(Ordering::Relaxed) - sent_before;
-                // The victim's own log-ins each ran one check.
-                flood_hashes += hashes(&http, &args.url).await? - hashes_before - args.tries as f64;
-            }
-            stop.store(true, Ordering::Relaxed);
-            for t in tasks {
-                let _ = t.await;
-            }
+        idle.extend(time_log_ins(&http, &args.url, &email, args.tries).await?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let tasks = start_flood(&attacker, &args.url, &batch, args.flooders, &stop, &sent);
+        // Let the flood build up before timing.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let hashes_before = hashes(&http, &args.url).await?;
+        let (started, sent_before) = (Instant::now(), sent.load(Ordering::Relaxed));
+        flooded.extend(time_log_ins(&http, &args.url, &email, args.tries).await?);
+        flood.seconds += started.elapsed().as_secs_f64();
+        flood.requests += sent.load(Ordering::Relaxed) - sent_before;
+        // The victim's own log-ins each ran one check.
+        flood.hashes += hashes(&http, &args.url).await? - hashes_before - args.tries as f64;
+        stop.store(true, Ordering::Relaxed);
+        for t in tasks {
+            let _ = t.await;
         }
     }
     let (pi, pf) = (at(&idle, 0.5), at(&flooded, 0.5));
@@ -156,10 +183,11 @@ async fn main() -> anyhow::Result<()> {
         pf.as_secs_f64() / pi.as_secs_f64()
     );
     println!(
-        "flood: {} requests of 200 password-setting calls from 127.0.0.2 ({:.0} req/s, {} in flight); password hashes run for them: {flood_hashes:.0}",
-        flood_requests,
-        flood_requests as f64 / flood_seconds.max(1e-9),
-        args.flooders
+        "flood: {} requests of 200 password-setting calls from 127.0.0.2 ({:.0} req/s, {} in flight); password hashes run for them: {:.0}",
+        flood.requests,
+        flood.requests as f64 / flood.seconds.max(1e-9),
+        args.flooders,
+        flood.hashes
     );
     Ok(())
 }

@@ -112,16 +112,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let http = reqwest::Client::new();
-    let email = format!("bench-{}@live.example", std::process::id());
-    let token =
-        gql(&http, &args.url, None, SIGN_UP, json!({ "e": email })).await?["signUp"]["token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+type Counter = (usize, tokio::sync::watch::Receiver<(usize, Instant)>);
+
+/// Starts the subscribers, alternating between the two gateways, and waits until every
+/// one is subscribed. Each counter says which gateway (0 = `url`) and what it has seen.
+async fn subscribe_all(args: &Args, token: &str) -> anyhow::Result<Vec<Counter>> {
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(args.subscribers);
     let mut counters = Vec::new();
     for i in 0..args.subscribers {
@@ -132,7 +127,7 @@ async fn main() -> anyhow::Result<()> {
         };
         let (tx, rx) = tokio::sync::watch::channel((0usize, Instant::now()));
         counters.push((i % 2, rx));
-        let (url, token, ready) = (url.clone(), token.clone(), ready_tx.clone());
+        let (url, token, ready) = (url.clone(), token.to_owned(), ready_tx.clone());
         tokio::spawn(async move {
             if let Err(e) = subscriber(url, token, tx, ready).await {
                 eprintln!("subscriber {i}: {e}");
@@ -144,12 +139,49 @@ async fn main() -> anyhow::Result<()> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("a subscriber failed"))?;
     }
+    Ok(counters)
+}
+
+/// Seconds from `since` until the last subscriber on each gateway has `want` changes.
+async fn last_arrivals(
+    counters: &mut [Counter],
+    want: usize,
+    since: Instant,
+) -> anyhow::Result<[f64; 2]> {
+    let mut last = [0f64; 2];
+    for (side, rx) in counters {
+        let reached =
+            tokio::time::timeout(Duration::from_secs(60), rx.wait_for(|(n, _)| *n >= want))
+                .await
+                .is_ok_and(|r| r.is_ok());
+        if !reached {
+            anyhow::bail!(
+                "a subscriber got {} of {want} changes in 60 s",
+                rx.borrow().0
+            );
+        }
+        let at = rx.borrow().1;
+        last[*side] = last[*side].max((at - since).as_secs_f64());
+    }
+    Ok(last)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let http = reqwest::Client::new();
+    let email = format!("bench-{}@live.example", std::process::id());
+    let token =
+        gql(&http, &args.url, None, SIGN_UP, json!({ "e": email })).await?["signUp"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    let mut counters = subscribe_all(&args, &token).await?;
     let (mut mutation, mut same, mut other) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..args.rounds {
         let rows: Vec<Value> = (0..args.rows)
             .map(|i| json!({ "email": format!("r{round}-{i}@client.example") }))
             .collect();
-        let want = (round + 1) * args.rows;
         let t = Instant::now();
         gql(
             &http,
@@ -160,23 +192,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
         mutation.push(t.elapsed().as_secs_f64());
-        let mut last = [0f64; 2];
-        for (side, rx) in &mut counters {
-            let reached =
-                tokio::time::timeout(Duration::from_secs(60), rx.wait_for(|(n, _)| *n >= want))
-                    .await
-                    .is_ok_and(|r| r.is_ok());
-            if !reached {
-                anyhow::bail!(
-                    "round {round}: a subscriber got {} of {want} changes in 60 s",
-                    rx.borrow().0
-                );
-            }
-            let at = rx.borrow().1;
-            last[*side] = last[*side].max((at - t).as_secs_f64());
-        }
-        same.push(last[0]);
-        other.push(last[1]);
+        let [s, o] = last_arrivals(&mut counters, (round + 1) * args.rows, t)
+            .await
+            .map_err(|e| anyhow::anyhow!("round {round}: {e}"))?;
+        same.push(s);
+        other.push(o);
     }
     let per_round = (args.subscribers * args.rows) as f64;
     let all: Vec<f64> = same.iter().zip(&other).map(|(a, b)| a.max(*b)).collect();

@@ -35,10 +35,8 @@ impl mailin_embedded::Handler for Sink {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let received = Arc::new(AtomicU64::new(0));
+/// A real SMTP server on loopback counting the emails it accepts; returns its address.
+fn start_sink(received: Arc<AtomicU64>) -> anyhow::Result<std::net::SocketAddr> {
     // TCP_NODELAY on the listening socket is inherited by the accepted ones: the sink
     // answers each SMTP command at once instead of waiting on Nagle's algorithm.
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
@@ -49,16 +47,17 @@ async fn main() -> anyhow::Result<()> {
     let smtp = listener.local_addr()?;
     // One thread per SMTP connection: more than the workers' pools hold together, or a
     // new connection waits for an idle one to time out.
-    let mut server = mailin_embedded::Server::new(Sink(received.clone()));
+    let mut server = mailin_embedded::Server::new(Sink(received));
     server.with_num_threads(128).with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();
     });
+    Ok(smtp)
+}
 
-    let db = entity::db::connect(&args.database_url, 4).await?;
-    migration::Migrator::up(&db, None).await?;
-    let written = Instant::now();
-    let mut left = args.count;
+/// Writes `count` invite emails to the outbox, 1000 to a transaction.
+async fn fill_outbox(db: &sea_orm::DatabaseConnection, count: u64) -> anyhow::Result<()> {
+    let mut left = count;
     while left > 0 {
         let n = left.min(1000);
         let txn = db.begin().await?;
@@ -75,6 +74,56 @@ async fn main() -> anyhow::Result<()> {
         txn.commit().await?;
         left -= n;
     }
+    Ok(())
+}
+
+/// Starts `args.workers` worker processes sending through `smtp`.
+fn start_workers(
+    args: &Args,
+    smtp: std::net::SocketAddr,
+    data: &std::path::Path,
+) -> anyhow::Result<Vec<tokio::process::Child>> {
+    let ns = format!("bench{}", std::process::id());
+    (0..args.workers)
+        .map(|i| {
+            Ok(tokio::process::Command::new(&args.worker_bin)
+                .arg("run")
+                .env("DATABASE_URL", &args.database_url)
+                .env("REDIS_URL", &args.redis_url)
+                .env("QUEUE_NAMESPACE", &ns)
+                .env("SMTP_URL", format!("smtp://{smtp}"))
+                .env("DATA_DIR", data.join(format!("w{i}")))
+                .env("OUTBOX_POLL_EVERY", "50ms")
+                .env("RUST_LOG", "warn")
+                .kill_on_drop(true)
+                .spawn()?)
+        })
+        .collect()
+}
+
+/// Stops the workers as ops would (SIGTERM) and waits for them.
+async fn stop_workers(children: Vec<tokio::process::Child>) {
+    for c in &children {
+        if let Some(pid) = c.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+    }
+    for mut c in children {
+        let _ = tokio::time::timeout(Duration::from_secs(30), c.wait()).await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let received = Arc::new(AtomicU64::new(0));
+    let smtp = start_sink(received.clone())?;
+    let db = entity::db::connect(&args.database_url, 4).await?;
+    migration::Migrator::up(&db, None).await?;
+    let written = Instant::now();
+    fill_outbox(&db, args.count).await?;
     println!(
         "outbox: {} invite emails written in {:.1} s",
         args.count,
@@ -82,24 +131,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let data = tempfile::tempdir()?;
-    let ns = format!("bench{}", std::process::id());
-    let mut children = Vec::new();
     let started = Instant::now();
-    for i in 0..args.workers {
-        children.push(
-            tokio::process::Command::new(&args.worker_bin)
-                .arg("run")
-                .env("DATABASE_URL", &args.database_url)
-                .env("REDIS_URL", &args.redis_url)
-                .env("QUEUE_NAMESPACE", &ns)
-                .env("SMTP_URL", format!("smtp://{smtp}"))
-                .env("DATA_DIR", data.path().join(format!("w{i}")))
-                .env("OUTBOX_POLL_EVERY", "50ms")
-                .env("RUST_LOG", "warn")
-                .kill_on_drop(true)
-                .spawn()?,
-        );
-    }
+    let children = start_workers(&args, smtp, data.path())?;
     let mut first = None;
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
@@ -122,15 +155,6 @@ async fn main() -> anyhow::Result<()> {
         args.count,
         args.count as f64 / total
     );
-    for c in &children {
-        if let Some(pid) = c.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
-    }
-    for mut c in children {
-        let _ = tokio::time::timeout(Duration::from_secs(30), c.wait()).await;
-    }
+    stop_workers(children).await;
     Ok(())
 }

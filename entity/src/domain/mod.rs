@@ -1,5 +1,6 @@
 //! Pure domain types: parsed once at the edge, valid by construction.
 
+mod audit_action;
 mod client_actions;
 mod company_id;
 mod discount;
@@ -8,11 +9,13 @@ mod email;
 mod enums;
 mod invite_state;
 mod name;
+mod parse_error;
 mod partner_access;
 mod password;
 mod plans;
 mod token;
 
+pub use audit_action::AuditAction;
 pub use client_actions::ClientAction;
 pub use company_id::CompanyId;
 pub use discount::{DiscountTiers, TierStanding};
@@ -24,13 +27,8 @@ pub use enums::{
 };
 pub use invite_state::InviteState;
 pub use name::{CompanyName, MAX_NAME_CHARS, NameError, PersonName};
+pub use parse_error::ParseError;
 pub use partner_access::{PartnerAccess, PartnerSeat};
 pub use password::{MIN_PASSWORD_LEN, Password};
 pub use plans::{DEFAULT_PLANS, Plan, Plans};
 pub use token::{SecretToken, TokenHash};
-
-/// Why a value from outside could not be parsed into a domain type. The message is
-/// written for the person who typed the value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ParseError(pub String);

@@ -33,9 +33,9 @@ impl ActiveModelBehavior for ActiveModel {}
 // it settles later (a password reset request), with the origin the request carried.
 
 /// One event to record.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Entry {
-    pub action: &'static str,
+    pub action: crate::AuditAction,
     /// The account acted in.
     pub account_id: Option<i64>,
     /// The partner whose audit log shows the event.
@@ -45,10 +45,21 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An event of `action` whose places are filled in by the caller.
+    pub fn of(action: crate::AuditAction) -> Self {
+        Entry {
+            action,
+            account_id: None,
+            partner_account_id: None,
+            target_client_id: None,
+            detail: None,
+        }
+    }
+
     /// An event about one of a partner's clients, done in `account_id` (the partner's own
     /// account or the client's) and shown in that partner's log.
     pub fn about_client(
-        action: &'static str,
+        action: crate::AuditAction,
         account_id: i64,
         partner_account_id: i64,
         client_id: i64,
@@ -106,7 +117,7 @@ pub async fn record_all<C: ConnectionTrait>(
 fn row(at: DateTimeUtc, origin: &Origin<'_>, entry: Entry) -> ActiveModel {
     ActiveModel {
         at: Set(at),
-        action: Set(entry.action.to_owned()),
+        action: Set(entry.action.as_str().to_owned()),
         actor_user_id: Set(origin.actor_user_id),
         on_behalf_of_user_id: Set(origin.on_behalf_of_user_id),
         account_id: Set(entry.account_id),

@@ -280,3 +280,28 @@ pub async fn become_trial<C: ConnectionTrait>(
 pub fn trial_end(now: DateTimeUtc, length: std::time::Duration) -> DateTimeUtc {
     now + chrono::Duration::from_std(length).unwrap_or(chrono::Duration::days(14))
 }
+
+/// The partner whose audit log shows events in `acc`: itself for a partner account, the
+/// partner that lists it for a client account.
+pub async fn partner_of<C: ConnectionTrait>(
+    conn: &C,
+    acc: &crate::account::Model,
+) -> Result<Option<i64>, DbErr> {
+    if acc.kind == crate::AccountKind::Partner {
+        return Ok(Some(acc.id));
+    }
+    Ok(Entity::find()
+        .filter(Column::ClientAccountId.eq(acc.id))
+        .one(conn)
+        .await?
+        .map(|c| c.partner_account_id))
+}
+
+/// Why an upgrade cannot be done: the connected V2 partner already lists this client
+/// with an account of its own. The gateway refuses the request for the same reason.
+pub fn already_has_account(name: &str, company_id: Option<&str>) -> String {
+    format!(
+        "{name} already has a V2 account in the connected dashboard ({}): it cannot be upgraded into a second one",
+        company_id.unwrap_or("no Company ID")
+    )
+}

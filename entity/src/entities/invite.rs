@@ -1,5 +1,10 @@
+//! Single-use invite links (`{PUBLIC_URL}/invite/{token}`): issued when a partner
+//! invites or re-invites a client, and again when a failed invite email is retried (its
+//! link was removed from the outbox when it failed). Only the token's hash is stored.
+
 use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
 
 /// A single-use email invite. Only the token's SHA-256 is stored.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -47,4 +52,66 @@ pub fn new_row(
 
 impl super::SingleUseLink for Entity {
     const COLUMNS: [Column; 3] = [Column::TokenHash, Column::ExpiresAt, Column::UsedAt];
+}
+
+/// An invite link works for this long.
+pub const INVITE_TTL: chrono::Duration = chrono::Duration::days(30);
+
+/// The client's links that still work stop working now; `why` ([`invite::REVOKED`] or
+/// [`REPLACED`]) is what their openers are told. Returns how many there were.
+pub async fn end_links<C: ConnectionTrait>(
+    conn: &C,
+    client_id: i64,
+    now: DateTimeUtc,
+    why: &str,
+) -> Result<u64, DbErr> {
+    let ended = Entity::update_many()
+        .col_expr(Column::ExpiresAt, Expr::value(now))
+        .col_expr(Column::EndedBy, Expr::value(why))
+        .filter(Column::ClientId.eq(client_id))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(conn)
+        .await?;
+    Ok(ended.rows_affected)
+}
+
+/// Issues a fresh link for `client_id` and returns it; with `replace`, the client's
+/// earlier links stop working first (a resend). The client row shows the new link's
+/// end, and its invite is no longer revoked or reported expired.
+pub async fn issue<C: ConnectionTrait>(
+    conn: &C,
+    public_url: &str,
+    client_id: i64,
+    now: DateTimeUtc,
+    replace: bool,
+) -> Result<String, DbErr> {
+    if replace {
+        end_links(conn, client_id, now, REPLACED).await?;
+    }
+    crate::client::Entity::update_many()
+        .col_expr(
+            crate::client::Column::InviteExpiresAt,
+            Expr::value(now + INVITE_TTL),
+        )
+        .col_expr(
+            crate::client::Column::InviteRevokedAt,
+            Expr::value(Option::<DateTimeUtc>::None),
+        )
+        .col_expr(
+            crate::client::Column::InviteExpiryNotifiedAt,
+            Expr::value(Option::<DateTimeUtc>::None),
+        )
+        .filter(crate::client::Column::Id.eq(client_id))
+        .exec(conn)
+        .await?;
+    let token = crate::SecretToken::generate();
+    Entity::insert(new_row(client_id, &token.hash(), now + INVITE_TTL, now))
+        .exec(conn)
+        .await?;
+    Ok(format!(
+        "{}/invite/{}",
+        public_url.trim_end_matches('/'),
+        token.expose()
+    ))
 }

@@ -1,3 +1,4 @@
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 /// A recorded `requestPasswordReset`, whoever the email belongs to (or nobody). The worker
@@ -22,3 +23,26 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Records a reset request, to be settled by the worker. Where it came from is kept for the
+/// audit log.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    email: &crate::Email,
+    company_id: Option<&crate::CompanyId>,
+    ip: Option<&str>,
+    request_id: &str,
+) -> Result<(), DbErr> {
+    Entity::insert(ActiveModel {
+        email: Set(email.as_str().to_owned()),
+        company_id: Set(company_id.map(|c| c.as_str().to_owned())),
+        ip: Set(ip.map(|i| i.chars().take(64).collect())),
+        request_id: Set(Some(request_id.chars().take(64).collect())),
+        requested_at: Set(chrono::Utc::now()),
+        settled_at: Set(None),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
 use crate::domain::Role;
 use sea_orm::ActiveValue::Set;
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 /// A person's membership of one account. The same person can have rows in several
@@ -68,4 +69,49 @@ pub async fn insert<C: ConnectionTrait>(
     row: ActiveModel,
 ) -> Result<Option<Model>, DbErr> {
     super::insert_unless_exists(conn, row, [Column::AccountId, Column::Email]).await
+}
+
+// Which account a log-in picks (SPEC §2).
+
+/// Active user rows with this email, each with its account; oldest first.
+pub async fn candidates_for<C: ConnectionTrait>(
+    db: &C,
+    email: &crate::Email,
+) -> Result<Vec<(Model, crate::account::Model)>, DbErr> {
+    let users = Entity::find()
+        .filter(Column::Email.eq(email.as_str()))
+        .filter(Column::Active.eq(true))
+        .filter(Column::SuspendedByPartner.eq(false))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = users.iter().map(|u| u.account_id).collect();
+    let accounts = crate::account::Entity::find()
+        .filter(crate::account::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(users
+        .into_iter()
+        .filter_map(|u| {
+            let a = accounts.iter().find(|a| a.id == u.account_id)?.clone();
+            Some((u, a))
+        })
+        .collect())
+}
+
+/// The user row a person means (SPEC §2): the one in the account with `company_id` when
+/// given, else the one in their partner account, else their only (oldest) one.
+pub fn choose_account<'a>(
+    candidates: &'a [(Model, crate::account::Model)],
+    company_id: Option<&crate::CompanyId>,
+) -> Option<&'a (Model, crate::account::Model)> {
+    match company_id {
+        Some(cid) => candidates
+            .iter()
+            .find(|(_, a)| a.company_id == cid.as_str()),
+        None => candidates
+            .iter()
+            .find(|(_, a)| a.kind == crate::AccountKind::Partner)
+            .or(candidates.first()),
+    }
 }

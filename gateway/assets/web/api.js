@@ -3,6 +3,8 @@
 
 // The fields every page knows the signed-in user by.
 export const ME = 'id email name role active account { id companyId name kind platform }';
+// Whether a user (of ME's fields) is its account's owner or an admin.
+export const isAdmin = (u) => u && (u.role === 'OWNER' || u.role === 'ADMIN');
 
 const KEYS = {
   token: 'pd.token',
@@ -109,7 +111,7 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
   } catch {
     throw new ApiError('Cannot reach the server. Check your connection and try again.', 'NETWORK');
   }
-  let body = null;
+  let body;
   try {
     body = await res.json();
   } catch {
@@ -127,76 +129,42 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
 }
 
 // The live client list: a minimal graphql-transport-ws client. `onNext(change)` gets
-// each clientChanged; `onReconnect()` after a connection came back (read the list
-// again: changes may have been missed); `onEnd(reason)` when the session ended
+// each clientChanged; `onReconnect()` once the subscription is registered, on the
+// first connection and after one came back (read the list again: changes made before
+// it was registered were missed); `onEnd(reason)` when the session ended
 // (close codes 4401/4403) and nothing will reconnect.
 export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
-  let ws = null;
-  let stopped = false;
-  let timer = null;
-  let delay = 2000;
-  let everAcked = false;
+  // The connection's state, shared with `answer`.
+  const live = { ws: null, stopped: false, timer: null, delay: 2000, query, onNext, onReconnect };
+  live.send = (msg) => {
+    if (live.ws && live.ws.readyState === WebSocket.OPEN) live.ws.send(JSON.stringify(msg));
+  };
 
   const schedule = (wait) => {
-    if (stopped) return;
+    if (live.stopped) return;
     const jitter = Math.random() * 500;
-    timer = setTimeout(connect, (wait || delay) + jitter);
-    delay = Math.min(delay * 2, 30000);
+    live.timer = setTimeout(connect, (wait || live.delay) + jitter);
+    live.delay = Math.min(live.delay * 2, 30000);
   };
 
   function connect() {
-    if (stopped) return;
+    if (live.stopped) return;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql/ws`;
+    let ws;
     try {
-      ws = new WebSocket(url, 'graphql-transport-ws');
+      ws = live.ws = new WebSocket(url, 'graphql-transport-ws');
     } catch {
       schedule();
       return;
     }
-    const send = (msg) => {
-      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
-    };
-    ws.onopen = () => send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
-    ws.onmessage = (ev) => {
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      switch (msg.type) {
-        case 'connection_ack':
-          delay = 2000;
-          send({ id: '1', type: 'subscribe', payload: { query } });
-          if (everAcked && onReconnect) onReconnect();
-          everAcked = true;
-          break;
-        case 'next': {
-          const change = msg.payload && msg.payload.data && msg.payload.data.clientChanged;
-          if (msg.id === '1' && change) onNext(change);
-          break;
-        }
-        case 'ping':
-          send({ type: 'pong', payload: msg.payload });
-          break;
-        case 'error':
-          // The subscription was refused (e.g. FORBIDDEN): trying again will not help.
-          stopped = true;
-          ws.close(1000);
-          break;
-        case 'complete':
-          ws.close(1000);
-          break;
-        default:
-          break;
-      }
-    };
+    ws.onopen = () => live.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    ws.onmessage = (ev) => answer(live, ev.data);
     ws.onerror = () => {}; // the close event follows; nothing to log
     ws.onclose = (ev) => {
-      ws = null;
-      if (stopped) return;
+      live.ws = null;
+      if (live.stopped) return;
       if (ev.code === 4401 || ev.code === 4403) {
-        stopped = true;
+        live.stopped = true;
         if (onEnd) onEnd(ev.reason || 'Your session ended. Please log in again.');
         return;
       }
@@ -207,15 +175,55 @@ export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
   connect();
   return {
     stop() {
-      stopped = true;
-      clearTimeout(timer);
-      if (ws) {
+      live.stopped = true;
+      clearTimeout(live.timer);
+      if (live.ws) {
         try {
-          ws.close(1000);
+          live.ws.close(1000);
         } catch {
           /* already closing */
         }
       }
     },
   };
+}
+
+// One message of the server on the live connection.
+function answer(live, data) {
+  let msg;
+  try {
+    msg = JSON.parse(data);
+  } catch {
+    return;
+  }
+  switch (msg.type) {
+    case 'connection_ack':
+      live.delay = 2000;
+      live.send({ id: '1', type: 'subscribe', payload: { query: live.query } });
+      // The server reads messages in order: its pong to this ping means the subscription
+      // is registered, and only then does reading the list again miss nothing.
+      live.send({ type: 'ping', payload: { subscribed: true } });
+      break;
+    case 'pong':
+      if (msg.payload && msg.payload.subscribed && live.onReconnect) live.onReconnect();
+      break;
+    case 'next': {
+      const change = msg.payload && msg.payload.data && msg.payload.data.clientChanged;
+      if (msg.id === '1' && change) live.onNext(change);
+      break;
+    }
+    case 'ping':
+      live.send({ type: 'pong', payload: msg.payload });
+      break;
+    case 'error':
+      // The subscription was refused (e.g. FORBIDDEN): trying again will not help.
+      live.stopped = true;
+      live.ws.close(1000);
+      break;
+    case 'complete':
+      live.ws.close(1000);
+      break;
+    default:
+      break;
+  }
 }

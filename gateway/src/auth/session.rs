@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{SecretToken, account, session, user};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, QueryFilter, QuerySelect, QueryTrait,
 };
 use std::time::Duration;
 
@@ -137,4 +137,46 @@ pub async fn close_all_of<C: ConnectionTrait>(
     }
     q.exec(conn).await?;
     Ok(())
+}
+
+/// The user rows of a firm's person in the firm's client accounts (their email there).
+pub(crate) async fn seats_of<C: ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    person: &user::Model,
+) -> ApiResult<Vec<i64>> {
+    let client_accounts = entity::client::Entity::find()
+        .select_only()
+        .column(entity::client::Column::ClientAccountId)
+        .filter(entity::client::Column::PartnerAccountId.eq(partner_account_id))
+        .filter(entity::client::Column::ClientAccountId.is_not_null())
+        .into_query();
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Email.eq(&person.email))
+        .filter(user::Column::AccountId.in_subquery(client_accounts))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Ends every session a firm's person has in the firm's client accounts: those on their
+/// seats there and those they opened with `logInToClient`. Returns the seats, whose
+/// live connections are told once the change commits.
+pub(crate) async fn end_client_sessions<C: ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    person: &user::Model,
+) -> ApiResult<Vec<i64>> {
+    let seats = seats_of(conn, partner_account_id, person).await?;
+    entity::session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(entity::session::Column::UserId.is_in(seats.clone()))
+                .add(entity::session::Column::OpenedByUserId.eq(person.id)),
+        )
+        .exec(conn)
+        .await?;
+    Ok(seats)
 }

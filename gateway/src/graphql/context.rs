@@ -4,24 +4,14 @@
 
 use crate::auth::{Viewer, ViewerUser};
 use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::Bucket;
 use crate::services::AppState;
 use async_graphql::Context;
 
-/// Takes a token from bucket `bucket:key`, or `RATE_LIMITED` with when to retry.
-pub(crate) async fn rate_limit(
-    ctx: &Context<'_>,
-    bucket: &str,
-    key: &str,
-    rule: crate::ratelimit::Rule,
-) -> ApiResult<()> {
-    state(ctx)
-        .limiter
-        .check(&format!("{bucket}:{key}"), rule)
-        .await
-        .map_err(|secs| ApiError::RateLimited {
-            message: format!("too many attempts; try again in {secs} s"),
-            retry_after_seconds: secs,
-        })
+/// Takes a token of `bucket` for `key`, or `RATE_LIMITED` with when to retry.
+pub(crate) async fn limit(ctx: &Context<'_>, bucket: Bucket, key: &str) -> ApiResult<()> {
+    let st = state(ctx);
+    st.limiter.take(&st.config.security, bucket, key, 1).await
 }
 
 /// The log-in failure budgets of one attempt: per address (against credential stuffing)
@@ -30,47 +20,40 @@ pub(crate) async fn rate_limit(
 /// run at once cannot pass the limits: each takes its tokens before the password is
 /// checked and gives them back when it turns out right ([`FailureBudget::give_back`]).
 pub(crate) struct FailureBudget {
-    buckets: Vec<(String, crate::ratelimit::Rule)>,
+    taken: Vec<(Bucket, String)>,
 }
 
 impl FailureBudget {
     /// Takes a token from each budget for an attempt on `email` (as typed), or
     /// `RATE_LIMITED` with nothing taken.
     pub(crate) async fn take(ctx: &Context<'_>, email: &str) -> ApiResult<FailureBudget> {
-        let limits = &state(ctx).config.security;
+        let st = state(ctx);
         let ip = client_ip(ctx);
         // An email is at most 254 characters: a longer "email" cannot push the address
         // out of the bounded key.
         let typed: String = email.trim().to_lowercase().chars().take(254).collect();
         let wanted = [
-            (format!("login-fail-ip:{ip}"), limits.rate_limit_login_ip),
-            (
-                format!("login-fail:{typed}|{ip}"),
-                limits.rate_limit_login_email,
-            ),
+            (Bucket::LoginFailIp, ip.clone()),
+            (Bucket::LoginFail, format!("{typed}|{ip}")),
         ];
-        let limiter = &state(ctx).limiter;
-        let mut taken = FailureBudget {
-            buckets: Vec::new(),
-        };
-        for (key, rule) in wanted {
-            if let Err(secs) = limiter.check(&key, rule).await {
-                taken.give_back(ctx).await;
-                return Err(ApiError::RateLimited {
-                    message: format!("too many failed attempts; try again in {secs} s"),
-                    retry_after_seconds: secs,
-                });
+        let mut budget = FailureBudget { taken: Vec::new() };
+        for (bucket, key) in wanted {
+            if let Err(refused) = st.limiter.take(&st.config.security, bucket, &key, 1).await {
+                budget.give_back(ctx).await;
+                return Err(refused);
             }
-            taken.buckets.push((key, rule));
+            budget.taken.push((bucket, key));
         }
-        Ok(taken)
+        Ok(budget)
     }
 
     /// The attempt did not fail on its credentials: its tokens go back.
     pub(crate) async fn give_back(self, ctx: &Context<'_>) {
-        let limiter = &state(ctx).limiter;
-        for (key, rule) in self.buckets {
-            limiter.refund(&key, rule).await;
+        let st = state(ctx);
+        for (bucket, key) in self.taken {
+            st.limiter
+                .give_back(&st.config.security, bucket, &key)
+                .await;
         }
     }
 }
@@ -99,12 +82,14 @@ pub(crate) fn spend_password_hash(ctx: &Context<'_>) -> ApiResult<()> {
         std::sync::atomic::Ordering::SeqCst,
         |n| n.checked_sub(1),
     );
-    took.map(drop).map_err(|_| ApiError::RateLimited {
-        message: format!(
-            "one request may check at most {} passwords: send the others in separate requests",
-            state(ctx).config.security.max_password_hashes_per_request
-        ),
-        retry_after_seconds: 1,
+    took.map(drop).map_err(|_| {
+        let most = state(ctx).config.security.max_password_hashes_per_request;
+        crate::ratelimit::refused(
+            &format!(
+                "one request may check at most {most} passwords: send the others in separate requests"
+            ),
+            1,
+        )
     })
 }
 

@@ -1,9 +1,10 @@
 //! What support staff read (`supportSearch`, `supportAccount`) and the one thing they do
 //! (`supportRetryDelivery`); the rules are in `crate::services::support`.
 
-use super::client_list::ClientConnection;
-use super::types::{Account, ClientStatus, LegacyConnection, User};
-use super::{require_staff, state};
+use super::accounts::{Account, User};
+use super::client_list::{ClientConnection, ClientStatus};
+use super::context::{require_staff, state};
+use super::partner_connect::LegacyConnection;
 use crate::services::{client_list, support};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -161,7 +162,8 @@ impl SupportQuery {
         reason: String,
     ) -> Result<Vec<Account>> {
         let (v, why) = require_staff(ctx, &reason)?;
-        let found = support::search(state(ctx), v, &super::meta(ctx), &query, &why).await?;
+        let found =
+            support::search(state(ctx), v, &super::context::meta(ctx), &query, &why).await?;
         Ok(found.iter().map(Into::into).collect())
     }
 
@@ -174,7 +176,8 @@ impl SupportQuery {
         #[graphql(desc = "why (e.g. the ticket): shown in the account's audit log")] reason: String,
     ) -> Result<Option<SupportAccount>> {
         let (v, why) = require_staff(ctx, &reason)?;
-        let view = support::view(state(ctx), v, &super::meta(ctx), &company_id, &why).await?;
+        let view =
+            support::view(state(ctx), v, &super::context::meta(ctx), &company_id, &why).await?;
         Ok(view.map(SupportAccount))
     }
 }
@@ -198,8 +201,9 @@ impl SupportMutation {
         #[graphql(desc = "why (e.g. the ticket): shown in the account's audit log")] reason: String,
     ) -> Result<SupportDelivery> {
         let (v, why) = require_staff(ctx, &reason)?;
-        let id = super::parse_id("deliveryId", &delivery_id)?;
-        let d = support::retry_delivery(state(ctx), v, &super::meta(ctx), id, &why).await?;
+        let id = super::context::parse_id("deliveryId", &delivery_id)?;
+        let d =
+            support::retry_delivery(state(ctx), v, &super::context::meta(ctx), id, &why).await?;
         Ok((&d).into())
     }
 }

@@ -1,7 +1,7 @@
 //! From the bus to this gateway's connections: client events become [`Update`]s on the
 //! partners' channels; session events wake the connections of their users.
 
-use super::{Change, Live, Update};
+use super::registry::{Change, Live, Update};
 use entity::{PartnerSeat, client, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};

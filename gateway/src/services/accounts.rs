@@ -1,15 +1,19 @@
 //! Sign-up, log-in, log-out and the users of an account (SPEC §1–2).
 
+use super::After;
 use super::AppState;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
+use entity::user::{candidates_for, choose_account};
 use entity::{
     AccountKind, CompanyId, CompanyName, Email, Password, PersonName, Platform, Role, SecretToken,
     account, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use worker::directory::{candidates_for, choose_account};
+
+/// A support staff session ends after this long at most, whatever `SESSION_TTL` says.
+pub const STAFF_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
 
 /// What `signUp` receives, already parsed at the edge.
 #[derive(Debug)]
@@ -79,10 +83,10 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
         Role::Owner,
     )
     .await?;
-    worker::queue_mail(
+    entity::delivery::queue_mail(
         &txn,
         Some(account.id),
-        &worker::Mail::Welcome {
+        &entity::mail::Mail::Welcome {
             to: user.email.clone(),
             name: user.name.clone(),
             company_name: account.name.clone(),
@@ -92,8 +96,7 @@ pub async fn sign_up(state: &AppState, input: SignUp) -> ApiResult<SignedIn> {
     )
     .await?;
     let signed_in = SignedIn::open(&txn, state, user, account).await?;
-    txn.commit().await?;
-    state.nudge.wake();
+    state.commit(txn, After::default()).await?;
     tracing::info!(account_id = signed_in.account.id, kind = ?kind, "account signed up");
     Ok(signed_in)
 }
@@ -127,10 +130,7 @@ impl SignedIn {
     ) -> ApiResult<SignedIn> {
         // Support staff work in short sessions (one working day at most).
         let ttl = match account.kind {
-            AccountKind::Staff => state
-                .config
-                .session_ttl
-                .min(super::support::STAFF_SESSION_TTL),
+            AccountKind::Staff => state.config.session_ttl.min(STAFF_SESSION_TTL),
             _ => state.config.session_ttl,
         };
         let (token, expires_at) = session::open(conn, user.id, ttl, None).await?;

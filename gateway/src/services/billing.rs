@@ -1,11 +1,13 @@
 //! Billing (SPEC §5, §6): a client account subscribes to a plan and its client row
 //! becomes PAYING; a partner's discount tier follows its active clients.
 
+use super::After;
 use super::AppState;
 use super::audit::{self, Entry, RequestMeta};
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
 use entity::{AccountKind, ClientStatus, account, client};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -67,7 +69,7 @@ pub async fn subscribe(
         Some(v),
         meta,
         Entry {
-            action: "client.subscribed",
+            action: AuditAction::ClientSubscribed,
             account_id: Some(acc.id),
             partner_account_id: target.as_ref().map(|c| c.partner_account_id),
             target_client_id: target.as_ref().map(|c| c.id),
@@ -75,12 +77,11 @@ pub async fn subscribe(
         },
     )
     .await?;
-    txn.commit().await?;
     let changed: Vec<worker::ClientEvent> = paying
         .iter()
         .map(|c| worker::ClientEvent::updated(c.partner_account_id, c.id))
         .collect();
-    state.changed(&changed).await;
+    state.commit(txn, After::clients(changed)).await?;
     Ok(account::Model {
         plan: Some(plan),
         subscribed_at: Some(now),

@@ -3,12 +3,15 @@
 //! its invite link and its email (through the outbox) in one transaction, so an error
 //! leaves nothing half-done and the same rows sent twice invite nobody twice.
 
+use super::After;
 use super::AppState;
 use super::audit::{self, Entry, RequestMeta};
 use super::invites;
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::Bucket;
 use chrono::Utc;
+use entity::AuditAction;
 use entity::{CompanyName, Email, client};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
@@ -148,6 +151,51 @@ pub async fn plan(
     Ok(Plan { results, to_invite })
 }
 
+/// `inviteClients`: checks `rows` (every call takes its rows from the partner's
+/// `RATE_LIMIT_BULK_ROWS`, dry runs included: checking costs work whether or not anything
+/// is sent) and, unless `dry_run`, invites the valid new ones, all or none within the
+/// partner's invite limit.
+pub async fn invite(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    rows: &[(String, Option<String>)],
+    dry_run: bool,
+) -> ApiResult<Vec<RowResult>> {
+    let sec = &state.config.security;
+    let key = partner.account.id.to_string();
+    let checked = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    state
+        .limiter
+        .take(sec, Bucket::BulkRows, &key, checked)
+        .await?;
+    let plan = plan(state, partner, rows).await?;
+    if dry_run {
+        return Ok(self::dry_run(plan));
+    }
+    let n = u32::try_from(plan.invites()).unwrap_or(u32::MAX);
+    let rule = Bucket::Invites.rule(sec);
+    if n > rule.capacity {
+        let per = chrono::Duration::from_std(rule.per).unwrap_or_default();
+        let what = format!(
+            "this batch would invite {n} clients; at most {} invites are allowed per {}: split it",
+            rule.capacity,
+            super::client_actions::human(per)
+        );
+        return Err(crate::ratelimit::refused(&what, rule.per.as_secs()));
+    }
+    if n > 0 {
+        let what = format!(
+            "this batch would invite {n} clients, more than your invite limit has left: send fewer rows"
+        );
+        let limiter = &state.limiter;
+        limiter
+            .take_saying(sec, Bucket::Invites, &key, n, &what)
+            .await?;
+    }
+    run(state, partner, meta, plan).await
+}
+
 /// The results of a dry run: nothing is written or sent.
 pub fn dry_run(plan: Plan) -> Vec<RowResult> {
     plan.results
@@ -189,7 +237,7 @@ pub async fn run(
         .iter()
         .filter_map(|r| match &r.outcome {
             Outcome::Invited(c) => Some(Entry::about_client(
-                "client.invited",
+                AuditAction::ClientInvited,
                 partner.account.id,
                 partner.account.id,
                 c.id,
@@ -205,19 +253,16 @@ pub async fn run(
         Some(partner),
         meta,
         Entry {
-            action: "client.bulk_invited",
             account_id: Some(partner.account.id),
             partner_account_id: Some(partner.account.id),
             detail: Some(format!(
                 "invited {invited} of {} rows by email",
                 results.len()
             )),
-            ..Default::default()
+            ..Entry::of(AuditAction::ClientBulkInvited)
         },
     )
     .await?;
-    txn.commit().await?;
-    state.nudge.wake();
     let added: Vec<worker::ClientEvent> = results
         .iter()
         .filter_map(|r| match &r.outcome {
@@ -225,6 +270,6 @@ pub async fn run(
             _ => None,
         })
         .collect();
-    state.changed(&added).await;
+    state.commit(txn, After::clients(added)).await?;
     Ok(results)
 }

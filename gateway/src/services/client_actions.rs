@@ -1,13 +1,15 @@
 //! Acting on a client from the client list (SPEC §5): resend the invite, log in as the
 //! partner's own user there, reset that user's password.
 
+use super::After;
 use super::AppState;
 use super::accounts::SignedIn;
 use super::audit::{self, Entry, RequestMeta};
 use super::{client_list, invites, passwords};
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use entity::AuditAction;
 use entity::{ClientStatus, PartnerAccess, PartnerSeat, account, client, invite, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -59,7 +61,7 @@ pub async fn revoke_invite(
         ));
     }
     let txn = entity::db::begin_write(&state.db).await?;
-    worker::invite_link::end_links(&txn, c.id, now, entity::invite::REVOKED).await?;
+    entity::invite::end_links(&txn, c.id, now, entity::invite::REVOKED).await?;
     // Guarded: a client that accepted a moment ago is not marked revoked.
     let revoked = client::Entity::update_many()
         .col_expr(client::Column::InviteRevokedAt, Expr::value(now))
@@ -78,7 +80,7 @@ pub async fn revoke_invite(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.invite_revoked",
+            AuditAction::ClientInviteRevoked,
             partner.account.id,
             partner.account.id,
             c.id,
@@ -86,10 +88,12 @@ pub async fn revoke_invite(
         ),
     )
     .await?;
-    txn.commit().await?;
     state
-        .changed(&[ClientEvent::updated(partner.account.id, c.id)])
-        .await;
+        .commit(
+            txn,
+            After::clients(vec![ClientEvent::updated(partner.account.id, c.id)]),
+        )
+        .await?;
     own_client(state, partner, client_id).await
 }
 
@@ -106,6 +110,47 @@ fn refuse_v1_invites(partner: &ViewerUser, c: &client::Model) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+fn too_soon(gap: chrono::Duration) -> String {
+    format!("the invite was sent less than {} ago", human(gap))
+}
+
+/// `RATE_LIMITED` unless the invite may go out again now: `RESEND_INTERVAL` between two
+/// invite emails, `RESENDS_PER_DAY` resends a day. Answers the interval.
+async fn resend_throttle(
+    state: &AppState,
+    c: &client::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<chrono::Duration> {
+    let gap = chrono::Duration::from_std(state.config.resend_interval)
+        .unwrap_or(chrono::Duration::minutes(5));
+    let per_day = state.config.resends_per_day;
+    if let Some(last) = c.last_invite_sent_at
+        && last + gap > now
+    {
+        return Err(ApiError::rate_limited(&too_soon(gap), last + gap));
+    }
+    // Resends in the last day: every invite row but the client's first.
+    let first_invite = invite::Entity::find()
+        .filter(invite::Column::ClientId.eq(c.id))
+        .order_by_asc(invite::Column::Id)
+        .one(&state.db)
+        .await?;
+    let day_ago = now - chrono::Duration::days(1);
+    let recent = invite::Entity::find()
+        .filter(invite::Column::ClientId.eq(c.id))
+        .filter(invite::Column::CreatedAt.gt(day_ago))
+        .filter(invite::Column::Id.ne(first_invite.as_ref().map_or(0, |i| i.id)))
+        .order_by_asc(invite::Column::CreatedAt);
+    if recent.clone().count(&state.db).await? >= per_day {
+        let oldest = recent.one(&state.db).await?.map_or(now, |i| i.created_at);
+        return Err(ApiError::rate_limited(
+            &format!("the invite was already sent again {per_day} times today"),
+            oldest + chrono::Duration::days(1),
+        ));
+    }
+    Ok(gap)
 }
 
 /// Sends the invite again with a fresh link; the previous link stops working.
@@ -127,36 +172,7 @@ pub async fn resend_invite(
         ));
     }
     let now = Utc::now();
-    // RESEND_INTERVAL between two invite emails, RESENDS_PER_DAY resends a day.
-    let gap = chrono::Duration::from_std(state.config.resend_interval)
-        .unwrap_or(chrono::Duration::minutes(5));
-    let per_day = state.config.resends_per_day;
-    let too_soon = || format!("the invite was sent less than {} ago", human(gap));
-    if let Some(last) = c.last_invite_sent_at
-        && last + gap > now
-    {
-        return Err(ApiError::rate_limited(&too_soon(), last + gap));
-    }
-    // Resends in the last day: every invite row but the client's first.
-    let first_invite = invite::Entity::find()
-        .filter(invite::Column::ClientId.eq(c.id))
-        .order_by_asc(invite::Column::Id)
-        .one(&state.db)
-        .await?;
-    let day_ago = now - chrono::Duration::days(1);
-    let recent = invite::Entity::find()
-        .filter(invite::Column::ClientId.eq(c.id))
-        .filter(invite::Column::CreatedAt.gt(day_ago))
-        .filter(invite::Column::Id.ne(first_invite.as_ref().map_or(0, |i| i.id)))
-        .order_by_asc(invite::Column::CreatedAt);
-    if recent.clone().count(&state.db).await? >= per_day {
-        let oldest = recent.one(&state.db).await?.map_or(now, |i| i.created_at);
-        return Err(ApiError::rate_limited(
-            &format!("the invite was already sent again {per_day} times today"),
-            oldest + chrono::Duration::days(1),
-        ));
-    }
-
+    let gap = resend_throttle(state, &c, now).await?;
     let txn = entity::db::begin_write(&state.db).await?;
     // The guard is repeated in the UPDATE, so two resends at once cannot both pass.
     let claimed = client::Entity::update_many()
@@ -171,7 +187,7 @@ pub async fn resend_invite(
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(ApiError::rate_limited(&too_soon(), now + gap));
+        return Err(ApiError::rate_limited(&too_soon(gap), now + gap));
     }
     // Earlier links stop working.
     invites::send_invite(&txn, state, &c, &partner.account.name, now, true).await?;
@@ -180,7 +196,7 @@ pub async fn resend_invite(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.invite_resent",
+            AuditAction::ClientInviteResent,
             partner.account.id,
             partner.account.id,
             c.id,
@@ -188,11 +204,12 @@ pub async fn resend_invite(
         ),
     )
     .await?;
-    txn.commit().await?;
-    state.nudge.wake();
     state
-        .changed(&[ClientEvent::updated(partner.account.id, c.id)])
-        .await;
+        .commit(
+            txn,
+            After::clients(vec![ClientEvent::updated(partner.account.id, c.id)]),
+        )
+        .await?;
     own_client(state, partner, client_id).await
 }
 
@@ -281,7 +298,7 @@ pub async fn log_in_to_client(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.log_in",
+            AuditAction::ClientLogIn,
             acc.id,
             partner.account.id,
             c.id,
@@ -289,10 +306,12 @@ pub async fn log_in_to_client(
         ),
     )
     .await?;
-    txn.commit().await?;
     state
-        .changed(&[ClientEvent::updated(partner.account.id, c.id)])
-        .await;
+        .commit(
+            txn,
+            After::clients(vec![ClientEvent::updated(partner.account.id, c.id)]),
+        )
+        .await?;
     Ok(SignedIn {
         token,
         expires_at,
@@ -322,7 +341,7 @@ pub async fn reset_client_password(
         Some(partner),
         meta,
         Entry::about_client(
-            "client.password_reset_requested",
+            AuditAction::ClientPasswordResetRequested,
             acc.id,
             partner.account.id,
             c.id,
@@ -333,7 +352,6 @@ pub async fn reset_client_password(
         ),
     )
     .await?;
-    txn.commit().await?;
-    state.nudge.wake();
+    state.commit(txn, After::default()).await?;
     Ok(())
 }

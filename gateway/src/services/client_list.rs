@@ -282,62 +282,22 @@ pub async fn list<C: ConnectionTrait>(
     partner_account_id: i64,
     args: ListArgs,
 ) -> ApiResult<Page> {
-    let (forward, limit) = match (args.first, args.last) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_input(
-                "first",
-                "give either first or last, not both",
-            ));
-        }
-        (Some(n), None) => (true, n),
-        (None, Some(n)) => (false, n),
-        (None, None) => (args.before.is_none(), DEFAULT_PAGE),
-    };
-    if !(1..=MAX_PAGE).contains(&limit) {
-        let field = if forward { "first" } else { "last" };
-        return Err(ApiError::bad_input(
-            field,
-            format!("{field} must be between 1 and {MAX_PAGE}"),
-        ));
-    }
+    let (forward, limit) = page_size(&args)?;
     let filter = Filter::new(args.status, args.search.as_deref(), args.trial_ends_before)?;
     let order = args.order;
-    let after = args
-        .after
-        .as_deref()
-        .map(|c| Cursor::decode(c, order, "after"))
-        .transpose()?;
-    let before = args
-        .before
-        .as_deref()
-        .map(|c| Cursor::decode(c, order, "before"))
-        .transpose()?;
-
-    let base = filtered(partner_account_id, &filter);
-
-    // Walk in the list's order when paging forward, in reverse when paging back.
-    let walk_ascending = order.ascending == forward;
-    let key = key_expr(order.field);
-    let mut q = base.clone();
-    let beyond = |(c, v): &(Cursor, sea_orm::Value), ascending: bool| {
-        let (k, id) = (key.clone(), Expr::col((client::Entity, client::Column::Id)));
-        if ascending {
-            Condition::any()
-                .add(k.clone().gt(v.clone()))
-                .add(Condition::all().add(k.eq(v.clone())).add(id.gt(c.i)))
-        } else {
-            Condition::any()
-                .add(k.clone().lt(v.clone()))
-                .add(Condition::all().add(k.eq(v.clone())).add(id.lt(c.i)))
-        }
+    let decode = |c: &Option<String>, field| {
+        c.as_deref()
+            .map(|c| Cursor::decode(c, order, field))
+            .transpose()
     };
-    if let Some(a) = &after {
-        q = q.filter(beyond(a, order.ascending));
-    }
-    if let Some(b) = &before {
-        q = q.filter(beyond(b, !order.ascending));
-    }
-    let dir = if walk_ascending {
+    let (after, before) = (
+        decode(&args.after, "after")?,
+        decode(&args.before, "before")?,
+    );
+    let base = filtered(partner_account_id, &filter);
+    let q = keyset(base.clone(), order, after.as_ref(), before.as_ref());
+    // Walk in the list's order when paging forward, in reverse when paging back.
+    let dir = if order.ascending == forward {
         Order::Asc
     } else {
         Order::Desc
@@ -346,31 +306,20 @@ pub async fn list<C: ConnectionTrait>(
     // (`with_seat`), and the count for the filter as a subquery that the database runs
     // once. Rows are read by position (`read_row`).
     let mut page = with_seat(q, &args.viewer_email)
-        .order_by(key.clone(), dir.clone())
+        .order_by(key_expr(order.field), dir.clone())
         .order_by(client::Column::Id, dir)
         .limit(limit as u64 + 1)
         .into_query();
-    if args.want_total_count {
-        let count = base
+    let counted = args.want_total_count.then(|| base.clone());
+    if let Some(count) = &counted {
+        let count = count
             .clone()
             .select_only()
             .expr(Expr::cust("COUNT(*)"))
             .into_query();
         page.expr(Expr::SubQuery(None, Box::new(count.into())));
     }
-    let result = db.query_all(&page).await?;
-    let mut total_count = 0;
-    let mut rows = Vec::with_capacity(result.len());
-    for r in &result {
-        if args.want_total_count {
-            total_count = u64::try_from(r.try_get_by_index::<i64>(AFTER_SEAT)?).unwrap_or(0);
-        }
-        rows.push(read_row(r)?);
-    }
-    if args.want_total_count && rows.is_empty() {
-        // No row carried the count (a page past the end, or nothing matches).
-        total_count = base.count(db).await?;
-    }
+    let (mut rows, total_count) = read_page(db, &page, counted).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     if !forward {
@@ -390,6 +339,85 @@ pub async fn list<C: ConnectionTrait>(
         has_previous_page,
         total_count,
     })
+}
+
+/// Which way a page goes and how many rows it holds: `first` forward, `last` back.
+fn page_size(args: &ListArgs) -> ApiResult<(bool, i32)> {
+    let (forward, limit) = match (args.first, args.last) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(
+                "first",
+                "give either first or last, not both",
+            ));
+        }
+        (Some(n), None) => (true, n),
+        (None, Some(n)) => (false, n),
+        (None, None) => (args.before.is_none(), DEFAULT_PAGE),
+    };
+    if !(1..=MAX_PAGE).contains(&limit) {
+        let field = if forward { "first" } else { "last" };
+        return Err(ApiError::bad_input(
+            field,
+            format!("{field} must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    Ok((forward, limit))
+}
+
+/// `base` past `after` and before `before` in `order` (keyset paging: stable while rows
+/// are added).
+fn keyset(
+    base: sea_orm::Select<client::Entity>,
+    order: ListOrder,
+    after: Option<&(Cursor, sea_orm::Value)>,
+    before: Option<&(Cursor, sea_orm::Value)>,
+) -> sea_orm::Select<client::Entity> {
+    let key = key_expr(order.field);
+    let beyond = |(c, v): &(Cursor, sea_orm::Value), ascending: bool| {
+        let (k, id) = (key.clone(), Expr::col((client::Entity, client::Column::Id)));
+        if ascending {
+            Condition::any()
+                .add(k.clone().gt(v.clone()))
+                .add(Condition::all().add(k.eq(v.clone())).add(id.gt(c.i)))
+        } else {
+            Condition::any()
+                .add(k.clone().lt(v.clone()))
+                .add(Condition::all().add(k.eq(v.clone())).add(id.lt(c.i)))
+        }
+    };
+    let mut q = base;
+    if let Some(a) = after {
+        q = q.filter(beyond(a, order.ascending));
+    }
+    if let Some(b) = before {
+        q = q.filter(beyond(b, !order.ascending));
+    }
+    q
+}
+
+/// The page's rows, and the count the rows carry when `counted` (the filter) was asked
+/// for: counted apart only when no row came back to carry it.
+async fn read_page<C: ConnectionTrait>(
+    db: &C,
+    page: &sea_orm::sea_query::SelectStatement,
+    counted: Option<sea_orm::Select<client::Entity>>,
+) -> ApiResult<(Vec<(client::ListRow, Option<PartnerSeat>)>, u64)> {
+    let result = db.query_all(page).await?;
+    let mut total_count = 0;
+    let mut rows = Vec::with_capacity(result.len());
+    for r in &result {
+        if counted.is_some() {
+            total_count = u64::try_from(r.try_get_by_index::<i64>(AFTER_SEAT)?).unwrap_or(0);
+        }
+        rows.push(read_row(r)?);
+    }
+    if let Some(base) = counted
+        && rows.is_empty()
+    {
+        // No row carried the count (a page past the end, or nothing matches).
+        total_count = base.count(db).await?;
+    }
+    Ok((rows, total_count))
 }
 
 /// One client of this partner, or `None` (also for another partner's client).

@@ -8,6 +8,7 @@ pub mod client_actions;
 pub mod client_list;
 pub mod connect;
 pub mod invites;
+pub mod onboarding;
 pub mod passwords;
 pub mod support;
 pub mod upgrade;
@@ -31,11 +32,25 @@ pub struct AppState {
     pub limiter: std::sync::Arc<crate::ratelimit::Limiter>,
     /// SQL statements run on behalf of requests (not background work) since start.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// This process's live client-list subscribers (`crate::live`).
-    pub live: crate::live::Live,
 }
 
 impl AppState {
+    /// Commits one domain operation's transaction and sets in motion what it promised:
+    /// the worker is woken (it finds any mail or task the transaction recorded), the
+    /// live lists hear of the clients it changed, every gateway of the sessions it ended.
+    /// Every service commits through here, so none forgets one of them.
+    pub async fn commit(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        after: After,
+    ) -> crate::error::ApiResult<()> {
+        txn.commit().await?;
+        self.nudge.wake();
+        self.changed(&after.clients).await;
+        self.sessions_changed(&after.sessions).await;
+        Ok(())
+    }
+
     /// Publishes committed changes to clients to the live client lists
     /// (`worker::events`; heard by `crate::live`). Call it after the commit.
     pub async fn changed(&self, events: &[worker::ClientEvent]) {
@@ -56,6 +71,24 @@ impl AppState {
     /// SQL statements the gateway has run for requests so far.
     pub fn statements_run(&self) -> u64 {
         self.statements.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What a committed operation changed that others must hear of ([`AppState::commit`]).
+#[derive(Debug, Default)]
+pub struct After {
+    /// Client rows changed or added: the live lists are told.
+    pub clients: Vec<worker::ClientEvent>,
+    /// Users whose sessions ended or changed: every gateway checks what it holds of them.
+    pub sessions: Vec<i64>,
+}
+
+impl After {
+    pub fn clients(clients: Vec<worker::ClientEvent>) -> Self {
+        After {
+            clients,
+            ..Default::default()
+        }
     }
 }
 

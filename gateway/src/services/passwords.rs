@@ -1,20 +1,22 @@
 //! Passwords (SPEC §1, §5): set-password links for users created on someone's behalf,
 //! reset links (asked for by the partner or by anyone with `requestPasswordReset`), and
 //! setting a password through either kind of link. The links themselves are issued by
-//! `worker::password_link`, which the worker shares for the requests it settles.
+//! `entity::password_token` (`issue`, `issue_reset`), which the worker shares for the
+//! requests it settles.
 
+use super::After;
 use super::AppState;
 use super::audit::{self, RequestMeta};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::SingleUseLink;
+use entity::password_token::Purpose;
 use entity::{CompanyId, Email, Password, SecretToken, account, password_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use worker::password_link::{self, Purpose};
 
 /// A set-password link for a user created on someone's behalf works for this long.
-pub use worker::password_link::SET_PASSWORD_TTL;
+pub use entity::password_token::SET_PASSWORD_TTL;
 
 /// Issues a single-use link (7 days) for a user created on someone's behalf to set a
 /// password, and queues the email, inside the caller's transaction.
@@ -26,7 +28,7 @@ pub async fn send_set_password<C: ConnectionTrait>(
     partner_name: Option<String>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let link = password_link::issue(
+    let link = password_token::issue(
         conn,
         state.config.worker.public_url(),
         u.id,
@@ -34,10 +36,10 @@ pub async fn send_set_password<C: ConnectionTrait>(
         now + SET_PASSWORD_TTL,
     )
     .await?;
-    worker::queue_mail(
+    entity::delivery::queue_mail(
         conn,
         Some(u.account_id),
-        &worker::Mail::SetPassword {
+        &entity::mail::Mail::SetPassword {
             to: u.email.clone(),
             name: u.name.clone(),
             company_name: company_name.to_owned(),
@@ -58,7 +60,7 @@ pub async fn send_reset<C: ConnectionTrait>(
     u: &user::Model,
     acc: &account::Model,
 ) -> ApiResult<()> {
-    password_link::issue_reset(conn, state.config.worker.public_url(), u, acc)
+    password_token::issue_reset(conn, state.config.worker.public_url(), u, acc)
         .await?
         .map_err(|t| ApiError::rate_limited(t.reason, t.retry_at))
 }
@@ -76,7 +78,7 @@ pub async fn request_reset(
         return Ok(());
     };
     let company_id = company_id.and_then(|c| CompanyId::parse(c).ok());
-    worker::password_reset::record(
+    entity::password_reset_request::record(
         &state.db,
         &email,
         company_id.as_ref(),
@@ -136,31 +138,37 @@ pub async fn set_with_link(
         if acc.kind == entity::AccountKind::Partner {
             // A firm person's new password ends their sessions in the firm's client
             // accounts too: whoever knew the old one is out everywhere.
-            ended.extend(super::users::end_client_sessions(&txn, acc.id, &u).await?);
+            ended.extend(crate::auth::session::end_client_sessions(&txn, acc.id, &u).await?);
         }
         let (action, what) = if t.purpose == Purpose::Set.as_str() {
-            ("user.password_set", "set")
+            (entity::AuditAction::UserPasswordSet, "set")
         } else {
-            ("user.password_reset", "reset")
+            (entity::AuditAction::UserPasswordReset, "reset")
         };
         audit::record_by(
             &txn,
             u.id,
             meta,
             audit::Entry {
-                action,
                 account_id: Some(acc.id),
-                partner_account_id: worker::directory::partner_of(&txn, &acc).await?,
+                partner_account_id: entity::client::partner_of(&txn, &acc).await?,
                 detail: Some(format!(
                     "{} {what} the password through an emailed link",
                     u.email
                 )),
-                ..Default::default()
+                ..audit::Entry::of(action)
             },
         )
         .await?;
     }
-    txn.commit().await?;
-    state.sessions_changed(&ended).await;
+    state
+        .commit(
+            txn,
+            After {
+                sessions: ended,
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! caller is an OWNER or ADMIN of `v.account`: the resolvers check it
 //! (`graphql::context::require_account_admin`).
 
+use super::After;
 use super::AppState;
 use super::accounts::insert_user;
 use super::audit::{self, Entry, RequestMeta};
@@ -10,12 +11,11 @@ use super::passwords;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
+use entity::AuditAction;
+use entity::client::partner_of;
 use entity::{AccountKind, Email, PersonName, Role, client, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-};
-use worker::directory::partner_of;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 async fn same_account_user<C: ConnectionTrait>(
     conn: &C,
@@ -76,7 +76,6 @@ pub async fn add_user(
         Some(v),
         meta,
         Entry {
-            action: "user.added",
             account_id: Some(v.account.id),
             partner_account_id: partner_of(&txn, &v.account).await?,
             detail: Some(format!(
@@ -85,14 +84,20 @@ pub async fn add_user(
                 role.as_api_str(),
                 v.account.name
             )),
-            ..Default::default()
+            ..Entry::of(AuditAction::UserAdded)
         },
     )
     .await?;
     let listing = rows_listing(&txn, v).await?;
-    txn.commit().await?;
-    state.nudge.wake();
-    state.changed(&listing).await;
+    state
+        .commit(
+            txn,
+            After {
+                clients: listing,
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(u)
 }
 
@@ -127,7 +132,7 @@ pub async fn set_user_role(
     if v.account.kind == AccountKind::Partner && target.role.is_admin() && !role.is_admin() {
         // Only a firm's OWNER and ADMINs enter its clients' accounts: a demoted person's
         // sessions there end with the demotion.
-        ended.extend(end_client_sessions(&txn, v.account.id, &target).await?);
+        ended.extend(session::end_client_sessions(&txn, v.account.id, &target).await?);
     }
     if target.active && target.role.is_admin() && !role.is_admin() {
         let what = format!(
@@ -142,7 +147,6 @@ pub async fn set_user_role(
         Some(v),
         meta,
         Entry {
-            action: "user.role_changed",
             account_id: Some(v.account.id),
             partner_account_id: partner_of(&txn, &v.account).await?,
             detail: Some(format!(
@@ -151,15 +155,20 @@ pub async fn set_user_role(
                 target.role.as_api_str(),
                 role.as_api_str()
             )),
-            ..Default::default()
+            ..Entry::of(AuditAction::UserRoleChanged)
         },
     )
     .await?;
     let listing = rows_listing(&txn, v).await?;
-    txn.commit().await?;
-    state.nudge.wake();
-    state.changed(&listing).await;
-    state.sessions_changed(&ended).await;
+    state
+        .commit(
+            txn,
+            After {
+                clients: listing,
+                sessions: ended,
+            },
+        )
+        .await?;
     Ok(user::Model { role, ..target })
 }
 
@@ -211,12 +220,12 @@ async fn tell_partner_of_lost_access<C: ConnectionTrait>(
         .map(|u| format!("{} <{}>", u.name, u.email))
         .collect();
     // At most one such email per client and partner an hour: later changes fold into it.
-    worker::outbox::fold_mail(
+    entity::delivery::fold_mail(
         conn,
         Some(partner_id),
         &format!("partner-access:{partner_id}:{}", v.account.id),
         ACCESS_NOTICE_EVERY,
-        &worker::Mail::PartnerAccessChanged {
+        &entity::mail::Mail::PartnerAccessChanged {
             to: owner.email.clone(),
             partner_name: partner.name,
             client_name: v.account.name.clone(),
@@ -230,48 +239,6 @@ async fn tell_partner_of_lost_access<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The user rows of a firm's person in the firm's client accounts (their email there).
-async fn seats_of<C: ConnectionTrait>(
-    conn: &C,
-    partner_account_id: i64,
-    person: &user::Model,
-) -> ApiResult<Vec<i64>> {
-    let client_accounts = client::Entity::find()
-        .select_only()
-        .column(client::Column::ClientAccountId)
-        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
-        .filter(client::Column::ClientAccountId.is_not_null())
-        .into_query();
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Email.eq(&person.email))
-        .filter(user::Column::AccountId.in_subquery(client_accounts))
-        .into_tuple()
-        .all(conn)
-        .await?)
-}
-
-/// Ends every session a firm's person has in the firm's client accounts: those on their
-/// seats there and those they opened with `logInToClient`. Returns the seats, whose
-/// live connections are told once the change commits.
-pub(crate) async fn end_client_sessions<C: ConnectionTrait>(
-    conn: &C,
-    partner_account_id: i64,
-    person: &user::Model,
-) -> ApiResult<Vec<i64>> {
-    let seats = seats_of(conn, partner_account_id, person).await?;
-    entity::session::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(entity::session::Column::UserId.is_in(seats.clone()))
-                .add(entity::session::Column::OpenedByUserId.eq(person.id)),
-        )
-        .exec(conn)
-        .await?;
-    Ok(seats)
-}
-
 /// A partner firm's decision about one of its people reaches the client accounts: their
 /// user rows there (same email, in the firm's clients' accounts) are suspended with them,
 /// every session opened on those rows or through `logInToClient` ends; reactivating lifts
@@ -282,7 +249,7 @@ async fn offboard_in_client_accounts<C: ConnectionTrait>(
     person: &user::Model,
     active: bool,
 ) -> ApiResult<Vec<i64>> {
-    let ids = seats_of(conn, partner_account_id, person).await?;
+    let ids = session::seats_of(conn, partner_account_id, person).await?;
     if ids.is_empty() && active {
         return Ok(ids);
     }
@@ -292,7 +259,7 @@ async fn offboard_in_client_accounts<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     if !active {
-        end_client_sessions(conn, partner_account_id, person).await?;
+        session::end_client_sessions(conn, partner_account_id, person).await?;
     }
     Ok(ids)
 }
@@ -334,11 +301,6 @@ pub async fn set_user_active(
         Some(v),
         meta,
         Entry {
-            action: if active {
-                "user.activated"
-            } else {
-                "user.deactivated"
-            },
             account_id: Some(v.account.id),
             partner_account_id: partner_of(&txn, &v.account).await?,
             detail: Some(format!(
@@ -346,14 +308,23 @@ pub async fn set_user_active(
                 target.email,
                 if active { "active" } else { "inactive" }
             )),
-            ..Default::default()
+            ..Entry::of(if active {
+                AuditAction::UserActivated
+            } else {
+                AuditAction::UserDeactivated
+            })
         },
     )
     .await?;
     let listing = rows_listing(&txn, v).await?;
-    txn.commit().await?;
-    state.nudge.wake();
-    state.changed(&listing).await;
-    state.sessions_changed(&ended).await;
+    state
+        .commit(
+            txn,
+            After {
+                clients: listing,
+                sessions: ended,
+            },
+        )
+        .await?;
     Ok(user::Model { active, ..target })
 }

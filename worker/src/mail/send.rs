@@ -2,10 +2,11 @@
 
 use crate::WorkerError;
 use crate::mail::smtp::{SmtpFailure, SmtpPool};
-use crate::mail::{Mail, TemplateContext};
+use crate::mail::{TemplateContext, render};
 use chrono::Utc;
 use entity::DeliveryStatus;
-use entity::delivery::{Column, Entity as Delivery};
+use entity::delivery::{self, Column, Entity as Delivery};
+use entity::mail::Mail;
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -85,6 +86,14 @@ pub struct Mailer {
     pub public_url: String,
     /// `TRIAL_LENGTH` as the emails say it.
     pub trial: String,
+    /// How long invite and reset links work, as the emails say it.
+    pub invite_valid: String,
+    pub reset_valid: String,
+}
+
+/// A link's lifetime as an email says it ("30 days").
+fn human(d: chrono::Duration) -> String {
+    entity::human_duration(d.to_std().unwrap_or_default())
 }
 
 impl Mailer {
@@ -102,6 +111,8 @@ impl Mailer {
             from,
             public_url: public_url.trim_end_matches('/').to_owned(),
             trial: entity::human_duration(trial_length),
+            invite_valid: human(entity::invite::INVITE_TTL),
+            reset_valid: human(entity::password_token::RESET_TTL),
         })
     }
 
@@ -116,10 +127,15 @@ impl Mailer {
             .recipient()
             .parse()
             .map_err(|e| SendFailure::Permanent(format!("bad recipient: {e}")))?;
-        let r = email.render(&TemplateContext {
-            public_url: &self.public_url,
-            trial: &self.trial,
-        });
+        let r = render(
+            email,
+            &TemplateContext {
+                public_url: &self.public_url,
+                trial: &self.trial,
+                invite_valid: &self.invite_valid,
+                reset_valid: &self.reset_valid,
+            },
+        );
         Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -179,39 +195,8 @@ impl Mailer {
     /// outcome. Temporary failures are rescheduled with exponential backoff by the outbox
     /// (not by the queue backend, whose retry timing differs per backend: docs/APALIS.md §5).
     pub async fn send_delivery(&self, db: &DatabaseConnection, id: i64) -> Result<(), WorkerError> {
-        // Claim it: only one job at a time sends a delivery, even when the queue runs a
-        // job twice (an orphan re-run, a re-dispatched job).
-        let now = Utc::now();
-        let claimed = Delivery::update_many()
-            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-            .col_expr(
-                Column::ClaimedUntil,
-                Expr::value(now + chrono::Duration::from_std(CLAIM_FOR).unwrap_or_default()),
-            )
-            .filter(Column::Id.eq(id))
-            .filter(Column::Status.is_not_in([DeliveryStatus::Sent, DeliveryStatus::Failed]))
-            .filter(
-                Column::ClaimedUntil
-                    .is_null()
-                    .or(Column::ClaimedUntil.lt(now)),
-            )
-            .exec_with_returning(db)
-            .await?;
-        // The claim returns the row, so sending takes no second read.
-        let Some(d) = claimed.into_iter().next() else {
-            return match Delivery::find_by_id(id).one(db).await? {
-                Some(d) if !matches!(d.status, DeliveryStatus::Sent | DeliveryStatus::Failed) => {
-                    // Another job holds it (or held it and died): ask the queue to retry
-                    // later, when it is sent or its claim has run out.
-                    Err(WorkerError::Busy(format!(
-                        "delivery {id} is being sent by another job"
-                    )))
-                }
-                _ => {
-                    tracing::debug!(delivery_id = id, "delivery already sent or given up on");
-                    Ok(())
-                }
-            };
+        let Some(d) = claim(db, id).await? else {
+            return Ok(());
         };
         let email = serde_json::from_str::<Mail>(&d.payload);
         let outcome = match &email {
@@ -221,51 +206,97 @@ impl Mailer {
                 Err(e) => Err(e),
             },
         };
-        let now = Utc::now();
-        let attempts = d.attempts;
-        let mut update = Delivery::update_many()
-            .col_expr(
-                Column::ClaimedUntil,
-                Expr::value(Option::<chrono::DateTime<Utc>>::None),
-            )
-            .filter(Column::Id.eq(id))
-            .filter(Column::Status.ne(DeliveryStatus::Sent));
-        // Once settled (sent, or given up on) the outbox keeps no secret link.
-        let settled =
-            !matches!(&outcome, Err(SendFailure::Temporary(_)) if attempts < MAX_ATTEMPTS);
-        if settled && let Ok(email) = &email {
-            let kept = serde_json::to_string(&email.redacted()).unwrap_or_default();
-            update = update.col_expr(Column::Payload, Expr::value(kept));
-        }
-        match outcome {
-            Ok(()) => {
-                update = update
-                    .col_expr(Column::Status, Expr::value(DeliveryStatus::Sent))
-                    .col_expr(Column::SentAt, Expr::value(now))
-                    .col_expr(Column::LastError, Expr::value(Option::<String>::None));
-                tracing::info!(delivery_id = id, kind = %d.kind, transport = self.transport.name(), "email sent");
-                metrics::counter!("emails_sent_total", "kind" => d.kind.clone()).increment(1);
-            }
-            Err(SendFailure::Temporary(why)) if attempts < MAX_ATTEMPTS => {
-                let backoff = chrono::Duration::seconds(2i64.pow(Ord::min(attempts, 9) as u32));
-                update = update
-                    .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending))
-                    .col_expr(Column::NextAttemptAt, Expr::value(now + backoff))
-                    .col_expr(Column::LastError, Expr::value(why.clone()));
-                tracing::warn!(delivery_id = id, attempts, error = %why, "email not sent; will retry");
-                metrics::counter!("email_retries_total", "kind" => d.kind.clone()).increment(1);
-            }
-            Err(SendFailure::Temporary(why)) | Err(SendFailure::Permanent(why)) => {
-                update = update
-                    .col_expr(Column::Status, Expr::value(DeliveryStatus::Failed))
-                    .col_expr(Column::LastError, Expr::value(why.clone()));
-                tracing::error!(delivery_id = id, attempts, error = %why, "email failed permanently");
-                metrics::counter!("emails_failed_total", "kind" => d.kind.clone()).increment(1);
-            }
-        }
-        update.exec(db).await?;
-        Ok(())
+        record(db, &d, email.ok().as_ref(), outcome, self.transport.name()).await
     }
+}
+
+/// Claims delivery `id` for this job, so only one job at a time sends it, even when the
+/// queue runs a job twice (an orphan re-run, a re-dispatched job). The claim returns the
+/// row, so sending takes no second read. `None`: already sent or given up on; busy when
+/// another job holds it.
+async fn claim(db: &DatabaseConnection, id: i64) -> Result<Option<delivery::Model>, WorkerError> {
+    let now = Utc::now();
+    let claimed = Delivery::update_many()
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(now + chrono::Duration::from_std(CLAIM_FOR).unwrap_or_default()),
+        )
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.is_not_in([DeliveryStatus::Sent, DeliveryStatus::Failed]))
+        .filter(
+            Column::ClaimedUntil
+                .is_null()
+                .or(Column::ClaimedUntil.lt(now)),
+        )
+        .exec_with_returning(db)
+        .await?;
+    if let Some(d) = claimed.into_iter().next() {
+        return Ok(Some(d));
+    }
+    match Delivery::find_by_id(id).one(db).await? {
+        // Another job holds it (or held it and died): ask the queue to retry later, when
+        // it is sent or its claim has run out.
+        Some(d) if !matches!(d.status, DeliveryStatus::Sent | DeliveryStatus::Failed) => Err(
+            WorkerError::Busy(format!("delivery {id} is being sent by another job")),
+        ),
+        _ => {
+            tracing::debug!(delivery_id = id, "delivery already sent or given up on");
+            Ok(None)
+        }
+    }
+}
+
+/// Records how sending `d` went, in one statement: SENT, back to PENDING with backoff,
+/// or FAILED; once settled the outbox keeps no secret link.
+async fn record(
+    db: &DatabaseConnection,
+    d: &delivery::Model,
+    email: Option<&Mail>,
+    outcome: Result<(), SendFailure>,
+    transport: &str,
+) -> Result<(), WorkerError> {
+    let (id, attempts, now) = (d.id, d.attempts, Utc::now());
+    let mut update = Delivery::update_many()
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.ne(DeliveryStatus::Sent));
+    let settled = !matches!(&outcome, Err(SendFailure::Temporary(_)) if attempts < MAX_ATTEMPTS);
+    if settled && let Some(email) = email {
+        let kept = serde_json::to_string(&email.redacted()).unwrap_or_default();
+        update = update.col_expr(Column::Payload, Expr::value(kept));
+    }
+    update = match outcome {
+        Ok(()) => {
+            tracing::info!(delivery_id = id, kind = %d.kind, transport, "email sent");
+            metrics::counter!("emails_sent_total", "kind" => d.kind.clone()).increment(1);
+            update
+                .col_expr(Column::Status, Expr::value(DeliveryStatus::Sent))
+                .col_expr(Column::SentAt, Expr::value(now))
+                .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        }
+        Err(SendFailure::Temporary(why)) if attempts < MAX_ATTEMPTS => {
+            let backoff = chrono::Duration::seconds(2i64.pow(Ord::min(attempts, 9) as u32));
+            tracing::warn!(delivery_id = id, attempts, error = %why, "email not sent; will retry");
+            metrics::counter!("email_retries_total", "kind" => d.kind.clone()).increment(1);
+            update
+                .col_expr(Column::Status, Expr::value(DeliveryStatus::Pending))
+                .col_expr(Column::NextAttemptAt, Expr::value(now + backoff))
+                .col_expr(Column::LastError, Expr::value(why))
+        }
+        Err(SendFailure::Temporary(why)) | Err(SendFailure::Permanent(why)) => {
+            tracing::error!(delivery_id = id, attempts, error = %why, "email failed permanently");
+            metrics::counter!("emails_failed_total", "kind" => d.kind.clone()).increment(1);
+            update
+                .col_expr(Column::Status, Expr::value(DeliveryStatus::Failed))
+                .col_expr(Column::LastError, Expr::value(why))
+        }
+    };
+    update.exec(db).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -286,7 +317,7 @@ mod tests {
             .unwrap();
         migration::Migrator::up(&db, None).await.unwrap();
         let link = "http://127.0.0.1:8000/invite/the-secret-token";
-        let id = crate::outbox::queue_mail(
+        let id = entity::delivery::queue_mail(
             &db,
             None,
             &Mail::Invite {

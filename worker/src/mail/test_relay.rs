@@ -245,17 +245,7 @@ async fn session(
             .to_ascii_uppercase();
         let login = state.lock().unwrap().login.clone();
         let answer = match verb.as_str() {
-            "EHLO" | "HELO" => {
-                let mut lines = vec!["250-relay.test"];
-                if offer_starttls {
-                    lines.push("250-STARTTLS");
-                }
-                if login.is_some() {
-                    lines.push("250-AUTH PLAIN");
-                }
-                lines.push("250 8BITMIME");
-                lines.join("\r\n")
-            }
+            "EHLO" | "HELO" => ehlo(offer_starttls, login.is_some()),
             "STARTTLS" if offer_starttls => {
                 reader
                     .get_mut()
@@ -264,32 +254,9 @@ async fn session(
                 return Ok(Next::StartTls(reader.into_inner()));
             }
             "AUTH" => {
-                {
-                    let mut st = state.lock().unwrap();
-                    if encrypted {
-                        st.auth_encrypted += 1;
-                    } else {
-                        st.auth_in_clear += 1;
-                    }
-                }
-                let mut words = line.split(' ').skip(1);
-                let mechanism = words.next().unwrap_or_default().to_ascii_uppercase();
-                let initial = words.next().map(str::to_owned);
-                let response = match initial {
-                    Some(r) => r,
-                    None => {
-                        reader.get_mut().write_all(b"334 \r\n").await?;
-                        let mut r = String::new();
-                        reader.read_line(&mut r).await?;
-                        r.trim_end().to_owned()
-                    }
-                };
-                let given = base64::engine::general_purpose::STANDARD
-                    .decode(response)
-                    .unwrap_or_default();
-                let expected = login.map(|(u, p)| format!("\0{u}\0{p}").into_bytes());
-                if mechanism == "PLAIN" && expected.is_some_and(|e| e == given) {
-                    authenticated = true;
+                let ok = auth(&mut reader, line, encrypted, login, state).await?;
+                authenticated |= ok;
+                if ok {
                     "235 2.7.0 authenticated".into()
                 } else {
                     "535 5.7.8 authentication credentials invalid".into()
@@ -310,23 +277,15 @@ async fn session(
                 .clone()
                 .unwrap_or_else(|| "250 2.1.5 ok".into()),
             "DATA" => {
-                reader.get_mut().write_all(b"354 go ahead\r\n").await?;
-                let mut text = String::new();
-                loop {
-                    let mut l = String::new();
-                    if reader.read_line(&mut l).await? == 0 {
-                        return Ok(Next::Closed);
-                    }
-                    if l == ".\r\n" {
-                        break;
-                    }
-                    text.push_str(&l);
-                }
-                state.lock().unwrap().messages.push(Received {
+                let Some(text) = data(&mut reader).await? else {
+                    return Ok(Next::Closed);
+                };
+                let received = Received {
                     encrypted,
                     authenticated,
                     text,
-                });
+                };
+                state.lock().unwrap().messages.push(received);
                 "250 2.0.0 queued".into()
             }
             "RSET" | "NOOP" => "250 2.0.0 ok".into(),
@@ -340,5 +299,68 @@ async fn session(
             .get_mut()
             .write_all(format!("{answer}\r\n").as_bytes())
             .await?;
+    }
+}
+
+/// The EHLO answer: STARTTLS and AUTH offered when the relay has them.
+fn ehlo(offer_starttls: bool, auth: bool) -> String {
+    let mut lines = vec!["250-relay.test"];
+    if offer_starttls {
+        lines.push("250-STARTTLS");
+    }
+    if auth {
+        lines.push("250-AUTH PLAIN");
+    }
+    lines.push("250 8BITMIME");
+    lines.join("\r\n")
+}
+
+/// AUTH PLAIN, counted by whether it came encrypted: whether the credentials match.
+async fn auth(
+    reader: &mut BufReader<Box<dyn Io>>,
+    line: &str,
+    encrypted: bool,
+    login: Option<(String, String)>,
+    state: &Mutex<State>,
+) -> std::io::Result<bool> {
+    {
+        let mut st = state.lock().unwrap();
+        if encrypted {
+            st.auth_encrypted += 1;
+        } else {
+            st.auth_in_clear += 1;
+        }
+    }
+    let mut words = line.split(' ').skip(1);
+    let mechanism = words.next().unwrap_or_default().to_ascii_uppercase();
+    let response = match words.next() {
+        Some(r) => r.to_owned(),
+        None => {
+            reader.get_mut().write_all(b"334 \r\n").await?;
+            let mut r = String::new();
+            reader.read_line(&mut r).await?;
+            r.trim_end().to_owned()
+        }
+    };
+    let given = base64::engine::general_purpose::STANDARD
+        .decode(response)
+        .unwrap_or_default();
+    let expected = login.map(|(u, p)| format!("\0{u}\0{p}").into_bytes());
+    Ok(mechanism == "PLAIN" && expected.is_some_and(|e| e == given))
+}
+
+/// A message's text, up to its end of data; `None` when the connection ends first.
+async fn data(reader: &mut BufReader<Box<dyn Io>>) -> std::io::Result<Option<String>> {
+    reader.get_mut().write_all(b"354 go ahead\r\n").await?;
+    let mut text = String::new();
+    loop {
+        let mut l = String::new();
+        if reader.read_line(&mut l).await? == 0 {
+            return Ok(None);
+        }
+        if l == ".\r\n" {
+            return Ok(Some(text));
+        }
+        text.push_str(&l);
     }
 }

@@ -1,0 +1,87 @@
+// One row of the client list: the client, its status, its invite or how it came, its
+// trial, the partner's access and last log-in, and the actions the API offers for it.
+
+import { session } from '../api.js';
+import { h, busy, toast, toastError, badge, when } from '../dom.js';
+import { nameAndEmail } from '../widgets/table.js';
+import { resendInvite, revokeInvite, resetClientPassword, logInToClient } from './clients-api.js';
+
+export const COLUMNS = ['Client', 'Status', 'Invite', 'Trial ends', 'Partner access', 'Last partner log-in', 'Actions'];
+
+const VIA = { EMAIL: 'Email invite', LINK: 'Invite link', FORM: 'Sign-up form', UPGRADE: 'Upgraded from V1' };
+const INVITE_STATE = { SENT: 'Sent', EXPIRED: 'Expired', REVOKED: 'Revoked' };
+const ACCESS = {
+  OK: ['Can log in', 'Your user in this account is an active owner or admin.'],
+  MISSING: ['No user', 'You have no user in this client account; a client admin can add one.'],
+  INACTIVE: ['Deactivated', 'The client made your user inactive; a client admin can reactivate it.'],
+  NOT_ADMIN: ['Not admin', 'The client changed your role below Admin; a client admin can change it back.'],
+};
+// Each action's button, in the order they are shown.
+const BUTTONS = [
+  ['LOG_IN', 'Log in', 'btn small primary'],
+  ['RESET_PASSWORD', 'Reset password', 'btn small'],
+  ['RESEND_INVITE', 'Resend invite', 'btn small'],
+  ['REVOKE_INVITE', 'Revoke', 'btn small'],
+];
+
+// What each action does, given how to leave the page (the context's `navigate`) and
+// how to show a changed row (`replace(client)`).
+export function rowActions(navigate, replace) {
+  return {
+    LOG_IN: async (c) => {
+      session.enterClient(await logInToClient(c.id), c);
+      navigate('/client');
+    },
+    RESET_PASSWORD: async (c) => {
+      await resetClientPassword(c.id);
+      toast(`We emailed you a link to reset your password in ${c.name || c.email}. It works once, for one hour.`);
+    },
+    RESEND_INVITE: async (c) => {
+      replace(await resendInvite(c.id));
+      toast(`Invite sent again to ${c.email}.`);
+    },
+    REVOKE_INVITE: async (c) => {
+      replace(await revokeInvite(c.id));
+      toast(`Invite to ${c.email} revoked: its link no longer works.`);
+    },
+  };
+}
+
+function actionsCell(c, actions) {
+  const cell = h('div', { class: 'row-actions' });
+  for (const [key, label, cls] of BUTTONS) {
+    if (!c.availableActions.includes(key)) continue;
+    cell.append(h('button', { type: 'button', class: cls, onclick: (e) => busy(e.currentTarget, () => actions[key](c).catch(toastError)) }, label));
+  }
+  if (!cell.childNodes.length) cell.append(h('span', { class: 'muted' }, '—'));
+  return cell;
+}
+
+// An invited client's invite (sent, expired or revoked); else how the client came.
+function inviteCell(c) {
+  if (c.status === 'INVITED' && c.inviteState) {
+    const exp = c.inviteState === 'SENT' ? ['expires ', when(c.inviteExpiresAt)] : c.inviteState === 'EXPIRED' ? ['expired ', when(c.inviteExpiresAt)] : [];
+    return [h('span', { class: `state i-${c.inviteState.toLowerCase()}` }, INVITE_STATE[c.inviteState]), exp.length ? h('div', { class: 'sub' }, exp) : null];
+  }
+  return [h('span', null, VIA[c.invitedVia] || c.invitedVia), h('div', { class: 'sub' }, 'added ', when(c.invitedAt))];
+}
+
+// The <tr> of client `c`; `actions`: rowActions(…). It remembers what it shows
+// (`pdJson`), so that an unchanged row can stay on screen.
+export function clientRow(c, actions) {
+  const [accessText, accessTitle] = ACCESS[c.partnerAccess] || [c.partnerAccess, ''];
+  const tr = h(
+    'tr',
+    { 'data-id': c.id },
+    h('td', null, nameAndEmail(c.name, c.email), c.companyId ? h('div', { class: 'sub cid' }, c.companyId) : null),
+    h('td', null, badge(c.status)),
+    h('td', null, inviteCell(c)),
+    h('td', null, c.trialEndsAt && c.status !== 'PAYING' ? when(c.trialEndsAt) : h('span', { class: 'muted' }, '—')),
+    h('td', null, h('span', { class: `access a-${c.partnerAccess.toLowerCase()}`, title: accessTitle }, accessText)),
+    // Date and time may wrap, so that the actions fit a laptop's width.
+    h('td', { class: 'wrap' }, c.lastPartnerLoginAt ? when(c.lastPartnerLoginAt, { withTime: true }) : h('span', { class: 'muted' }, 'Never')),
+    h('td', null, actionsCell(c, actions)),
+  );
+  tr.pdJson = JSON.stringify(c);
+  return tr;
+}

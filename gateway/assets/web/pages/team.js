@@ -1,0 +1,20 @@
+// A partner's Team page: the users of the firm.
+
+import { gql, session, ME } from '../api.js';
+import { h, alertBox } from '../dom.js';
+import { USER, usersSection } from './users.js';
+
+export async function team(ctx) {
+  const main = ctx.shell({ nav: 'team' });
+  main.append(h('h1', { tabindex: '-1' }, 'Team'), h('p', { class: 'muted' }, 'The people of your firm. Admins see and act on your clients; the owner also reads the audit log.'));
+  const err = alertBox();
+  main.append(err);
+  try {
+    const d = await gql(`query Team { me { ${ME} } users { ${USER} } }`);
+    if (!ctx.alive()) return;
+    session.setUser(d.me);
+    main.append(usersSection(d.users, d.me, 'main'));
+  } catch (e) {
+    if (ctx.alive()) err.show(e);
+  }
+}

@@ -1,0 +1,87 @@
+//! Acting on a client from the list (SPEC §5): resend or revoke its invite, log in to it, reset the partner's password there.
+
+use super::accounts::AuthPayload;
+use super::client_list::Client;
+use super::context::{limit, meta, parse_id, require_partner_admin, state};
+use crate::ratelimit::Bucket;
+use crate::services::client_actions;
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct ClientActionsMutation;
+
+/// What a partner does with one row of its list.
+#[Object]
+impl ClientActionsMutation {
+    /// Sends an INVITED client's invite again with a fresh link (the old one stops
+    /// working). At most one per `RESEND_INTERVAL` (5 minutes) and `RESENDS_PER_DAY` (10) per
+    /// client; past that `RATE_LIMITED` with `retryAfterSeconds`.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients), BAD_USER_INPUT (the client is
+    /// no longer INVITED, or is a V1 client to upgrade instead), RATE_LIMITED.
+    async fn resend_invite(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<Client> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        limit(ctx, Bucket::Invites, &v.account.id.to_string()).await?;
+        let c = client_actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
+        Ok(Client::of(&c, None, v.account.platform))
+    }
+
+    /// Revokes an INVITED client's invite: its link stops working at once and the row
+    /// shows `inviteState` REVOKED until `resendInvite` sends a fresh one. Audited.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or
+    /// ADMIN), NOT_FOUND (not one of your clients), BAD_USER_INPUT (no working link to
+    /// revoke: already revoked, expired, or the client has an account), CONFLICT (the
+    /// client accepted a moment ago).
+    async fn revoke_invite(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<Client> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        let c = client_actions::revoke_invite(state(ctx), v, &meta(ctx), id).await?;
+        Ok(Client::of(&c, None, v.account.platform))
+    }
+
+    /// Opens a session (1 hour) for your own user in the client's account.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
+    /// PARTNER_USER_MISSING, PARTNER_USER_INACTIVE, PARTNER_USER_NOT_ADMIN (your user there is missing, inactive or
+    /// not OWNER/ADMIN; the message says who can fix it).
+    async fn log_in_to_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<AuthPayload> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        Ok(
+            client_actions::log_in_to_client(state(ctx), v, &meta(ctx), id)
+                .await?
+                .into(),
+        )
+    }
+
+    /// Emails you a single-use link (1 hour) to reset the password of your own user in
+    /// the client's account. Your partner-account password does not change.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
+    /// PARTNER_USER_MISSING, PARTNER_USER_INACTIVE (your user there is
+    /// missing or inactive), RATE_LIMITED (reset emails for that user).
+    async fn reset_client_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<bool> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        client_actions::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
+        Ok(true)
+    }
+}

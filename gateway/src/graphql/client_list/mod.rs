@@ -1,0 +1,108 @@
+//! The client list (SPEC §4): the partner's clients as rows with their status and the
+//! actions each offers, paged, filtered and counted. The row types are in `types`, the
+//! connection and its one-pass edges in `edges`.
+
+mod edges;
+mod types;
+
+pub use edges::ClientConnection;
+pub use types::*;
+
+use super::context::{parse_id, require_partner_admin, state};
+use super::input::int;
+use crate::lease::Lent;
+use crate::services::client_list;
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct ClientListQuery;
+
+/// A partner's client list, one client, and the counts for the tabs.
+#[Object]
+impl ClientListQuery {
+    /// The partner's clients: a cursor connection (at most 100 a page), filterable by
+    /// status, searchable by name and email, default order name ascending.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity + 2"
+    )]
+    async fn clients(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "rows after `after` (default 20, 1 to 100)")] first: Option<i32>,
+        #[graphql(desc = "an `endCursor` or edge cursor: the rows that follow it")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "rows before `before` (1 to 100), for paging back; not with `first`")]
+        last: Option<i32>,
+        #[graphql(desc = "a `startCursor` or edge cursor: the rows that come before it")]
+        before: Option<String>,
+        #[graphql(desc = "only clients in this status (a dashboard tab)")] status: Option<
+            ClientStatus,
+        >,
+        #[graphql(desc = "case-insensitive words matched against names and emails")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "sort order; default name ascending")] order_by: Option<ClientOrder>,
+        #[graphql(desc = "only clients whose trial ends before this instant (trials ending soon)")]
+        trial_ends_before: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<ClientConnection> {
+        let v = require_partner_admin(ctx)?;
+        let st = state(ctx);
+        let args = client_list::ListArgs {
+            first,
+            after,
+            last,
+            before,
+            status: status.map(Into::into),
+            search,
+            trial_ends_before,
+            order: order_by.map(Into::into).unwrap_or_default(),
+            viewer_email: v.user.email.clone(),
+            want_total_count: ctx.look_ahead().field("totalCount").exists(),
+        };
+        // The connection the session was read on, when the request lent it (see
+        // `crate::lease`), else the pool.
+        let page = match ctx.data_opt::<Lent>().and_then(Lent::take) {
+            Some(lease) => client_list::list(&lease, v.account.id, args).await?,
+            None => client_list::list(&st.db, v.account.id, args).await?,
+        };
+        Ok(ClientConnection::of_page(page, v.account.platform, true))
+    }
+
+    /// One of the partner's clients; null when there is no such client of this partner.
+    async fn client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] id: ID,
+    ) -> Result<Option<Client>> {
+        let v = require_partner_admin(ctx)?;
+        let st = state(ctx);
+        let Ok(id) = parse_id("id", &id) else {
+            return Ok(None);
+        };
+        let Some(c) = client_list::get(st, v.account.id, id).await? else {
+            return Ok(None);
+        };
+        let ids: Vec<i64> = c.client_account_id.into_iter().collect();
+        let with_user = client_list::partner_users_in(st, &v.user.email, &ids).await?;
+        Ok(Some(Client::of(
+            &c,
+            with_user.values().next().copied(),
+            v.account.platform,
+        )))
+    }
+
+    /// How many clients are in each status, for the dashboard's tabs.
+    async fn client_status_counts(&self, ctx: &Context<'_>) -> Result<ClientStatusCounts> {
+        let v = require_partner_admin(ctx)?;
+        let c = client_list::status_counts(state(ctx), v.account.id).await?;
+        Ok(ClientStatusCounts {
+            invited: int(c.invited),
+            trial: int(c.trial),
+            trial_expired: int(c.trial_expired),
+            paying: int(c.paying),
+            total: int(c.invited + c.trial + c.trial_expired + c.paying),
+        })
+    }
+}

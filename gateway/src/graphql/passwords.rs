@@ -1,0 +1,57 @@
+//! Passwords (SPEC §5): asking for a reset link and setting a password through an emailed one.
+
+use super::context::{client_ip, limit, meta, spend_password_hash, state};
+use super::input::password;
+use crate::ratelimit::Bucket;
+use crate::services::passwords;
+use async_graphql::{Context, Object, Result};
+
+#[derive(Default)]
+pub struct PasswordLinkMutation;
+
+/// Setting a password through an emailed link.
+#[Object]
+impl PasswordLinkMutation {
+    /// Sets a new password through a single-use set/reset link; ends the user's sessions.
+    ///
+    /// Errors: BAD_USER_INPUT (`newPassword`, or a link that is unknown, used or expired),
+    /// RATE_LIMITED (`RATE_LIMIT_LINK_IP` per address, or too many password hashes in one
+    /// request).
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the token from the link (`/reset-password/{token}`)")] token: String,
+        #[graphql(desc = "at least 10 characters, at most 128")] new_password: String,
+    ) -> Result<bool> {
+        limit(ctx, Bucket::LinkIp, &client_ip(ctx)).await?;
+        let pw = password("newPassword", &new_password)?;
+        spend_password_hash(ctx)?;
+        passwords::set_with_link(state(ctx), &meta(ctx), &token, pw).await?;
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
+pub struct PasswordResetMutation;
+
+/// Asking for a reset link.
+#[Object]
+impl PasswordResetMutation {
+    /// Emails a reset link when such a user exists. Always answers true, so the answer
+    /// never tells whether the email is known.
+    ///
+    /// Errors: RATE_LIMITED (per address and per email), BAD_USER_INPUT (a malformed
+    /// `companyId`).
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the user's email")] email: String,
+        #[graphql(desc = "the account, when the email has several")] company_id: Option<String>,
+    ) -> Result<bool> {
+        limit(ctx, Bucket::ResetIp, &client_ip(ctx)).await?;
+        let key = email.trim().to_lowercase();
+        limit(ctx, Bucket::ResetEmail, &key).await?;
+        passwords::request_reset(state(ctx), &meta(ctx), &email, company_id.as_deref()).await?;
+        Ok(true)
+    }
+}
