@@ -124,8 +124,6 @@ async fn prod_fault_a_worker_killed_mid_way_loses_and_doubles_no_invite() {
     assert_eq!(emails.len(), 1000);
 
     const KILLS: usize = 3;
-    // The worker's default WORKER_CONCURRENCY and SMTP_POOL_SIZE.
-    const IN_FLIGHT: usize = 16;
     let mut at_kill = Vec::new();
     let mut windows = Vec::new();
     let mut left_unrecorded = std::collections::HashSet::new();
@@ -178,16 +176,22 @@ async fn prod_fault_a_worker_killed_mid_way_loses_and_doubles_no_invite() {
         "killed after {at_kill:?} sent; accepted but unrecorded at each kill: {windows:?}; \
          1000 invites arrived; {retransmitted} re-transmitted with the same Message-ID"
     );
-    // A kill re-sends exactly the messages the server had kept and the dead worker had
-    // not yet recorded (the window), never more than its SMTP connections in flight. How
-    // many that is depends on emails/s and the server's answer time (README, "How email
-    // is sent"), not on this code, so the count itself is not bounded here.
+    resends_are_the_windows(retransmitted, &windows);
+}
+
+/// A kill re-sends exactly the messages the server had kept and the dead worker had not
+/// yet recorded (the window), never more than its SMTP connections in flight. How many
+/// that is depends on emails/s and the server's answer time (README, "How email is
+/// sent"), not on this code, so the count itself is not bounded here.
+fn resends_are_the_windows(retransmitted: usize, windows: &[usize]) {
+    // The worker's default WORKER_CONCURRENCY and SMTP_POOL_SIZE.
+    const IN_FLIGHT: usize = 16;
     assert_eq!(
         retransmitted,
         windows.iter().sum::<usize>(),
         "every re-transmission is one a kill caught in the window ({windows:?} per kill)"
     );
-    for w in &windows {
+    for w in windows {
         assert!(
             *w <= IN_FLIGHT,
             "a kill caught {w} messages in the window, more than the {IN_FLIGHT} a worker sends at once ({windows:?})"
