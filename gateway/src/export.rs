@@ -386,7 +386,7 @@ mod tests {
         push_record(&mut out, COLUMNS);
         assert_eq!(
             out,
-            "a,\"b,c\",\r\nid,company id,name,email,status,invited via,invited at,trial ends at,partner access\r\n"
+            "a,\"b,c\",\r\nid,company id,name,email,status,invited via,invited at (UTC),trial ends at (UTC),partner access\r\n"
         );
     }
 

@@ -90,34 +90,40 @@ async fn a_join_link_names_the_firm_until_it_is_regenerated() {
 #[tokio::test]
 async fn a_password_link_says_whom_it_is_for_and_when_it_was_used_or_ran_out() {
     let app = TestApp::spawn().await;
-    app.partner("rosa@ledgerline.example").await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
     app.request_password_reset("rosa@ledgerline.example", None)
         .await;
-    let link = app
+    let reset = app
         .wait_for_mail("rosa@ledgerline.example", "Reset your password")
         .await
         .link("http://app.test/reset-password/")
         .unwrap();
-    let live = app.link_info(&token_of(&link), "PASSWORD").await;
+    let live = app.link_info(&token_of(&reset), "PASSWORD").await;
     assert_eq!(live["state"], "LIVE", "{live}");
     assert_eq!(live["email"], "rosa@ledgerline.example");
-    app.reset_password(&link, "a-new-password-1").await;
+    assert_eq!(live["kind"], "PASSWORD");
+    app.expire_password_links().await;
     assert_eq!(
-        app.link_info(&token_of(&link), "PASSWORD").await["state"],
-        "USED"
+        app.link_info(&token_of(&reset), "PASSWORD").await["state"],
+        "EXPIRED"
     );
 
-    app.request_password_reset("rosa@ledgerline.example", None)
+    // A set-password link, used.
+    app.add_user(&rosa, "sam@ledgerline.example", "Sam", "ADMIN")
         .await;
-    let next = app
-        .newest_mail("rosa@ledgerline.example", "Reset your password", 2)
+    let set = app
+        .wait_for_mail("sam@ledgerline.example", "set your password")
         .await
         .link("http://app.test/reset-password/")
         .unwrap();
-    app.expire_password_links().await;
     assert_eq!(
-        app.link_info(&token_of(&next), "PASSWORD").await["state"],
-        "EXPIRED"
+        app.link_info(&token_of(&set), "PASSWORD").await["email"],
+        "sam@ledgerline.example"
+    );
+    app.reset_password(&set, "sam-password-12").await;
+    assert_eq!(
+        app.link_info(&token_of(&set), "PASSWORD").await["state"],
+        "USED"
     );
 }
 
