@@ -2,6 +2,7 @@
 
 import { gql, ME } from '../api.js';
 import { h, field, checkbox, form } from '../dom.js';
+import { rememberWelcome } from './welcome.js';
 
 const AUTH = `token expiresAt user { ${ME} }`;
 
@@ -26,7 +27,7 @@ export function login(ctx) {
       field('Email', input({ type: 'email', name: 'email', autocomplete: 'username', required: true })),
       field('Password', input({ type: 'password', name: 'password', autocomplete: 'current-password', required: true })),
       field('Company ID', input({ name: 'companyId', autocomplete: 'organization', placeholder: 'e.g. FZR4371', maxlength: '7' }), 'Optional: only when your email belongs to several accounts.'),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Log in'),
+      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Logging in…' }, 'Log in'),
     ],
     async (fm) => {
       const companyId = val(fm, 'companyId').toUpperCase() || null;
@@ -54,7 +55,7 @@ function signUpForm(signedIn, { partnerCode = null, askAccountant = true, button
     field('Password', password({ name: 'password', autocomplete: 'new-password' }), PASSWORD_HINT),
   ];
   if (askAccountant) fields.push(checkbox('I am an accountant or bookkeeper', { name: 'accountant' }));
-  fields.push(h('button', { type: 'submit', class: 'btn primary wide' }, button));
+  fields.push(h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Creating your account…' }, button));
   return form({ class: 'stack', 'aria-label': 'Sign up' }, fields, async (fm) => {
     const input = {
       companyName: val(fm, 'companyName'),
@@ -66,7 +67,9 @@ function signUpForm(signedIn, { partnerCode = null, askAccountant = true, button
     };
     const d = await gql(`mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${AUTH} } }`, { input }, { auth: 'none' });
     const acc = d.signUp.user.account;
-    signedIn(d.signUp, `Welcome! Your account for ${acc.name} is ready. Your Company ID is ${acc.companyId}.`);
+    const next = acc.kind === 'PARTNER' ? ' Add your clients with “Invite clients”.' : '';
+    rememberWelcome(d.signUp.user, `Welcome! Your account for ${acc.name} is ready. Your Company ID is ${acc.companyId}.${next}`);
+    signedIn(d.signUp);
   });
 }
 
@@ -89,13 +92,14 @@ export function acceptInvite(ctx) {
       field('Company name', input({ name: 'companyName', autocomplete: 'organization', required: true, maxlength: '200' })),
       field('Your name', input({ name: 'name', autocomplete: 'name', required: true, maxlength: '200' })),
       field('Password', password({ name: 'password', autocomplete: 'new-password' }), PASSWORD_HINT),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Create account'),
+      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Creating your account…' }, 'Create account'),
     ],
     async (fm) => {
       const input = { companyName: val(fm, 'companyName'), name: val(fm, 'name'), password: fm.elements.password.value };
       const d = await gql(`mutation Accept($token: String!, $input: AcceptInviteInput!) { acceptInvite(token: $token, input: $input) { ${AUTH} } }`, { token, input }, { auth: 'none' });
       const acc = d.acceptInvite.user.account;
-      ctx.signedIn(d.acceptInvite, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
+      rememberWelcome(d.acceptInvite.user, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
+      ctx.signedIn(d.acceptInvite);
     },
   );
   main.append(f);
@@ -107,7 +111,7 @@ export function resetPassword(ctx) {
   const done = h('div', { class: 'alert ok', role: 'status', hidden: true });
   const f = form(
     { class: 'stack', 'aria-label': 'Set your password' },
-    [field('New password', password({ name: 'newPassword', autocomplete: 'new-password' }), PASSWORD_HINT), h('button', { type: 'submit', class: 'btn primary wide' }, 'Set password')],
+    [field('New password', password({ name: 'newPassword', autocomplete: 'new-password' }), PASSWORD_HINT), h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Saving…' }, 'Set password')],
     async (fm) => {
       await gql('mutation Reset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }', { token, newPassword: fm.elements.newPassword.value }, { auth: 'none' });
       fm.hidden = true;
@@ -126,7 +130,7 @@ export function forgot(ctx) {
     [
       field('Email', input({ type: 'email', name: 'email', autocomplete: 'username', required: true })),
       field('Company ID', input({ name: 'companyId', placeholder: 'e.g. FZR4371', maxlength: '7' }), 'Optional: only when your email belongs to several accounts.'),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Send reset link'),
+      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Sending…' }, 'Send reset link'),
     ],
     async (fm) => {
       await gql('mutation Forgot($email: String!, $companyId: String) { requestPasswordReset(email: $email, companyId: $companyId) }', { email: val(fm, 'email'), companyId: val(fm, 'companyId').toUpperCase() || null }, { auth: 'none' });
