@@ -59,7 +59,7 @@ pub async fn log_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
 pub async fn settle(b: &Browser) {
     b.wait_for(
         "the toasts and animations to end",
-        "return document.getElementById('toasts').children.length === 0
+        "return document.querySelectorAll('#toasts .toast').length === 0
             && document.getAnimations().length === 0;",
     )
     .await;

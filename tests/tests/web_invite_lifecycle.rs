@@ -35,15 +35,15 @@ async fn a_revoked_expired_or_unknown_invite_link_says_so() {
 
     let b = Browser::start().await;
     let unknown = format!("{}/invite/no-such-invite-token", app.url);
-    let withdrawn = "This invitation was withdrawn by your accountant: they can send you a new one";
+    let withdrawn = "this invitation was withdrawn by your accountant: they can send you a new one";
     let expired_on = format!(
-        "This invitation expired on {}: your accountant can send you a new one",
+        "this invitation expired on {}: your accountant can send you a new one",
         past.format("%Y-%m-%d")
     );
     for (link, says) in [
         (app.local(&revoked), withdrawn),
         (app.local(&expired), expired_on.as_str()),
-        (unknown, "This invitation link is not valid any more"),
+        (unknown, "this invitation link is not valid any more"),
     ] {
         try_to_accept(&b, &link).await;
         b.wait_for_text("[role=alert]", says).await;
@@ -83,14 +83,14 @@ async fn the_partner_resends_and_revokes_an_invite_from_its_row() {
         .await;
 
     // Too soon: the API's refusal, saying when to try again.
-    b.click_in_row("eve@eves.example", "Resend invite").await;
+    b.click("Resend invite to eve@eves.example").await;
     b.wait_for_text("#toasts", "try again in 5 min").await;
     b.assert_no_console_errors().await;
 
     // Six minutes later it goes, with a fresh link.
     app.backdate_invite(&eve["id"], Duration::minutes(6)).await;
     app.clear_mails();
-    b.click_in_row("eve@eves.example", "Resend invite").await;
+    b.click("Resend invite to eve@eves.example").await;
     b.wait_for_text("#toasts", "Invite sent again to eve@eves.example.")
         .await;
     let invite_column = b.cell("eve@eves.example", "Invite").await;
@@ -101,7 +101,8 @@ async fn the_partner_resends_and_revokes_an_invite_from_its_row() {
     let link = app.invite_link_mailed_to("eve@eves.example").await;
     b.assert_no_console_errors().await;
 
-    b.click_in_row("eve@eves.example", "Revoke").await;
+    b.click("Revoke the invite to eve@eves.example").await;
+    b.click("Yes, revoke").await;
     b.wait_for_text(
         "#toasts",
         "Invite to eve@eves.example revoked: its link no longer works.",
@@ -121,7 +122,7 @@ async fn the_partner_resends_and_revokes_an_invite_from_its_row() {
     eve.click("Create account").await;
     eve.wait_for_text(
         "[role=alert]",
-        "This invitation was withdrawn by your accountant",
+        "this invitation was withdrawn by your accountant",
     )
     .await;
     eve.assert_no_console_errors().await;

@@ -98,7 +98,7 @@ async fn the_unique_invite_link_signs_a_client_up_and_a_regenerated_one_replaces
     client
         .wait_for_text(
             "[role=alert]",
-            "This invite link is not valid: ask your accountant for a new one",
+            "this invite link is not valid: ask your accountant for a new one",
         )
         .await;
     client

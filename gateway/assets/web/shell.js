@@ -53,8 +53,8 @@ function topBar(user, navigate) {
 export function shell(root, navigate, { nav, user = session.user(), banner = null } = {}) {
   const links = navLinks(user);
   const main = h('main', { id: 'main', class: 'content', tabindex: '-1' });
-  const layout = [topBar(user, navigate)];
-  if (banner) layout.push(banner);
+  // The top bar and the banner stay in view together while the page scrolls.
+  const layout = [h('div', { class: 'masthead' }, topBar(user, navigate), banner)];
   if (links.length) {
     const side = h(
       'nav',
