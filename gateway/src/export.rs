@@ -253,7 +253,11 @@ const INSTANT: &str = "%Y-%m-%d %H:%M:%S";
 fn file_name(filter: &Filter) -> String {
     let what = filter
         .status()
-        .map(|s| graphql_name(types::ClientStatus::from(s)).to_lowercase().replace('_', "-"))
+        .map(|s| {
+            graphql_name(types::ClientStatus::from(s))
+                .to_lowercase()
+                .replace('_', "-")
+        })
         .unwrap_or_else(|| "all".into());
     format!("clients-{what}-{}.csv", Utc::now().format("%Y-%m-%d"))
 }

@@ -67,8 +67,7 @@ impl LiveClient {
         );
         for (k, v) in headers {
             req.headers_mut().insert(
-                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes())
-                    .unwrap(),
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 v.parse().unwrap(),
             );
         }

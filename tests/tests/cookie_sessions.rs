@@ -3,8 +3,8 @@
 //! that carry `X-Partner-Dashboard` (which another site's page cannot send) and come
 //! from this site; `logOut` clears it; API clients keep `Authorization: Bearer`.
 
-use e2e::{LOG_IN, LOG_OUT, ME_EMAIL, TestApp, code_of};
 use e2e::live::LiveClient;
+use e2e::{LOG_IN, LOG_OUT, ME_EMAIL, TestApp, code_of};
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
 
@@ -72,12 +72,18 @@ async fn the_web_app_signs_in_with_a_cookie_scripts_cannot_read() {
     let app = TestApp::spawn().await;
     app.partner("rosa@ledgerline.example").await;
     let (set, body) = web_log_in(&app).await;
-    assert_eq!(body["data"]["logIn"]["token"], "", "no token for scripts: {body}");
+    assert_eq!(
+        body["data"]["logIn"]["token"], "",
+        "no token for scripts: {body}"
+    );
     let graphql = set.iter().find(|c| c.contains("Path=/graphql")).unwrap();
     for attr in ["HttpOnly", "SameSite=Strict", "pd_session="] {
         assert!(graphql.contains(attr), "{graphql}");
     }
-    assert!(!graphql.contains("Secure"), "PUBLIC_URL is http here: {graphql}");
+    assert!(
+        !graphql.contains("Secure"),
+        "PUBLIC_URL is http here: {graphql}"
+    );
     assert!(set.iter().any(|c| c.contains("Path=/export")), "{set:?}");
     // A sign-in ends any client session an earlier person left in this browser.
     assert!(
@@ -217,7 +223,8 @@ async fn the_live_list_takes_the_cookie_from_this_sites_pages_only() {
     let cookie = cookie_pair(&set, "pd_session");
     let base = app.next_url().to_owned();
     let own = base.clone();
-    let mut c = LiveClient::open_with_headers(&base, &[("cookie", &cookie), ("origin", &own)]).await;
+    let mut c =
+        LiveClient::open_with_headers(&base, &[("cookie", &cookie), ("origin", &own)]).await;
     c.init(json!({ "session": "main" })).await.expect("acked");
 
     let mut c = LiveClient::open_with_headers(

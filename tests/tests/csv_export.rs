@@ -243,7 +243,9 @@ async fn filters_narrow_the_export_as_they_narrow_the_list() {
         let what = query
             .iter()
             .find(|(k, _)| *k == "status")
-            .map_or("all".to_owned(), |(_, v)| v.to_lowercase().replace('_', "-"));
+            .map_or("all".to_owned(), |(_, v)| {
+                v.to_lowercase().replace('_', "-")
+            });
         assert!(
             e.file_name().starts_with(&format!("clients-{what}-")),
             "{query:?}: {}",

@@ -50,7 +50,8 @@ async fn the_form_turns_an_unanswered_invite_into_the_account() {
     // The client sets a password with the form's email and logs in.
     app.set_password_from_mail("gina@bakersrow.example", "gina-password-1")
         .await;
-    app.log_in("gina@bakersrow.example", "gina-password-1").await;
+    app.log_in("gina@bakersrow.example", "gina-password-1")
+        .await;
     // The row's history: invited, then created over that invite.
     let created_entries = app.audit_entries(&rosa, "client.created").await;
     assert_eq!(created_entries.len(), 1);

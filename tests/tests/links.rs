@@ -82,7 +82,10 @@ async fn a_join_link_names_the_firm_until_it_is_regenerated() {
         (&live["kind"], &live["state"], &live["firmName"]),
         (&json!("JOIN"), &json!("LIVE"), &json!("Ledger & Line"))
     );
-    assert!(live["email"].is_null() && live["expiresAt"].is_null(), "{live}");
+    assert!(
+        live["email"].is_null() && live["expiresAt"].is_null(),
+        "{live}"
+    );
     app.regenerate_invite_link(&rosa).await;
     assert!(app.link_info(&code, "JOIN").await.is_null());
 }

@@ -23,7 +23,8 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     assert!(mail.text.contains(&s.company_id));
     // A sentence after the greeting, and the link's lifetime from its rule (RESET_TTL).
     assert!(
-        mail.text.contains(",\n\nSomeone asked to reset your password"),
+        mail.text
+            .contains(",\n\nSomeone asked to reset your password"),
         "{}",
         mail.text
     );

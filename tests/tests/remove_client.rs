@@ -2,9 +2,7 @@
 //! that never accepted (its link stops working, the audit log keeps its history, the
 //! email can be invited again); a row with an account stays.
 
-use e2e::{
-    ACCEPT_INVITE, REMOVE_CLIENT, TestApp, code_of, listed_emails, message_of, token_of,
-};
+use e2e::{ACCEPT_INVITE, REMOVE_CLIENT, TestApp, code_of, listed_emails, message_of, token_of};
 use serde_json::{Value, json};
 
 fn actions(row: &Value) -> Vec<&str> {
@@ -78,7 +76,11 @@ async fn a_client_with_an_account_and_other_partners_rows_stay() {
     let row = app.client(&s.partner, &s.client_id).await;
     assert!(!actions(&row).contains(&"REMOVE"), "{row}");
     let body = app
-        .gql(Some(&s.partner), REMOVE_CLIENT, json!({ "id": s.client_id }))
+        .gql(
+            Some(&s.partner),
+            REMOVE_CLIENT,
+            json!({ "id": s.client_id }),
+        )
         .await;
     assert_eq!(code_of(&body), "BAD_USER_INPUT", "{body}");
     assert!(message_of(&body).contains("has an account"), "{body}");
@@ -87,7 +89,11 @@ async fn a_client_with_an_account_and_other_partners_rows_stay() {
     let other = app.partner("olga@otherfirm.example").await;
     let theirs = app.invite(&other, "tom@client.example", None).await;
     let body = app
-        .gql(Some(&s.partner), REMOVE_CLIENT, json!({ "id": theirs["id"] }))
+        .gql(
+            Some(&s.partner),
+            REMOVE_CLIENT,
+            json!({ "id": theirs["id"] }),
+        )
         .await;
     assert_eq!(code_of(&body), "NOT_FOUND", "{body}");
     assert_eq!(app.client_count(&other).await, 1);
@@ -105,7 +111,11 @@ async fn a_client_with_an_account_and_other_partners_rows_stay() {
         .await;
     assert_eq!(code_of(&body), "UNAUTHENTICATED", "{body}");
     let body = app
-        .gql(Some(&s.client_owner), REMOVE_CLIENT, json!({ "id": s.client_id }))
+        .gql(
+            Some(&s.client_owner),
+            REMOVE_CLIENT,
+            json!({ "id": s.client_id }),
+        )
         .await;
     assert_eq!(code_of(&body), "FORBIDDEN", "{body}");
     let body = app

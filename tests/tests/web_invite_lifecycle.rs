@@ -25,14 +25,14 @@ async fn the_partner_resends_and_revokes_an_invite_from_its_row() {
         .await;
 
     // Too soon: the API's refusal, saying when to try again.
-    b.click_in_row("eve@eves.example", "Resend invite").await;
+    b.click("Resend invite to eve@eves.example").await;
     b.wait_for_text("#toasts", "try again in 5 min").await;
     b.assert_no_console_errors().await;
 
     // Six minutes later it goes, with a fresh link.
     app.backdate_invite(&eve["id"], Duration::minutes(6)).await;
     app.clear_mails();
-    b.click_in_row("eve@eves.example", "Resend invite").await;
+    b.click("Resend invite to eve@eves.example").await;
     b.wait_for_text("#toasts", "Invite sent again to eve@eves.example.")
         .await;
     let invite_column = b.cell("eve@eves.example", "Invite").await;
@@ -43,7 +43,8 @@ async fn the_partner_resends_and_revokes_an_invite_from_its_row() {
     let link = app.invite_link_mailed_to("eve@eves.example").await;
     b.assert_no_console_errors().await;
 
-    b.click_in_row("eve@eves.example", "Revoke").await;
+    b.click("Revoke the invite to eve@eves.example").await;
+    b.click("Yes, revoke").await;
     b.wait_for_text(
         "#toasts",
         "Invite to eve@eves.example revoked: its link no longer works.",

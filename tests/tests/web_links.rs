@@ -2,16 +2,9 @@
 //! first. A dead invite, join or reset link says why and what to do before any form
 //! shows; a live invite names the firm and the email and pre-fills the company name.
 
-use e2e::browser::Browser;
 use e2e::TestApp;
-
-/// No field of a form is on the page: nobody can start typing into a dead link.
-async fn no_form(b: &Browser) {
-    let fields = b
-        .execute("return document.querySelectorAll('main input').length;", vec![])
-        .await;
-    assert_eq!(fields, 0, "a dead link's page offers a form");
-}
+use e2e::browser::Browser;
+use e2e::web::assert_no_form;
 
 #[tokio::test]
 async fn a_live_invite_names_the_firm_and_the_email_and_fills_in_the_company() {
@@ -23,9 +16,13 @@ async fn a_live_invite_names_the_firm_and_the_email_and_fills_in_the_company() {
     let b = Browser::start().await;
     b.goto(&app.local(&link)).await;
     b.wait_for_text("h1", "Accept your invitation").await;
-    b.wait_for_text("main", "Ledger & Line manages your books").await;
+    b.wait_for_text("main", "Ledger & Line manages your books")
+        .await;
     b.wait_for_text("main", "gina@bakersrow.example").await;
-    assert_eq!(b.field_value("Company name", "Bakers Row").await, "Bakers Row");
+    assert_eq!(
+        b.field_value("Company name", "Bakers Row").await,
+        "Bakers Row"
+    );
     b.fill("Your name", "Gina").await;
     b.fill("Password", "gina-password-1").await;
     b.click("Create account").await;
@@ -69,26 +66,29 @@ async fn dead_invite_join_and_reset_links_say_why_before_any_typing() {
     b.wait_for_text("h1", "This link no longer works").await;
     b.wait_for_text("[role=alert]", "Ledger & Line withdrew this invitation")
         .await;
-    no_form(&b).await;
+    assert_no_form(&b).await;
 
     b.goto(&app.page(&format!("/join/{code}"))).await;
     b.wait_for_text("h1", "This link no longer works").await;
     b.wait_for_text("[role=alert]", "Ask them for their current link")
         .await;
-    no_form(&b).await;
+    assert_no_form(&b).await;
 
     b.goto(&app.local(&reset)).await;
     b.wait_for_text("h1", "This link no longer works").await;
     b.wait_for_text("[role=alert]", "already used").await;
-    no_form(&b).await;
+    assert_no_form(&b).await;
     b.click("Ask for a new link").await;
     b.wait_for_path("/forgot-password").await;
 
     // An expired invite says when it expired; nobody got signed in by any of them.
     b.goto(&app.local(&expired)).await;
-    b.wait_for_text("[role=alert]", "This invitation from Ledger & Line expired on")
-        .await;
-    no_form(&b).await;
+    b.wait_for_text(
+        "[role=alert]",
+        "This invitation from Ledger & Line expired on",
+    )
+    .await;
+    assert_no_form(&b).await;
     let me = b
         .execute(
             "return fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', 'x-partner-dashboard': 'main' }, body: JSON.stringify({ query: '{ me { email } }' }) }).then((r) => r.json());",
@@ -108,6 +108,6 @@ async fn dead_invite_join_and_reset_links_say_why_before_any_typing() {
     b.goto(&app.page(&format!("/invite/{}", "A".repeat(43))))
         .await;
     b.wait_for_text("[role=alert]", "not valid").await;
-    no_form(&b).await;
+    assert_no_form(&b).await;
     b.assert_no_console_errors().await;
 }

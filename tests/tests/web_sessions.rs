@@ -83,7 +83,10 @@ async fn a_form_another_site_posts_with_the_cookie_changes_nothing() {
         .wait_for("the gateway's answer to the forged form", "return document.body && /errors|error/.test(document.body.innerText) ? document.body.innerText : null;")
         .await;
     let answer = answer.as_str().unwrap().to_owned();
-    assert!(!answer.contains("\"data\":{\"inviteClientByEmail\":{"), "{answer}");
+    assert!(
+        !answer.contains("\"data\":{\"inviteClientByEmail\":{"),
+        "{answer}"
+    );
     assert_eq!(app.client_count(&token).await, 0, "nothing was invited");
     // The person is still signed in where they were.
     b.switch_to_tab(&home).await;

@@ -88,18 +88,24 @@ function duration(secs) {
   return `${Math.round(secs / 3600)} h`;
 }
 
-// What to show a person for an error: the API's message, and for RATE_LIMITED when
-// to try again.
+// "(2026-12-06 14:05 UTC)", the instant a RATE_LIMITED message names.
+const UTC_INSTANT = /\s*\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC\)/;
+
+// An instant in the person's own time: "14:05", or "Mon 14:05" on another day.
+function localTime(at) {
+  const today = at.toDateString() === new Date().toDateString();
+  return at.toLocaleString(undefined, today ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+// What to show a person for an error: the API's message as it is (it holds emails and
+// names, so it is never re-cased), an instant it names in the person's own time, and for
+// RATE_LIMITED when to try again.
 export function errorText(err) {
   if (!(err instanceof ApiError)) return 'Something went wrong. Please try again.';
-  // The API's messages are lower-case clauses ("this invitation expired on …"); shown
-  // on their own they start a sentence.
-  let text = err.message.charAt(0).toUpperCase() + err.message.slice(1);
-  if (err.code === 'RATE_LIMITED' && err.retryAfter) {
-    const at = new Date(Date.now() + err.retryAfter * 1000);
-    const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-    // The API's message usually says when already; add it when it does not.
-    if (!/try again/i.test(text)) text += ` You can try again in ${duration(err.retryAfter)} (at ${time}).`;
+  let text = err.message.replace(UTC_INSTANT, (_, day, hm) => ` (at ${localTime(new Date(`${day}T${hm}:00Z`))})`);
+  if (err.code === 'RATE_LIMITED' && err.retryAfter && !/try again/i.test(text)) {
+    const at = localTime(new Date(Date.now() + err.retryAfter * 1000));
+    text += ` You can try again in ${duration(err.retryAfter)} (at ${at}).`;
   }
   return text;
 }
@@ -112,7 +118,8 @@ export function whenSessionEnds(fn) {
 
 // Runs one GraphQL document. `auth`: 'main' (default), 'client' or 'none'.
 // `auth: 'none'` still names the main session: a log-in's answer sets its cookie.
-export async function gql(query, variables = {}, { auth = 'main' } = {}) {
+// `quiet`: an ended session is this call's own business (logging out), not news.
+export async function gql(query, variables = {}, { auth = 'main', quiet = false } = {}) {
   const headers = {
     'content-type': 'application/json',
     accept: 'application/json',
@@ -141,7 +148,9 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
   if (first) {
     const ext = first.extensions || {};
     const err = new ApiError(first.message || 'The request failed.', ext.code, ext);
-    if (auth !== 'none' && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
+    // A session this tab no longer holds (it logged out meanwhile) ending is not news.
+    const held = auth === 'client' ? session.inClient() : auth === 'main' && session.signedIn();
+    if (!quiet && held && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
     throw err;
   }
   if (!body || !body.data) throw new ApiError('The server sent an empty answer.', 'EMPTY');
@@ -151,8 +160,8 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
 // The live client list: a minimal graphql-transport-ws client. `onNext(change)` gets
 // each clientChanged; `onReconnect()` once the subscription is registered, on the
 // first connection and after one came back (read the list again: changes made before
-// it was registered were missed); `onEnd(reason)` when the session ended
-// (close codes 4401/4403) and nothing will reconnect.
+// it was registered were missed); `onEnd(code)` when the session ended (4401) or no
+// longer may see the list (4403), and nothing will reconnect.
 export function liveClients({ session: which = 'main', query, onNext, onReconnect, onEnd }) {
   // The connection's state, shared with `answer`.
   const live = { ws: null, stopped: false, timer: null, delay: 2000, query, onNext, onReconnect };
@@ -186,7 +195,7 @@ export function liveClients({ session: which = 'main', query, onNext, onReconnec
       if (live.stopped) return;
       if (ev.code === 4401 || ev.code === 4403) {
         live.stopped = true;
-        if (onEnd) onEnd(ev.reason || 'Your session ended. Please log in again.');
+        if (onEnd) onEnd(ev.code);
         return;
       }
       schedule(ev.code === 4429 ? 30000 : 0);

@@ -10,8 +10,8 @@ const brand = () => h('a', { class: 'brand', href: '/' }, h('img', { src: '/web/
 async function logOut(navigate) {
   const calls = [];
   // A client session this tab does not remember may still be in its cookie: end both.
-  calls.push(gql('mutation { logOut }', {}, { auth: 'client' }).catch(() => {}));
-  calls.push(gql('mutation { logOut }', {}).catch(() => {}));
+  calls.push(gql('mutation { logOut }', {}, { auth: 'client', quiet: true }).catch(() => {}));
+  calls.push(gql('mutation { logOut }', {}, { quiet: true }).catch(() => {}));
   await Promise.all(calls);
   session.clear();
   navigate('/login', { replace: true, message: 'You are logged out.' });
@@ -54,8 +54,8 @@ function topBar(user, navigate) {
 export function shell(root, navigate, { nav, user = session.user(), banner = null } = {}) {
   const links = navLinks(user);
   const main = h('main', { id: 'main', class: 'content', tabindex: '-1' });
-  const layout = [topBar(user, navigate)];
-  if (banner) layout.push(banner);
+  // The top bar and the banner stay in view together while the page scrolls.
+  const layout = [h('div', { class: 'masthead' }, topBar(user, navigate), banner)];
   if (links.length) {
     const side = h(
       'nav',

@@ -74,14 +74,15 @@ pub fn credential(
     let Some(asked) = headers.get(HEADER) else {
         return Ok((bearer, None));
     };
-    let which = asked
-        .to_str()
-        .ok()
-        .and_then(Which::parse)
-        .ok_or_else(|| ApiError::BadUserInput {
-            message: format!("{HEADER} must be `main` or `client`"),
-            field: None,
-        })?;
+    let which =
+        asked
+            .to_str()
+            .ok()
+            .and_then(Which::parse)
+            .ok_or_else(|| ApiError::BadUserInput {
+                message: format!("{HEADER} must be `main` or `client`"),
+                field: None,
+            })?;
     same_origin(headers, public_url)?;
     let mode = CookieMode {
         which,
@@ -243,7 +244,12 @@ mod tests {
             which: Which::Main,
             secure: true,
         };
-        let set = set(mode, Which::Main, "tok", Utc::now() + chrono::Duration::hours(1));
+        let set = set(
+            mode,
+            Which::Main,
+            "tok",
+            Utc::now() + chrono::Duration::hours(1),
+        );
         assert_eq!(set.len(), 2);
         assert!(set[0].starts_with("pd_session=tok; Path=/graphql; Max-Age=35"));
         assert!(set[0].ends_with("; HttpOnly; SameSite=Strict; Secure"));

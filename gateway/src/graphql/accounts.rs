@@ -6,13 +6,13 @@ use super::context::{
 use super::input::{email, parse_company_name, parse_person_name, password};
 use crate::auth::cookie::{self, Which};
 use crate::auth::{Viewer, session};
-use axum::http::header::SET_COOKIE;
 use crate::error::ApiError;
 use crate::ratelimit::Bucket;
 use crate::services::accounts;
 use crate::services::accounts::SignUp;
 use crate::services::onboarding::{self, NewOwner};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use axum::http::header::SET_COOKIE;
 use chrono::{DateTime, Utc};
 use entity::{account, user};
 

@@ -1,9 +1,9 @@
 //! Acting on a client from the list (SPEC §5): resend or revoke its invite, log in to it, reset the partner's password there.
 
 use super::accounts::AuthPayload;
-use crate::auth::cookie::Which;
 use super::client_list::Client;
 use super::context::{limit, meta, parse_id, require_partner_admin, state};
+use crate::auth::cookie::Which;
 use crate::ratelimit::Bucket;
 use crate::services::client_actions;
 use async_graphql::{Context, ID, Object, Result};

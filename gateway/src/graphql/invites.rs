@@ -1,10 +1,10 @@
 //! Inviting clients (SPEC §3): by email (one or many), by the partner's unique link, by the sign-up form; and accepting an invite.
 
 use super::accounts::AuthPayload;
-use crate::auth::cookie::Which;
 use super::client_list::Client;
 use super::context::{client_ip, limit, meta, require_partner_admin, spend_password_hash, state};
 use super::input::{email, int, parse_company_name, parse_person_name, password};
+use crate::auth::cookie::Which;
 use crate::ratelimit::Bucket;
 use crate::services::invites;
 use crate::services::onboarding::{self, NewOwner};

@@ -83,7 +83,9 @@ impl LinksQuery {
     async fn link(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "what the link carries: the token of `/invite/{token}` or `/reset-password/{token}`, the code of `/join/{code}`")]
+        #[graphql(
+            desc = "what the link carries: the token of `/invite/{token}` or `/reset-password/{token}`, the code of `/join/{code}`"
+        )]
         token: String,
         #[graphql(desc = "which kind of link it is")] kind: LinkKind,
     ) -> Result<Option<LinkInfo>> {

@@ -2,12 +2,12 @@
 //! session (`init`), fed only the subscriptions `/graphql`'s document limits allow
 //! (`inbound`), pinged when idle, and closed when its session ends.
 
-use crate::auth::cookie::UpgradeCookies;
 use super::connection::{Connection, LastHeard, close_frame};
 use super::inbound::{Inbound, forget_ended};
 use super::init::{Init, SignedIn};
 use super::registry::{Live, ProcessSlot};
 use super::seats::Seat;
+use crate::auth::cookie::UpgradeCookies;
 use crate::config::LiveConfig;
 use crate::error::http_error;
 use crate::limits::Gate;

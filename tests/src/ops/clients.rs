@@ -11,6 +11,18 @@ impl TestApp {
         self.ok(Some(token), INVITE, vars).await["inviteClientByEmail"].clone()
     }
 
+    /// Invites `n` clients at once (`client1@many.example`, … named `Client 001`, …), as
+    /// a bulk invite does; panics unless every one was invited.
+    pub async fn invite_many(&self, token: &str, n: usize) {
+        let rows: Vec<Value> = (1..=n)
+            .map(|i| json!({ "email": format!("client{i}@many.example"), "companyName": format!("Client {i:03}") }))
+            .collect();
+        let done = self
+            .ok(Some(token), INVITE_CLIENTS, json!({ "rows": rows }))
+            .await;
+        assert_eq!(done["inviteClients"]["invited"], n, "{done}");
+    }
+
     /// Creates a client account with the sign-up form; returns the client row.
     pub async fn create_client(
         &self,

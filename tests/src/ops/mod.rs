@@ -59,6 +59,10 @@ pub const REGENERATE_INVITE_LINK: &str = "mutation { regenerateInviteLink { code
 pub const CREATE_CLIENT: &str = "mutation($input: CreateClientAccountInput!) {
     createClientAccount(input: $input) { id companyId name email status invitedVia trialEndsAt availableActions } }";
 
+/// Bulk invites (`inviteClients`), counts only.
+pub const INVITE_CLIENTS: &str = "mutation($rows: [BulkInviteRow!]!) {
+    inviteClients(rows: $rows) { invited skipped invalid } }";
+
 // The client list (SPEC §4).
 
 pub const CLIENTS: &str = "query($first: Int, $after: String, $last: Int, $before: String, $status: ClientStatus, $search: String, $orderBy: ClientOrder) {
@@ -74,7 +78,7 @@ pub const CLIENTS_BRIEF: &str =
     "{ clients { totalCount edges { node { companyId name email status } } } }";
 
 pub const CLIENT: &str = "query($id: ID!) {
-    client(id: $id) { id companyId name email status availableActions lastInviteSentAt trialEndsAt } }";
+    client(id: $id) { id companyId name email status availableActions lastInviteSentAt trialEndsAt inviteState partnerAccess } }";
 
 pub const STATUS_COUNTS: &str =
     "{ clientStatusCounts { invited trial trialExpired paying total } }";

@@ -3,6 +3,7 @@
 
 import { gql, ME } from '../api.js';
 import { h, field, checkbox, form } from '../dom.js';
+import { rememberWelcome } from './welcome.js';
 
 // The session comes back as a cookie; the answer's `token` is empty for the web app.
 export const AUTH = `expiresAt user { ${ME} }`;
@@ -28,7 +29,7 @@ export function login(ctx) {
       field('Email', input({ type: 'email', name: 'email', autocomplete: 'username', required: true })),
       field('Password', input({ type: 'password', name: 'password', autocomplete: 'current-password', required: true })),
       field('Company ID', input({ name: 'companyId', autocomplete: 'organization', placeholder: 'e.g. FZR4371', maxlength: '7' }), 'Optional: only when your email belongs to several accounts.'),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Log in'),
+      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Logging in…' }, 'Log in'),
     ],
     async (fm) => {
       const companyId = val(fm, 'companyId').toUpperCase() || null;
@@ -56,7 +57,7 @@ export function signUpForm(signedIn, { partnerCode = null, askAccountant = true,
     field('Password', password({ name: 'password', autocomplete: 'new-password' }), PASSWORD_HINT),
   ];
   if (askAccountant) fields.push(checkbox('I am an accountant or bookkeeper', { name: 'accountant' }));
-  fields.push(h('button', { type: 'submit', class: 'btn primary wide' }, button));
+  fields.push(h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Creating your account…' }, button));
   return form({ class: 'stack', 'aria-label': 'Sign up' }, fields, async (fm) => {
     const input = {
       companyName: val(fm, 'companyName'),
@@ -68,7 +69,9 @@ export function signUpForm(signedIn, { partnerCode = null, askAccountant = true,
     };
     const d = await gql(`mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${AUTH} } }`, { input }, { auth: 'none' });
     const acc = d.signUp.user.account;
-    signedIn(d.signUp, `Welcome! Your account for ${acc.name} is ready. Your Company ID is ${acc.companyId}.`);
+    const next = acc.kind === 'PARTNER' ? ' Add your clients with “Invite clients”.' : '';
+    rememberWelcome(d.signUp.user, `Welcome! Your account for ${acc.name} is ready. Your Company ID is ${acc.companyId}.${next}`);
+    signedIn(d.signUp);
   });
 }
 
@@ -85,7 +88,7 @@ export function forgot(ctx) {
     [
       field('Email', input({ type: 'email', name: 'email', autocomplete: 'username', required: true })),
       field('Company ID', input({ name: 'companyId', placeholder: 'e.g. FZR4371', maxlength: '7' }), 'Optional: only when your email belongs to several accounts.'),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Send reset link'),
+      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Sending…' }, 'Send reset link'),
     ],
     async (fm) => {
       await gql('mutation Forgot($email: String!, $companyId: String) { requestPasswordReset(email: $email, companyId: $companyId) }', { email: val(fm, 'email'), companyId: val(fm, 'companyId').toUpperCase() || null }, { auth: 'none' });

@@ -44,6 +44,9 @@ export async function revokeInvite(id) {
   return d.revokeInvite;
 }
 
+// Removes a row that is still INVITED; its link stops working.
+export const removeClient = (id) => gql('mutation RemoveClient($id: ID!) { removeClient(clientId: $id) }', { id });
+
 export const resetClientPassword = (id) => gql('mutation ResetClientPassword($id: ID!) { resetClientPassword(clientId: $id) }', { id });
 
 // A client session (a cookie) and the partner's user in the client account.

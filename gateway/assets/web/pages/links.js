@@ -6,6 +6,7 @@
 import { gql } from '../api.js';
 import { h, field, form, fmtDateTime } from '../dom.js';
 import { AUTH, PASSWORD_HINT, input, page, password, signUpForm, val } from './auth.js';
+import { rememberWelcome } from './welcome.js';
 
 const Q_LINK =
   'query Link($token: String!, $kind: LinkKind!) { link(token: $token, kind: $kind) { kind state firmName email companyName expiresAt } }';
@@ -81,13 +82,14 @@ export async function acceptInvite(ctx) {
       field('Company name', input({ name: 'companyName', autocomplete: 'organization', required: true, maxlength: '200', value: link.companyName || '' })),
       field('Your name', input({ name: 'name', autocomplete: 'name', required: true, maxlength: '200' })),
       field('Password', password({ name: 'password', autocomplete: 'new-password' }), PASSWORD_HINT),
-      h('button', { type: 'submit', class: 'btn primary wide' }, 'Create account'),
+      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Creating your account…' }, 'Create account'),
     ],
     async (fm) => {
       const input = { companyName: val(fm, 'companyName'), name: val(fm, 'name'), password: fm.elements.password.value };
       const d = await gql(`mutation Accept($token: String!, $input: AcceptInviteInput!) { acceptInvite(token: $token, input: $input) { ${AUTH} } }`, { token, input }, { auth: 'none' });
       const acc = d.acceptInvite.user.account;
-      ctx.signedIn(d.acceptInvite, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
+      rememberWelcome(d.acceptInvite.user, `Welcome! Your account for ${acc.name} is ready and your trial has started. Your Company ID is ${acc.companyId}.`);
+      ctx.signedIn(d.acceptInvite);
     },
   );
   main.append(
@@ -105,7 +107,7 @@ export async function resetPassword(ctx) {
   const done = h('div', { class: 'alert ok', role: 'status', hidden: true });
   const f = form(
     { class: 'stack', 'aria-label': 'Set your password' },
-    [field('New password', password({ name: 'newPassword', autocomplete: 'new-password' }), PASSWORD_HINT), h('button', { type: 'submit', class: 'btn primary wide' }, 'Set password')],
+    [field('New password', password({ name: 'newPassword', autocomplete: 'new-password' }), PASSWORD_HINT), h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Saving…' }, 'Set password')],
     async (fm) => {
       await gql('mutation Reset($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }', { token, newPassword: fm.elements.newPassword.value }, { auth: 'none' });
       fm.hidden = true;
