@@ -282,7 +282,8 @@ pub struct SecurityConfig {
     #[arg(long, env = "RATE_LIMIT_SIGNUP_IP", default_value = "20/1h", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_signup_ip: crate::ratelimit::Rule,
 
-    /// `acceptInvite` and `resetPassword` (the calls that use an emailed link) per client IP.
+    /// `link`, `acceptInvite` and `resetPassword` (the calls that use an emailed link) per
+    /// client IP.
     #[arg(long, env = "RATE_LIMIT_LINK_IP", default_value = "30/15m", value_parser = crate::ratelimit::parse_rule)]
     pub rate_limit_link_ip: crate::ratelimit::Rule,
 

@@ -1,6 +1,9 @@
 //! `GET /export/clients.csv`: every client of the caller's partner account that matches
 //! the client list's filters, as RFC 4180 CSV, streamed in batches by id
-//! (`client_list::export_batch`) so memory stays flat however long the list.
+//! (`client_list::export_batch`) so memory stays flat however long the list. Made to
+//! open cleanly in a spreadsheet: UTF-8 with a byte-order mark (Excel reads accents
+//! right), times as `YYYY-MM-DD HH:MM:SS` in UTC (read as dates), and a file name that
+//! says what it holds (`clients-trial-2026-12-06.csv`).
 //!
 //! Who may export, and what the filters mean, are the `clients` query's own rules
 //! (`graphql::partner_admin`, `client_list::Filter`); the partner-access column is
@@ -40,8 +43,8 @@ const COLUMNS: [&str; 9] = [
     "email",
     "status",
     "invited via",
-    "invited at",
-    "trial ends at",
+    "invited at (UTC)",
+    "trial ends at (UTC)",
     "partner access",
 ];
 
@@ -60,9 +63,10 @@ async fn clients_csv(
     let request_id = request_id
         .and_then(|axum::Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("invalid").to_owned());
+    let auth = match crate::auth::cookie::credential(&headers, app.config.worker.public_url()) {
+        Ok((auth, _)) => auth,
+        Err(e) => return e.into_http_response(),
+    };
     REQUEST_ID
         .scope(request_id.clone(), async move {
             let meta = RequestMeta {
@@ -239,8 +243,28 @@ impl Walk {
     }
 }
 
+/// The byte-order mark that tells a spreadsheet the file is UTF-8.
+const BOM: &str = "\u{feff}";
+
+/// How instants are written: what spreadsheets read as a date and time.
+const INSTANT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// The file's name: what it holds and the day it was made.
+fn file_name(filter: &Filter) -> String {
+    let what = filter
+        .status()
+        .map(|s| {
+            graphql_name(types::ClientStatus::from(s))
+                .to_lowercase()
+                .replace('_', "-")
+        })
+        .unwrap_or_else(|| "all".into());
+    format!("clients-{what}-{}.csv", Utc::now().format("%Y-%m-%d"))
+}
+
 fn csv_response(walk: Walk) -> Response {
-    let mut head = String::new();
+    let name = file_name(&walk.filter);
+    let mut head = String::from(BOM);
     push_record(&mut head, COLUMNS);
     let header_row = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(head))]);
     let rows = futures::stream::try_unfold(walk, Walk::next);
@@ -252,10 +276,9 @@ fn csv_response(walk: Walk) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"clients.csv\""),
-    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
@@ -269,7 +292,7 @@ fn graphql_name<T: async_graphql::InputType>(v: T) -> String {
     }
 }
 
-/// One client as a CSV line, in `COLUMNS` order; instants as `Client`'s `DateTime`s are.
+/// One client as a CSV line, in `COLUMNS` order; instants in UTC to the second.
 fn push_client(out: &mut String, c: &client::ListRow, seat: Option<PartnerSeat>) {
     let access: types::PartnerAccess = c.partner_access(seat).into();
     let status: types::ClientStatus = c.status.into();
@@ -283,8 +306,10 @@ fn push_client(out: &mut String, c: &client::ListRow, seat: Option<PartnerSeat>)
             &c.email,
             &graphql_name(status),
             &graphql_name(via),
-            &c.invited_at.to_rfc3339(),
-            &c.trial_ends_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            &c.invited_at.format(INSTANT).to_string(),
+            &c.trial_ends_at
+                .map(|t| t.format(INSTANT).to_string())
+                .unwrap_or_default(),
             &graphql_name(access),
         ],
     );
@@ -365,7 +390,7 @@ mod tests {
         push_record(&mut out, COLUMNS);
         assert_eq!(
             out,
-            "a,\"b,c\",\r\nid,company id,name,email,status,invited via,invited at,trial ends at,partner access\r\n"
+            "a,\"b,c\",\r\nid,company id,name,email,status,invited via,invited at (UTC),trial ends at (UTC),partner access\r\n"
         );
     }
 

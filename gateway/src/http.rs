@@ -306,12 +306,19 @@ async fn graphql_ws(
             None,
         );
     };
+    let caller = crate::live::Caller {
+        peer,
+        cookies: crate::auth::cookie::UpgradeCookies::of(
+            &headers,
+            st.app.config.worker.public_url(),
+        ),
+    };
     crate::live::upgrade(
         st.app.clone(),
         st.live.clone(),
         st.schema.clone(),
         st.gate.clone(),
-        peer,
+        caller,
         protocol,
         ws,
     )
@@ -335,9 +342,12 @@ async fn graphql(
         Ok(labels) => labels,
         Err(refused) => return *refused,
     };
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("invalid"));
+    let (auth, cookie_mode) =
+        match crate::auth::cookie::credential(&headers, st.app.config.worker.public_url()) {
+            Ok(found) => found,
+            Err(e) => return e.into_http_response(),
+        };
+    let auth = auth.as_deref();
     let lend = auth.is_some() && crate::lease::is_client_list_alone(&mut batch);
     let scope = REQUEST_ID.scope(request_id.clone(), async move {
         let unavailable = |e: crate::error::ApiError| {
@@ -369,6 +379,9 @@ async fn graphql(
         let budget =
             crate::graphql::HashBudget::new(st.app.config.security.max_password_hashes_per_request);
         let mut batch = batch.data(viewer).data(meta).data(budget);
+        if let Some(mode) = cookie_mode {
+            batch = batch.data(mode);
+        }
         if let Some(lease) = lease {
             batch = batch.data(Lent::new(lease));
         }

@@ -64,8 +64,10 @@ pub const ASSETS: &[Asset] = &[
     web_asset!("widgets/table.js", JS),
     web_asset!("widgets/tabs.js", JS),
     web_asset!("widgets/pager.js", JS),
+    web_asset!("widgets/confirm.js", JS),
     // One module per page, or part of one.
     web_asset!("pages/auth.js", JS),
+    web_asset!("pages/links.js", JS),
     web_asset!("pages/clients.js", JS),
     web_asset!("pages/clients-state.js", JS),
     web_asset!("pages/clients-api.js", JS),
@@ -83,6 +85,7 @@ pub const ASSETS: &[Asset] = &[
     web_asset!("pages/client-account.js", JS),
     web_asset!("pages/team.js", JS),
     web_asset!("pages/users.js", JS),
+    web_asset!("pages/welcome.js", JS),
     web_asset!("app.css", CSS),
     web_asset!("favicon.svg", SVG),
 ];

@@ -4,6 +4,16 @@
 use crate::TestApp;
 use serde_json::Value;
 
+/// An instant as the export writes it (what a spreadsheet reads as a date and time), from
+/// the API's RFC 3339 `DateTime`; empty stays empty.
+pub fn spreadsheet_time(rfc3339: &str) -> String {
+    if rfc3339.is_empty() {
+        return String::new();
+    }
+    let t: chrono::DateTime<chrono::Utc> = rfc3339.parse().expect("an RFC 3339 instant");
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// The columns of the export, in order: its header row.
 pub const EXPORT_HEADER: [&str; 9] = [
     "id",
@@ -12,8 +22,8 @@ pub const EXPORT_HEADER: [&str; 9] = [
     "email",
     "status",
     "invited via",
-    "invited at",
-    "trial ends at",
+    "invited at (UTC)",
+    "trial ends at (UTC)",
     "partner access",
 ];
 
@@ -52,9 +62,14 @@ impl ClientExport {
     /// quotes, CRLF between records).
     pub fn records(&self) -> Vec<Vec<String>> {
         assert!(self.body.ends_with("\r\n"), "the last line ends with CRLF");
+        // A spreadsheet takes the byte-order mark as "this is UTF-8" and shows none of it.
+        let body = self
+            .body
+            .strip_prefix('\u{feff}')
+            .expect("the file starts with a byte-order mark");
         let mut records = Vec::new();
         let (mut record, mut cell) = (Vec::new(), String::new());
-        let mut chars = self.body.chars().peekable();
+        let mut chars = body.chars().peekable();
         let mut quoted = false;
         while let Some(c) = chars.next() {
             match (quoted, c) {
@@ -77,6 +92,16 @@ impl ClientExport {
         }
         assert!(!quoted && cell.is_empty() && record.is_empty());
         records
+    }
+
+    /// The file name the download is saved as.
+    pub fn file_name(&self) -> String {
+        let disposition = self.headers["content-disposition"].to_str().unwrap();
+        disposition
+            .strip_prefix("attachment; filename=\"")
+            .and_then(|r| r.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("an attachment with a file name: {disposition}"))
+            .to_owned()
     }
 
     /// The rows after the header row, checked to be a 200 whose header row is exactly

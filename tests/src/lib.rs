@@ -54,7 +54,7 @@ pub mod web;
 pub use answers::{code_of, field_of, message_of, retry_after_of, try_code_of};
 pub use app::{Options, TestApp};
 pub use background::legacy_example;
-pub use export::{ClientExport, EXPORT_HEADER};
+pub use export::{ClientExport, EXPORT_HEADER, spreadsheet_time};
 pub use fixtures::{LegacyPartners, PartnerWithClient, bea_accepts};
 pub use gateway::RunningApp;
 pub use mail::{Mail, token_of};

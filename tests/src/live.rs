@@ -42,12 +42,35 @@ impl LiveClient {
         base: &str,
         recv_buffer: Option<u32>,
     ) -> Result<LiveClient, (u16, String)> {
+        Self::try_open_with(base, recv_buffer, &[]).await
+    }
+
+    /// Opens a connection as a browser page would, with its `Origin` and `Cookie`
+    /// headers (`headers`), without sending anything.
+    pub async fn open_with_headers(base: &str, headers: &[(&str, &str)]) -> LiveClient {
+        match Self::try_open_with(base, None, headers).await {
+            Ok(c) => c,
+            Err((status, body)) => panic!("WebSocket upgrade refused: HTTP {status} {body}"),
+        }
+    }
+
+    async fn try_open_with(
+        base: &str,
+        recv_buffer: Option<u32>,
+        headers: &[(&str, &str)],
+    ) -> Result<LiveClient, (u16, String)> {
         let url = ws_url(base);
         let mut req = url.as_str().into_client_request().unwrap();
         req.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             "graphql-transport-ws".parse().unwrap(),
         );
+        for (k, v) in headers {
+            req.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
         let addr: std::net::SocketAddr = url
             .trim_start_matches("ws://")
             .split('/')

@@ -55,11 +55,37 @@ pub async fn log_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
     b.click("Log in").await;
 }
 
+/// Fails unless the page offers no field to type in: a dead link's page says why before
+/// anyone starts filling in a form.
+pub async fn assert_no_form(b: &Browser) {
+    let fields = b
+        .execute(
+            "return document.querySelectorAll('main input').length;",
+            vec![],
+        )
+        .await;
+    b.ensure(fields == 0, || format!("the page offers {fields} fields"))
+        .await;
+}
+
+/// Creates a client account with the dashboard's "Invite clients" → "Sign-up form",
+/// as the partner types it; waits for the toast saying it is ready.
+pub async fn create_by_the_form(b: &Browser, company: &str, contact: &str, email: &str) {
+    b.click("Invite clients").await;
+    b.click("Sign-up form").await;
+    b.fill("Company name", company).await;
+    b.fill("Contact name", contact).await;
+    b.fill("Contact email", email).await;
+    b.click("Create client account").await;
+    b.wait_for_text("#toasts", &format!("The account for {company} is ready"))
+        .await;
+}
+
 /// Waits until no toast is showing and no animation (a row's flash) runs: for pictures.
 pub async fn settle(b: &Browser) {
     b.wait_for(
         "the toasts and animations to end",
-        "return document.getElementById('toasts').children.length === 0
+        "return document.querySelectorAll('#toasts .toast').length === 0
             && document.getAnimations().length === 0;",
     )
     .await;

@@ -88,12 +88,14 @@ async fn a_client_taking_away_the_partners_access_emails_the_partner_owner() {
     // The client names itself: its name is in the email, not in the subject (issue 22).
     assert!(!mail.subject.contains("Corner Shop"), "{}", mail.subject);
     assert!(mail.text.contains("Corner Shop"), "{}", mail.text);
+    // Roles in words, sentences with capitals (issue 24).
     assert!(
         mail.text
-            .contains("changed the role of rosa@ledgerline.example to MANAGER"),
+            .contains("changed the role of rosa@ledgerline.example to Manager"),
         "{}",
         mail.text
     );
+    assert!(!mail.text.contains("MANAGER"), "{}", mail.text);
     assert!(
         mail.text.contains("cora@cornershop.example"),
         "{}",

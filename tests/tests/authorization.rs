@@ -118,6 +118,9 @@ const TABLE: &[Row] = &[
     // Null: a V2 partner has no connection and nothing to upgrade.
     ("legacyConnection", "{ legacyConnection { status } }",
         [UNAUTH, "null", "null", "null", FORBID, FORBID, FORBID, "null", "null", FORBID]),
+    // Public: what an emailed link is (null: no such link).
+    ("link", "{ link(token: \"not-a-token\", kind: INVITE) { state } }",
+        ["null", "null", "null", "null", "null", "null", "null", "null", "null", "null"]),
     // Public: what a client can subscribe to.
     ("plans", "{ plans { id } }",
         ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -151,6 +154,9 @@ const TABLE: &[Row] = &[
     // already revoked.
     ("revokeInvite", "mutation { revokeInvite(clientId: \"{INVITED}\") { id } }",
         [UNAUTH, "ok", "BAD_USER_INPUT", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
+    // Allowed for partner A's owner and admin: the first removes, the second finds it gone.
+    ("removeClient", "mutation { removeClient(clientId: \"{INVITED}\") }",
+        [UNAUTH, "ok", "NOT_FOUND", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("logInToClient", "mutation { logInToClient(clientId: \"{CLIENT}\") { token } }",
         [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",

@@ -125,8 +125,8 @@ fn keys_come_in_the_order_asked(raw: &str) {
     }
 }
 
-/// The sign-up form's client offers Log in and Reset password; the invited ones resend
-/// and revoke.
+/// The sign-up form's client offers Log in and Reset password; the invited ones resend,
+/// revoke and remove.
 fn each_row_offers_its_actions(edges: &[Value]) {
     let actions: Vec<&Value> = edges
         .iter()
@@ -139,7 +139,7 @@ fn each_row_offers_its_actions(edges: &[Value]) {
     assert_eq!(
         actions
             .iter()
-            .filter(|a| ***a == json!(["RESEND_INVITE", "REVOKE_INVITE"]))
+            .filter(|a| ***a == json!(["RESEND_INVITE", "REVOKE_INVITE", "REMOVE"]))
             .count(),
         2
     );

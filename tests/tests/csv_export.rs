@@ -2,7 +2,7 @@
 //! partner finds in the file (every client once, as the list shows it, formulas
 //! neutralised), its filters, who may export, and that batches lose and repeat nothing.
 
-use e2e::{TestApp, message_of};
+use e2e::{TestApp, message_of, spreadsheet_time};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -44,6 +44,11 @@ async fn listed(app: &TestApp, token: &str, vars: Value) -> BTreeMap<i64, Vec<St
             ]
             .map(text)
             .to_vec();
+            // Times as the spreadsheet gets them: UTC to the second.
+            let mut cells = cells;
+            for at in [6, 7] {
+                cells[at] = spreadsheet_time(&cells[at]);
+            }
             assert!(rows.insert(id, cells).is_none());
         }
         let info = &page["clients"]["pageInfo"];
@@ -114,13 +119,13 @@ async fn a_partner_exports_every_client_once_as_the_list_shows_it() {
     let e = app.export_clients(Some(&rosa), &[]).await;
     assert_eq!(e.status, 200, "{}", e.body);
     assert_eq!(e.headers["content-type"], "text/csv; charset=utf-8");
-    assert_eq!(
-        e.headers["content-disposition"],
-        "attachment; filename=\"clients.csv\""
-    );
+    // A name that says what the file holds and when it was made.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(e.file_name(), format!("clients-all-{today}.csv"));
     assert_eq!(e.headers["cache-control"], "no-store");
+    // A byte-order mark first, so Excel reads the accents right.
     assert!(e.body.starts_with(
-        "id,company id,name,email,status,invited via,invited at,trial ends at,partner access\r\n"
+        "\u{feff}id,company id,name,email,status,invited via,invited at (UTC),trial ends at (UTC),partner access\r\n"
     ));
     let rows = e.rows();
     let ids: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
@@ -230,9 +235,22 @@ async fn filters_narrow_the_export_as_they_narrow_the_list() {
         ),
     ];
     for (query, vars, n) in cases {
-        let exported = by_id(app.export_clients(Some(&rosa), &query).await.rows());
+        let e = app.export_clients(Some(&rosa), &query).await;
+        let exported = by_id(e.rows());
         assert_eq!(exported.len(), n, "{query:?}");
         assert_eq!(exported, listed(&app, &rosa, vars).await, "{query:?}");
+        // The file is named for the status it holds.
+        let what = query
+            .iter()
+            .find(|(k, _)| *k == "status")
+            .map_or("all".to_owned(), |(_, v)| {
+                v.to_lowercase().replace('_', "-")
+            });
+        assert!(
+            e.file_name().starts_with(&format!("clients-{what}-")),
+            "{query:?}: {}",
+            e.file_name()
+        );
     }
     // An offset sent without encoding its `+` (it arrives as a space) means the `+`.
     let plus_as_space = [("trialEndsBefore", "2999-01-01T00:00:00 02:00")];

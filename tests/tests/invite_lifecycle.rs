@@ -64,7 +64,7 @@ async fn sent_for_thirty_days(app: &TestApp, owner: &str, id: &Value) {
         r["inviteExpiresAt"].as_str().unwrap().parse().unwrap();
     let days = (expires - chrono::Utc::now()).num_hours() as f64 / 24.0;
     assert!((29.9..=30.0).contains(&days), "{days}");
-    assert_eq!(actions(&r), ["RESEND_INVITE", "REVOKE_INVITE"]);
+    assert_eq!(actions(&r), ["RESEND_INVITE", "REVOKE_INVITE", "REMOVE"]);
     assert_eq!(r["partnerAccess"], "MISSING");
 }
 
@@ -74,7 +74,7 @@ async fn revoked_at_once(app: &TestApp, owner: &str, id: &Value, link: &str) {
     let r = app.ok(Some(owner), REVOKE, json!({ "id": id })).await["revokeInvite"].clone();
     assert_eq!(r["inviteState"], "REVOKED");
     assert_eq!(r["status"], "INVITED");
-    assert_eq!(actions(&r), ["RESEND_INVITE"]);
+    assert_eq!(actions(&r), ["RESEND_INVITE", "REMOVE"]);
     let body = accept(app, link).await;
     assert_eq!(code_of(&body), "BAD_USER_INPUT");
     let said = message_of(&body);
@@ -97,7 +97,7 @@ async fn expired_unused(app: &TestApp, owner: &str, id: &Value, link: &str) {
     app.expire_invite(id, Duration::days(1)).await;
     let r = row(app, owner, id).await;
     assert_eq!(r["inviteState"], "EXPIRED");
-    assert_eq!(actions(&r), ["RESEND_INVITE"]);
+    assert_eq!(actions(&r), ["RESEND_INVITE", "REMOVE"]);
     let body = accept(app, link).await;
     let said = message_of(&body);
     assert!(
@@ -139,7 +139,7 @@ async fn an_invite_is_sent_revoked_resent_and_expires_visibly() {
     // Resent: SENT again with a fresh link (the second email's link differs).
     let r = app.ok(Some(&owner), RESEND, json!({ "id": id })).await["resendInvite"].clone();
     assert_eq!(r["inviteState"], "SENT");
-    assert_eq!(actions(&r), ["RESEND_INVITE", "REVOKE_INVITE"]);
+    assert_eq!(actions(&r), ["RESEND_INVITE", "REVOKE_INVITE", "REMOVE"]);
     let second_link = next_link(&app, BEA, &first_link).await;
     expired_unused(&app, &owner, &id, &second_link).await;
 

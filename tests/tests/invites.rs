@@ -22,7 +22,7 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     assert_eq!(c["companyId"], Value::Null);
     assert_eq!(
         c["availableActions"],
-        json!(["RESEND_INVITE", "REVOKE_INVITE"])
+        json!(["RESEND_INVITE", "REVOKE_INVITE", "REMOVE"])
     );
     assert!(c["lastInviteSentAt"].is_string());
 

@@ -47,7 +47,7 @@ async fn an_invite_is_heard_through_its_lifecycle(
     assert_eq!(got["client"]["inviteState"], "SENT");
     assert_eq!(
         got["client"]["availableActions"],
-        json!(["RESEND_INVITE", "REVOKE_INVITE"])
+        json!(["RESEND_INVITE", "REVOKE_INVITE", "REMOVE"])
     );
     let kind_and_state = |got: &Value| {
         let text = |v: &Value| v.as_str().map(str::to_owned);

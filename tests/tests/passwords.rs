@@ -21,6 +21,14 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
         )
         .await;
     assert!(mail.text.contains(&s.company_id));
+    // A sentence after the greeting, and the link's lifetime from its rule (RESET_TTL).
+    assert!(
+        mail.text
+            .contains(",\n\nSomeone asked to reset your password"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("for 1 hour"), "{}", mail.text);
     let link = mail.link("http://app.test/reset-password/").unwrap();
     // Throttled right after.
     let b = app

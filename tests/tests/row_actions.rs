@@ -3,7 +3,9 @@
 //! caller, for a V2 partner and for a V1 partner (whose clients move to V2 by upgrade,
 //! never by an invite: no resend or revoke, and both mutations refuse).
 
-use e2e::{RESEND_INVITE, REVOKE_INVITE, TestApp, code_of, legacy_example, message_of};
+use e2e::{
+    REMOVE_CLIENT, RESEND_INVITE, REVOKE_INVITE, TestApp, code_of, legacy_example, message_of,
+};
 use serde_json::{Value, json};
 
 const ROW: &str = "query($id: ID!) { client(id: $id) { availableActions } }";
@@ -98,11 +100,11 @@ async fn resend_and_revoke_answer_the_lists_actions_and_v1_partners_use_neither(
     assert!(!actions(&revoked).contains(&"REVOKE_INVITE"), "{revoked}");
     same_as_the_list(&app, &v2, &revoked).await;
 
-    // A V1 partner's invited row offers neither, and both are refused.
+    // A V1 partner's invited row offers none of them, and each is refused.
     let v1_row = app.invite(&v1, "cal@cafe.example", None).await;
     let listed = app.ok(Some(&v1), ROW, json!({ "id": v1_row["id"] })).await;
     assert_eq!(listed["client"]["availableActions"], json!([]));
-    for op in [RESEND_INVITE, REVOKE_INVITE] {
+    for op in [RESEND_INVITE, REVOKE_INVITE, REMOVE_CLIENT] {
         let body = app.gql(Some(&v1), op, json!({ "id": v1_row["id"] })).await;
         assert_eq!(code_of(&body), "BAD_USER_INPUT", "{body}");
         assert!(message_of(&body).contains("upgrade"), "{body}");

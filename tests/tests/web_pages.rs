@@ -65,7 +65,7 @@ async fn the_files_are_gzipped_for_browsers_and_revalidated_by_etag() {
     let app = TestApp::spawn().await;
     // A module of a folder (its path is the file's path under `gateway/assets/web/`),
     // and one large and repetitive enough to be worth gzip's while.
-    let url = format!("{}/web/pages/auth.js", app.url);
+    let url = format!("{}/web/api.js", app.url);
     // reqwest here decompresses nothing: the bytes are what went over the wire.
     let plain = app.http().get(&url).send().await.unwrap();
     assert_eq!(
@@ -87,7 +87,8 @@ async fn the_files_are_gzipped_for_browsers_and_revalidated_by_etag() {
     assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
     assert_eq!(gz.headers()[header::VARY], "accept-encoding");
     let gz_len = gz.bytes().await.unwrap().len();
-    assert!(gz_len * 3 < plain_len, "gzip {gz_len} of {plain_len} bytes");
+    // Small modules compress less than one big file did: at least by half.
+    assert!(gz_len * 2 < plain_len, "gzip {gz_len} of {plain_len} bytes");
 
     // Unchanged since: 304 without a body.
     let again = app

@@ -57,7 +57,7 @@ async fn a_v1_owner_connects_to_a_v2_firm_and_upgrades_a_client() {
         format!("the deadline shows {deadline:?}")
     })
     .await;
-    b.click_in_row("Bakers Row Cafe", "Upgrade").await;
+    b.click("Upgrade Bakers Row Cafe").await;
     b.wait_for_text(
         "#toasts",
         "Upgrading Bakers Row Cafe: their V2 account is being created.",

@@ -33,6 +33,9 @@ pub enum ChangeKind {
     /// Anything else: status, invite, access, last log-in.
     #[serde(rename = "U")]
     Updated,
+    /// The row is gone (`removeClient`): subscribers read their list again.
+    #[serde(rename = "R")]
+    Removed,
 }
 
 /// One client row of one partner changed.
@@ -60,6 +63,14 @@ impl ClientEvent {
             partner_account_id,
             client_id,
             kind: ChangeKind::Updated,
+        }
+    }
+
+    pub fn removed(partner_account_id: i64, client_id: i64) -> Self {
+        Self {
+            partner_account_id,
+            client_id,
+            kind: ChangeKind::Removed,
         }
     }
 }

@@ -30,6 +30,8 @@ audit_actions! {
     ClientBulkInvited = "client.bulk_invited",
     ClientInviteResent = "client.invite_resent",
     ClientInviteRevoked = "client.invite_revoked",
+    /// A partner removed a client row that never accepted its invite (`removeClient`).
+    ClientRemoved = "client.removed",
     ClientInviteAccepted = "client.invite_accepted",
     ClientSignedUpWithLink = "client.signed_up_with_link",
     /// The sign-up form created a client account.

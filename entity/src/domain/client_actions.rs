@@ -16,6 +16,8 @@ pub enum ClientAction {
     ResetPassword,
     /// `revokeInvite`: the client's invite link works.
     RevokeInvite,
+    /// `removeClient`: the client is INVITED (never accepted): the row can go.
+    Remove,
 }
 
 impl ClientAction {
@@ -28,7 +30,7 @@ impl ClientAction {
         access: PartnerAccess,
         platform: Platform,
     ) -> Vec<ClientAction> {
-        let mut actions = Vec::with_capacity(3);
+        let mut actions = Vec::with_capacity(4);
         let invites = platform == Platform::V2;
         if invites && status == ClientStatus::Invited {
             actions.push(ClientAction::ResendInvite);
@@ -42,6 +44,9 @@ impl ClientAction {
         if access.can_reset_password() {
             actions.push(ClientAction::ResetPassword);
         }
+        if invites && status == ClientStatus::Invited {
+            actions.push(ClientAction::Remove);
+        }
         actions
     }
 }
@@ -51,14 +56,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_invited_row_offers_resend_and_revoke_to_v2_partners_only() {
+    fn an_invited_row_offers_resend_revoke_and_remove_to_v2_partners_only() {
         let v2 = ClientAction::available(
             ClientStatus::Invited,
             Some(InviteState::Sent),
             PartnerAccess::Missing,
             Platform::V2,
         );
-        assert_eq!(v2, [ClientAction::ResendInvite, ClientAction::RevokeInvite]);
+        assert_eq!(
+            v2,
+            [
+                ClientAction::ResendInvite,
+                ClientAction::RevokeInvite,
+                ClientAction::Remove
+            ]
+        );
         let v1 = ClientAction::available(
             ClientStatus::Invited,
             Some(InviteState::Sent),
@@ -72,7 +84,7 @@ mod tests {
             PartnerAccess::Missing,
             Platform::V2,
         );
-        assert_eq!(expired, [ClientAction::ResendInvite]);
+        assert_eq!(expired, [ClientAction::ResendInvite, ClientAction::Remove]);
         let trial =
             ClientAction::available(ClientStatus::Trial, None, PartnerAccess::Ok, Platform::V1);
         assert_eq!(trial, [ClientAction::LogIn, ClientAction::ResetPassword]);

@@ -55,6 +55,16 @@ impl Role {
         }
     }
 
+    /// The role as an email or a page says it to a person ("Employee").
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Admin => "Admin",
+            Role::Manager => "Manager",
+            Role::Employee => "Employee",
+        }
+    }
+
     /// OWNER and ADMIN administer an account (in a partner account: the client administrators).
     pub fn is_admin(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)

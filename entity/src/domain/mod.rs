@@ -8,6 +8,7 @@ mod duration;
 mod email;
 mod enums;
 mod invite_state;
+pub mod link_state;
 mod name;
 mod parse_error;
 mod partner_access;
@@ -26,6 +27,7 @@ pub use enums::{
     TaskKind, TaskStatus,
 };
 pub use invite_state::InviteState;
+pub use link_state::LinkState;
 pub use name::{CompanyName, MAX_NAME_CHARS, NameError, PersonName};
 pub use parse_error::ParseError;
 pub use partner_access::{PartnerAccess, PartnerSeat};

@@ -18,14 +18,12 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
-    /// Why it stopped working before its time: [`REVOKED`] or [`REPLACED`].
+    /// Why it stopped working before its time: [`REVOKED`], [`REPLACED`] or
+    /// [`ACCOUNT_OPENED`].
     pub ended_by: Option<String>,
 }
 
-/// `ended_by` of a link whose invite the partner revoked.
-pub const REVOKED: &str = "REVOKED";
-/// `ended_by` of a link a newer invite replaced.
-pub const REPLACED: &str = "REPLACED";
+pub use crate::domain::link_state::{ACCOUNT_OPENED, REPLACED, REVOKED};
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
@@ -47,6 +45,13 @@ pub fn new_row(
         created_at: Set(now),
         ended_by: Set(None),
         ..Default::default()
+    }
+}
+
+impl Model {
+    /// Whether the link works now, and if not, why.
+    pub fn state(&self, now: DateTimeUtc) -> crate::LinkState {
+        crate::LinkState::of(self.used_at, self.expires_at, self.ended_by.as_deref(), now)
     }
 }
 

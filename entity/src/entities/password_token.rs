@@ -47,6 +47,14 @@ pub fn new_row(
     }
 }
 
+impl Model {
+    /// Whether the link works now (a link is used once, and every other link of its user
+    /// ends when one is used).
+    pub fn state(&self, now: DateTimeUtc) -> crate::LinkState {
+        crate::LinkState::of(self.used_at, self.expires_at, None, now)
+    }
+}
+
 impl super::SingleUseLink for Entity {
     const COLUMNS: [Column; 3] = [Column::TokenHash, Column::ExpiresAt, Column::UsedAt];
 }

@@ -6,10 +6,11 @@ export const ME = 'id email name role active account { id companyId name kind pl
 // Whether a user (of ME's fields) is its account's owner or an admin.
 export const isAdmin = (u) => u && (u.role === 'OWNER' || u.role === 'ADMIN');
 
+// What this tab remembers of the signed-in person, to draw pages without asking first.
+// The sessions themselves are cookies the page cannot read (HttpOnly): a new tab or a
+// restarted browser is still signed in, and `session.restore()` asks who it is.
 const KEYS = {
-  token: 'pd.token',
   user: 'pd.user',
-  clientToken: 'pd.clientToken',
   clientUser: 'pd.clientUser',
   clientRow: 'pd.clientRow',
 };
@@ -29,28 +30,43 @@ function write(key, value) {
 // The signed-in person (the "main" session) and, when a partner logged in to a
 // client, the client session beside it.
 export const session = {
-  token: () => read(KEYS.token),
+  signedIn: () => Boolean(read(KEYS.user)),
   user: () => read(KEYS.user),
   setUser: (user) => write(KEYS.user, user),
   signIn(auth) {
-    write(KEYS.token, auth.token);
     write(KEYS.user, auth.user);
     session.clearClient();
   },
   clear() {
     Object.values(KEYS).forEach((k) => sessionStorage.removeItem(k));
   },
-  clientToken: () => read(KEYS.clientToken),
+  inClient: () => Boolean(read(KEYS.clientUser)),
   clientUser: () => read(KEYS.clientUser),
   clientRow: () => read(KEYS.clientRow),
   setClientUser: (user) => write(KEYS.clientUser, user),
   enterClient(auth, row) {
-    write(KEYS.clientToken, auth.token);
     write(KEYS.clientUser, auth.user);
     write(KEYS.clientRow, { id: row.id, name: row.name, email: row.email });
   },
   clearClient() {
-    [KEYS.clientToken, KEYS.clientUser, KEYS.clientRow].forEach((k) => sessionStorage.removeItem(k));
+    [KEYS.clientUser, KEYS.clientRow].forEach((k) => sessionStorage.removeItem(k));
+  },
+  // A tab that remembers nobody (a new tab, a restarted browser) asks the API who its
+  // cookies belong to, for both sessions.
+  async restore() {
+    if (read(KEYS.user)) return;
+    try {
+      const d = await gql(`{ me { ${ME} } }`, {}, { auth: 'none' });
+      if (!d.me) return;
+      write(KEYS.user, d.me);
+      const c = await gql(`{ me { ${ME} } }`, {}, { auth: 'client' }).catch(() => null);
+      if (c && c.me && c.me.account.kind === 'CLIENT') {
+        write(KEYS.clientUser, c.me);
+        write(KEYS.clientRow, { id: null, name: c.me.account.name, email: c.me.email });
+      }
+    } catch {
+      /* offline: the page asks again when it loads its data */
+    }
   },
 };
 
@@ -72,18 +88,24 @@ function duration(secs) {
   return `${Math.round(secs / 3600)} h`;
 }
 
-// What to show a person for an error: the API's message, and for RATE_LIMITED when
-// to try again.
+// "(2026-12-06 14:05 UTC)", the instant a RATE_LIMITED message names.
+const UTC_INSTANT = /\s*\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC\)/;
+
+// An instant in the person's own time: "14:05", or "Mon 14:05" on another day.
+function localTime(at) {
+  const today = at.toDateString() === new Date().toDateString();
+  return at.toLocaleString(undefined, today ? { hour: '2-digit', minute: '2-digit' } : { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+// What to show a person for an error: the API's message as it is (it holds emails and
+// names, so it is never re-cased), an instant it names in the person's own time, and for
+// RATE_LIMITED when to try again.
 export function errorText(err) {
   if (!(err instanceof ApiError)) return 'Something went wrong. Please try again.';
-  // The API's messages are lower-case clauses ("this invitation expired on …"); shown
-  // on their own they start a sentence.
-  let text = err.message.charAt(0).toUpperCase() + err.message.slice(1);
-  if (err.code === 'RATE_LIMITED' && err.retryAfter) {
-    const at = new Date(Date.now() + err.retryAfter * 1000);
-    const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-    // The API's message usually says when already; add it when it does not.
-    if (!/try again/i.test(text)) text += ` You can try again in ${duration(err.retryAfter)} (at ${time}).`;
+  let text = err.message.replace(UTC_INSTANT, (_, day, hm) => ` (at ${localTime(new Date(`${day}T${hm}:00Z`))})`);
+  if (err.code === 'RATE_LIMITED' && err.retryAfter && !/try again/i.test(text)) {
+    const at = localTime(new Date(Date.now() + err.retryAfter * 1000));
+    text += ` You can try again in ${duration(err.retryAfter)} (at ${at}).`;
   }
   return text;
 }
@@ -95,17 +117,22 @@ export function whenSessionEnds(fn) {
 }
 
 // Runs one GraphQL document. `auth`: 'main' (default), 'client' or 'none'.
-export async function gql(query, variables = {}, { auth = 'main' } = {}) {
-  const token = auth === 'client' ? session.clientToken() : auth === 'main' ? session.token() : null;
-  const headers = { 'content-type': 'application/json', accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
+// `auth: 'none'` still names the main session: a log-in's answer sets its cookie.
+// `quiet`: an ended session is this call's own business (logging out), not news.
+export async function gql(query, variables = {}, { auth = 'main', quiet = false } = {}) {
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    // Asks for the session cookie; a page of another site cannot send this header.
+    'x-partner-dashboard': auth === 'client' ? 'client' : 'main',
+  };
   let res;
   try {
     res = await fetch('/graphql', {
       method: 'POST',
       headers,
       body: JSON.stringify({ query, variables }),
-      credentials: 'omit',
+      credentials: 'same-origin',
       cache: 'no-store',
     });
   } catch {
@@ -121,7 +148,9 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
   if (first) {
     const ext = first.extensions || {};
     const err = new ApiError(first.message || 'The request failed.', ext.code, ext);
-    if (token && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
+    // A session this tab no longer holds (it logged out meanwhile) ending is not news.
+    const held = auth === 'client' ? session.inClient() : auth === 'main' && session.signedIn();
+    if (!quiet && held && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
     throw err;
   }
   if (!body || !body.data) throw new ApiError('The server sent an empty answer.', 'EMPTY');
@@ -131,9 +160,9 @@ export async function gql(query, variables = {}, { auth = 'main' } = {}) {
 // The live client list: a minimal graphql-transport-ws client. `onNext(change)` gets
 // each clientChanged; `onReconnect()` once the subscription is registered, on the
 // first connection and after one came back (read the list again: changes made before
-// it was registered were missed); `onEnd(reason)` when the session ended
-// (close codes 4401/4403) and nothing will reconnect.
-export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
+// it was registered were missed); `onEnd(code)` when the session ended (4401) or no
+// longer may see the list (4403), and nothing will reconnect.
+export function liveClients({ session: which = 'main', query, onNext, onReconnect, onEnd }) {
   // The connection's state, shared with `answer`.
   const live = { ws: null, stopped: false, timer: null, delay: 2000, query, onNext, onReconnect };
   live.send = (msg) => {
@@ -157,7 +186,8 @@ export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
       schedule();
       return;
     }
-    ws.onopen = () => live.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    // The session cookie goes with the upgrade; connection_init names which one.
+    ws.onopen = () => live.send({ type: 'connection_init', payload: { session: which } });
     ws.onmessage = (ev) => answer(live, ev.data);
     ws.onerror = () => {}; // the close event follows; nothing to log
     ws.onclose = (ev) => {
@@ -165,7 +195,7 @@ export function liveClients({ token, query, onNext, onReconnect, onEnd }) {
       if (live.stopped) return;
       if (ev.code === 4401 || ev.code === 4403) {
         live.stopped = true;
-        if (onEnd) onEnd(ev.reason || 'Your session ended. Please log in again.');
+        if (onEnd) onEnd(ev.code);
         return;
       }
       schedule(ev.code === 4429 ? 30000 : 0);

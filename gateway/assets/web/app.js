@@ -40,4 +40,5 @@ window.addEventListener('unhandledrejection', (ev) => {
   }
 });
 
-render(false);
+// A new tab or a restarted browser is still signed in (cookies): learn who first.
+session.restore().then(() => render(false));

@@ -82,14 +82,18 @@ export function alertBox() {
   return el;
 }
 
-// Runs an async action with the button disabled and marked busy.
-export async function busy(button, fn) {
+// Runs an async action with the button disabled and marked busy; while it runs the
+// button says `label` (its `data-busy`, e.g. "Sending…") when it has one.
+export async function busy(button, fn, label = button.dataset.busy) {
   if (button.disabled) return undefined;
   button.disabled = true;
   button.setAttribute('aria-busy', 'true');
+  const shown = label ? [...button.childNodes] : null;
+  if (label) button.replaceChildren(label);
   try {
     return await fn();
   } finally {
+    if (shown) button.replaceChildren(...shown);
     button.disabled = false;
     button.removeAttribute('aria-busy');
   }
@@ -131,12 +135,44 @@ document.addEventListener(
   true,
 );
 
+// What a person last clicked: a toast it caused must not cover it (see `keepInView`).
+let lastClicked = null;
+document.addEventListener('click', (ev) => {
+  lastClicked = ev.target instanceof Element ? ev.target : null;
+}, true);
+
+// The toasts sit at the end of the page, pinned to the bottom of the window while it is
+// scrolled (app.css: sticky), so scrolled down they never cover the last rows. The row
+// (or control) the person just used is moved up out from under them at once.
+function keepInView(box) {
+  const used = document.activeElement && document.activeElement !== document.body ? document.activeElement : lastClicked;
+  if (!used || !used.isConnected || !box.firstElementChild) return;
+  const target = used.closest('tr, .card, form, .actions') || used;
+  const under = target.getBoundingClientRect().bottom - box.getBoundingClientRect().top;
+  if (under > 0) (box.parentElement === document.body ? window : box.parentElement).scrollBy(0, under + 8);
+}
+
+function dismiss(t) {
+  const hadFocus = t.contains(document.activeElement);
+  t.remove();
+  if (hadFocus) {
+    const main = document.getElementById('main');
+    if (main) main.focus();
+  }
+}
+
+// A short message at the bottom of the window. 'ok' ones go after 4.5 s and are read
+// out politely; errors stay until dismissed and are read out at once (role=alert).
 export function toast(message, kind = 'ok') {
   const box = toastsBox();
-  const t = h('div', { class: `toast ${kind}` }, message);
-  box.append(t);
-  while (box.children.length > 3) box.firstChild.remove();
-  setTimeout(() => t.remove(), kind === 'error' ? 8000 : 4500);
+  const error = kind === 'error';
+  const t = h('div', { class: `toast ${kind}` }, h('p', null, message));
+  if (error) t.append(h('button', { type: 'button', class: 'toast-close', onclick: () => dismiss(t) }, h('span', { class: 'visually-hidden' }, 'Dismiss this message')));
+  box.querySelector(error ? '.toasts-alert' : '.toasts-status').append(t);
+  const all = box.querySelectorAll('.toast');
+  for (let i = 0; i < all.length - 4; i++) all[i].remove();
+  if (!error) setTimeout(() => t.remove(), 4500);
+  keepInView(box);
 }
 
 export function toastError(err) {

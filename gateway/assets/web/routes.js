@@ -4,13 +4,14 @@
 import { session } from './api.js';
 import { h } from './dom.js';
 import * as auth from './pages/auth.js';
+import * as links from './pages/links.js';
 import { dashboard } from './pages/clients.js';
 import { clientView } from './pages/client-account.js';
 import { team } from './pages/team.js';
 import { audit } from './pages/audit.js';
 import { connect, upgrade } from './pages/v1.js';
 
-const signedOut = () => !session.token() || !session.user();
+const signedOut = () => !session.signedIn();
 
 function staff(ctx) {
   const main = ctx.shell({ nav: null });
@@ -41,7 +42,7 @@ function partnerOnly(page) {
 // `/client`: the client session a partner opened, or a client's own account.
 function clientAccount(ctx) {
   if (signedOut()) return ctx.redirect('/login');
-  if (session.clientToken()) return clientView(ctx, { asPartner: true });
+  if (session.inClient()) return clientView(ctx, { asPartner: true });
   if (session.user().account.kind === 'CLIENT') return clientView(ctx, { asPartner: false });
   return ctx.redirect('/');
 }
@@ -52,9 +53,9 @@ export const routes = [
   [/^\/login$/, auth.login],
   [/^\/signup$/, auth.signup],
   [/^\/forgot-password$/, auth.forgot],
-  [/^\/invite\/([^/]+)$/, auth.acceptInvite],
-  [/^\/join\/([^/]+)$/, auth.join],
-  [/^\/reset-password\/([^/]+)$/, auth.resetPassword],
+  [/^\/invite\/([^/]+)$/, links.acceptInvite],
+  [/^\/join\/([^/]+)$/, links.join],
+  [/^\/reset-password\/([^/]+)$/, links.resetPassword],
   [/^\/client$/, clientAccount],
   [/^\/team$/, partnerOnly(team)],
   [/^\/audit$/, partnerOnly(audit)],

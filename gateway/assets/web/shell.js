@@ -9,8 +9,9 @@ const brand = () => h('a', { class: 'brand', href: '/' }, h('img', { src: '/web/
 // Ends the sessions of this tab (the client one too), then goes to the log-in page.
 async function logOut(navigate) {
   const calls = [];
-  if (session.clientToken()) calls.push(gql('mutation { logOut }', {}, { auth: 'client' }).catch(() => {}));
-  if (session.token()) calls.push(gql('mutation { logOut }', {}).catch(() => {}));
+  // A client session this tab does not remember may still be in its cookie: end both.
+  calls.push(gql('mutation { logOut }', {}, { auth: 'client', quiet: true }).catch(() => {}));
+  calls.push(gql('mutation { logOut }', {}, { quiet: true }).catch(() => {}));
   await Promise.all(calls);
   session.clear();
   navigate('/login', { replace: true, message: 'You are logged out.' });
@@ -25,7 +26,7 @@ function navLinks(user) {
   links.push(['team', '/team', 'Team']);
   if (user.role === 'OWNER') links.push(['audit', '/audit', 'Audit log']);
   if (acc.platform === 'V1') links.push(['connect', '/connect', 'Partner Connect'], ['upgrade', '/upgrade', 'Upgrade']);
-  if (session.clientToken()) {
+  if (session.inClient()) {
     const row = session.clientRow();
     links.push(['client', '/client', `Client: ${(row && (row.name || row.email)) || 'account'}`]);
   }
@@ -53,8 +54,8 @@ function topBar(user, navigate) {
 export function shell(root, navigate, { nav, user = session.user(), banner = null } = {}) {
   const links = navLinks(user);
   const main = h('main', { id: 'main', class: 'content', tabindex: '-1' });
-  const layout = [topBar(user, navigate)];
-  if (banner) layout.push(banner);
+  // The top bar and the banner stay in view together while the page scrolls.
+  const layout = [h('div', { class: 'masthead' }, topBar(user, navigate), banner)];
   if (links.length) {
     const side = h(
       'nav',

@@ -1,5 +1,6 @@
 //! Passwords and sessions.
 
+pub mod cookie;
 pub mod password;
 pub mod session;
 

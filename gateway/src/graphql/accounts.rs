@@ -4,6 +4,7 @@ use super::context::{
     FailureBudget, client_ip, limit, meta, require_user, spend_password_hash, state, viewer,
 };
 use super::input::{email, parse_company_name, parse_person_name, password};
+use crate::auth::cookie::{self, Which};
 use crate::auth::{Viewer, session};
 use crate::error::ApiError;
 use crate::ratelimit::Bucket;
@@ -11,6 +12,7 @@ use crate::services::accounts;
 use crate::services::accounts::SignUp;
 use crate::services::onboarding::{self, NewOwner};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use axum::http::header::SET_COOKIE;
 use chrono::{DateTime, Utc};
 use entity::{account, user};
 
@@ -121,7 +123,8 @@ impl User {
 /// A new session: send `token` as `Authorization: Bearer <token>`.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct AuthPayload {
-    /// The session token; a secret, shown once.
+    /// The session token; a secret, shown once. Empty for the web app, which gets the
+    /// session as a cookie its scripts cannot read (calls with `X-Partner-Dashboard`).
     pub token: String,
     /// When the session ends (sessions also end at log-out, a password change or
     /// deactivation).
@@ -130,10 +133,29 @@ pub struct AuthPayload {
     pub user: User,
 }
 
-impl From<crate::services::accounts::SignedIn> for AuthPayload {
-    fn from(s: crate::services::accounts::SignedIn) -> Self {
+impl AuthPayload {
+    /// The new session as the caller receives it: an API client takes the token; the web
+    /// app (a call with `X-Partner-Dashboard`) gets it as an `HttpOnly` cookie, `which`
+    /// of its two sessions, and the answer's `token` is empty.
+    pub(crate) fn hand_out(
+        ctx: &Context<'_>,
+        s: crate::services::accounts::SignedIn,
+        which: cookie::Which,
+    ) -> Self {
+        let mut token = s.token.expose().to_owned();
+        if let Some(mode) = ctx.data_opt::<cookie::CookieMode>() {
+            let mut cookies = cookie::set(*mode, which, &token, s.expires_at);
+            if which == Which::Main {
+                // A new person in this browser: no client session of someone else's stays.
+                cookies.extend(cookie::clear(*mode, Which::Client));
+            }
+            for c in cookies {
+                ctx.append_http_header(SET_COOKIE, cookie::header_value(&c));
+            }
+            token.clear();
+        }
         AuthPayload {
-            token: s.token.expose().to_owned(),
+            token,
             expires_at: s.expires_at,
             user: User::new(&s.user, &s.account),
         }
@@ -208,11 +230,8 @@ impl AccountsMutation {
         };
         spend_password_hash(ctx)?;
         if let Some(code) = input.partner_code.as_deref() {
-            return Ok(
-                onboarding::sign_up_with_code(st, &meta(ctx), code, email, owner)
-                    .await?
-                    .into(),
-            );
+            let s = onboarding::sign_up_with_code(st, &meta(ctx), code, email, owner).await?;
+            return Ok(AuthPayload::hand_out(ctx, s, Which::Main));
         }
         let parsed = SignUp {
             company_name: owner.company_name,
@@ -221,7 +240,8 @@ impl AccountsMutation {
             password: owner.password,
             is_accountant_or_bookkeeper: input.is_accountant_or_bookkeeper,
         };
-        Ok(accounts::sign_up(st, parsed).await?.into())
+        let s = accounts::sign_up(st, parsed).await?;
+        Ok(AuthPayload::hand_out(ctx, s, Which::Main))
     }
 
     /// Signs in. `companyId` picks the account when the email belongs to several; without
@@ -248,18 +268,23 @@ impl AccountsMutation {
             Err(e @ ApiError::Unauthenticated(_)) => Err(e.into()),
             other => {
                 budget.give_back(ctx).await;
-                Ok(other?.into())
+                Ok(AuthPayload::hand_out(ctx, other?, Which::Main))
             }
         }
     }
 
-    /// Ends the current session.
+    /// Ends the current session (for the web app, also its cookie).
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session).
     async fn log_out(&self, ctx: &Context<'_>) -> Result<bool> {
         let v = require_user(ctx)?;
         session::close(&state(ctx).db, v.session_id).await?;
         state(ctx).sessions_changed(&[v.user.id]).await;
+        if let Some(mode) = ctx.data_opt::<cookie::CookieMode>() {
+            for c in cookie::clear(*mode, mode.which) {
+                ctx.append_http_header(SET_COOKIE, cookie::header_value(&c));
+            }
+        }
         Ok(true)
     }
 }

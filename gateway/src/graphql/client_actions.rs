@@ -3,6 +3,7 @@
 use super::accounts::AuthPayload;
 use super::client_list::Client;
 use super::context::{limit, meta, parse_id, require_partner_admin, state};
+use crate::auth::cookie::Which;
 use crate::ratelimit::Bucket;
 use crate::services::client_actions;
 use async_graphql::{Context, ID, Object, Result};
@@ -49,6 +50,25 @@ impl ClientActionsMutation {
         Ok(Client::of(&c, None, v.account.platform))
     }
 
+    /// Removes a client that never accepted its invite (status INVITED, whatever its
+    /// `inviteState`) from your list: its invite link stops working, the email can be
+    /// invited again or given an account with `createClientAccount`, and the audit log
+    /// keeps the row's history (`client.removed`). Open lists read themselves again.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or
+    /// ADMIN), NOT_FOUND (not one of your clients), BAD_USER_INPUT (the client has an
+    /// account, or is a V1 client), CONFLICT (the client accepted a moment ago).
+    async fn remove_client(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the client row's `id`")] client_id: ID,
+    ) -> Result<bool> {
+        let v = require_partner_admin(ctx)?;
+        let id = parse_id("clientId", &client_id)?;
+        client_actions::remove_client(state(ctx), v, &meta(ctx), id).await?;
+        Ok(true)
+    }
+
     /// Opens a session (1 hour) for your own user in the client's account.
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
@@ -61,11 +81,8 @@ impl ClientActionsMutation {
     ) -> Result<AuthPayload> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        Ok(
-            client_actions::log_in_to_client(state(ctx), v, &meta(ctx), id)
-                .await?
-                .into(),
-        )
+        let s = client_actions::log_in_to_client(state(ctx), v, &meta(ctx), id).await?;
+        Ok(AuthPayload::hand_out(ctx, s, Which::Client))
     }
 
     /// Emails you a single-use link (1 hour) to reset the password of your own user in

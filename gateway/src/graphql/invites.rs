@@ -4,6 +4,7 @@ use super::accounts::AuthPayload;
 use super::client_list::Client;
 use super::context::{client_ip, limit, meta, require_partner_admin, spend_password_hash, state};
 use super::input::{email, int, parse_company_name, parse_person_name, password};
+use crate::auth::cookie::Which;
 use crate::ratelimit::Bucket;
 use crate::services::invites;
 use crate::services::onboarding::{self, NewOwner};
@@ -287,10 +288,7 @@ impl InvitesMutation {
             password: password("password", &input.password)?,
         };
         spend_password_hash(ctx)?;
-        Ok(
-            onboarding::accept_invite(state(ctx), &meta(ctx), &token, owner)
-                .await?
-                .into(),
-        )
+        let s = onboarding::accept_invite(state(ctx), &meta(ctx), &token, owner).await?;
+        Ok(AuthPayload::hand_out(ctx, s, Which::Main))
     }
 }

@@ -33,7 +33,8 @@ impl ClientChange {
         ClientChange {
             kind: match change.kind {
                 ChangeKind::Added => ClientChangeKind::Added,
-                ChangeKind::Updated => ClientChangeKind::Updated,
+                // Removals never reach here: they travel as `Update::Removed`.
+                ChangeKind::Updated | ChangeKind::Removed => ClientChangeKind::Updated,
             },
             client: Client::new(&change.row, change.seats.get(email).copied(), platform),
         }
@@ -77,11 +78,8 @@ impl SubscriptionRoot {
                             let item = ClientChange::of(change, &who.0, who.1);
                             Some((item, (rx, conn, who)))
                         }
-                        Update::Stale => {
-                            conn.close(
-                                1013,
-                                "changes to your list were missed: reconnect and read the list again",
-                            );
+                        other => {
+                            conn.close(1013, other.reread().unwrap_or_default());
                             None
                         }
                     },

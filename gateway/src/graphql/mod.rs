@@ -12,6 +12,7 @@ pub(crate) mod context;
 pub mod discount;
 pub mod input;
 pub mod invites;
+pub mod links;
 pub mod live;
 pub mod partner_connect;
 pub mod passwords;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     billing::PlansQuery,
     upgrades::UpgradesQuery,
     support::SupportQuery,
+    links::LinksQuery,
 );
 
 /// Everything that changes something. Errors carry `extensions.code` (and, for bad

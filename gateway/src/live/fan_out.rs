@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio_util::sync::CancellationToken;
 use worker::ClientEvent;
-use worker::events::SessionEvent;
+use worker::events::{ChangeKind, SessionEvent};
 
 /// Most events read from the bus in one batch.
 const BATCH: usize = 500;
@@ -57,6 +57,15 @@ pub(super) async fn clients(
         }
         let mut seen = HashSet::new();
         batch.retain(|e| seen.insert(*e) && live.watched(e.partner_account_id));
+        let removed: Vec<i64> = batch
+            .iter()
+            .filter(|e| e.kind == ChangeKind::Removed)
+            .map(|e| e.partner_account_id)
+            .collect();
+        if !removed.is_empty() {
+            live.removed(&removed);
+            batch.retain(|e| e.kind != ChangeKind::Removed);
+        }
         if batch.is_empty() {
             continue;
         }

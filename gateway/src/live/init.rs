@@ -4,6 +4,7 @@
 use super::connection::Connection;
 use super::registry::{Live, SessionSlot, UserListener};
 use super::seats::Seat;
+use crate::auth::cookie::UpgradeCookies;
 use crate::auth::session::{self, Viewer};
 use crate::services::AppState;
 use async_graphql::Data;
@@ -33,6 +34,9 @@ pub(super) struct Init {
     /// The connection's id, for its seats.
     pub(super) id: String,
     pub(super) peer: SocketAddr,
+    /// The web app's session cookies on the upgrade, for a `connection_init` that names
+    /// one (`{"session": "main"}`) instead of sending a token.
+    pub(super) cookies: UpgradeCookies,
 }
 
 impl Init {
@@ -43,7 +47,10 @@ impl Init {
             self.conn.close(code, message.clone());
             Err(async_graphql::Error::new(message))
         };
-        let auth = authorization(&payload);
+        let auth = authorization(&payload).or_else(|| {
+            let named = payload.get("session")?.as_str()?;
+            self.cookies.bearer(named)
+        });
         let viewer = match session::resolve(&self.state.db, auth.as_deref()).await {
             Ok(v) => v,
             Err(_) => return refuse(1011, "the service is unavailable; try again".into()),
@@ -51,7 +58,7 @@ impl Init {
         let Viewer::User(v) = &viewer else {
             return refuse(
                 4401,
-                "connection_init needs {\"authorization\": \"Bearer <token>\"} with a token from logIn that is still valid".into(),
+                "connection_init needs {\"authorization\": \"Bearer <token>\"} with a token from logIn that is still valid (the web app: {\"session\": \"main\"} with its session cookie)".into(),
             );
         };
         let live = &self.live;

@@ -27,7 +27,7 @@ mod socket;
 
 pub use connection::Connection;
 pub use registry::{Change, Live, Update, Watch};
-pub use socket::{protocol_of, upgrade};
+pub use socket::{Caller, protocol_of, upgrade};
 
 /// Starts handing the bus's client events to this process's subscribers and its
 /// session events to their connections, until `stop`.

@@ -28,6 +28,24 @@ pub enum Update {
     /// Changes of this partner were missed (the gateway fell behind the bus, or could
     /// not read them): its subscribers must read the list again.
     Stale,
+    /// A row of this partner was removed: there is no row to send, so its subscribers
+    /// read the list again.
+    Removed,
+}
+
+impl Update {
+    /// Why a subscriber is closed to read its list again (`None` for a row).
+    pub fn reread(&self) -> Option<&'static str> {
+        match self {
+            Update::Row(_) => None,
+            Update::Stale => {
+                Some("changes to your list were missed: reconnect and read the list again")
+            }
+            Update::Removed => {
+                Some("a client was removed from your list: reconnect and read the list again")
+            }
+        }
+    }
 }
 
 /// The subscribers of this gateway process; cheap to clone.
@@ -115,11 +133,20 @@ impl Live {
     /// Tells the subscribers of `partners` (every partner watched here, for `None`) that
     /// they missed changes.
     pub(super) fn stale(&self, partners: Option<&[i64]>) {
+        self.tell(partners, Update::Stale);
+    }
+
+    /// Tells the subscribers of `partners` that rows of theirs were removed.
+    pub(super) fn removed(&self, partners: &[i64]) {
+        self.tell(Some(partners), Update::Removed);
+    }
+
+    fn tell(&self, partners: Option<&[i64]>, update: Update) {
         let watched = self.inner.partners.lock().expect("live registry");
-        let stale = Arc::new(Update::Stale);
+        let update = Arc::new(update);
         for (partner, tx) in watched.iter() {
             if partners.is_none_or(|p| p.contains(partner)) {
-                let _ = tx.send(stale.clone());
+                let _ = tx.send(update.clone());
             }
         }
     }

@@ -7,6 +7,7 @@ use super::inbound::{Inbound, forget_ended};
 use super::init::{Init, SignedIn};
 use super::registry::{Live, ProcessSlot};
 use super::seats::Seat;
+use crate::auth::cookie::UpgradeCookies;
 use crate::config::LiveConfig;
 use crate::error::http_error;
 use crate::limits::Gate;
@@ -37,6 +38,15 @@ struct Admitted {
     _process: ProcessSlot,
     _address: Seat,
     id: String,
+    /// The web app's session cookies on the upgrade.
+    cookies: UpgradeCookies,
+}
+
+/// Who opens a live connection: their address, and the web app's session cookies when
+/// the upgrade came from its own pages.
+pub struct Caller {
+    pub peer: SocketAddr,
+    pub cookies: UpgradeCookies,
 }
 
 /// Admits and upgrades a `/graphql/ws` request, or refuses it with an HTTP error: the
@@ -47,10 +57,11 @@ pub async fn upgrade<E: async_graphql::Executor>(
     live: Live,
     schema: E,
     gate: Arc<Gate>,
-    peer: SocketAddr,
+    caller: Caller,
     protocol: WebSocketProtocols,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let Caller { peer, cookies } = caller;
     let limits = live.config().clone();
     let Some(process) = live.admit_connection() else {
         metrics::counter!("ws_refused_total", "why" => "process").increment(1);
@@ -83,6 +94,7 @@ pub async fn upgrade<E: async_graphql::Executor>(
         _process: process,
         _address: address,
         id,
+        cookies,
     };
     ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(64 * 1024)
@@ -129,6 +141,7 @@ async fn serve<E: async_graphql::Executor>(
         initialized: CancellationToken::new(),
         id: admitted.id.clone(),
         peer,
+        cookies: admitted.cookies.clone(),
     };
     let (signed_in, initialized) = (init.signed_in.clone(), init.initialized.clone());
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)

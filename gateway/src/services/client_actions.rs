@@ -1,5 +1,6 @@
-//! Acting on a client from the client list (SPEC §5): resend the invite, log in as the
-//! partner's own user there, reset that user's password.
+//! Acting on a client from the client list (SPEC §5): resend or revoke the invite,
+//! remove a row that never accepted, log in as the partner's own user there, reset that
+//! user's password.
 
 use super::After;
 use super::AppState;
@@ -95,6 +96,67 @@ pub async fn revoke_invite(
         )
         .await?;
     own_client(state, partner, client_id).await
+}
+
+/// `removeClient`: a row that never accepted its invite goes from the list, with its
+/// links (they stop working); the audit log keeps its history. A row with an account
+/// stays: a client's account is the client's.
+pub async fn remove_client(
+    state: &AppState,
+    partner: &ViewerUser,
+    meta: &RequestMeta,
+    client_id: i64,
+) -> ApiResult<()> {
+    let c = own_client(state, partner, client_id).await?;
+    refuse_v1_invites(partner, &c)?;
+    if c.status != ClientStatus::Invited {
+        return Err(ApiError::bad_input(
+            "clientId",
+            format!(
+                "{} has an account: only a client that never accepted its invite can be removed",
+                c.name.as_deref().unwrap_or(&c.email)
+            ),
+        ));
+    }
+    let txn = entity::db::begin_write(&state.db).await?;
+    // Guarded: a client that accepted a moment ago keeps its row. Its links go with it
+    // (`invites` cascade).
+    let removed = client::Entity::delete_many()
+        .filter(client::Column::Id.eq(c.id))
+        .filter(client::Column::Status.eq(ClientStatus::Invited))
+        .filter(client::Column::ClientAccountId.is_null())
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Err(ApiError::Conflict(format!(
+            "{} accepted the invite a moment ago",
+            c.email
+        )));
+    }
+    audit::record(
+        &txn,
+        Some(partner),
+        meta,
+        Entry::about_client(
+            AuditAction::ClientRemoved,
+            partner.account.id,
+            partner.account.id,
+            c.id,
+            format!(
+                "removed {} from the client list (invited {}, never accepted)",
+                c.email,
+                c.invited_at.format("%Y-%m-%d")
+            ),
+        ),
+    )
+    .await?;
+    state
+        .commit(
+            txn,
+            After::clients(vec![ClientEvent::removed(partner.account.id, c.id)]),
+        )
+        .await?;
+    Ok(())
 }
 
 /// A V1 partner's clients move to V2 by Partner Connect's upgrade, never by an invite:

@@ -162,6 +162,11 @@ pub struct Filter {
 
 impl Filter {
     /// `BAD_USER_INPUT` (field `search`) for a search over 100 characters.
+    /// The status asked for, if any.
+    pub fn status(&self) -> Option<ClientStatus> {
+        self.status
+    }
+
     pub fn new(
         status: Option<ClientStatus>,
         search: Option<&str>,

@@ -8,6 +8,7 @@ pub mod client_actions;
 pub mod client_list;
 pub mod connect;
 pub mod invites;
+pub mod links;
 pub mod onboarding;
 pub mod passwords;
 pub mod support;

@@ -14,11 +14,12 @@ use chrono::{DateTime, Utc};
 use entity::AuditAction;
 use entity::SingleUseLink;
 use entity::{
-    AccountKind, ClientStatus, CompanyName, Email, InviteMethod, Password, PersonName, Platform,
-    Role, SecretToken, account, client, invite, user,
+    AccountKind, ClientStatus, CompanyName, Email, InviteMethod, LinkState, Password, PersonName,
+    Platform, Role, SecretToken, account, client, invite, user,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use worker::ClientEvent;
+use worker::events::ChangeKind;
 
 /// What a person fills in to accept an invite or sign up.
 #[derive(Debug)]
@@ -34,20 +35,19 @@ fn dead_link(inv: Option<&invite::Model>, now: DateTime<Utc>) -> Option<ApiError
         return Some(invalid_invite());
     };
     let say = |m: String| Some(ApiError::bad_input("token", m));
-    if inv.used_at.is_some() {
-        return say("this invitation was already accepted: log in instead".into());
-    }
-    if inv.expires_at > now {
-        return None;
-    }
-    match inv.ended_by.as_deref() {
-        Some(invite::REVOKED) => say(
+    match inv.state(now) {
+        LinkState::Live => None,
+        LinkState::Used if inv.used_at.is_none() => say(
+            "your accountant already opened your account: set your password with the link in their email, or log in".into(),
+        ),
+        LinkState::Used => say("this invitation was already accepted: log in instead".into()),
+        LinkState::Revoked => say(
             "this invitation was withdrawn by your accountant: they can send you a new one".into(),
         ),
-        Some(invite::REPLACED) => say(
+        LinkState::Replaced => say(
             "a newer invitation was sent to you: use the link in the latest email, or ask your accountant to send a new one".into(),
         ),
-        _ => say(format!(
+        LinkState::Expired => say(format!(
             "this invitation expired on {}: your accountant can send you a new one",
             inv.expires_at.format("%Y-%m-%d")
         )),
@@ -221,14 +221,7 @@ pub async fn create_client_account(
     contact_name: PersonName,
     contact_email: Email,
 ) -> ApiResult<client::Model> {
-    let partner_email = Email::parse(&partner.user.email)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored email: {e}")))?;
-    if partner_email == contact_email {
-        return Err(ApiError::bad_input(
-            "contactEmail",
-            "the contact must be someone at the client: you get your own user in the client account anyway",
-        ));
-    }
+    let partner_email = not_yourself(partner, &contact_email)?;
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
     let row = invited_row(
@@ -238,7 +231,13 @@ pub async fn create_client_account(
         InviteMethod::Form,
         now,
     );
-    let c = add_client(&txn, row, &contact_email).await?;
+    let (c, event) = match client::insert(&txn, row).await? {
+        Some(c) => (c, ClientEvent::added(partner.account.id, 0)),
+        None => (
+            take_over_invited_row(&txn, partner.account.id, &contact_email, now).await?,
+            ClientEvent::updated(partner.account.id, 0),
+        ),
+    };
     let (acc, owner) = open_client_account(
         &txn,
         state,
@@ -249,24 +248,20 @@ pub async fn create_client_account(
         now,
     )
     .await?;
-    insert_user(
-        &txn,
-        acc.id,
-        &partner_email,
-        &partner.user.name,
-        partner.user.password_hash.clone(),
-        Role::Admin,
-    )
-    .await?;
-    passwords::send_set_password(
-        &txn,
-        state,
-        &owner,
-        &acc.name,
-        Some(partner.account.name.clone()),
-        now,
-    )
-    .await?;
+    seat_and_welcome(&txn, state, partner, &partner_email, (&acc, &owner), now).await?;
+    let detail = match event.kind {
+        ChangeKind::Added => format!(
+            "created {} ({}) with the sign-up form",
+            acc.name, acc.company_id
+        ),
+        _ => format!(
+            "created {} ({}) with the sign-up form for {}, invited on {} (that invite's link stopped working)",
+            acc.name,
+            acc.company_id,
+            c.email,
+            c.invited_at.format("%Y-%m-%d")
+        ),
+    };
     audit::record(
         &txn,
         Some(partner),
@@ -276,21 +271,91 @@ pub async fn create_client_account(
             acc.id,
             partner.account.id,
             c.id,
-            format!(
-                "created {} ({}) with the sign-up form",
-                acc.name, acc.company_id
-            ),
+            detail,
         ),
     )
     .await?;
-    state
-        .commit(
-            txn,
-            After::clients(vec![ClientEvent::added(partner.account.id, c.id)]),
-        )
-        .await?;
+    let event = ClientEvent {
+        client_id: c.id,
+        ..event
+    };
+    state.commit(txn, After::clients(vec![event])).await?;
     let c = client::Entity::find_by_id(c.id).one(&state.db).await?;
     c.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("client vanished")))
+}
+
+/// The calling partner user's email, refused as the contact: the contact is someone at
+/// the client.
+fn not_yourself(partner: &ViewerUser, contact_email: &Email) -> ApiResult<Email> {
+    let partner_email = Email::parse(&partner.user.email)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored email: {e}")))?;
+    if &partner_email == contact_email {
+        return Err(ApiError::bad_input(
+            "contactEmail",
+            "the contact must be someone at the client: you get your own user in the client account anyway",
+        ));
+    }
+    Ok(partner_email)
+}
+
+/// The form's two users besides the account: the partner user's ADMIN seat in the new
+/// account, and the client OWNER's set-password email.
+async fn seat_and_welcome<C: ConnectionTrait>(
+    txn: &C,
+    state: &AppState,
+    partner: &ViewerUser,
+    partner_email: &Email,
+    (acc, owner): (&account::Model, &user::Model),
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    insert_user(
+        txn,
+        acc.id,
+        partner_email,
+        &partner.user.name,
+        partner.user.password_hash.clone(),
+        Role::Admin,
+    )
+    .await?;
+    passwords::send_set_password(
+        txn,
+        state,
+        owner,
+        &acc.name,
+        Some(partner.account.name.clone()),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The partner's row for `email` when it never accepted its invite (sent, expired or
+/// revoked): the sign-up form turns it into the account, so its invite links stop
+/// working. A row with an account is a conflict.
+async fn take_over_invited_row<C: ConnectionTrait>(
+    txn: &C,
+    partner_account_id: i64,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> ApiResult<client::Model> {
+    let taken = || ApiError::Conflict(format!("{email} is already one of your clients"));
+    let c = client::Entity::find()
+        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
+        .filter(client::Column::Email.eq(email.as_str()))
+        .one(txn)
+        .await?
+        .filter(|c| c.status == ClientStatus::Invited && c.client_account_id.is_none())
+        .ok_or_else(taken)?;
+    invite::end_links(txn, c.id, now, invite::ACCOUNT_OPENED).await?;
+    client::Entity::update_many()
+        .col_expr(
+            client::Column::InvitedVia,
+            sea_orm::sea_query::Expr::value(InviteMethod::Form),
+        )
+        .filter(client::Column::Id.eq(c.id))
+        .exec(txn)
+        .await?;
+    Ok(c)
 }
 
 /// The client's own account (on a trial), its OWNER, and the client row moved from

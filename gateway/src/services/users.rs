@@ -138,7 +138,7 @@ pub async fn set_user_role(
         let what = format!(
             "changed the role of {} to {}",
             target.email,
-            role.as_api_str()
+            role.in_words()
         );
         tell_partner_of_lost_access(&txn, v, &target, &what).await?;
     }

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 /// a few seconds on a busy 2-core machine running tests in parallel.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// A phone's screen in CSS pixels (an iPhone 12 to 15's): [`Browser::start_phone`].
+pub const PHONE: (u32, u32) = (390, 844);
+
 /// The key WebDriver names an element reference by.
 pub(super) const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -34,6 +37,8 @@ pub struct Browser {
     pub(super) label: Option<String>,
     /// A failure screenshot was saved already (so drop does not take another).
     pub(super) failed: AtomicBool,
+    /// Where the browser saves what a page downloads.
+    pub(super) downloads: tempfile::TempDir,
 }
 
 /// One line of the browser's console (and of its own messages, such as CSP refusals).
@@ -49,16 +54,23 @@ pub struct LogEntry {
 impl Browser {
     /// Starts chromedriver and a headless Chromium (1280×900) with its console log on.
     pub async fn start() -> Browser {
-        Self::start_with(None).await
+        Self::start_with(None, false).await
     }
 
     /// [`start`](Self::start), for a test that drives several browsers: `label` (such as
     /// "client") goes into the names of this one's failure screenshots.
     pub async fn start_as(label: &str) -> Browser {
-        Self::start_with(Some(label.to_owned())).await
+        Self::start_with(Some(label.to_owned()), false).await
     }
 
-    async fn start_with(label: Option<String>) -> Browser {
+    /// A phone's browser: Chromium's mobile emulation at [`PHONE`]'s 390×844 CSS pixels
+    /// (twice as many device pixels), with touch, honouring the page's viewport tag as a
+    /// phone does (a page wider than the screen is zoomed out to fit).
+    pub async fn start_phone() -> Browser {
+        Self::start_with(Some("phone".to_owned()), true).await
+    }
+
+    async fn start_with(label: Option<String>, phone: bool) -> Browser {
         let port = free_port();
         let driver = std::process::Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -89,6 +101,7 @@ impl Browser {
             http,
             label,
             failed: AtomicBool::new(false),
+            downloads: tempfile::tempdir().expect("a downloads directory"),
         };
         let mut chrome = json!({
             "args": [
@@ -99,6 +112,16 @@ impl Browser {
                 "--window-size=1280,900",
             ],
         });
+        // Downloads go to this browser's own directory, without asking.
+        chrome["prefs"] = json!({
+            "download.default_directory": browser.downloads.path(),
+            "download.prompt_for_download": false,
+        });
+        if phone {
+            let (width, height) = PHONE;
+            chrome["mobileEmulation"] = json!({ "deviceMetrics": {
+                "width": width, "height": height, "pixelRatio": 2.0, "touch": true, "mobile": true } });
+        }
         // Debian's /usr/bin/chromium is a wrapper script; start the browser itself.
         if Path::new("/usr/lib/chromium/chromium").exists() {
             chrome["binary"] = json!("/usr/lib/chromium/chromium");
@@ -258,7 +281,8 @@ impl Browser {
             let Some(e) = self.try_find(css).await else {
                 return Err("there is no such element".to_owned());
             };
-            let text = e.text().await;
+            // The page may replace the element between finding and reading it.
+            let text = e.try_text().await?;
             if text.contains(needle) {
                 Ok(text)
             } else {
@@ -440,6 +464,16 @@ impl Element<'_> {
         self.browser
             .command("POST", &format!("/element/{}/click", self.id), json!({}))
             .await;
+    }
+
+    /// [`text`](Self::text), or why it could not be read (the page replaced the
+    /// element: look again).
+    pub(super) async fn try_text(&self) -> Result<String, String> {
+        match self.get("text").await {
+            Ok(v) => Ok(v.as_str().unwrap_or_default().to_owned()),
+            Err(e) if e.is_transient() => Err(e.to_string()),
+            Err(e) => panic!("WebDriver text failed: {e}"),
+        }
     }
 
     /// The element's visible text, as a person reads it.

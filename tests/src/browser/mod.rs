@@ -11,10 +11,12 @@
 //! others (see [`screenshot_dir`]) and panic saying what they waited for; a test that
 //! panics anywhere else while a browser is open gets its screenshot too (on drop).
 //!
-//! Three parts: `driver`, the WebDriver client (a session, its commands, finding by CSS,
-//! the one wait every browser wait goes through); `people`, finding and using things the
-//! way people do; `pictures`, screenshots, and the failure picture a dropped browser
-//! leaves. `driver` also holds an element of the page ([`Element`]), for both.
+//! Five parts: `driver`, the WebDriver client (a session, its commands, finding by CSS,
+//! the one wait every browser wait goes through, a laptop's or a phone's screen);
+//! `people`, finding and using things the way people do; `pictures`, screenshots, and
+//! the failure picture a dropped browser leaves; `axe`, the accessibility checker run on
+//! a page; `emulation`, the person's time zone, a slow network, and what fits on the
+//! screen. `driver` also holds an element of the page ([`Element`]), for all of them.
 //!
 //! Tests of the web app find things the way people do, by role and name: [`Browser::fill`]
 //! a field by its label, [`Browser::click`] a button or link by its accessible name,
@@ -27,9 +29,12 @@
 //! (the rest of the page is inert); and each tries again when the page replaced the
 //! element under it (a live update re-rendering a row).
 
+mod axe;
 mod driver;
+mod emulation;
 mod people;
 mod pictures;
+mod tabs;
 
-pub use driver::{Browser, Element, LogEntry, WAIT, keys};
+pub use driver::{Browser, Element, LogEntry, PHONE, WAIT, keys};
 pub use pictures::screenshot_dir;

@@ -55,7 +55,7 @@ if (rows.length !== 1) return { rows: rows.length };
 const headers = [...rows[0].closest('table').querySelectorAll('thead th')].map((th) => th.innerText.trim());
 const i = headers.indexOf(column);
 if (i < 0 || !rows[0].cells[i]) return { headers };
-return { text: rows[0].cells[i].innerText.trim() };
+return { text: rows[0].cells[i].innerText.trim(), cell: rows[0].cells[i] };
 "#;
 
 /// Finding and using things as people do: by role, label and accessible name.
@@ -289,6 +289,11 @@ impl Browser {
     /// One look at the text of the cell under the column headed `column` in the one
     /// table row containing `row` (see [`CELL_JS`]).
     async fn try_cell(&self, row: &str, column: &str) -> Result<String, String> {
+        self.try_cell_at(row, column).await.map(|(text, _)| text)
+    }
+
+    /// [`try_cell`](Self::try_cell), with the cell itself.
+    async fn try_cell_at(&self, row: &str, column: &str) -> Result<(String, Value), String> {
         let v = self
             .try_command(
                 "POST",
@@ -300,10 +305,32 @@ impl Browser {
         if let Some(n) = v["rows"].as_u64() {
             return Err(format!("{n} table rows contain {row:?}"));
         }
-        v["text"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("the table's columns are {}", v["headers"]))
+        match v["text"].as_str() {
+            Some(text) => Ok((text.to_owned(), v["cell"].clone())),
+            None => Err(format!("the table's columns are {}", v["headers"])),
+        }
+    }
+
+    /// The text of the cell under the column headed `column` in the one table row
+    /// containing `row`, failing unless the cell is wholly within the window's width: a
+    /// person sees it without scrolling sideways (on a phone, the row is a card).
+    pub async fn cell_on_screen(&self, row: &str, column: &str) -> String {
+        let (text, cell) = self
+            .until(
+                &format!("the {column:?} of the row of {row:?}"),
+                async || self.try_cell_at(row, column).await,
+            )
+            .await;
+        let what = format!("the {column:?} of {row:?} ({text:?})");
+        self.assert_within_the_width(&what, cell).await;
+        text
+    }
+
+    /// Fails unless the button or link named `name` is wholly within the window's width.
+    pub async fn assert_button_on_screen(&self, name: &str) {
+        let el = self.button(name).await;
+        self.assert_within_the_width(&format!("the button {name:?}"), el.reference())
+            .await;
     }
 
     /// The text of the cell under the column headed `column` in the one table row

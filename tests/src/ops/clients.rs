@@ -11,6 +11,18 @@ impl TestApp {
         self.ok(Some(token), INVITE, vars).await["inviteClientByEmail"].clone()
     }
 
+    /// Invites `n` clients at once (`client1@many.example`, … named `Client 001`, …), as
+    /// a bulk invite does; panics unless every one was invited.
+    pub async fn invite_many(&self, token: &str, n: usize) {
+        let rows: Vec<Value> = (1..=n)
+            .map(|i| json!({ "email": format!("client{i}@many.example"), "companyName": format!("Client {i:03}") }))
+            .collect();
+        let done = self
+            .ok(Some(token), INVITE_CLIENTS, json!({ "rows": rows }))
+            .await;
+        assert_eq!(done["inviteClients"]["invited"], n, "{done}");
+    }
+
     /// Creates a client account with the sign-up form; returns the client row.
     pub async fn create_client(
         &self,
@@ -48,6 +60,19 @@ impl TestApp {
     pub async fn revoke_invite(&self, token: &str, client_id: &Value) -> Value {
         let vars = json!({ "id": client_id });
         self.ok(Some(token), REVOKE_INVITE, vars).await["revokeInvite"].clone()
+    }
+
+    /// Removes a client row that never accepted its invite.
+    pub async fn remove_client(&self, token: &str, client_id: &Value) {
+        let vars = json!({ "id": client_id });
+        let answer = self.ok(Some(token), REMOVE_CLIENT, vars).await;
+        assert_eq!(answer["removeClient"], true, "{answer}");
+    }
+
+    /// `link(token, kind)` as a page asks it, with no session: `LinkInfo` or null.
+    pub async fn link_info(&self, token: &str, kind: &str) -> Value {
+        let vars = json!({ "token": token, "kind": kind });
+        self.ok(None, LINK, vars).await["link"].clone()
     }
 
     /// The partner's unique invite link: `{ code url }`.

@@ -59,6 +59,10 @@ pub const REGENERATE_INVITE_LINK: &str = "mutation { regenerateInviteLink { code
 pub const CREATE_CLIENT: &str = "mutation($input: CreateClientAccountInput!) {
     createClientAccount(input: $input) { id companyId name email status invitedVia trialEndsAt availableActions } }";
 
+/// Bulk invites (`inviteClients`), counts only.
+pub const INVITE_CLIENTS: &str = "mutation($rows: [BulkInviteRow!]!) {
+    inviteClients(rows: $rows) { invited skipped invalid } }";
+
 // The client list (SPEC §4).
 
 pub const CLIENTS: &str = "query($first: Int, $after: String, $last: Int, $before: String, $status: ClientStatus, $search: String, $orderBy: ClientOrder) {
@@ -74,7 +78,7 @@ pub const CLIENTS_BRIEF: &str =
     "{ clients { totalCount edges { node { companyId name email status } } } }";
 
 pub const CLIENT: &str = "query($id: ID!) {
-    client(id: $id) { id companyId name email status availableActions lastInviteSentAt trialEndsAt } }";
+    client(id: $id) { id companyId name email status availableActions lastInviteSentAt trialEndsAt inviteState partnerAccess } }";
 
 pub const STATUS_COUNTS: &str =
     "{ clientStatusCounts { invited trial trialExpired paying total } }";
@@ -89,6 +93,13 @@ pub const RESEND_INVITE: &str = "mutation($id: ID!) { resendInvite(clientId: $id
 
 pub const REVOKE_INVITE: &str =
     "mutation($id: ID!) { revokeInvite(clientId: $id) { id inviteState availableActions } }";
+
+/// Removes a client row that never accepted its invite.
+pub const REMOVE_CLIENT: &str = "mutation($id: ID!) { removeClient(clientId: $id) }";
+
+/// What an emailed link is, before its form is filled in.
+pub const LINK: &str = "query($token: String!, $kind: LinkKind!) {
+    link(token: $token, kind: $kind) { kind state firmName email companyName expiresAt } }";
 
 pub const SUPPORT_RETRY: &str = "mutation($id: ID!, $r: String!) { supportRetryDelivery(deliveryId: $id, reason: $r) { id kind to status attempts lastError } }";
 

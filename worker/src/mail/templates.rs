@@ -76,10 +76,10 @@ fn welcome(
     };
     let login = format!("{}/login", cx.public_url);
     let text = format!(
-        "Hello {name},\n\nyour account for {company_name} is ready. Your Company ID is {company_id}.\n{next}\n\nLog in: {login}\n"
+        "Hello {name},\n\nYour account for {company_name} is ready. Your Company ID is {company_id}.\n{next}\n\nLog in: {login}\n"
     );
     let body = format!(
-        "<p>Hello {},</p><p>your account for <strong>{}</strong> is ready. Your Company ID is <strong>{}</strong>.</p><p>{}</p>{}",
+        "<p>Hello {},</p><p>Your account for <strong>{}</strong> is ready. Your Company ID is <strong>{}</strong>.</p><p>{}</p>{}",
         esc(name),
         esc(company_name),
         esc(company_id),
@@ -131,10 +131,10 @@ fn set_password(
         .map(|p| format!(" {p} created it for you."))
         .unwrap_or_default();
     let text = format!(
-        "Hello {name},\n\nan account for {company_name} is ready.{by}\n\nSet your password and log in:\n{link}\n\nThe link works once.\n"
+        "Hello {name},\n\nAn account for {company_name} is ready.{by}\n\nSet your password and log in:\n{link}\n\nThe link works once.\n"
     );
     let body = format!(
-        "<p>Hello {},</p><p>an account for <strong>{}</strong> is ready.{}</p>{}<p>The link works once.</p>",
+        "<p>Hello {},</p><p>An account for <strong>{}</strong> is ready.{}</p>{}<p>The link works once.</p>",
         esc(name),
         esc(company_name),
         esc(&by),
@@ -153,10 +153,10 @@ fn password_reset(
     let subject = format!("Reset your password for {}", subject_name(company_name));
     let valid = cx.reset_valid;
     let text = format!(
-        "Hello {name},\n\nsomeone asked to reset your password for {company_name} ({company_id}).\n\nChoose a new password:\n{link}\n\nThe link works once, for {valid}. If you did not ask for this, ignore this email.\n"
+        "Hello {name},\n\nSomeone asked to reset your password for {company_name} ({company_id}).\n\nChoose a new password:\n{link}\n\nThe link works once, for {valid}. If you did not ask for this, ignore this email.\n"
     );
     let body = format!(
-        "<p>Hello {},</p><p>someone asked to reset your password for <strong>{}</strong> ({}).</p>{}<p>The link works once, for {}. If you did not ask for this, ignore this email.</p>",
+        "<p>Hello {},</p><p>Someone asked to reset your password for <strong>{}</strong> ({}).</p>{}<p>The link works once, for {}. If you did not ask for this, ignore this email.</p>",
         esc(name),
         esc(company_name),
         esc(company_id),
@@ -211,7 +211,7 @@ fn trial_expired_digest(
         partner_name,
         clients,
         subject,
-        "these clients' free trials ended without a subscription:",
+        "These clients' free trials ended without a subscription:",
         "They appear as Trial Expired in your client list:",
         "TRIAL_EXPIRED",
     )
@@ -235,7 +235,7 @@ fn invites_expired_digest(
         partner_name,
         clients,
         subject,
-        "these invites expired before the client accepted them:",
+        "These invites expired before the client accepted them:",
         "Send a new one with Resend invite in your client list:",
         "INVITED",
     )

@@ -3,7 +3,7 @@
 
 import { gql, session } from '../api.js';
 import { h, busy, when, alertBox } from '../dom.js';
-import { table } from '../widgets/table.js';
+import { table, loadingRow } from '../widgets/table.js';
 
 // What each audit action (`AuditLogEntry.action`) means to a person.
 const ACTIONS = {
@@ -11,6 +11,7 @@ const ACTIONS = {
   'client.bulk_invited': 'Invited clients in bulk',
   'client.invite_resent': 'Resent an invite',
   'client.invite_revoked': 'Revoked an invite',
+  'client.removed': 'Removed an invited client',
   'client.invite_accepted': 'Client accepted the invite',
   'client.signed_up_with_link': 'Client signed up with the invite link',
   'client.created': 'Created a client account',
@@ -51,7 +52,7 @@ function entryRow(e) {
     h('td', null, h('div', null, ACTIONS[e.action] || e.action), h('div', { class: 'sub mono' }, e.action)),
     h('td', null, person(e.actor), e.onBehalfOf ? h('div', { class: 'sub via' }, e.actor && e.actor.email === e.onBehalfOf.email ? 'from the partner dashboard' : `on behalf of ${e.onBehalfOf.name} (${e.onBehalfOf.email})`) : null),
     h('td', null, e.targetClient ? e.targetClient.name || e.targetClient.email : h('span', { class: 'muted' }, '—')),
-    h('td', null, e.detail || ''),
+    h('td', { class: 'detail' }, e.detail || ''),
     h('td', { class: 'mono sub', title: e.requestId ? `Request ${e.requestId}` : null }, e.ip || ''),
   );
 }
@@ -66,15 +67,17 @@ export async function audit(ctx) {
   }
   main.append(h('p', { class: 'muted' }, 'Everything done in your account and your client accounts, newest first.'));
   const err = alertBox();
-  const tbody = h('tbody');
-  const more = h('button', { type: 'button', class: 'btn', hidden: true }, 'Load more');
-  main.append(err, table({ caption: 'Audit log', columns: ['When', 'What', 'Who', 'Client', 'Detail', 'From'], body: tbody }), h('div', { class: 'pager' }, more));
+  const columns = ['When', 'What', 'Who', 'Client', 'Detail', 'From'];
+  const tbody = h('tbody', null, loadingRow(columns.length, 'Loading the audit log…'));
+  const more = h('button', { type: 'button', class: 'btn', hidden: true, 'data-busy': 'Loading…' }, 'Load more');
+  main.append(err, table({ caption: 'Audit log', columns, body: tbody, className: 'grid audit' }), h('div', { class: 'pager' }, more));
   let after = null;
   async function load() {
     const d = await gql(Q_AUDIT, { after });
     if (!ctx.alive()) return;
     const log = d.auditLog;
-    if (!after && !log.edges.length) tbody.append(h('tr', null, h('td', { colspan: '6', class: 'empty' }, 'Nothing yet.')));
+    if (!after) tbody.replaceChildren();
+    if (!after && !log.edges.length) tbody.append(h('tr', null, h('td', { colspan: String(columns.length), class: 'empty' }, 'Nothing yet.')));
     tbody.append(...log.edges.map(({ node }) => entryRow(node)));
     after = log.pageInfo.endCursor;
     more.hidden = !log.pageInfo.hasNextPage;
@@ -83,6 +86,7 @@ export async function audit(ctx) {
   try {
     await load();
   } catch (e) {
+    tbody.replaceChildren();
     err.show(e);
   }
 }

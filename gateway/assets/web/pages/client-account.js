@@ -4,6 +4,7 @@
 import { gql, session, ME, isAdmin } from '../api.js';
 import { h, busy, toast, toastError, badge, when, alertBox, ROLE } from '../dom.js';
 import { USER, usersSection } from './users.js';
+import { welcomeBanner } from './welcome.js';
 
 // The partner's way back, above the page while it is in a client session.
 function clientBanner(user, navigate) {
@@ -61,7 +62,7 @@ function subscriptionCard({ plans, me, auth, status: initial }) {
         h('li', { class: 'plan' },
           h('h3', null, p.name),
           p.description ? h('p', { class: 'muted' }, p.description) : null,
-          canBuy ? h('button', { type: 'button', class: 'btn primary', onclick: (e) => busy(e.currentTarget, subscribe(p)) }, `Subscribe to ${p.name}`) : null))),
+          canBuy ? h('button', { type: 'button', class: 'btn primary', onclick: (e) => busy(e.currentTarget, subscribe(p), 'Subscribing…') }, `Subscribe to ${p.name}`) : null))),
     );
     if (!isAdmin(me)) box.append(h('p', { class: 'muted' }, 'Only owners and admins can subscribe.'));
   }
@@ -78,17 +79,21 @@ export async function clientView(ctx, { asPartner }) {
   const sub = h('p', { class: 'muted' }, `Company ID ${user.account.companyId} · your role: ${ROLE[user.role] || user.role}`);
   main.append(title, sub);
   ctx.showNotice(main);
+  const welcome = asPartner ? null : welcomeBanner(user);
   const err = alertBox();
-  main.append(err);
+  const loading = h('p', { class: 'muted loading', role: 'status' }, 'Loading the account…');
+  main.append(...[welcome, err, loading].filter(Boolean));
 
   let data;
   try {
     data = await gql(`query ClientAccount { me { ${ME} account { plan subscribedAt trialEndsAt } } users { ${USER} } plans { id name description } }`, {}, { auth });
     if (!ctx.alive()) return;
   } catch (e) {
+    loading.remove();
     if (ctx.alive()) err.show(e);
     return;
   }
+  loading.remove();
   const me = data.me;
   if (asPartner) session.setClientUser(me);
   else session.setUser(me);

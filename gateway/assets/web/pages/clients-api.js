@@ -44,10 +44,13 @@ export async function revokeInvite(id) {
   return d.revokeInvite;
 }
 
+// Removes a row that is still INVITED; its link stops working.
+export const removeClient = (id) => gql('mutation RemoveClient($id: ID!) { removeClient(clientId: $id) }', { id });
+
 export const resetClientPassword = (id) => gql('mutation ResetClientPassword($id: ID!) { resetClientPassword(clientId: $id) }', { id });
 
-// A client session: its token and the partner's user in the client account.
+// A client session (a cookie) and the partner's user in the client account.
 export async function logInToClient(id) {
-  const d = await gql(`mutation LogInToClient($id: ID!) { logInToClient(clientId: $id) { token expiresAt user { ${ME} } } }`, { id });
+  const d = await gql(`mutation LogInToClient($id: ID!) { logInToClient(clientId: $id) { expiresAt user { ${ME} } } }`, { id });
   return d.logInToClient;
 }

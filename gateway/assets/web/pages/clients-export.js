@@ -1,6 +1,5 @@
 // "Download CSV": the client list's tab and search as a file, every page of it.
 
-import { session } from '../api.js';
 import { h, toast } from '../dom.js';
 import { exportParams } from './clients-state.js';
 
@@ -25,15 +24,25 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// The name the server gave the file (`clients-trial-2026-12-06.csv`).
+function fileName(res) {
+  const m = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '');
+  return m ? m[1] : 'clients.csv';
+}
+
 export async function exportCsv(state) {
   const p = exportParams(state);
   try {
-    const res = await fetch(`/export/clients.csv${p.toString() ? `?${p}` : ''}`, { headers: { authorization: `Bearer ${session.token()}` }, cache: 'no-store' });
+    const res = await fetch(`/export/clients.csv${p.toString() ? `?${p}` : ''}`, {
+      headers: { 'x-partner-dashboard': 'main' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
     if (!res.ok) {
       toast(await failure(res), 'error');
       return;
     }
-    save(await res.blob(), 'clients.csv');
+    save(await res.blob(), fileName(res));
   } catch {
     toast('Cannot reach the server. Check your connection and try again.', 'error');
   }

@@ -4,29 +4,52 @@
 import { session } from '../api.js';
 import { h, busy, toast, toastError, badge, when } from '../dom.js';
 import { nameAndEmail } from '../widgets/table.js';
-import { resendInvite, revokeInvite, resetClientPassword, logInToClient } from './clients-api.js';
+import { confirmAction } from '../widgets/confirm.js';
+import { resendInvite, revokeInvite, removeClient, resetClientPassword, logInToClient } from './clients-api.js';
 
 export const COLUMNS = ['Client', 'Status', 'Invite', 'Trial ends', 'Partner access', 'Last partner log-in', 'Actions'];
 
 const VIA = { EMAIL: 'Email invite', LINK: 'Invite link', FORM: 'Sign-up form', UPGRADE: 'Upgraded from V1' };
 const INVITE_STATE = { SENT: 'Sent', EXPIRED: 'Expired', REVOKED: 'Revoked' };
+// The partner's access: [what the cell says, what it means or what to do].
 const ACCESS = {
   OK: ['Can log in', 'Your user in this account is an active owner or admin.'],
-  MISSING: ['No user', 'You have no user in this client account; a client admin can add one.'],
-  INACTIVE: ['Deactivated', 'The client made your user inactive; a client admin can reactivate it.'],
-  NOT_ADMIN: ['Not admin', 'The client changed your role below Admin; a client admin can change it back.'],
+  MISSING: ['Not added', 'A client admin can add you to the account.'],
+  INACTIVE: ['Deactivated', 'A client admin can reactivate you.'],
+  NOT_ADMIN: ['Not admin', 'A client admin can make you Admin again.'],
 };
-// Each action's button, in the order they are shown.
+// An invited client has no account yet, so there is nothing to log in to.
+const NOT_YET = ['Not yet', 'No account until they accept the invite.'];
+
+const who = (c) => c.name || c.email;
+// Each action's button, in the order they are shown: [action, text, what the busy button
+// says, class, the rest of its name, saying which client (read out, not shown)].
 const BUTTONS = [
-  ['LOG_IN', 'Log in', 'btn small primary'],
-  ['RESET_PASSWORD', 'Reset password', 'btn small'],
-  ['RESEND_INVITE', 'Resend invite', 'btn small'],
-  ['REVOKE_INVITE', 'Revoke', 'btn small'],
+  ['LOG_IN', 'Log in', 'Opening…', 'btn small primary', (c) => ` to ${who(c)}`],
+  ['RESET_PASSWORD', 'Reset password', 'Sending…', 'btn small', (c) => ` in ${who(c)}`],
+  ['RESEND_INVITE', 'Resend invite', 'Sending…', 'btn small', (c) => ` to ${c.email}`],
+  ['REVOKE_INVITE', 'Revoke', 'Revoking…', 'btn small', (c) => ` the invite to ${c.email}`],
+  ['REMOVE', 'Remove', 'Removing…', 'btn small danger-ghost', (c) => ` ${c.email} from your clients`],
 ];
 
-// What each action does, given how to leave the page (the context's `navigate`) and
-// how to show a changed row (`replace(client)`).
-export function rowActions(navigate, replace) {
+// The actions that ask first: what the confirmation says.
+const ASK = {
+  REVOKE_INVITE: (c) => ({
+    title: `Revoke the invite to ${c.email}?`,
+    text: 'The link in the invite email stops working at once. You can send a new invite later with “Resend invite”.',
+    confirm: 'Yes, revoke',
+  }),
+  REMOVE: (c) => ({
+    title: `Remove ${c.email} from your clients?`,
+    text: 'The row leaves your client list and its invite link stops working. The audit log keeps its history. You can invite this email again, or create the account with the sign-up form.',
+    confirm: 'Yes, remove',
+  }),
+};
+
+// What each action does, given how to leave the page (the context's `navigate`), how
+// to show a changed row (`replace(client)`) and how to read the list again (`reread()`,
+// after a row left it).
+export function rowActions(navigate, replace, reread) {
   return {
     LOG_IN: async (c) => {
       session.enterClient(await logInToClient(c.id), c);
@@ -44,14 +67,26 @@ export function rowActions(navigate, replace) {
       replace(await revokeInvite(c.id));
       toast(`Invite to ${c.email} revoked: its link no longer works.`);
     },
+    REMOVE: async (c) => {
+      await removeClient(c.id);
+      toast(`${c.email} was removed from your clients.`);
+      reread();
+    },
   };
+}
+
+// Runs action `key` on `c` from `button`, after asking when the action asks first.
+async function act(button, key, c, actions, busyText) {
+  if (ASK[key] && !(await confirmAction(ASK[key](c)))) return;
+  await busy(button, () => actions[key](c).catch(toastError), busyText);
 }
 
 function actionsCell(c, actions) {
   const cell = h('div', { class: 'row-actions' });
-  for (const [key, label, cls] of BUTTONS) {
+  for (const [key, label, busyText, cls, which] of BUTTONS) {
     if (!c.availableActions.includes(key)) continue;
-    cell.append(h('button', { type: 'button', class: cls, onclick: (e) => busy(e.currentTarget, () => actions[key](c).catch(toastError)) }, label));
+    const named = [label, h('span', { class: 'visually-hidden' }, which(c))];
+    cell.append(h('button', { type: 'button', class: cls, onclick: (e) => act(e.currentTarget, key, c, actions, busyText) }, named));
   }
   if (!cell.childNodes.length) cell.append(h('span', { class: 'muted' }, '—'));
   return cell;
@@ -69,7 +104,7 @@ function inviteCell(c) {
 // The <tr> of client `c`; `actions`: rowActions(…). It remembers what it shows
 // (`pdJson`), so that an unchanged row can stay on screen.
 export function clientRow(c, actions) {
-  const [accessText, accessTitle] = ACCESS[c.partnerAccess] || [c.partnerAccess, ''];
+  const [accessText, why] = (c.status === 'INVITED' && c.partnerAccess === 'MISSING' ? NOT_YET : ACCESS[c.partnerAccess]) || [c.partnerAccess, ''];
   const tr = h(
     'tr',
     { 'data-id': c.id },
@@ -77,10 +112,10 @@ export function clientRow(c, actions) {
     h('td', null, badge(c.status)),
     h('td', null, inviteCell(c)),
     h('td', null, c.trialEndsAt && c.status !== 'PAYING' ? when(c.trialEndsAt) : h('span', { class: 'muted' }, '—')),
-    h('td', null, h('span', { class: `access a-${c.partnerAccess.toLowerCase()}`, title: accessTitle }, accessText)),
+    h('td', null, h('span', { class: `access a-${c.partnerAccess.toLowerCase()}`, title: c.partnerAccess === 'OK' ? why : null }, accessText), c.partnerAccess === 'OK' ? null : h('div', { class: 'sub' }, why)),
     // Date and time may wrap, so that the actions fit a laptop's width.
     h('td', { class: 'wrap' }, c.lastPartnerLoginAt ? when(c.lastPartnerLoginAt, { withTime: true }) : h('span', { class: 'muted' }, 'Never')),
-    h('td', null, actionsCell(c, actions)),
+    h('td', { class: 'actions-cell' }, actionsCell(c, actions)),
   );
   tr.pdJson = JSON.stringify(c);
   return tr;

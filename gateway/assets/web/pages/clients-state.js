@@ -4,7 +4,11 @@
 
 import { STATUS } from '../dom.js';
 
-export const PAGE_SIZE = 20;
+// The page sizes a person may choose, the first the default.
+export const PAGE_SIZES = [20, 50, 100];
+export const PAGE_SIZE = PAGE_SIZES[0];
+// The page size a person chose last time, in this browser.
+const SIZE_KEY = 'pd.pageSize';
 export const DEFAULT_SORT = 'NAME.ASC';
 export const SORTS = [
   ['NAME.ASC', 'Name (A–Z)'],
@@ -15,9 +19,30 @@ export const SORTS = [
   ['TRIAL_ENDS_AT.ASC', 'Trial ends soonest'],
 ];
 
-// The list as the address `?status=…&q=…&sort=…` asks for it, on its first page.
+function pageSize(query) {
+  let stored = null;
+  try {
+    stored = localStorage.getItem(SIZE_KEY);
+  } catch {
+    /* storage off: the default */
+  }
+  const n = Number(query.get('per') || stored);
+  return PAGE_SIZES.includes(n) ? n : PAGE_SIZE;
+}
+
+// A page size a person chose: remembered for their next visit.
+export function rememberSize(n) {
+  try {
+    localStorage.setItem(SIZE_KEY, String(n));
+  } catch {
+    /* storage off: this visit only */
+  }
+}
+
+// The list as the address `?status=…&q=…&sort=…&per=…` asks for it, on its first page.
 export function listState(query) {
   return {
+    size: pageSize(query),
     status: STATUS[query.get('status')] ? query.get('status') : null,
     search: query.get('q') || '',
     sort: SORTS.some(([k]) => k === query.get('sort')) ? query.get('sort') : DEFAULT_SORT,
@@ -29,7 +54,8 @@ export function listState(query) {
   };
 }
 
-// A new tab, search or sort ({status}, {search}, {sort}): back to the first page.
+// A new tab, search, sort or page size ({status}, {search}, {sort}, {size}): back to
+// the first page.
 export function change(state, patch) {
   Object.assign(state, patch);
   state.cursor = {};
@@ -42,8 +68,8 @@ export const TRIALS_SOONEST = { status: 'TRIAL', sort: 'TRIAL_ENDS_AT.ASC' };
 export function listVars(state) {
   const [field, direction] = state.sort.split('.');
   const v = { status: state.status, search: state.search || null, orderBy: { field, direction } };
-  if (state.cursor.before) Object.assign(v, { last: PAGE_SIZE, before: state.cursor.before });
-  else Object.assign(v, { first: PAGE_SIZE, after: state.cursor.after || null });
+  if (state.cursor.before) Object.assign(v, { last: state.size, before: state.cursor.before });
+  else Object.assign(v, { first: state.size, after: state.cursor.after || null });
   return v;
 }
 
@@ -53,6 +79,7 @@ export function addressQuery(state) {
   if (state.status) p.set('status', state.status);
   if (state.search) p.set('q', state.search);
   if (state.sort !== DEFAULT_SORT) p.set('sort', state.sort);
+  if (state.size !== PAGE_SIZE) p.set('per', String(state.size));
   const s = p.toString();
   return s ? `?${s}` : '';
 }
@@ -89,7 +116,7 @@ export function turn(state, dir) {
     state.offset += state.shown || 0;
     state.cursor = { after: pi.endCursor };
   } else {
-    state.offset = Math.max(0, state.offset - PAGE_SIZE);
+    state.offset = Math.max(0, state.offset - state.size);
     state.cursor = { before: pi.startCursor };
   }
   return true;

@@ -2,15 +2,16 @@
 // (and the focus in them), and swaps one row when the client changes.
 
 import { h } from '../dom.js';
-import { grid } from '../widgets/table.js';
+import { grid, loadingRow } from '../widgets/table.js';
 import { COLUMNS, clientRow } from './clients-row.js';
 
 // `actions`: clients-row.js `rowActions`; `focusElsewhere()`: where focus goes when the
 // row it was in lost its buttons.
 export function clientsTable(id, { actions, focusElsewhere }) {
   const rows = new Map(); // id -> <tr>
-  const tbody = h('tbody');
+  const tbody = h('tbody', null, loadingRow(COLUMNS.length, 'Loading clients…'));
   const el = grid({ caption: 'Your clients', columns: COLUMNS, body: tbody, className: 'grid clients', id });
+  el.tabIndex = -1; // where "Next" and "Previous" take the focus
 
   // A page of the list (its ClientConnection); `filtered`: a tab or search is on.
   function show(conn, filtered) {
@@ -24,7 +25,7 @@ export function clientsTable(id, { actions, focusElsewhere }) {
     });
     if (!trs.length) {
       const msg = filtered ? 'No clients match.' : 'No clients yet. Use “Invite clients” to add your first.';
-      trs.push(h('tr', null, h('td', { colspan: '7', class: 'empty' }, msg)));
+      trs.push(h('tr', null, h('td', { colspan: String(COLUMNS.length), class: 'empty' }, msg)));
     }
     const same = trs.length === tbody.children.length && trs.every((tr, i) => tbody.children[i] === tr);
     if (!same) tbody.replaceChildren(...trs);
@@ -49,10 +50,17 @@ export function clientsTable(id, { actions, focusElsewhere }) {
     return true;
   }
 
+  // A new page is on show: the person is taken to its top, the focus on the table.
+  function toTop() {
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: 'start' });
+  }
+
   return {
     el,
     show,
     replace,
+    toTop,
     loading: () => el.setAttribute('aria-busy', 'true'),
     failed: () => el.removeAttribute('aria-busy'),
   };

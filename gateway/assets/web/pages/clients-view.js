@@ -3,6 +3,7 @@
 // (clients.js) gives it and tells the page what a person did; the list's state is the
 // page's.
 
+import { session } from '../api.js';
 import { h, busy, alertBox, uid } from '../dom.js';
 import { scrolling } from '../widgets/table.js';
 import { pager } from '../widgets/pager.js';
@@ -11,6 +12,8 @@ import { exportCsv } from './clients-export.js';
 import { sideCards } from './clients-cards.js';
 import { clientsToolbar } from './clients-toolbar.js';
 import { clientsTable } from './clients-table.js';
+import { PAGE_SIZES } from './clients-state.js';
+import { welcomeBanner } from './welcome.js';
 
 function v1Notice(el, lc) {
   if (lc && lc.status === 'CONNECTED') return;
@@ -18,8 +21,9 @@ function v1Notice(el, lc) {
   el.hidden = false;
 }
 
-// `on`: changed(patch) for the toolbar, turn(dir) for the pager, invited() after the
-// dialog added clients, seeSoon() for the soon card's button, actions for the rows.
+// `on`: changed(patch) for the toolbar and the page size, turn(dir) for the pager,
+// invited() after the dialog added clients, seeSoon() for the soon card's button,
+// actions for the rows.
 export function clientsView(ctx, state, on) {
   const main = ctx.shell({ nav: 'clients' });
   const dialog = inviteDialog({ onChange: on.invited });
@@ -27,6 +31,8 @@ export function clientsView(ctx, state, on) {
   const exportBtn = h('button', { type: 'button', class: 'btn', onclick: (e) => busy(e.currentTarget, () => exportCsv(state)) }, 'Download CSV');
   main.append(h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Clients'), h('div', { class: 'actions' }, exportBtn, inviteBtn)));
   ctx.showNotice(main);
+  const welcome = welcomeBanner(session.user());
+  if (welcome) main.append(welcome);
   const v1Banner = h('div', { class: 'alert info', hidden: true });
   const cards = sideCards(on.seeSoon);
   main.append(v1Banner, cards.el);
@@ -37,7 +43,7 @@ export function clientsView(ctx, state, on) {
   main.append(toolbar.el);
   const listError = alertBox();
   const table = clientsTable(tableId, { actions: on.actions, focusElsewhere: () => toolbar.searchInput });
-  const pages = pager(on.turn);
+  const pages = pager(on.turn, { sizes: PAGE_SIZES, size: state.size, onSize: (size) => on.changed({ size }) });
   main.append(listError, scrolling(table.el), pages.el);
   main.append(dialog.el);
   return {

@@ -5,10 +5,14 @@
 
 import { session, isAdmin, liveClients } from '../api.js';
 import { h } from '../dom.js';
-import { listState, change, listVars, addressQuery, filtered, showing, rangeText, turn, TRIALS_SOONEST } from './clients-state.js';
+import { listState, change, rememberSize, listVars, addressQuery, filtered, showing, rangeText, turn, TRIALS_SOONEST } from './clients-state.js';
 import { loadDashboard, loadList, loadSide, S_LIVE } from './clients-api.js';
 import { rowActions } from './clients-row.js';
 import { clientsView } from './clients-view.js';
+
+// Why the live list closed for good, as the log-in page says it.
+const ENDED = 'Your session ended. Please log in again.';
+const ENDED_BY_ROLE = 'Your role changed: only owners and admins see the client list. Please log in again.';
 
 function notAdmin(ctx, me) {
   const main = ctx.shell({ nav: 'clients' });
@@ -34,7 +38,7 @@ function followLive(ctx, { replace, refresh, refreshSide }) {
     sideTimer = setTimeout(refreshSide, 400);
   };
   const live = liveClients({
-    token: session.token(),
+    session: 'main',
     query: S_LIVE,
     onNext: (change) => {
       if (!ctx.alive()) return;
@@ -43,9 +47,9 @@ function followLive(ctx, { replace, refresh, refreshSide }) {
       else later('side');
     },
     onReconnect: () => later('list'),
-    onEnd: (reason) => {
+    onEnd: (code) => {
       session.clear();
-      ctx.navigate('/login', { replace: true, message: reason });
+      ctx.navigate('/login', { replace: true, message: code === 4403 ? ENDED_BY_ROLE : ENDED });
     },
   });
   ctx.onDispose(() => {
@@ -62,10 +66,11 @@ export async function dashboard(ctx) {
   const view = clientsView(ctx, state, {
     changed: (patch) => {
       change(state, patch);
+      if (patch.size) rememberSize(patch.size);
       refresh();
     },
     turn: (dir) => {
-      if (turn(state, dir)) refresh();
+      if (turn(state, dir)) refresh({ top: true });
     },
     invited: () => refresh({ side: true }),
     seeSoon: () => {
@@ -73,7 +78,7 @@ export async function dashboard(ctx) {
       view.toolbar.sync();
       refresh();
     },
-    actions: rowActions(ctx.navigate, (c) => view.table.replace(c)),
+    actions: rowActions(ctx.navigate, (c) => view.table.replace(c), () => refresh({ side: true })),
   });
   const showList = (conn) => {
     showing(state, conn);
@@ -81,7 +86,8 @@ export async function dashboard(ctx) {
   };
 
   let seq = 0;
-  async function refresh({ side = false } = {}) {
+  // `top`: the person turned the page, and is taken to the new page's top.
+  async function refresh({ side = false, top = false } = {}) {
     const mine = ++seq;
     history.replaceState(null, '', `${location.pathname}${addressQuery(state)}`);
     view.table.loading();
@@ -90,6 +96,7 @@ export async function dashboard(ctx) {
       const [d, s] = await Promise.all([loadList(listVars(state)), side ? loadSide() : null]);
       if (!ctx.alive() || mine !== seq) return;
       showList(d.clients);
+      if (top) view.table.toTop();
       if (s) view.showSide(s);
     } catch (err) {
       if (!ctx.alive()) return;

@@ -19,7 +19,12 @@ async function bulk(rows, dryRun) {
 
 // The rows to send, or an error a person can act on.
 function rowsOf(text) {
-  const rows = parseRows(text);
+  let rows;
+  try {
+    rows = parseRows(text);
+  } catch (err) {
+    throw new ApiError(err.message);
+  }
   if (!rows.length) throw new ApiError('Add at least one row: choose a CSV file or paste the rows.');
   if (rows.length > MAX_ROWS) throw new ApiError(`At most 500 rows at once; this list has ${rows.length}.`);
   return rows;
@@ -48,9 +53,9 @@ function report(r, rows, dry) {
 // `onChange()` after clients were invited.
 export function bulkPanel(onChange) {
   const fileInput = h('input', { type: 'file', name: 'file', accept: '.csv,text/csv,text/plain' });
-  const text = h('textarea', { name: 'rows', rows: '6', spellcheck: 'false', placeholder: 'email,companyName\nana@example.com,Ana’s Bakery' });
+  const text = h('textarea', { name: 'rows', rows: '6', spellcheck: 'false', placeholder: 'Email,Company Name\nana@example.com,Ana’s Bakery' });
   const out = h('div', { class: 'report', 'aria-live': 'polite' });
-  const sendBtn = h('button', { type: 'button', class: 'btn primary', disabled: true }, 'Send invites');
+  const sendBtn = h('button', { type: 'button', class: 'btn primary', disabled: true, 'data-busy': 'Sending…' }, 'Send invites');
   let previewed = null; // the rows of the preview on show, until they change
   const stale = () => {
     previewed = null;
@@ -67,11 +72,14 @@ export function bulkPanel(onChange) {
   const bulkForm = form(
     { class: 'stack', 'aria-label': 'Bulk invite' },
     [
-      field('CSV file', fileInput, 'Columns: email, companyName (a header row is optional). Up to 500 rows.'),
+      field('CSV file', fileInput, 'A column “Email” (or “Email Address”) and optionally “Company Name” (or “Company”), in any order; without a header row, the email first and the company name second. Up to 500 rows.'),
       field('Or paste the rows', text),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, 'Preview'), sendBtn),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', 'data-busy': 'Checking…' }, 'Preview'), sendBtn),
     ],
     async () => {
+      // What was previewed before goes first, so a failed preview leaves none on show.
+      stale();
+      out.replaceChildren();
       const rows = rowsOf(text.value);
       const r = await bulk(rows, true);
       previewed = rows;

@@ -29,7 +29,7 @@ function emailPanel(done) {
       [
         field('Client email', email({ name: 'email' })),
         field('Company name', text({ name: 'companyName' }), 'Optional.'),
-        h('button', { type: 'submit', class: 'btn primary' }, 'Send invite'),
+        h('button', { type: 'submit', class: 'btn primary', 'data-busy': 'Sending…' }, 'Send invite'),
       ],
       async (f) => {
         const address = f.elements.email.value.trim();
@@ -53,7 +53,7 @@ function formPanel(done) {
         field('Company name', text({ name: 'companyName', required: true })),
         field('Contact name', text({ name: 'contactName', required: true })),
         field('Contact email', email({ name: 'contactEmail' })),
-        h('button', { type: 'submit', class: 'btn primary' }, 'Create client account'),
+        h('button', { type: 'submit', class: 'btn primary', 'data-busy': 'Creating…' }, 'Create client account'),
       ],
       async (f) => {
         const input = { companyName: f.elements.companyName.value.trim(), contactName: f.elements.contactName.value.trim(), contactEmail: f.elements.contactEmail.value.trim() };
@@ -79,23 +79,24 @@ export function inviteDialog({ onChange }) {
   };
   const link = linkPanel();
   const panels = { email: emailPanel(done), link: link.el, form: formPanel(done), bulk: bulkPanel(onChange) };
+  // The panels share one place (app.css `.panels`): the dialog is as tall as the
+  // tallest, so it keeps its height when another tab is chosen. The others are
+  // invisible (`off`), so neither seen, nor focused, nor read out.
   const panelEls = METHODS.map(([k], i) => {
-    const p = h('div', { role: 'tabpanel', id: panelId(k), class: 'panel', hidden: k !== 'email' }, panels[k]);
+    const p = h('div', { role: 'tabpanel', id: panelId(k), class: k === 'email' ? 'panel' : 'panel off' }, panels[k]);
     p.setAttribute('aria-labelledby', tabs.buttons[i].id);
     return p;
   });
   function show(key) {
-    panelEls.forEach((p, i) => {
-      p.hidden = METHODS[i][0] !== key;
-    });
+    panelEls.forEach((p, i) => p.classList.toggle('off', METHODS[i][0] !== key));
     if (key === 'link') link.load();
   }
-  append(dlg, [h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, 'Invite clients'), close), tabs, panelEls]);
+  append(dlg, [h('div', { class: 'dialog-head' }, h('h2', { id: titleId }, 'Invite clients'), close), tabs, h('div', { class: 'panels' }, panelEls)]);
   return {
     el: dlg,
     open() {
       dlg.showModal();
-      const first = panelEls.find((p) => !p.hidden).querySelector('input, textarea, button');
+      const first = panelEls.find((p) => !p.classList.contains('off')).querySelector('input, textarea, button');
       if (first) first.focus();
     },
   };

@@ -8,13 +8,15 @@ export async function team(ctx) {
   const main = ctx.shell({ nav: 'team' });
   main.append(h('h1', { tabindex: '-1' }, 'Team'), h('p', { class: 'muted' }, 'The people of your firm. Admins see and act on your clients; the owner also reads the audit log.'));
   const err = alertBox();
-  main.append(err);
+  const loading = h('p', { class: 'muted loading', role: 'status' }, 'Loading your team…');
+  main.append(err, loading);
   try {
     const d = await gql(`query Team { me { ${ME} } users { ${USER} } }`);
     if (!ctx.alive()) return;
     session.setUser(d.me);
-    main.append(usersSection(d.users, d.me, 'main'));
+    loading.replaceWith(usersSection(d.users, d.me, 'main'));
   } catch (e) {
+    loading.remove();
     if (ctx.alive()) err.show(e);
   }
 }

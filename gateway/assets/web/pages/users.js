@@ -4,6 +4,7 @@
 import { gql, isAdmin } from '../api.js';
 import { h, field, form, select, busy, toast, toastError, ROLE } from '../dom.js';
 import { table } from '../widgets/table.js';
+import { confirmAction } from '../widgets/confirm.js';
 
 export const USER = 'id email name role active';
 const ROLES = [
@@ -12,12 +13,26 @@ const ROLES = [
   ['EMPLOYEE', 'Employee'],
 ];
 
+// What the confirmation says before `u` stops being an admin.
+function demotion(u, to) {
+  return {
+    title: `Make ${u.name} ${ROLE[to]}?`,
+    text: `${u.name} (${u.email}) will no longer be an admin here: they cannot manage users or the subscription. If they are your accountant’s user, your accountant can no longer log in to help you.`,
+    confirm: `Yes, make ${ROLE[to]}`,
+  };
+}
+
 // A user's role: a select for those `me` may change, else text.
 function roleCell(u, { auth, editable, replace }) {
   if (!editable) return h('span', null, ROLE[u.role] || u.role);
   const role = select(ROLES, { 'aria-label': `Role of ${u.email}`, class: 'inline' });
   role.value = u.role;
   role.addEventListener('change', async () => {
+    // Taking someone's Admin role away (the accountant's user too) asks first.
+    if (u.role === 'ADMIN' && role.value !== 'ADMIN' && !(await confirmAction(demotion(u, role.value)))) {
+      role.value = u.role;
+      return;
+    }
     role.disabled = true;
     try {
       const d = await gql(`mutation SetRole($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { ${USER} } }`, { id: u.id, role: role.value }, { auth });
@@ -44,7 +59,8 @@ function activeCell(u, { auth, editable, replace }) {
       toastError(err);
     }
   };
-  return h('button', { type: 'button', class: u.active ? 'btn small danger-ghost' : 'btn small', onclick: (e) => busy(e.currentTarget, flip) }, u.active ? 'Deactivate' : 'Reactivate');
+  const label = u.active ? 'Deactivate' : 'Reactivate';
+  return h('button', { type: 'button', class: u.active ? 'btn small danger-ghost' : 'btn small', onclick: (e) => busy(e.currentTarget, flip, 'Saving…') }, label, h('span', { class: 'visually-hidden' }, ` ${u.email}`));
 }
 
 function userRow(u, me, opts) {
@@ -71,7 +87,7 @@ function addUserForm(auth, added) {
       field('Email', h('input', { type: 'email', name: 'email', required: true, autocomplete: 'off' })),
       field('Name', h('input', { type: 'text', name: 'name', required: true, maxlength: '200', autocomplete: 'off' })),
       field('Role', roleSel),
-      h('button', { type: 'submit', class: 'btn primary' }, 'Add user'),
+      h('button', { type: 'submit', class: 'btn primary', 'data-busy': 'Adding…' }, 'Add user'),
     ],
     async (f) => {
       const input = { email: f.elements.email.value.trim(), name: f.elements.name.value.trim(), role: roleSel.value };

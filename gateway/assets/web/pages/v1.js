@@ -29,7 +29,7 @@ function connectForm(again, requested) {
       [
         field('Company ID', h('input', { type: 'text', name: 'companyId', required: true, maxlength: '7', placeholder: 'e.g. FZR4371', autocomplete: 'off' }), 'The Company ID of your V2 partner account.'),
         field('Owner email', h('input', { type: 'email', name: 'ownerEmail', required: true, autocomplete: 'off' }), 'The email of that account’s owner.'),
-        h('button', { type: 'submit', class: 'btn primary' }, 'Connect'),
+        h('button', { type: 'submit', class: 'btn primary', 'data-busy': 'Connecting…' }, 'Connect'),
       ],
       async (f) => {
         const d = await gql(
@@ -113,7 +113,7 @@ function upgradeCell(c, { state, connected, canAct, upgrade }) {
   if (state.pending.has(c.client.id)) return h('span', { class: 'state c-pending' }, 'Upgrade under way…');
   if (new Date(c.deadline).getTime() < Date.now()) return h('span', { class: 'muted' }, 'Deadline passed');
   if (!canAct) return h('span', { class: 'muted' }, 'Owners and admins upgrade');
-  return h('button', { type: 'button', class: 'btn small primary', disabled: !connected, onclick: (e) => busy(e.currentTarget, () => upgrade(c.client)) }, 'Upgrade');
+  return h('button', { type: 'button', class: 'btn small primary', disabled: !connected, onclick: (e) => busy(e.currentTarget, () => upgrade(c.client), 'Upgrading…') }, 'Upgrade', h('span', { class: 'visually-hidden' }, ` ${c.client.name || c.client.email}`));
 }
 
 function candidatesTable(list, cell) {

@@ -44,6 +44,9 @@ pub enum ClientAction {
     ResetPassword,
     /// `revokeInvite`: the client's invite link works (inviteState SENT).
     RevokeInvite,
+    /// `removeClient`: the client is INVITED (it never accepted): the row can be removed
+    /// (V2 partners only).
+    Remove,
 }
 
 /// Where an INVITED client's invite link stands.
