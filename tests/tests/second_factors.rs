@@ -34,7 +34,7 @@ fn code(c: &str) -> Value {
 }
 
 #[tokio::test]
-async fn enrolling_an_authenticator_app_then_logging_in_with_a_code_or_a_recovery_code() {
+async fn enrolling_an_authenticator_app_takes_a_code_from_it_and_keeps_its_secret_sealed() {
     let app = TestApp::spawn().await;
     let rosa = app.partner(ROSA).await;
     // The enrolment: a secret, its otpauth URI and QR code; a wrong code confirms nothing.
@@ -78,7 +78,13 @@ async fn enrolling_an_authenticator_app_then_logging_in_with_a_code_or_a_recover
     assert_eq!(factors[1]["label"], "Recovery codes: 10 of 10 left");
     app.wait_for_mail(ROSA, "A second factor was added: \"Rosa's phone\"")
         .await;
+}
 
+#[tokio::test]
+async fn a_pending_token_is_good_only_for_the_second_step_and_each_code_works_once() {
+    let app = TestApp::spawn().await;
+    let rosa = app.partner(ROSA).await;
+    let (secret, codes) = app.enrol_totp(&rosa).await;
     // The password alone gives a pending token, good for nothing but the second step.
     let first = rosa_logs_in(&app).await["data"]["logIn"].clone();
     assert_eq!(first["secondFactorRequired"], true);

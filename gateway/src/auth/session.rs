@@ -110,6 +110,9 @@ fn select_prefixed<E: EntityTrait>(q: &mut sea_orm::sea_query::SelectStatement, 
     }
 }
 
+/// How long a pending token (the second step of a log-in) lives.
+pub const PENDING_TTL: Duration = Duration::from_secs(5 * 60);
+
 /// What a new session may do (SPEC §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {

@@ -54,6 +54,28 @@ pub enum Role {
     Employee,
 }
 
+/// A kind of second factor.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SecondFactorKind {
+    /// An authenticator app (RFC 6238 codes, 6 digits every 30 seconds).
+    Totp,
+    /// A passkey (WebAuthn).
+    Passkey,
+    /// One of the single-use recovery codes.
+    RecoveryCode,
+}
+
+impl From<crate::services::second_factors::FactorKind> for SecondFactorKind {
+    fn from(k: crate::services::second_factors::FactorKind) -> Self {
+        use crate::services::second_factors::FactorKind;
+        match k {
+            FactorKind::Totp => SecondFactorKind::Totp,
+            FactorKind::Passkey => SecondFactorKind::Passkey,
+            FactorKind::RecoveryCode => SecondFactorKind::RecoveryCode,
+        }
+    }
+}
+
 /// A company: a partner firm or a client business.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Account {
@@ -148,7 +170,7 @@ pub struct AuthPayload {
     /// answers SECOND_FACTOR_REQUIRED.
     pub second_factor_required: bool,
     /// The kinds of second factor the person can use for that step; empty otherwise.
-    pub second_factor_kinds: Vec<super::second_factors::SecondFactorKind>,
+    pub second_factor_kinds: Vec<SecondFactorKind>,
 }
 
 impl AuthPayload {

@@ -3,40 +3,19 @@
 //! and the owner's reset. The rules are `services::second_factors` and
 //! `services::two_step`.
 
-use super::accounts::{Account, AuthPayload, User};
+use super::accounts::{Account, AuthPayload, SecondFactorKind, User};
 use super::context::{
     FailureBudget, meta, parse_id, require_enrolling, require_user, state, viewer,
 };
 use crate::auth::Viewer;
 use crate::auth::cookie::Which;
 use crate::error::ApiError;
-use crate::services::second_factors::{self as factors, FactorKind, FactorView};
+use crate::services::second_factors::{self as factors, FactorView};
 use crate::services::two_step;
 use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
-
-/// A kind of second factor.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum SecondFactorKind {
-    /// An authenticator app (RFC 6238 codes, 6 digits every 30 seconds).
-    Totp,
-    /// A passkey (WebAuthn).
-    Passkey,
-    /// One of the single-use recovery codes.
-    RecoveryCode,
-}
-
-impl From<FactorKind> for SecondFactorKind {
-    fn from(k: FactorKind) -> Self {
-        match k {
-            FactorKind::Totp => SecondFactorKind::Totp,
-            FactorKind::Passkey => SecondFactorKind::Passkey,
-            FactorKind::RecoveryCode => SecondFactorKind::RecoveryCode,
-        }
-    }
-}
 
 /// One of a person's second factors.
 #[derive(SimpleObject, Clone, Debug)]

@@ -145,7 +145,7 @@ impl SignedIn {
     ) -> ApiResult<SignedIn> {
         // Support staff work in short sessions (one working day at most).
         let ttl = match (stage, account.kind) {
-            (Stage::Pending, _) => super::two_step::PENDING_TTL,
+            (Stage::Pending, _) => session::PENDING_TTL,
             (_, AccountKind::Staff) => state.config.session_ttl.min(STAFF_SESSION_TTL),
             _ => state.config.session_ttl,
         };

@@ -11,6 +11,7 @@ pub mod invites;
 pub mod links;
 pub mod onboarding;
 pub mod passwords;
+pub mod recovery_codes;
 pub mod second_factors;
 pub mod support;
 pub mod two_step;

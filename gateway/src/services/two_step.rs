@@ -8,7 +8,8 @@ use super::After;
 use super::AppState;
 use super::accounts::SignedIn;
 use super::audit::{self, Entry, RequestMeta};
-use super::second_factors::{code_hash, open_secret, person_of, unix_now};
+use super::recovery_codes::code_hash;
+use super::second_factors::{open_secret, person_of, unix_now};
 use crate::auth::session::{self, Stage, ViewerUser};
 use crate::auth::totp;
 use crate::error::{ApiError, ApiResult};
@@ -17,8 +18,6 @@ use entity::{AuditAction, recovery_code, second_factor, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// How long a pending token lives.
-pub const PENDING_TTL: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 /// Wrong codes a pending token takes before it ends.
 pub const PENDING_TRIES: i32 = 5;
 

@@ -172,30 +172,6 @@ impl TestApp {
     }
 }
 
-/// The steps of each TOTP secret a test used, so that two codes in one 30-second step
-/// take the next step (one step of drift is accepted), as a person waiting for the next
-/// code would: a code works once.
-static USED_STEPS: std::sync::Mutex<Vec<(String, u64)>> = std::sync::Mutex::new(Vec::new());
-
-/// A code from the authenticator app holding `secret` (base32, from
-/// `beginTotpEnrolment`), computed as the app does (RFC 6238), never one given before.
-pub fn totp_code(secret: &str) -> String {
-    let now = chrono::Utc::now().timestamp() as u64 / gateway::auth::totp::STEP;
-    let mut used = USED_STEPS.lock().unwrap_or_else(|e| e.into_inner());
-    let last = used
-        .iter()
-        .filter(|(s, _)| s == secret)
-        .map(|(_, step)| *step)
-        .max();
-    let step = last.map_or(now, |l| now.max(l + 1));
-    assert!(
-        step <= now + 1,
-        "a third TOTP code in one 30-second step: use a recovery code"
-    );
-    used.push((secret.to_owned(), step));
-    gateway::auth::totp::code_for_base32(secret, step).expect("a base32 secret")
-}
-
 impl TestApp {
     /// Enrols an authenticator app for the session `token` (a full or enrol-only one):
     /// answers its base32 secret and the recovery codes. The session then works fully.
@@ -205,7 +181,7 @@ impl TestApp {
             .as_str()
             .unwrap()
             .to_owned();
-        let vars = json!({ "code": totp_code(&secret), "label": "Phone" });
+        let vars = json!({ "code": crate::totp_code(&secret), "label": "Phone" });
         let done = self.ok(Some(token), crate::CONFIRM_TOTP, vars).await;
         let codes = done["confirmTotpEnrolment"].as_array().unwrap();
         let codes = codes

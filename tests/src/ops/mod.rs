@@ -19,8 +19,6 @@ mod audit_log;
 mod clients;
 mod partner_connect;
 
-pub use accounts::totp_code;
-
 // Accounts, users and sessions (SPEC §1–2).
 
 pub const SIGN_UP: &str = "mutation($input: SignUpInput!) { signUp(input: $input) {
