@@ -91,6 +91,17 @@ pub enum Mail {
         partner_name: String,
         clients: Vec<ExpiredClient>,
     },
+    /// Something changed how a person signs in (SPEC §12): they hear of it at once, so
+    /// a change they did not make does not go unnoticed.
+    SecurityNotice {
+        to: String,
+        name: String,
+        company_name: String,
+        /// What changed, as a sentence's subject: "Your password was changed".
+        what: String,
+        /// When, as `YYYY-MM-DD HH:MM UTC`.
+        at: String,
+    },
 }
 
 /// One more change in a folded [`Mail::PartnerAccessChanged`].
@@ -125,6 +136,7 @@ impl Mail {
             Mail::InvitesExpiredDigest { .. } => "invites_expired_digest",
             Mail::PartnerAccessChanged { .. } => "partner_access_changed",
             Mail::ConnectFailed { .. } => "connect_failed",
+            Mail::SecurityNotice { .. } => "security_notice",
         }
     }
 
@@ -137,7 +149,8 @@ impl Mail {
             | Mail::TrialExpiredDigest { to, .. }
             | Mail::InvitesExpiredDigest { to, .. }
             | Mail::PartnerAccessChanged { to, .. }
-            | Mail::ConnectFailed { to, .. } => to,
+            | Mail::ConnectFailed { to, .. }
+            | Mail::SecurityNotice { to, .. } => to,
         }
     }
 
@@ -153,7 +166,8 @@ impl Mail {
             | Mail::TrialExpiredDigest { .. }
             | Mail::InvitesExpiredDigest { .. }
             | Mail::PartnerAccessChanged { .. }
-            | Mail::ConnectFailed { .. } => {}
+            | Mail::ConnectFailed { .. }
+            | Mail::SecurityNotice { .. } => {}
         }
         e
     }

@@ -63,6 +63,26 @@ impl App {
         let router = crate::http::router(schema, state.clone(), live.clone(), &config);
         let stop = CancellationToken::new();
         crate::live::start(&live, state.db.clone(), &state.queue, stop.clone());
+        // Serve once the live lists hear other processes' events (with Redis, the relay
+        // has subscribed): an event of the first requests is not lost.
+        let within = std::time::Duration::from_secs(10);
+        for (bus, ready) in [
+            (
+                "client events",
+                state.queue.events().wait_listening(within).await,
+            ),
+            (
+                "session events",
+                state.queue.sessions().wait_listening(within).await,
+            ),
+        ] {
+            if !ready {
+                tracing::warn!(
+                    bus,
+                    "not yet listening on Redis after 10 s; serving anyway (its events are lost until it is)"
+                );
+            }
+        }
         let (addr, server) = serve(config.listen_addr, router, stop.clone()).await?;
         tracing::info!(%addr, "gateway listening: GraphQL at http://{addr}/graphql, GraphiQL at http://{addr}/graphiql");
         if let Some(metrics_addr) = config.metrics_addr {
@@ -106,6 +126,10 @@ async fn services(
             crate::live::seats::Seats::local(),
         ),
     };
+    let secrets = crate::auth::secret_box::SecretBox::configured(
+        config.totp_encryption_key.as_deref(),
+        &config.worker.data_dir,
+    )?;
     let state = AppState {
         db,
         hasher,
@@ -114,6 +138,7 @@ async fn services(
         queue,
         limiter: Arc::new(limiter),
         statements,
+        secrets,
     };
     Ok((state, crate::live::Live::new(config.live.clone(), seats)))
 }

@@ -67,6 +67,17 @@ pub struct Config {
     #[arg(long, env = "SESSION_TTL", default_value = "30d", value_parser = parse_duration)]
     pub session_ttl: Duration,
 
+    /// The key TOTP secrets are encrypted with at rest: 32 bytes in base64 (e.g.
+    /// `openssl rand -base64 32`), the same on every gateway. Unset: a key kept in
+    /// `DATA_DIR/totp.key`, made on first start (the embedded default).
+    #[arg(long, env = "TOTP_ENCRYPTION_KEY", hide_env_values = true)]
+    pub totp_encryption_key: Option<String>,
+
+    /// How long a verified second factor lets a person enter client accounts
+    /// (`logInToClient`) before `stepUp` is asked for again.
+    #[arg(long, env = "STEP_UP_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    pub step_up_window: Duration,
+
     /// Log lines as human-readable text or as JSON.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

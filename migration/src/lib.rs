@@ -17,6 +17,8 @@ mod m0012_partner_suspensions;
 mod m0013_invite_lifecycle;
 mod m0014_clients_partner_id_index;
 mod m0015_delivery_owners;
+mod m0016_one_identity;
+mod m0017_second_factors;
 
 pub struct Migrator;
 
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_invite_lifecycle::Migration),
             Box::new(m0014_clients_partner_id_index::Migration),
             Box::new(m0015_delivery_owners::Migration),
+            Box::new(m0016_one_identity::Migration),
+            Box::new(m0017_second_factors::Migration),
         ]
     }
 }

@@ -48,6 +48,7 @@ mod ops;
 mod processes;
 mod smtp;
 mod time_travel;
+mod totp;
 mod waits;
 pub mod web;
 
@@ -65,4 +66,5 @@ pub use ops::*;
 pub use processes::{binary, start_binary, terminate, wait_healthy};
 pub use smtp::{Received, SmtpAnswer, SmtpServer};
 pub use time_travel::db_id;
+pub use totp::totp_code;
 pub use waits::{Look, eventually, eventually_every, secs};

@@ -9,6 +9,8 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--embedded-worker",
     "--discount-tiers",
     "--session-ttl",
+    "--totp-encryption-key",
+    "--step-up-window",
     "--request-timeout",
     "--listen-addr",
     "--log-format",

@@ -96,4 +96,17 @@ impl TestApp {
             .await
             .unwrap();
     }
+
+    /// As if every session's second factor was verified `ago` (step-up's window).
+    pub async fn age_second_factors(&self, ago: Duration) {
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::SecondFactorAt,
+                Expr::value(Some(Utc::now() - ago)),
+            )
+            .filter(session::Column::SecondFactorAt.is_not_null())
+            .exec(self.db())
+            .await
+            .unwrap();
+    }
 }

@@ -159,8 +159,6 @@ const TABLE: &[Row] = &[
         [UNAUTH, "ok", "NOT_FOUND", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     ("logInToClient", "mutation { logInToClient(clientId: \"{CLIENT}\") { token } }",
         [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
-    ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",
-        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     // Account administration.
     ("addUser", "mutation { addUser(input: { email: \"user{N}@people.example\", name: \"U\", role: EMPLOYEE }) { id } }",
         [UNAUTH, "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok", FORBID]),
@@ -185,9 +183,36 @@ const TABLE: &[Row] = &[
         [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "null"]),
     ("supportRetryDelivery", "mutation { supportRetryDelivery(deliveryId: \"999999\", reason: \"ticket 1\") { id } }",
         [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, "NOT_FOUND"]),
+    // A new password too short: refused before anything is checked or changed.
+    ("changePassword", "mutation { changePassword(currentPassword: \"not-the-password\", newPassword: \"short\") }",
+        [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    // Second factors (SPEC §12). No caller holds a pending token.
+    ("verifySecondFactor", "mutation { verifySecondFactor(code: \"000000\") { token } }",
+        [UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH]),
+    // Only support staff have a factor (their first log-in enrolled one): a wrong code.
+    ("stepUp", "mutation { stepUp(code: \"000000\") { token } }",
+        [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    ("beginTotpEnrolment", "mutation { beginTotpEnrolment { secret } }",
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok"]),
+    ("confirmTotpEnrolment", "mutation { confirmTotpEnrolment(code: \"000000\") }",
+        [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    ("removeSecondFactor", "mutation { removeSecondFactor(id: \"999999\") }",
+        [UNAUTH, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]),
+    // Staff verified their factor when they enrolled it: new codes for them.
+    ("regenerateRecoveryCodes", "mutation { regenerateRecoveryCodes }",
+        [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", "ok"]),
+    // No field given: nothing changes.
+    ("setFirmPolicy", "mutation { setFirmPolicy(input: {}) { id } }",
+        [UNAUTH, "ok", FORBID, "ok", FORBID, FORBID, FORBID, "ok", FORBID, FORBID]),
+    ("resetSecondFactors", "mutation { resetSecondFactors(userId: \"999999\") { id } }",
+        [UNAUTH, "NOT_FOUND", FORBID, "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", FORBID, FORBID]),
+    // Near the end: partner A's owner asking ends their sessions in that client account
+    // (SPEC §12), the logInToClient session among them, before its own column runs.
+    ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",
+        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, UNAUTH, "NOT_FOUND", "NOT_FOUND", FORBID]),
     // Last: it ends the caller's session.
     ("logOut", "mutation { logOut }",
-        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", UNAUTH, "ok", "ok", "ok"]),
 ];
 
 fn outcome(body: &Value, field: &str) -> String {

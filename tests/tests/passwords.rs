@@ -1,5 +1,5 @@
-//! SPEC §5, Reset password: `resetClientPassword` for the partner's own user in a client
-//! account, `requestPasswordReset` for anyone (never revealing whether the email exists),
+//! SPEC §5, Reset password: `resetClientPassword` for the partner's one password (their
+//! seat in the client account has none of its own, §12), `requestPasswordReset` for anyone (never revealing whether the email exists),
 //! and the single-use, expiring links `resetPassword` takes.
 
 use e2e::{
@@ -9,18 +9,21 @@ use e2e::{
 use serde_json::json;
 use std::time::Duration;
 
+/// The seat in the client account has no password of its own (SPEC §12): the row's
+/// "Reset password" emails a link for the person's one password, their firm's.
 #[tokio::test]
-async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
+async fn reset_client_password_emails_a_link_for_the_persons_one_password() {
     let app = TestApp::spawn().await;
     let s = app.partner_with_client().await;
+    let firm = app.company_id(&s.partner).await;
     app.reset_client_password(&s.partner, &s.client_id).await;
     let mail = app
         .wait_for_mail(
             "rosa@ledgerline.example",
-            "Reset your password for Corner Shop",
+            "Reset your password for Ledger & Line",
         )
         .await;
-    assert!(mail.text.contains(&s.company_id));
+    assert!(mail.text.contains(&firm), "{}", mail.text);
     // A sentence after the greeting, and the link's lifetime from its rule (RESET_TTL).
     assert!(
         mail.text
@@ -41,7 +44,7 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
     assert_eq!(code_of(&b), "RATE_LIMITED");
     assert!(retry_after_of(&b) <= 60);
 
-    app.reset_password(&link, "new-client-pass-1").await;
+    app.reset_password(&link, "new-rosa-pass-1").await;
     // Used twice: refused.
     assert_eq!(
         app.error_code(
@@ -52,21 +55,23 @@ async fn reset_client_password_changes_only_the_partners_user_in_that_client() {
         .await,
         "BAD_USER_INPUT"
     );
-    // The client-account user has the new password; the partner account keeps the old one.
+    // One password: the new one opens the client account and the partner account; the
+    // old one opens neither, and the sessions Rosa had ended.
     let rosa = "rosa@ledgerline.example";
     let in_client = app
-        .log_in_as(rosa, "new-client-pass-1", Some(&s.company_id))
+        .log_in_as(rosa, "new-rosa-pass-1", Some(&s.company_id))
         .await;
     assert_eq!(in_client["user"]["role"], "ADMIN");
-    let old_in_client = json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1", "companyId": s.company_id });
+    let partner = app.log_in_as(rosa, "new-rosa-pass-1", None).await;
+    assert_eq!(partner["user"]["account"]["kind"], "PARTNER");
+    for company in [Some(s.company_id.as_str()), None] {
+        let old = json!({ "email": rosa, "password": "correct-horse-1", "companyId": company });
+        assert_eq!(app.error_code(None, LOG_IN, old).await, "UNAUTHENTICATED");
+    }
     assert_eq!(
-        app.error_code(None, LOG_IN, old_in_client).await,
+        app.error_code(Some(&s.partner), ME, json!({})).await,
         "UNAUTHENTICATED"
     );
-    let partner = app.log_in_as(rosa, "correct-horse-1", None).await;
-    assert_eq!(partner["user"]["account"]["kind"], "PARTNER");
-    // The partner session is still valid (only the client-account user's sessions end).
-    assert_eq!(app.me(Some(&s.partner)).await["account"]["kind"], "PARTNER");
 }
 
 #[tokio::test]
@@ -187,28 +192,38 @@ async fn request_password_reset_picks_the_account_by_company_id() {
     };
     app.clear_mails();
 
-    // With the client's Company ID: the link is for Rosa's ADMIN user in Corner Shop.
-    let corner_shop = Some(s.company_id.as_str());
-    app.request_password_reset(rosa, corner_shop).await;
-    let (mail, link) = link_of(&app).await;
-    assert!(mail.text.contains(&s.company_id), "{}", mail.text);
-    app.reset_password(&link, "client-side-pass-1").await;
-    let client_side = app.log_in_as(rosa, "client-side-pass-1", corner_shop).await;
-    assert_eq!(
-        client_side["user"]["account"]["companyId"],
-        s.company_id.as_str()
-    );
-    // Her partner account's password did not change.
-    app.log_in(rosa, "correct-horse-1").await;
+    // Cora owns Corner Shop and a second company of her own.
+    let cora = "cora@cornershop.example";
+    let second = app
+        .sign_up("Cora's Kiosk", "Cora", cora, "cora-kiosk-pass-1", false)
+        .await;
+    let kiosk = second["user"]["account"]["companyId"].as_str().unwrap();
+    let cora_link = async |app: &TestApp| {
+        let mail = app.wait_for_mail(cora, "Reset your password").await;
+        let link = mail.link("http://app.test/reset-password/").unwrap();
+        app.clear_mails();
+        (mail, link)
+    };
+    app.clear_mails();
+    // With a Company ID: the link is for her user in that company only.
+    app.request_password_reset(cora, Some(kiosk)).await;
+    let (mail, link) = cora_link(&app).await;
+    assert!(mail.text.contains(kiosk), "{}", mail.text);
+    app.reset_password(&link, "kiosk-new-pass-1").await;
+    app.log_in_as(cora, "kiosk-new-pass-1", Some(kiosk)).await;
+    app.log_in_as(cora, "cora-password-1", Some(&s.company_id))
+        .await;
 
-    // Without a Company ID: her partner account.
-    app.request_password_reset(rosa, None).await;
+    // Rosa's seat in Corner Shop has no password of its own (SPEC §12): with Corner
+    // Shop's Company ID, the link is for her one password, her firm's.
+    app.request_password_reset(rosa, Some(&s.company_id)).await;
     let (mail, link) = link_of(&app).await;
-    assert!(!mail.text.contains(&s.company_id), "{}", mail.text);
-    app.reset_password(&link, "partner-side-pass-1").await;
-    let partner_side = app.log_in_as(rosa, "partner-side-pass-1", None).await;
+    assert!(mail.subject.contains("Ledger & Line"), "{}", mail.subject);
+    app.reset_password(&link, "rosa-new-pass-1").await;
+    app.log_in_as(rosa, "rosa-new-pass-1", Some(&s.company_id))
+        .await;
+    let partner_side = app.log_in_as(rosa, "rosa-new-pass-1", None).await;
     assert_eq!(partner_side["user"]["account"]["kind"], "PARTNER");
-    app.log_in_as(rosa, "client-side-pass-1", corner_shop).await;
 }
 
 /// Setting a password through one link ends every other outstanding set or reset link of

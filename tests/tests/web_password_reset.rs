@@ -1,7 +1,8 @@
-//! Issue 17, scenario c (SPEC §10, §5 Reset password): the partner asks for a password
-//! reset on a form-created client's row, sets a new password through the emailed link,
-//! and logs in to that client account with it (Company ID); its own partner account keeps
-//! its password. How these tests drive the browser: `e2e::web`.
+//! Issue 17, scenario c (SPEC §10, §5 Reset password; §12 one identity): the partner asks
+//! for a password reset on a form-created client's row, sets a new password through the
+//! emailed link, and logs in to that client account with it (Company ID): it is the one
+//! password of the partner's identity, so the old one opens neither account. How these
+//! tests drive the browser: `e2e::web`.
 
 use e2e::browser::Browser;
 use e2e::web::partner_on_dashboard;
@@ -22,7 +23,7 @@ async fn a_partner_resets_its_client_account_password_through_the_emailed_link()
     b.click("Reset password in Corner Shop").await;
     b.wait_for_text(
         "#toasts",
-        "We emailed you a link to reset your password in Corner Shop. It works once, for one hour.",
+        "We emailed you a link to set your password: the one you use in Corner Shop and in your partner account. It works once, for one hour.",
     )
     .await;
     b.assert_no_console_errors().await;
@@ -30,7 +31,7 @@ async fn a_partner_resets_its_client_account_password_through_the_emailed_link()
     let link = app
         .link_mailed_to(
             "rosa@ledgerline.example",
-            "Reset your password for Corner Shop",
+            "Reset your password for Ledger & Line",
             "http://app.test/reset-password/",
         )
         .await;
@@ -57,11 +58,13 @@ async fn a_partner_resets_its_client_account_password_through_the_emailed_link()
     .await;
     b.assert_no_console_errors().await;
 
-    // The old one no longer does; the partner account keeps its own.
-    let old = json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1", "companyId": company_id });
-    assert_eq!(app.error_code(None, LOG_IN, old).await, "UNAUTHENTICATED");
+    // The old one opens neither account; the new one opens the partner account too.
+    for company in [Some(company_id), None] {
+        let old = json!({ "email": "rosa@ledgerline.example", "password": "correct-horse-1", "companyId": company });
+        assert_eq!(app.error_code(None, LOG_IN, old).await, "UNAUTHENTICATED");
+    }
     let partner = app
-        .log_in_as("rosa@ledgerline.example", "correct-horse-1", None)
+        .log_in_as("rosa@ledgerline.example", "corner-new-pass-1", None)
         .await;
     assert_eq!(partner["user"]["account"]["kind"], "PARTNER");
 }

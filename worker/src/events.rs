@@ -128,6 +128,8 @@ struct Inner<E> {
     redis: Option<RedisBus>,
     /// Set once the Redis relay (Redis channel → `local`) runs.
     relay: OnceLock<()>,
+    /// Whether the relay is subscribed on Redis right now (always true without Redis).
+    listening: tokio::sync::watch::Sender<bool>,
 }
 
 struct RedisBus {
@@ -162,11 +164,13 @@ impl<E: Topic> Bus<E> {
 
     fn new(redis: Option<RedisBus>) -> Self {
         let (local, _) = broadcast::channel(LOCAL_BUFFER);
+        let (listening, _) = tokio::sync::watch::channel(redis.is_none());
         Bus {
             inner: Arc::new(Inner {
                 local,
                 redis,
                 relay: OnceLock::new(),
+                listening,
             }),
         }
     }
@@ -219,21 +223,43 @@ impl<E: Topic> Bus<E> {
         if let Some(bus) = &self.inner.redis {
             self.inner.relay.get_or_init(|| {
                 let local = self.inner.local.downgrade();
-                tokio::spawn(relay(bus.url.clone(), bus.channel.clone(), local));
+                let listening = self.inner.listening.clone();
+                tokio::spawn(relay(
+                    bus.url.clone(),
+                    bus.channel.clone(),
+                    local,
+                    listening,
+                ));
             });
         }
         rx
+    }
+
+    /// Waits until this process hears the events other processes publish (the Redis
+    /// relay has subscribed), at most `within`; false if it has not by then. A gateway
+    /// waits for it before it serves, so no event of its first requests is lost.
+    pub async fn wait_listening(&self, within: Duration) -> bool {
+        let mut rx = self.inner.listening.subscribe();
+        tokio::time::timeout(within, rx.wait_for(|on| *on))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 }
 
 /// Hands every message on the Redis channel to this process's listeners, reconnecting
 /// with backoff; ends when the bus is dropped.
-async fn relay<E: Topic>(url: String, channel: String, local: broadcast::WeakSender<E>) {
+async fn relay<E: Topic>(
+    url: String,
+    channel: String,
+    local: broadcast::WeakSender<E>,
+    listening: tokio::sync::watch::Sender<bool>,
+) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match subscribe(&url, &channel).await {
             Ok(pubsub) => {
                 backoff = Duration::from_millis(100);
+                listening.send_replace(true);
                 tracing::info!(%channel, "listening for events on Redis");
                 let mut messages = pubsub.into_on_message();
                 while let Some(msg) = messages.next().await {
@@ -251,6 +277,7 @@ async fn relay<E: Topic>(url: String, channel: String, local: broadcast::WeakSen
                         }
                     }
                 }
+                listening.send_replace(false);
                 tracing::warn!(%channel, "lost the Redis events subscription; reconnecting (events meanwhile are lost)");
             }
             Err(e) => {

@@ -55,6 +55,19 @@ audit_actions! {
     UserPasswordSet = "user.password_set",
     UserPasswordReset = "user.password_reset",
     UserPasswordResetRequested = "user.password_reset_requested",
+    /// A signed-in person changed their password (`changePassword`).
+    UserPasswordChanged = "user.password_changed",
+    /// A person added a second factor (SPEC §12).
+    UserSecondFactorAdded = "user.second_factor_added",
+    UserSecondFactorRemoved = "user.second_factor_removed",
+    /// A person made new recovery codes; the old ones stopped working.
+    UserRecoveryCodesRegenerated = "user.recovery_codes_regenerated",
+    /// A wrong code at the second step of a log-in, or at step-up.
+    UserSecondFactorFailed = "user.second_factor_failed",
+    /// The firm's owner removed a member's second factors (a lost phone).
+    UserSecondFactorsReset = "user.second_factors_reset",
+    /// The firm's owner changed the firm's policy (`setFirmPolicy`).
+    PartnerPolicyChanged = "partner.policy_changed",
     SupportViewed = "support.viewed",
     SupportSearched = "support.searched",
     SupportRetriedDelivery = "support.retried_delivery",

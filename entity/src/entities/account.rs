@@ -20,6 +20,9 @@ pub struct Model {
     pub plan: Option<String>,
     pub subscribed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// A partner firm's policy (SPEC §12): from this instant every member needs a second
+    /// factor. `None`: not required.
+    pub second_factor_required_from: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

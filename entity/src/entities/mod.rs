@@ -9,6 +9,8 @@ pub mod invite;
 pub mod legacy_connection;
 pub mod password_reset_request;
 pub mod password_token;
+pub mod recovery_code;
+pub mod second_factor;
 pub mod session;
 pub mod task;
 pub mod user;

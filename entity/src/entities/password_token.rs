@@ -120,7 +120,8 @@ pub struct Throttled {
     pub retry_at: DateTimeUtc,
 }
 
-/// Issues a single-use reset link (`RESET_TTL`) for `u` in `acc` and queues the email,
+/// Issues a single-use reset link (`RESET_TTL`) for `u` in `acc` (for a seat, for the
+/// person behind it in their firm: `user::whose_password`) and queues the email,
 /// inside the caller's transaction, unless a link went out less than `RESET_GAP` ago or
 /// `RESETS_PER_HOUR` went out in the last hour.
 pub async fn issue_reset<C: ConnectionTrait>(
@@ -129,6 +130,9 @@ pub async fn issue_reset<C: ConnectionTrait>(
     u: &crate::user::Model,
     acc: &crate::account::Model,
 ) -> Result<Result<(), Throttled>, DbErr> {
+    // A seat has no password of its own: the link sets the person's one password, in
+    // their firm (SPEC §12).
+    let (u, acc) = &crate::user::whose_password(conn, u, acc).await?;
     let now = Utc::now();
     let recent = Entity::find()
         .filter(Column::UserId.eq(u.id))

@@ -115,3 +115,47 @@ pub fn choose_account<'a>(
             .or(candidates.first()),
     }
 }
+
+// One identity per person (SPEC §12).
+
+/// The firm person a seat belongs to, with the firm's account: for a row of a client
+/// account other than its owner, the user of the client's partner firm with the same
+/// email. A seat has no password of its own: signing in there checks this person's
+/// password, and works only while they are active in the firm as OWNER or ADMIN.
+/// `None` for any other row.
+pub async fn person_behind_seat<C: ConnectionTrait>(
+    conn: &C,
+    seat: &Model,
+    account: &crate::account::Model,
+) -> Result<Option<(Model, crate::account::Model)>, DbErr> {
+    if account.kind != crate::AccountKind::Client || seat.role == Role::Owner {
+        return Ok(None);
+    }
+    let Some(firm_id) = crate::client::partner_of(conn, account).await? else {
+        return Ok(None);
+    };
+    let Some(person) = Entity::find()
+        .filter(Column::AccountId.eq(firm_id))
+        .filter(Column::Email.eq(&seat.email))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(crate::account::Entity::find_by_id(firm_id)
+        .one(conn)
+        .await?
+        .map(|firm| (person, firm)))
+}
+
+/// The user row whose password a sign-in to `u` checks, with its account: the person
+/// behind a seat, else the row itself.
+pub async fn whose_password<C: ConnectionTrait>(
+    conn: &C,
+    u: &Model,
+    account: &crate::account::Model,
+) -> Result<(Model, crate::account::Model), DbErr> {
+    Ok(person_behind_seat(conn, u, account)
+        .await?
+        .unwrap_or_else(|| (u.clone(), account.clone())))
+}

@@ -110,6 +110,12 @@ export function errorText(err) {
   return text;
 }
 
+let onEnrolmentRequired = () => {};
+// Called when the firm requires a second factor this person has not added yet.
+export function whenEnrolmentRequired(fn) {
+  onEnrolmentRequired = fn;
+}
+
 let onSessionEnded = () => {};
 // Called with 'main' or 'client' when the API says a session we sent has ended.
 export function whenSessionEnds(fn) {
@@ -151,6 +157,7 @@ export async function gql(query, variables = {}, { auth = 'main', quiet = false 
     // A session this tab no longer holds (it logged out meanwhile) ending is not news.
     const held = auth === 'client' ? session.inClient() : auth === 'main' && session.signedIn();
     if (!quiet && held && err.code === 'UNAUTHENTICATED') onSessionEnded(auth);
+    if (err.code === 'SECOND_FACTOR_ENROLMENT_REQUIRED') onEnrolmentRequired();
     throw err;
   }
   if (!body || !body.data) throw new ApiError('The server sent an empty answer.', 'EMPTY');

@@ -2,7 +2,7 @@
 // #app and listens for what concerns every page: same-origin links, the back button,
 // a session the API ended, an API error nothing caught.
 
-import { session, whenSessionEnds } from './api.js';
+import { session, whenSessionEnds, whenEnrolmentRequired } from './api.js';
 import { toast } from './dom.js';
 import { router } from './router.js';
 import { routes } from './routes.js';
@@ -21,6 +21,10 @@ document.addEventListener('click', (ev) => {
   navigate(url.pathname + url.search);
 });
 window.addEventListener('popstate', () => render(true));
+
+whenEnrolmentRequired(() => {
+  if (location.pathname !== '/security') navigate('/security', { replace: true, message: 'Your firm requires a second factor: add an authenticator app to go on.' });
+});
 
 whenSessionEnds((which) => {
   if (which === 'client') {

@@ -8,6 +8,7 @@ import * as links from './pages/links.js';
 import { dashboard } from './pages/clients.js';
 import { clientView } from './pages/client-account.js';
 import { team } from './pages/team.js';
+import { security } from './pages/security.js';
 import { audit } from './pages/audit.js';
 import { connect, upgrade } from './pages/v1.js';
 
@@ -58,6 +59,7 @@ export const routes = [
   [/^\/reset-password\/([^/]+)$/, links.resetPassword],
   [/^\/client$/, clientAccount],
   [/^\/team$/, partnerOnly(team)],
+  [/^\/security$/, (ctx) => (signedOut() ? ctx.redirect('/login') : security(ctx))],
   [/^\/audit$/, partnerOnly(audit)],
   [/^\/connect$/, partnerOnly(connect)],
   [/^\/upgrade$/, partnerOnly(upgrade)],

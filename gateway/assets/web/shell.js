@@ -44,6 +44,7 @@ function topBar(user, navigate) {
       { class: 'who' },
       acc ? h('span', { class: 'acct' }, h('strong', null, acc.name), ' ', h('span', { class: 'cid', title: 'Company ID' }, acc.companyId)) : null,
       user ? h('span', { class: 'muted who-user' }, user.email) : null,
+      user ? h('a', { href: '/security', class: 'btn ghost' }, 'Security') : null,
       h('button', { type: 'button', class: 'btn ghost', onclick: (e) => { e.currentTarget.disabled = true; logOut(navigate); } }, 'Log out'),
     ),
   );

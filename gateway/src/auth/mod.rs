@@ -2,7 +2,9 @@
 
 pub mod cookie;
 pub mod password;
+pub mod secret_box;
 pub mod session;
+pub mod totp;
 
 pub use password::PasswordHasher;
 pub use session::{Viewer, ViewerUser};

@@ -19,6 +19,10 @@ pub struct ViewerUser {
     pub expires_at: DateTime<Utc>,
     /// The partner user who opened this session with `logInToClient`, if one did.
     pub opened_by: Option<i64>,
+    /// The person must enrol a second factor before anything else (SPEC §12).
+    pub enrol_only: bool,
+    /// When a second factor was last verified in this session (step-up).
+    pub second_factor_at: Option<DateTime<Utc>>,
     pub user: user::Model,
     pub account: account::Model,
 }
@@ -33,6 +37,9 @@ pub enum Viewer {
     /// sign in again.
     InvalidToken,
     User(Box<ViewerUser>),
+    /// The right password was given and a second factor must follow (SPEC §12): the
+    /// token is good for `verifySecondFactor` and `beginPasskeyVerification` only.
+    Pending(Box<ViewerUser>),
 }
 
 /// Resolves the value of an `Authorization` header.
@@ -77,13 +84,20 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiRes
     let s = session::Model::from_query_result(&row, "s_")?;
     let user = user::Model::from_query_result(&row, "u_")?;
     let account = account::Model::from_query_result(&row, "a_")?;
-    Ok(Viewer::User(Box::new(ViewerUser {
+    let v = Box::new(ViewerUser {
         session_id: s.id,
         expires_at: s.expires_at,
         opened_by: s.opened_by_user_id,
+        enrol_only: s.enrol_only,
+        second_factor_at: s.second_factor_at,
         user,
         account,
-    })))
+    });
+    Ok(if s.pending {
+        Viewer::Pending(v)
+    } else {
+        Viewer::User(v)
+    })
 }
 
 /// Selects every column of `E` as `{prefix}{column}`, for `FromQueryResult` with a prefix.
@@ -96,12 +110,37 @@ fn select_prefixed<E: EntityTrait>(q: &mut sea_orm::sea_query::SelectStatement, 
     }
 }
 
+/// How long a pending token (the second step of a log-in) lives.
+pub const PENDING_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// What a new session may do (SPEC §12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Everything its user may do; `Some(at)` when a second factor was verified at `at`.
+    Full(Option<DateTime<Utc>>),
+    /// Only the second step of a log-in: the right password was given.
+    Pending,
+    /// Only enrolling a second factor (firm policy, support staff).
+    EnrolOnly,
+}
+
 /// Opens a session for `user_id`. The token is returned once and never stored.
 pub async fn open<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
     ttl: Duration,
     opened_by: Option<i64>,
+) -> ApiResult<(SecretToken, DateTime<Utc>)> {
+    open_at(conn, user_id, ttl, opened_by, Stage::Full(None)).await
+}
+
+/// [`open`] at a given [`Stage`].
+pub async fn open_at<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    ttl: Duration,
+    opened_by: Option<i64>,
+    stage: Stage,
 ) -> ApiResult<(SecretToken, DateTime<Utc>)> {
     let token = SecretToken::generate();
     let now = Utc::now();
@@ -112,6 +151,13 @@ pub async fn open<C: ConnectionTrait>(
         created_at: Set(now),
         expires_at: Set(expires_at),
         opened_by_user_id: Set(opened_by),
+        pending: Set(stage == Stage::Pending),
+        enrol_only: Set(stage == Stage::EnrolOnly),
+        second_factor_at: Set(match stage {
+            Stage::Full(at) => at,
+            _ => None,
+        }),
+        tries: Set(0),
         ..Default::default()
     })
     .exec(conn)
@@ -169,14 +215,26 @@ pub(crate) async fn end_client_sessions<C: ConnectionTrait>(
     partner_account_id: i64,
     person: &user::Model,
 ) -> ApiResult<Vec<i64>> {
+    end_client_sessions_but(conn, partner_account_id, person, None).await
+}
+
+/// [`end_client_sessions`], keeping the session `keep` (the one asking, when it is on a
+/// seat).
+pub(crate) async fn end_client_sessions_but<C: ConnectionTrait>(
+    conn: &C,
+    partner_account_id: i64,
+    person: &user::Model,
+    keep: Option<i64>,
+) -> ApiResult<Vec<i64>> {
     let seats = seats_of(conn, partner_account_id, person).await?;
-    entity::session::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(entity::session::Column::UserId.is_in(seats.clone()))
-                .add(entity::session::Column::OpenedByUserId.eq(person.id)),
-        )
-        .exec(conn)
-        .await?;
+    let mut q = entity::session::Entity::delete_many().filter(
+        Condition::any()
+            .add(entity::session::Column::UserId.is_in(seats.clone()))
+            .add(entity::session::Column::OpenedByUserId.eq(person.id)),
+    );
+    if let Some(keep) = keep {
+        q = q.filter(entity::session::Column::Id.ne(keep));
+    }
+    q.exec(conn).await?;
     Ok(seats)
 }

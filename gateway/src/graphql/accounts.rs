@@ -1,7 +1,8 @@
 //! Accounts, people and sessions (SPEC §1–2): who is signed in, sign-up, log-in and log-out.
 
 use super::context::{
-    FailureBudget, client_ip, limit, meta, require_user, spend_password_hash, state, viewer,
+    FailureBudget, client_ip, limit, meta, require_enrolling, require_user, second_factor_required,
+    spend_password_hash, state, viewer,
 };
 use super::input::{email, parse_company_name, parse_person_name, password};
 use crate::auth::cookie::{self, Which};
@@ -53,6 +54,28 @@ pub enum Role {
     Employee,
 }
 
+/// A kind of second factor.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SecondFactorKind {
+    /// An authenticator app (RFC 6238 codes, 6 digits every 30 seconds).
+    Totp,
+    /// A passkey (WebAuthn).
+    Passkey,
+    /// One of the single-use recovery codes.
+    RecoveryCode,
+}
+
+impl From<crate::services::second_factors::FactorKind> for SecondFactorKind {
+    fn from(k: crate::services::second_factors::FactorKind) -> Self {
+        use crate::services::second_factors::FactorKind;
+        match k {
+            FactorKind::Totp => SecondFactorKind::Totp,
+            FactorKind::Passkey => SecondFactorKind::Passkey,
+            FactorKind::RecoveryCode => SecondFactorKind::RecoveryCode,
+        }
+    }
+}
+
 /// A company: a partner firm or a client business.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Account {
@@ -73,6 +96,9 @@ pub struct Account {
     pub subscribed_at: Option<DateTime<Utc>>,
     /// When a client account's free trial ends (or ended); null for partner firms.
     pub trial_ends_at: Option<DateTime<Utc>>,
+    /// Partner accounts: every member needs a second factor from this instant; null when
+    /// not required (`setFirmPolicy`).
+    pub second_factor_required_from: Option<DateTime<Utc>>,
 }
 
 impl From<&account::Model> for Account {
@@ -86,12 +112,14 @@ impl From<&account::Model> for Account {
             plan: a.plan.clone(),
             subscribed_at: a.subscribed_at,
             trial_ends_at: a.trial_ends_at,
+            second_factor_required_from: a.second_factor_required_from,
         }
     }
 }
 
 /// A person's user row inside one account.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct User {
     /// The user's id (one person has one user per account).
     pub id: ID,
@@ -105,6 +133,10 @@ pub struct User {
     pub active: bool,
     /// The account this user belongs to.
     pub account: Account,
+    #[graphql(skip)]
+    pub(crate) user_id: i64,
+    #[graphql(skip)]
+    pub(crate) account_id: i64,
 }
 
 impl User {
@@ -116,6 +148,8 @@ impl User {
             role: u.role.into(),
             active: u.active,
             account: account.into(),
+            user_id: u.id,
+            account_id: account.id,
         }
     }
 }
@@ -131,6 +165,12 @@ pub struct AuthPayload {
     pub expires_at: DateTime<Utc>,
     /// The signed-in user.
     pub user: User,
+    /// True when the token is only a pending one: the password was right and
+    /// `verifySecondFactor` must follow (5 minutes, 5 tries); every other operation
+    /// answers SECOND_FACTOR_REQUIRED.
+    pub second_factor_required: bool,
+    /// The kinds of second factor the person can use for that step; empty otherwise.
+    pub second_factor_kinds: Vec<SecondFactorKind>,
 }
 
 impl AuthPayload {
@@ -158,6 +198,8 @@ impl AuthPayload {
             token,
             expires_at: s.expires_at,
             user: User::new(&s.user, &s.account),
+            second_factor_required: !s.second_step.is_empty(),
+            second_factor_kinds: s.second_step.iter().map(|k| (*k).into()).collect(),
         }
     }
 }
@@ -192,6 +234,7 @@ impl AccountsQuery {
             Viewer::Anonymous => Ok(None),
             Viewer::InvalidToken => Err(ApiError::unauthenticated().into()),
             Viewer::User(v) => Ok(Some(User::new(&v.user, &v.account))),
+            Viewer::Pending(_) => Err(second_factor_required().into()),
         }
     }
 
@@ -245,11 +288,15 @@ impl AccountsMutation {
     }
 
     /// Signs in. `companyId` picks the account when the email belongs to several; without
-    /// it the person's partner account (or their only account) is used.
+    /// it the person's partner account (or their only account) is used. A firm person's
+    /// seat in a client account has no password of its own: signing in there checks the
+    /// person's own password, and works only while they are an active OWNER or ADMIN of
+    /// the firm (SPEC §12).
     ///
     /// Errors: UNAUTHENTICATED (wrong email or password, an inactive user: one message for
-    /// all), BAD_USER_INPUT (a malformed `companyId`), RATE_LIMITED (too many failed
-    /// attempts for this email or from this address).
+    /// all), FORBIDDEN (the right password, for a seat whose person the firm deactivated
+    /// or made MANAGER or EMPLOYEE), BAD_USER_INPUT (a malformed `companyId`),
+    /// RATE_LIMITED (too many failed attempts for this email or from this address).
     async fn log_in(
         &self,
         ctx: &Context<'_>,
@@ -277,7 +324,11 @@ impl AccountsMutation {
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session).
     async fn log_out(&self, ctx: &Context<'_>) -> Result<bool> {
-        let v = require_user(ctx)?;
+        let v = match viewer(ctx) {
+            // A pending token ends too: the person gave up on the second step.
+            Viewer::Pending(v) => v,
+            _ => require_enrolling(ctx)?,
+        };
         session::close(&state(ctx).db, v.session_id).await?;
         state(ctx).sessions_changed(&[v.user.id]).await;
         if let Some(mode) = ctx.data_opt::<cookie::CookieMode>() {

@@ -85,8 +85,10 @@ impl ClientActionsMutation {
         Ok(AuthPayload::hand_out(ctx, s, Which::Client))
     }
 
-    /// Emails you a single-use link (1 hour) to reset the password of your own user in
-    /// the client's account. Your partner-account password does not change.
+    /// Emails you a single-use link (1 hour) to set your password: your user in the
+    /// client's account has no password of its own (one identity per person, SPEC §12),
+    /// so this is the one password you use there and in your partner account. Your
+    /// sessions in that client account end now.
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
     /// PARTNER_USER_MISSING, PARTNER_USER_INACTIVE (your user there is

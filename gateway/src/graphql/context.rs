@@ -112,10 +112,38 @@ pub(crate) fn require_user<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
 }
 
 fn signed_in(viewer: &Viewer) -> ApiResult<&ViewerUser> {
+    let v = enrolling(viewer)?;
+    if v.enrol_only {
+        return Err(ApiError::Refused {
+            code: "SECOND_FACTOR_ENROLMENT_REQUIRED",
+            message: "add a second factor first (beginTotpEnrolment, then confirmTotpEnrolment): your firm requires one".into(),
+        });
+    }
+    Ok(v)
+}
+
+/// A signed-in user, also one whose session may only enrol a second factor: for `me`,
+/// `logOut` and enrolling.
+pub(crate) fn enrolling(viewer: &Viewer) -> ApiResult<&ViewerUser> {
     match viewer {
         Viewer::User(u) => Ok(u),
+        Viewer::Pending(_) => Err(second_factor_required()),
         Viewer::Anonymous | Viewer::InvalidToken => Err(ApiError::unauthenticated()),
     }
+}
+
+/// What a pending token answers to everything but the second step.
+pub(crate) fn second_factor_required() -> ApiError {
+    ApiError::Refused {
+        code: "SECOND_FACTOR_REQUIRED",
+        message: "this token is only good for the second step of logging in: verifySecondFactor"
+            .into(),
+    }
+}
+
+/// [`enrolling`] for a resolver.
+pub(crate) fn require_enrolling<'a>(ctx: &Context<'a>) -> ApiResult<&'a ViewerUser> {
+    enrolling(viewer(ctx))
 }
 
 /// A user of a partner account who administers it (OWNER or ADMIN): who may invite and

@@ -16,6 +16,7 @@ pub mod links;
 pub mod live;
 pub mod partner_connect;
 pub mod passwords;
+pub mod second_factors;
 pub mod support;
 pub mod upgrades;
 pub mod users;
@@ -60,6 +61,8 @@ pub struct MutationRoot(
     partner_connect::PartnerConnectMutation,
     upgrades::UpgradesMutation,
     support::SupportMutation,
+    passwords::PasswordChangeMutation,
+    second_factors::SecondFactorsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

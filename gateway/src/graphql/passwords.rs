@@ -1,7 +1,11 @@
-//! Passwords (SPEC §5): asking for a reset link and setting a password through an emailed one.
+//! Passwords (SPEC §5, §12): asking for a reset link, setting a password through an
+//! emailed one, and a signed-in person changing their own.
 
-use super::context::{client_ip, limit, meta, spend_password_hash, state};
+use super::context::{
+    FailureBudget, client_ip, limit, meta, require_user, spend_password_hash, state,
+};
 use super::input::password;
+use crate::error::ApiError;
 use crate::ratelimit::Bucket;
 use crate::services::passwords;
 use async_graphql::{Context, Object, Result};
@@ -53,5 +57,49 @@ impl PasswordResetMutation {
         limit(ctx, Bucket::ResetEmail, &key).await?;
         passwords::request_reset(state(ctx), &meta(ctx), &email, company_id.as_deref()).await?;
         Ok(true)
+    }
+}
+
+#[derive(Default)]
+pub struct PasswordChangeMutation;
+
+/// A signed-in person's own password (SPEC §12).
+#[Object]
+impl PasswordChangeMutation {
+    /// Changes the caller's password: the one password of their identity (in a client
+    /// account where they have a seat, the one of their firm user). Every other session
+    /// of theirs ends, in their firm's client accounts too; this one stays. They are
+    /// emailed, and it is in the audit log.
+    ///
+    /// Errors: UNAUTHENTICATED (no or an ended session), BAD_USER_INPUT
+    /// (`currentPassword` is not right, or `newPassword` is not 10 to 128 characters),
+    /// FORBIDDEN (a session opened with `logInToClient`: change it in the partner
+    /// dashboard), RATE_LIMITED (wrong current passwords count as failed log-ins).
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the password the caller signs in with now")] current_password: String,
+        #[graphql(desc = "at least 10 characters, at most 128")] new_password: String,
+    ) -> Result<bool> {
+        let v = require_user(ctx)?;
+        let pw = password("newPassword", &new_password)?;
+        let budget = FailureBudget::take(ctx, &v.user.email).await?;
+        if let Err(e) = spend_password_hash(ctx) {
+            budget.give_back(ctx).await;
+            return Err(e.into());
+        }
+        match passwords::change(state(ctx), v, &meta(ctx), &current_password, pw).await {
+            // A wrong current password keeps its tokens: the failure is counted.
+            Ok(false) => Err(ApiError::bad_input(
+                "currentPassword",
+                "the current password is not right",
+            )
+            .into()),
+            other => {
+                budget.give_back(ctx).await;
+                other?;
+                Ok(true)
+            }
+        }
     }
 }

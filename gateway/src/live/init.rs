@@ -61,6 +61,12 @@ impl Init {
                 "connection_init needs {\"authorization\": \"Bearer <token>\"} with a token from logIn that is still valid (the web app: {\"session\": \"main\"} with its session cookie)".into(),
             );
         };
+        if v.enrol_only {
+            return refuse(
+                4403,
+                "add a second factor first: your firm requires one before anything else".into(),
+            );
+        }
         let live = &self.live;
         let Some(session) = live.admit_session(v.session_id) else {
             let most = live.config().connections_per_session;

@@ -2,7 +2,8 @@
 
 use super::After;
 use super::AppState;
-use crate::auth::session;
+use super::second_factors;
+use crate::auth::session::{self, Stage};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::user::{candidates_for, choose_account};
@@ -32,6 +33,9 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
     pub user: user::Model,
     pub account: account::Model,
+    /// For a pending token (the right password; a second factor must follow): the kinds
+    /// of factor the person can give. Empty for a session that works.
+    pub second_step: Vec<super::second_factors::FactorKind>,
 }
 
 /// Inserts an account with a fresh random Company ID, retrying on the (rare) collision.
@@ -128,17 +132,30 @@ impl SignedIn {
         user: user::Model,
         account: account::Model,
     ) -> ApiResult<SignedIn> {
+        Self::open_at(conn, state, user, account, Stage::Full(None)).await
+    }
+
+    /// [`open`](Self::open) at a [`Stage`]: a pending token lives 5 minutes.
+    pub async fn open_at<C: ConnectionTrait>(
+        conn: &C,
+        state: &AppState,
+        user: user::Model,
+        account: account::Model,
+        stage: Stage,
+    ) -> ApiResult<SignedIn> {
         // Support staff work in short sessions (one working day at most).
-        let ttl = match account.kind {
-            AccountKind::Staff => state.config.session_ttl.min(STAFF_SESSION_TTL),
+        let ttl = match (stage, account.kind) {
+            (Stage::Pending, _) => session::PENDING_TTL,
+            (_, AccountKind::Staff) => state.config.session_ttl.min(STAFF_SESSION_TTL),
             _ => state.config.session_ttl,
         };
-        let (token, expires_at) = session::open(conn, user.id, ttl, None).await?;
+        let (token, expires_at) = session::open_at(conn, user.id, ttl, None, stage).await?;
         Ok(SignedIn {
             token,
             expires_at,
             user,
             account,
+            second_step: Vec::new(),
         })
     }
 }
@@ -184,18 +201,63 @@ pub async fn log_in(
         None => Vec::new(),
     };
     let chosen = choose_account(&candidates, company_id.as_ref());
-    let hash = chosen.and_then(|(u, _)| u.password_hash.as_deref());
+    // A seat in a client account checks the person's own password (SPEC §12).
+    let person = match chosen {
+        Some((u, a)) => Some(user::whose_password(&state.db, u, a).await?),
+        None => None,
+    };
+    let hash = person
+        .as_ref()
+        .and_then(|(p, _)| p.password_hash.as_deref());
     let ok = state.hasher.verify(password, hash).await?;
     let Some((user, account)) = chosen.filter(|_| ok).cloned() else {
         return Err(wrong_credentials());
     };
+    let (person, firm) = person.unwrap_or_else(|| (user.clone(), account.clone()));
+    if person.id != user.id {
+        may_enter_as(&person, &firm, &account)?;
+    }
     if company_id.is_none() && account.kind != AccountKind::Partner && candidates.len() > 1 {
         return Err(ApiError::bad_input(
             "companyId",
             "this email belongs to several companies: give the Company ID of the one to log in to",
         ));
     }
-    SignedIn::open(&state.db, state, user, account).await
+    // The person's second factor decides what this session may do (SPEC §12).
+    let kinds = second_factors::kinds_of(&state.db, person.id).await?;
+    let stage = if !kinds.is_empty() {
+        Stage::Pending
+    } else if second_factors::must_enrol(&firm, Utc::now()) {
+        Stage::EnrolOnly
+    } else {
+        Stage::Full(None)
+    };
+    let mut s = SignedIn::open_at(&state.db, state, user, account, stage).await?;
+    s.second_step = kinds;
+    Ok(s)
+}
+
+/// A firm person signs in to a client account only while they are active in the firm
+/// as OWNER or ADMIN: a deactivation or demotion there reaches every seat at once.
+fn may_enter_as(
+    person: &user::Model,
+    firm: &account::Model,
+    client: &account::Model,
+) -> ApiResult<()> {
+    if !person.active {
+        return Err(ApiError::Forbidden(format!(
+            "your user in {} is inactive, so you cannot sign in to {}: ask your firm's owner",
+            firm.name, client.name
+        )));
+    }
+    if !person.is_admin() {
+        return Err(ApiError::Forbidden(format!(
+            "only an Owner or Admin of {} signs in to its clients' accounts; your role there is {}",
+            firm.name,
+            person.role.in_words()
+        )));
+    }
+    Ok(())
 }
 
 /// The users of one account, owner first.

@@ -346,6 +346,13 @@ pub async fn log_in_to_client(
         ));
     }
     let c = own_client(state, partner, client_id).await?;
+    // A person with a second factor verified it lately (SPEC §12, step-up).
+    if !super::second_factors::kinds_of(&state.db, partner.user.id)
+        .await?
+        .is_empty()
+    {
+        super::second_factors::fresh_factor(state, partner)?;
+    }
     let txn = entity::db::begin_write(&state.db).await?;
     let (u, acc) = partner_user_in(&txn, partner, &c, true).await?;
     let (token, expires_at) =
@@ -379,10 +386,13 @@ pub async fn log_in_to_client(
         expires_at,
         user: u,
         account: acc,
+        second_step: Vec::new(),
     })
 }
 
-/// Emails the partner a reset link for its own user in the client's account.
+/// The client row's "Reset password" (SPEC §12): the seat has no password of its own, so
+/// the partner's person is emailed a link to set the one password they use there and
+/// everywhere; their sessions in that client account end now.
 pub async fn reset_client_password(
     state: &AppState,
     partner: &ViewerUser,
@@ -398,6 +408,7 @@ pub async fn reset_client_password(
     let txn = entity::db::begin_write(&state.db).await?;
     let (u, acc) = partner_user_in(&txn, partner, &c, false).await?;
     passwords::send_reset(state, &txn, &u, &acc).await?;
+    session::close_all_of(&txn, u.id, None).await?;
     audit::record(
         &txn,
         Some(partner),
@@ -408,12 +419,20 @@ pub async fn reset_client_password(
             partner.account.id,
             c.id,
             format!(
-                "reset link for {} in {} sent to {}",
-                u.email, acc.name, u.email
+                "reset link for the password of {} sent to {}; their sessions in {} ended",
+                partner.user.email, partner.user.email, acc.name
             ),
         ),
     )
     .await?;
-    state.commit(txn, After::default()).await?;
+    state
+        .commit(
+            txn,
+            After {
+                sessions: vec![u.id],
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(())
 }

@@ -11,7 +11,10 @@ pub mod invites;
 pub mod links;
 pub mod onboarding;
 pub mod passwords;
+pub mod recovery_codes;
+pub mod second_factors;
 pub mod support;
+pub mod two_step;
 pub mod upgrade;
 pub mod users;
 
@@ -33,6 +36,8 @@ pub struct AppState {
     pub limiter: std::sync::Arc<crate::ratelimit::Limiter>,
     /// SQL statements run on behalf of requests (not background work) since start.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Seals TOTP secrets at rest (`TOTP_ENCRYPTION_KEY`).
+    pub secrets: crate::auth::secret_box::SecretBox,
 }
 
 impl AppState {

@@ -313,7 +313,8 @@ async fn seat_and_welcome<C: ConnectionTrait>(
         acc.id,
         partner_email,
         &partner.user.name,
-        partner.user.password_hash.clone(),
+        // A seat: the partner signs in there with their own password (SPEC §12).
+        None,
         Role::Admin,
     )
     .await?;

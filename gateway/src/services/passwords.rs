@@ -7,6 +7,7 @@
 use super::After;
 use super::AppState;
 use super::audit::{self, RequestMeta};
+use crate::auth::session::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::SingleUseLink;
@@ -90,6 +91,45 @@ pub async fn request_reset(
     Ok(())
 }
 
+/// The user a set/reset link sets the password of, with its account: for a seat's link
+/// (issued before seats had no password), the person behind it.
+async fn link_owner<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+) -> ApiResult<Option<(user::Model, account::Model)>> {
+    let Some(u) = user::Entity::find_by_id(user_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let Some(acc) = account::Entity::find_by_id(u.account_id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some(user::whose_password(conn, &u, &acc).await?))
+}
+
+/// Stores `hash` as `u`'s password and ends their sessions but `keep`; a firm person's
+/// sessions in the firm's client accounts end too (their seats there have no password of
+/// their own: whoever knew the old one is out everywhere). Returns the user rows whose
+/// live connections are told once this commits.
+pub(super) async fn store_new_password<C: ConnectionTrait>(
+    conn: &C,
+    u: &user::Model,
+    acc: &account::Model,
+    hash: String,
+    keep: Option<i64>,
+) -> ApiResult<Vec<i64>> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .filter(user::Column::Id.eq(u.id))
+        .exec(conn)
+        .await?;
+    crate::auth::session::close_all_of(conn, u.id, keep).await?;
+    let mut ended = vec![u.id];
+    if acc.kind == entity::AccountKind::Partner {
+        ended.extend(crate::auth::session::end_client_sessions_but(conn, acc.id, u, keep).await?);
+    }
+    Ok(ended)
+}
+
 /// Sets a password through a single-use set/reset link, ends the user's sessions and
 /// makes the user's other outstanding links unusable.
 pub async fn set_with_link(
@@ -122,45 +162,31 @@ pub async fn set_with_link(
         .filter(password_token::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .filter(user::Column::Id.eq(t.user_id))
-        .exec(&txn)
-        .await?;
-    crate::auth::session::close_all_of(&txn, t.user_id, None).await?;
-    let u = user::Entity::find_by_id(t.user_id).one(&txn).await?;
-    let acc = match &u {
-        Some(u) => account::Entity::find_by_id(u.account_id).one(&txn).await?,
-        None => None,
+    let Some((u, acc)) = link_owner(&txn, t.user_id).await? else {
+        return Err(invalid());
     };
-    let mut ended = vec![t.user_id];
-    if let (Some(u), Some(acc)) = (u, acc) {
-        if acc.kind == entity::AccountKind::Partner {
-            // A firm person's new password ends their sessions in the firm's client
-            // accounts too: whoever knew the old one is out everywhere.
-            ended.extend(crate::auth::session::end_client_sessions(&txn, acc.id, &u).await?);
-        }
-        let (action, what) = if t.purpose == Purpose::Set.as_str() {
-            (entity::AuditAction::UserPasswordSet, "set")
-        } else {
-            (entity::AuditAction::UserPasswordReset, "reset")
-        };
-        audit::record_by(
-            &txn,
-            u.id,
-            meta,
-            audit::Entry {
-                account_id: Some(acc.id),
-                partner_account_id: entity::client::partner_of(&txn, &acc).await?,
-                detail: Some(format!(
-                    "{} {what} the password through an emailed link",
-                    u.email
-                )),
-                ..audit::Entry::of(action)
-            },
-        )
-        .await?;
-    }
+    let mut ended = store_new_password(&txn, &u, &acc, hash, None).await?;
+    ended.push(t.user_id);
+    let (action, what) = if t.purpose == Purpose::Set.as_str() {
+        (entity::AuditAction::UserPasswordSet, "set")
+    } else {
+        (entity::AuditAction::UserPasswordReset, "reset")
+    };
+    audit::record_by(
+        &txn,
+        u.id,
+        meta,
+        audit::Entry {
+            account_id: Some(acc.id),
+            partner_account_id: entity::client::partner_of(&txn, &acc).await?,
+            detail: Some(format!(
+                "{} {what} the password through an emailed link",
+                u.email
+            )),
+            ..audit::Entry::of(action)
+        },
+    )
+    .await?;
     state
         .commit(
             txn,
@@ -171,4 +197,73 @@ pub async fn set_with_link(
         )
         .await?;
     Ok(())
+}
+
+/// `changePassword` (SPEC §12): the signed-in person's one password (in a seat, the
+/// person behind it). The current password must be right; the new one is stored, every
+/// other session of theirs ends (in the firm's client accounts too), and they are
+/// emailed. Returns whether `current` was right (a wrong one counts as a failed log-in).
+pub async fn change(
+    state: &AppState,
+    v: &ViewerUser,
+    meta: &RequestMeta,
+    current: &str,
+    new: Password,
+) -> ApiResult<bool> {
+    if v.opened_by.is_some() {
+        return Err(ApiError::Forbidden(
+            "this session was opened from your partner dashboard: change your password there"
+                .into(),
+        ));
+    }
+    let (u, acc) = user::whose_password(&state.db, &v.user, &v.account).await?;
+    if !state
+        .hasher
+        .verify(current, u.password_hash.as_deref())
+        .await?
+    {
+        return Ok(false);
+    }
+    let hash = state.hasher.hash(&new).await?;
+    let now = Utc::now();
+    let txn = entity::db::begin_write(&state.db).await?;
+    // The session asking stays open, wherever it is.
+    let ended = store_new_password(&txn, &u, &acc, hash, Some(v.session_id)).await?;
+    entity::delivery::queue_mail(
+        &txn,
+        Some(acc.id),
+        &entity::mail::Mail::SecurityNotice {
+            to: u.email.clone(),
+            name: u.name.clone(),
+            company_name: acc.name.clone(),
+            what: "Your password was changed".into(),
+            at: now.format("%Y-%m-%d %H:%M UTC").to_string(),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(v),
+        meta,
+        audit::Entry {
+            account_id: Some(acc.id),
+            partner_account_id: entity::client::partner_of(&txn, &acc).await?,
+            detail: Some(format!(
+                "{} changed their password; their other sessions ended",
+                u.email
+            )),
+            ..audit::Entry::of(entity::AuditAction::UserPasswordChanged)
+        },
+    )
+    .await?;
+    state
+        .commit(
+            txn,
+            After {
+                sessions: ended,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(true)
 }

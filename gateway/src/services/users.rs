@@ -70,7 +70,14 @@ pub async fn add_user(
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
     let u = insert_user(&txn, v.account.id, &email, name.as_str(), None, role).await?;
-    passwords::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
+    // A person of the client's own partner firm gets a seat: they sign in with the one
+    // password they have (SPEC §12), so no link to set another.
+    if user::person_behind_seat(&txn, &u, &v.account)
+        .await?
+        .is_none()
+    {
+        passwords::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
+    }
     audit::record(
         &txn,
         Some(v),

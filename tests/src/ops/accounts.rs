@@ -151,7 +151,8 @@ impl TestApp {
     }
 
     /// Adds a support staff user with `gateway staff add`, sets their password with the
-    /// link it prints, and logs them in: returns the session token.
+    /// link it prints, logs them in and enrols an authenticator app, as their first
+    /// log-in asks: returns the session token.
     pub async fn staff(&self, email: &str, name: &str) -> String {
         let out = self
             .gateway_cli(&["staff", "add", "--email", email, "--name", name])
@@ -164,6 +165,48 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no set-password link printed: {said}"));
         let password = "staff-pass-12345";
         self.reset_password(link, password).await;
-        self.log_in(email, password).await
+        // Support staff always need a second factor: the first log-in enrols one.
+        let token = self.log_in(email, password).await;
+        self.enrol_totp(&token).await;
+        token
+    }
+}
+
+impl TestApp {
+    /// Enrols an authenticator app for the session `token` (a full or enrol-only one):
+    /// answers its base32 secret and the recovery codes. The session then works fully.
+    pub async fn enrol_totp(&self, token: &str) -> (String, Vec<String>) {
+        let begun = self.ok(Some(token), crate::BEGIN_TOTP, json!({})).await;
+        let secret = begun["beginTotpEnrolment"]["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let vars = json!({ "code": crate::totp_code(&secret), "label": "Phone" });
+        let done = self.ok(Some(token), crate::CONFIRM_TOTP, vars).await;
+        let codes = done["confirmTotpEnrolment"].as_array().unwrap();
+        let codes = codes
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        (secret, codes)
+    }
+
+    /// Logs in with a second factor: the password's pending token, then `code`. Answers
+    /// the working session's token.
+    pub async fn log_in_with_code(&self, email: &str, password: &str, code: &str) -> String {
+        let pending = self.log_in_as(email, password, None).await;
+        assert_eq!(pending["secondFactorRequired"], true, "{pending}");
+        let token = pending["token"].as_str().unwrap();
+        let done = self
+            .ok(
+                Some(token),
+                crate::VERIFY_SECOND_FACTOR,
+                json!({ "code": code }),
+            )
+            .await;
+        done["verifySecondFactor"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 }

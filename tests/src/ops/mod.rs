@@ -26,9 +26,36 @@ pub const SIGN_UP: &str = "mutation($input: SignUpInput!) { signUp(input: $input
 
 pub const LOG_IN: &str = "mutation($email: String!, $password: String!, $companyId: String) {
     logIn(email: $email, password: $password, companyId: $companyId) {
-    token expiresAt user { id email role account { companyId kind } } } }";
+    token expiresAt secondFactorRequired secondFactorKinds user { id email role account { companyId kind } } } }";
+
+// Second factors (SPEC §12).
+
+pub const BEGIN_TOTP: &str = "mutation { beginTotpEnrolment { secret otpauthUri qrSvg } }";
+
+pub const CONFIRM_TOTP: &str = "mutation($code: String!, $label: String) {
+    confirmTotpEnrolment(code: $code, label: $label) }";
+
+pub const VERIFY_SECOND_FACTOR: &str = "mutation($code: String) {
+    verifySecondFactor(code: $code) { token expiresAt secondFactorRequired user { email account { kind } } } }";
+
+pub const STEP_UP: &str = "mutation($code: String) { stepUp(code: $code) { token } }";
+
+pub const MY_FACTORS: &str = "{ me { secondFactors { id kind label lastUsedAt } } }";
+
+pub const REMOVE_FACTOR: &str = "mutation($id: ID!) { removeSecondFactor(id: $id) }";
+
+pub const REGENERATE_CODES: &str = "mutation { regenerateRecoveryCodes }";
+
+pub const SET_FIRM_POLICY: &str = "mutation($from: DateTime) {
+    setFirmPolicy(input: { secondFactorRequiredFrom: $from }) { secondFactorRequiredFrom } }";
+
+pub const RESET_FACTORS: &str = "mutation($id: ID!) { resetSecondFactors(userId: $id) { email } }";
 
 pub const LOG_OUT: &str = "mutation { logOut }";
+
+/// A signed-in person changes their own password (SPEC §12).
+pub const CHANGE_PASSWORD: &str = "mutation($current: String!, $new: String!) {
+    changePassword(currentPassword: $current, newPassword: $new) }";
 
 pub const ME: &str =
     "{ me { id email name role active account { id companyId name kind platform } } }";

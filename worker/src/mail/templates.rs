@@ -47,6 +47,13 @@ pub fn render(mail: &Mail, cx: &TemplateContext<'_>) -> Rendered {
             clients,
             ..
         } => invites_expired_digest(cx, partner_name, clients),
+        Mail::SecurityNotice {
+            name,
+            company_name,
+            what,
+            at,
+            ..
+        } => security_notice(cx, name, company_name, what, at),
     }
 }
 
@@ -162,6 +169,29 @@ fn password_reset(
         esc(company_id),
         button(link, "Choose a new password"),
         esc(valid),
+    );
+    Rendered::new(subject, text, &body)
+}
+
+fn security_notice(
+    cx: &TemplateContext<'_>,
+    name: &str,
+    company_name: &str,
+    what: &str,
+    at: &str,
+) -> Rendered {
+    let subject = format!("{what} ({})", subject_name(company_name));
+    let reset = format!("{}/forgot-password", cx.public_url);
+    let text = format!(
+        "Hello {name},\n\n{what} for your user in {company_name} at {at}.\n\nIf this was you, there is nothing to do. If it was not, reset your password now and tell your firm's owner:\n{reset}\n"
+    );
+    let body = format!(
+        "<p>Hello {},</p><p>{} for your user in <strong>{}</strong> at {}.</p><p>If this was you, there is nothing to do. If it was not, reset your password now and tell your firm's owner.</p>{}",
+        esc(name),
+        esc(what),
+        esc(company_name),
+        esc(at),
+        button(&reset, "Reset your password"),
     );
     Rendered::new(subject, text, &body)
 }

@@ -57,7 +57,7 @@ export function rowActions(navigate, replace, reread) {
     },
     RESET_PASSWORD: async (c) => {
       await resetClientPassword(c.id);
-      toast(`We emailed you a link to reset your password in ${c.name || c.email}. It works once, for one hour.`);
+      toast(`We emailed you a link to set your password: the one you use in ${c.name || c.email} and in your partner account. It works once, for one hour.`);
     },
     RESEND_INVITE: async (c) => {
       replace(await resendInvite(c.id));

@@ -1,0 +1,119 @@
+// Security settings (SPEC §12), for every signed-in person: their second factors (add an
+// authenticator app by its QR code and a code from it, the recovery codes shown once,
+// remove one, new recovery codes) and their password. A session that may only enrol
+// (the firm requires a factor) lands here.
+
+import { gql, session } from '../api.js';
+import { h, field, form, alertBox, toast, when } from '../dom.js';
+import { confirmAction } from '../widgets/confirm.js';
+import { input, password, val, PASSWORD_HINT } from './auth.js';
+
+const FACTORS = '{ me { secondFactors { id kind label createdAt lastUsedAt } } }';
+const KIND = { TOTP: 'Authenticator app', PASSKEY: 'Passkey', RECOVERY_CODE: 'Recovery codes' };
+
+// The recovery codes, shown once, with what to do with them.
+function codesBox(codes) {
+  return h(
+    'section',
+    { class: 'alert info', 'aria-label': 'Your recovery codes' },
+    h('h3', null, 'Your recovery codes'),
+    h('p', null, 'Each works once, instead of a code from your app. Keep them somewhere safe: they are not shown again.'),
+    h('ul', { class: 'codes' }, codes.map((c) => h('li', null, h('code', null, c)))),
+  );
+}
+
+// The enrolment: the QR code (an image of the SVG the API drew: never markup on the
+// page), the secret to type instead, and the code that confirms it.
+function enrolForm(e, done) {
+  const qr = h('img', { src: `data:image/svg+xml;base64,${btoa(e.qrSvg)}`, alt: 'QR code for your authenticator app', width: '200', height: '200', class: 'qr' });
+  return form(
+    { class: 'stack narrow', 'aria-label': 'Add an authenticator app' },
+    [
+      h('p', null, 'Scan this QR code with your authenticator app (or type the key below into it), then enter the 6-digit code it shows.'),
+      qr,
+      h('p', null, 'Key: ', h('code', { class: 'secret' }, e.secret)),
+      field('Name', input({ name: 'label', value: 'Phone', maxlength: '100' }), 'So you can tell your devices apart.'),
+      field('Code from the app', input({ name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', required: true, maxlength: '6' })),
+      h('button', { type: 'submit', class: 'btn primary', 'data-busy': 'Checking…' }, 'Turn on'),
+    ],
+    async (fm) => {
+      const d = await gql('mutation Confirm($code: String!, $label: String) { confirmTotpEnrolment(code: $code, label: $label) }', { code: val(fm, 'code'), label: val(fm, 'label') });
+      done(d.confirmTotpEnrolment);
+    },
+  );
+}
+
+function factorsTable(factors, reload) {
+  if (!factors.length) return h('p', { class: 'muted' }, 'No second factor yet: your password alone lets you in.');
+  const rows = factors.map((f) => {
+    const remove = f.kind === 'RECOVERY_CODE' ? null : h('button', {
+      type: 'button',
+      class: 'btn small danger-ghost',
+      onclick: async () => {
+        const ok = await confirmAction({ title: `Remove “${f.label}”?`, text: 'You will no longer be asked for its codes. Removing your last factor also removes your recovery codes.', confirm: 'Yes, remove' });
+        if (!ok) return;
+        try {
+          await gql('mutation Remove($id: ID!) { removeSecondFactor(id: $id) }', { id: f.id });
+          toast(`“${f.label}” was removed.`);
+          reload();
+        } catch (err) {
+          toast(err.message, 'error');
+        }
+      },
+    }, 'Remove', h('span', { class: 'visually-hidden' }, ` ${f.label}`));
+    return h('tr', null, h('td', { 'data-label': 'Factor' }, KIND[f.kind] || f.kind), h('td', { 'data-label': 'Name' }, f.label), h('td', { 'data-label': 'Last used' }, f.lastUsedAt ? when(f.lastUsedAt, { withTime: true }) : 'Never'), h('td', { 'data-label': 'Actions' }, remove));
+  });
+  return h('table', { class: 'grid' }, h('thead', null, h('tr', null, ['Factor', 'Name', 'Last used', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', null, rows));
+}
+
+function passwordForm() {
+  return form(
+    { class: 'stack narrow', 'aria-label': 'Change your password' },
+    [
+      field('Current password', password({ name: 'current', autocomplete: 'current-password', minlength: null })),
+      field('New password', password({ name: 'new', autocomplete: 'new-password' }), PASSWORD_HINT),
+      h('button', { type: 'submit', class: 'btn', 'data-busy': 'Saving…' }, 'Change password'),
+    ],
+    async (fm) => {
+      await gql('mutation Change($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }', { c: fm.elements.current.value, n: fm.elements.new.value });
+      fm.reset();
+      toast('Your password was changed. Your other sessions ended.');
+    },
+  );
+}
+
+export async function security(ctx) {
+  const main = ctx.shell({ nav: 'security' });
+  main.append(h('h1', { tabindex: '-1' }, 'Security'), h('p', { class: 'muted' }, `How ${session.user().email} signs in.`));
+  ctx.showNotice(main);
+  const err = alertBox();
+  const factors = h('div', { class: 'factors' });
+  const add = h('div');
+  main.append(err, h('section', { class: 'settings', 'aria-label': 'Second factors' }, h('h2', null, 'Second factors'), factors, add), h('section', { class: 'settings', 'aria-label': 'Password' }, h('h2', null, 'Password'), passwordForm()));
+
+  async function reload() {
+    try {
+      const d = await gql(FACTORS);
+      if (!ctx.alive()) return;
+      factors.replaceChildren(factorsTable(d.me.secondFactors, reload));
+    } catch (e) {
+      if (ctx.alive()) err.show(e);
+    }
+  }
+  const start = h('button', { type: 'button', class: 'btn primary', 'data-busy': 'Preparing…' }, 'Add an authenticator app');
+  start.addEventListener('click', async () => {
+    try {
+      const d = await gql('mutation Begin { beginTotpEnrolment { secret otpauthUri qrSvg } }');
+      add.replaceChildren(enrolForm(d.beginTotpEnrolment, (codes) => {
+        add.replaceChildren(codesBox(codes), start);
+        toast('Your authenticator app is on: log-ins now ask for its code.');
+        reload();
+      }));
+      add.querySelector('input[name=code]').focus();
+    } catch (e) {
+      err.show(e);
+    }
+  });
+  add.append(start);
+  await reload();
+}

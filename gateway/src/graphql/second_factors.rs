@@ -1,0 +1,288 @@
+//! Second factors (SPEC §12): the second step of a log-in, step-up, enrolling an
+//! authenticator app, recovery codes, listing and removing factors, the firm's policy
+//! and the owner's reset. The rules are `services::second_factors` and
+//! `services::two_step`.
+
+use super::accounts::{Account, AuthPayload, SecondFactorKind, User};
+use super::context::{
+    FailureBudget, meta, parse_id, require_enrolling, require_user, state, viewer,
+};
+use crate::auth::Viewer;
+use crate::auth::cookie::Which;
+use crate::error::ApiError;
+use crate::services::second_factors::{self as factors, FactorView};
+use crate::services::two_step;
+use async_graphql::{
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+};
+use chrono::{DateTime, Utc};
+
+/// One of a person's second factors.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SecondFactor {
+    /// Its id, for `removeSecondFactor` (the recovery codes' entry: "recovery-codes",
+    /// which `regenerateRecoveryCodes` renews).
+    pub id: ID,
+    /// What it is.
+    pub kind: SecondFactorKind,
+    /// The person's name for it; for recovery codes, how many are left.
+    pub label: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it last let the person in; null if never.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<FactorView> for SecondFactor {
+    fn from(f: FactorView) -> Self {
+        SecondFactor {
+            id: ID(f
+                .id
+                .map_or_else(|| "recovery-codes".to_owned(), |i| i.to_string())),
+            kind: f.kind.into(),
+            label: f.label,
+            created_at: f.created_at,
+            last_used_at: f.last_used_at,
+        }
+    }
+}
+
+/// A new authenticator-app secret, not working until `confirmTotpEnrolment`.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TotpEnrolment {
+    /// base32 secret, shown once
+    pub secret: String,
+    /// otpauth:// URI for an authenticator app
+    pub otpauth_uri: String,
+    /// the same URI as an SVG QR code
+    pub qr_svg: String,
+}
+
+/// The partner firm's policy; a field left out keeps its value.
+#[derive(InputObject, Debug)]
+pub struct FirmPolicyInput {
+    /// Every member needs a second factor from this instant; null turns the requirement
+    /// off.
+    pub second_factor_required_from: MaybeUndefined<DateTime<Utc>>,
+}
+
+#[ComplexObject]
+impl User {
+    /// The person's second factors: on `me` and for the firm owner reading the firm's
+    /// users; empty elsewhere.
+    async fn second_factors(&self, ctx: &Context<'_>) -> Result<Vec<SecondFactor>> {
+        let Viewer::User(v) = viewer(ctx) else {
+            return Ok(Vec::new());
+        };
+        let db = &state(ctx).db;
+        let person = if v.user.id == self.user_id {
+            factors::person_of(db, v).await?.0.id
+        } else if v.account.id == self.account_id
+            && v.account.kind == entity::AccountKind::Partner
+            && v.user.role == entity::Role::Owner
+            && v.opened_by.is_none()
+        {
+            self.user_id
+        } else {
+            return Ok(Vec::new());
+        };
+        Ok(factors::list(db, person)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct SecondFactorsMutation;
+
+/// The second step, step-up and a person's own factors.
+#[Object]
+impl SecondFactorsMutation {
+    /// With a pending token (from `logIn` with `secondFactorRequired`): a code from an
+    /// authenticator app or a recovery code. Answers a working session in the pending
+    /// token's place. Passkey assertions (`challengeId`, `assertionJson`) are not
+    /// accepted yet.
+    ///
+    /// Errors: UNAUTHENTICATED (no pending token, an expired one, or the fifth wrong
+    /// code, which ends it), BAD_USER_INPUT (`code` is not right: which factor it was
+    /// meant for is not said), RATE_LIMITED (wrong codes count as failed log-ins),
+    /// NOT_SUPPORTED (a passkey assertion).
+    async fn verify_second_factor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "6 digits from the authenticator app, or a recovery code")] code: Option<
+            String,
+        >,
+        #[graphql(desc = "a passkey challenge (not accepted yet)")] challenge_id: Option<ID>,
+        #[graphql(desc = "a passkey assertion (not accepted yet)")] assertion_json: Option<String>,
+    ) -> Result<AuthPayload> {
+        let Viewer::Pending(pending) = viewer(ctx) else {
+            return Err(ApiError::Unauthenticated(
+                "verifySecondFactor takes the pending token logIn answered with secondFactorRequired: log in first".into(),
+            )
+            .into());
+        };
+        let code = the_code(code, challenge_id, assertion_json)?;
+        let budget = FailureBudget::take(ctx, &pending.user.email).await?;
+        match two_step::verify(state(ctx), pending, &meta(ctx), &code).await {
+            // A wrong code keeps its tokens: the failure is counted.
+            Err(e @ (ApiError::BadUserInput { .. } | ApiError::Unauthenticated(_))) => {
+                Err(e.into())
+            }
+            other => {
+                budget.give_back(ctx).await;
+                Ok(AuthPayload::hand_out(ctx, other?, Which::Main))
+            }
+        }
+    }
+
+    /// A signed-in session verifies a second factor again (needed before
+    /// `logInToClient` after `STEP_UP_WINDOW`, 15 minutes by default). Answers a new
+    /// session in this one's place.
+    ///
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (`code` is not right, or no factor to
+    /// verify), FORBIDDEN (a session opened with `logInToClient`), RATE_LIMITED,
+    /// NOT_SUPPORTED (a passkey assertion).
+    async fn step_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "6 digits from the authenticator app, or a recovery code")] code: Option<
+            String,
+        >,
+        #[graphql(desc = "a passkey challenge (not accepted yet)")] challenge_id: Option<ID>,
+        #[graphql(desc = "a passkey assertion (not accepted yet)")] assertion_json: Option<String>,
+    ) -> Result<AuthPayload> {
+        let v = require_user(ctx)?;
+        let code = the_code(code, challenge_id, assertion_json)?;
+        let budget = FailureBudget::take(ctx, &v.user.email).await?;
+        match two_step::step_up(state(ctx), v, &meta(ctx), &code).await {
+            Err(
+                e @ ApiError::BadUserInput {
+                    field: Some("code"),
+                    ..
+                },
+            ) => Err(e.into()),
+            other => {
+                budget.give_back(ctx).await;
+                Ok(AuthPayload::hand_out(ctx, other?, Which::Main))
+            }
+        }
+    }
+
+    /// A new authenticator-app secret for the caller, not active until confirmed (an
+    /// unconfirmed earlier one is dropped). Works in a session that may only enrol.
+    ///
+    /// Errors: UNAUTHENTICATED, FORBIDDEN (a session opened with `logInToClient`).
+    async fn begin_totp_enrolment(&self, ctx: &Context<'_>) -> Result<TotpEnrolment> {
+        let v = require_enrolling(ctx)?;
+        let e = factors::begin_totp(state(ctx), v).await?;
+        Ok(TotpEnrolment {
+            secret: e.secret,
+            otpauth_uri: e.uri,
+            qr_svg: e.qr_svg,
+        })
+    }
+
+    /// Confirms the authenticator app with a current code; answers 10 recovery codes,
+    /// shown once (earlier ones stop working). The person is emailed; a session that
+    /// could only enrol now works.
+    ///
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (`code` is not right, no enrolment
+    /// begun, `label` over 100 characters), FORBIDDEN.
+    async fn confirm_totp_enrolment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the 6 digits the app shows now")] code: String,
+        #[graphql(desc = "a name for it, e.g. \"Phone\" (default: Authenticator app)")]
+        label: Option<String>,
+    ) -> Result<Vec<String>> {
+        let v = require_enrolling(ctx)?;
+        Ok(factors::confirm_totp(state(ctx), v, &meta(ctx), &code, label.as_deref()).await?)
+    }
+
+    /// Removes one of the caller's factors (its id from `me { secondFactors }`); removing
+    /// the last one (its recovery codes go with it) needs a factor verified within
+    /// `STEP_UP_WINDOW`. The person is emailed.
+    ///
+    /// Errors: UNAUTHENTICATED, NOT_FOUND (not a factor of yours), STEP_UP_REQUIRED,
+    /// FORBIDDEN.
+    async fn remove_second_factor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the factor's `id`")] id: ID,
+    ) -> Result<bool> {
+        let v = require_user(ctx)?;
+        let id = parse_id("id", &id)?;
+        factors::remove(state(ctx), v, &meta(ctx), id).await?;
+        Ok(true)
+    }
+
+    /// New recovery codes (10, shown once); the old ones stop working. Needs a factor
+    /// verified within `STEP_UP_WINDOW`.
+    ///
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (no factor yet), STEP_UP_REQUIRED,
+    /// FORBIDDEN.
+    async fn regenerate_recovery_codes(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let v = require_user(ctx)?;
+        Ok(factors::regenerate_codes(state(ctx), v, &meta(ctx)).await?)
+    }
+
+    /// Partner OWNER: the firm's policy; a field left out keeps its value. From
+    /// `secondFactorRequiredFrom` on, a member without a factor signs in to a session
+    /// that can only enrol one (SECOND_FACTOR_ENROLMENT_REQUIRED elsewhere).
+    ///
+    /// Errors: UNAUTHENTICATED, FORBIDDEN (not the owner of a partner firm).
+    async fn set_firm_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the settings to change; those left out keep their value")]
+        input: FirmPolicyInput,
+    ) -> Result<Account> {
+        let v = require_user(ctx)?;
+        let from = match input.second_factor_required_from {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(at) => Some(Some(at)),
+        };
+        let acc = factors::set_policy(state(ctx), v, &meta(ctx), from).await?;
+        Ok((&acc).into())
+    }
+
+    /// Partner OWNER: removes a member's second factors and recovery codes (a lost
+    /// phone); audited, the member is emailed, and their sessions end.
+    ///
+    /// Errors: UNAUTHENTICATED, FORBIDDEN (not the owner of a partner firm), NOT_FOUND
+    /// (not a user of your firm), BAD_USER_INPUT (yourself).
+    async fn reset_second_factors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the member's user `id`")] user_id: ID,
+    ) -> Result<User> {
+        let v = require_user(ctx)?;
+        let id = parse_id("userId", &user_id)?;
+        let member = factors::reset(state(ctx), v, &meta(ctx), id).await?;
+        Ok(User::new(&member, &v.account))
+    }
+}
+
+/// The code of a second step; passkey assertions are refused until passkeys are built.
+fn the_code(
+    code: Option<String>,
+    challenge_id: Option<ID>,
+    assertion_json: Option<String>,
+) -> Result<String, ApiError> {
+    if challenge_id.is_some() || assertion_json.is_some() {
+        return Err(ApiError::Refused {
+            code: "NOT_SUPPORTED",
+            message: "passkeys are not accepted yet: give a code from your authenticator app or a recovery code".into(),
+        });
+    }
+    code.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+        ApiError::bad_input(
+            "code",
+            "give the 6 digits from your authenticator app, or a recovery code",
+        )
+    })
+}

@@ -1,0 +1,85 @@
+//! Issue 25 item 6, in a real browser: a person with an authenticator app logs in in two
+//! steps. The right password leads to "Second step"; a wrong code is refused in place;
+//! the app's code (computed by the test as the app does) opens the dashboard. How these
+//! tests drive the browser: `e2e::web`.
+
+use e2e::browser::Browser;
+use e2e::web::log_in;
+use e2e::{TestApp, totp_code};
+
+#[tokio::test]
+async fn a_partner_with_an_authenticator_app_logs_in_with_its_code() {
+    let app = TestApp::spawn().await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
+    let (secret, _) = app.enrol_totp(&rosa).await;
+    let b = Browser::start().await;
+    log_in(&b, &app, "rosa@ledgerline.example", "correct-horse-1").await;
+    b.wait_for_text("h1", "Second step").await;
+    b.fill("Code", "000000").await;
+    b.click("Verify").await;
+    b.wait_for_text("[role=alert]", "that code is not right")
+        .await;
+    b.wait_for_path("/login").await;
+    b.fill("Code", &totp_code(&secret)).await;
+    b.click("Verify").await;
+    b.wait_for_path("/").await;
+    b.wait_for_text("h1", "Clients").await;
+    b.wait_for_text(".topbar", "Ledger & Line").await;
+    b.assert_no_console_errors().await;
+}
+
+/// The Security page: the QR code and its key, a code from the app (computed by the test
+/// from the key the page shows) turns it on, the recovery codes are shown once; then the
+/// next log-in asks for a code.
+#[tokio::test]
+async fn a_partner_turns_on_an_authenticator_app_on_the_security_page() {
+    let app = TestApp::spawn().await;
+    app.partner("rosa@ledgerline.example").await;
+    let b = Browser::start().await;
+    log_in(&b, &app, "rosa@ledgerline.example", "correct-horse-1").await;
+    b.wait_for_text("h1", "Clients").await;
+    b.click("Security").await;
+    b.wait_for_text("h1", "Security").await;
+    b.wait_for_text("main", "No second factor yet").await;
+    b.click("Add an authenticator app").await;
+    let qr = b
+        .find("img[alt='QR code for your authenticator app']")
+        .await;
+    let drawn = b
+        .execute(
+            "return arguments[0].complete && arguments[0].naturalWidth > 0;",
+            vec![qr.reference()],
+        )
+        .await;
+    b.ensure(drawn == true, || "the QR code is not drawn".into())
+        .await;
+    let secret = b.wait_for_text("code.secret", "").await;
+    b.fill("Code from the app", &totp_code(secret.trim())).await;
+    b.showcase("security-totp").await;
+    b.click("Turn on").await;
+    b.wait_for_text(
+        "section[aria-label='Your recovery codes']",
+        "not shown again",
+    )
+    .await;
+    let codes = b
+        .execute(
+            "return document.querySelectorAll(\"section[aria-label='Your recovery codes'] li\").length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(codes, 10);
+    b.wait_for_cell("Phone", "Factor", "Authenticator app")
+        .await;
+    b.assert_accessible("the security page").await;
+    b.assert_no_console_errors().await;
+
+    b.click("Log out").await;
+    b.wait_for_path("/login").await;
+    log_in(&b, &app, "rosa@ledgerline.example", "correct-horse-1").await;
+    b.wait_for_text("h1", "Second step").await;
+    b.fill("Code", &totp_code(secret.trim())).await;
+    b.click("Verify").await;
+    b.wait_for_text("h1", "Clients").await;
+    b.assert_no_console_errors().await;
+}
