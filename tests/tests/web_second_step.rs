@@ -5,7 +5,8 @@
 
 use e2e::browser::Browser;
 use e2e::web::log_in;
-use e2e::{TestApp, totp_code};
+use e2e::{SET_FIRM_POLICY, TestApp, totp_code};
+use serde_json::json;
 
 #[tokio::test]
 async fn a_partner_with_an_authenticator_app_logs_in_with_its_code() {
@@ -81,5 +82,42 @@ async fn a_partner_turns_on_an_authenticator_app_on_the_security_page() {
     b.fill("Code", &totp_code(secret.trim())).await;
     b.click("Verify").await;
     b.wait_for_text("h1", "Clients").await;
+    b.assert_no_console_errors().await;
+}
+
+/// The firm requires a second factor: a member without one who logs in is taken to the
+/// Security page with a sentence saying why, and once the app is on, the client list
+/// opens.
+#[tokio::test]
+async fn a_member_the_firm_requires_a_factor_of_is_taken_to_enrol_one() {
+    let app = TestApp::spawn().await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    app.add_user(&owner, "sam@ledgerline.example", "Sam", "ADMIN")
+        .await;
+    app.activate("sam@ledgerline.example", "sam-password-12")
+        .await;
+    let from = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
+    app.ok(Some(&owner), SET_FIRM_POLICY, json!({ "from": from }))
+        .await;
+
+    let b = Browser::start().await;
+    log_in(&b, &app, "sam@ledgerline.example", "sam-password-12").await;
+    b.wait_for_path("/security").await;
+    b.wait_for_text("main", "Your firm requires a second factor")
+        .await;
+    b.click("Add an authenticator app").await;
+    let secret = b.wait_for_text("code.secret", "").await;
+    b.fill("Code from the app", &totp_code(secret.trim())).await;
+    b.click("Turn on").await;
+    b.wait_for_text(
+        "section[aria-label='Your recovery codes']",
+        "not shown again",
+    )
+    .await;
+    // Back at the top of the page, as a person scrolls to the side navigation.
+    b.execute("window.scrollTo(0, 0);", vec![]).await;
+    b.click("Clients").await;
+    b.wait_for_text("h1", "Clients").await;
+    b.wait_for_text("main", "No clients yet").await;
     b.assert_no_console_errors().await;
 }

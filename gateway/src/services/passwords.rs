@@ -229,18 +229,7 @@ pub async fn change(
     let txn = entity::db::begin_write(&state.db).await?;
     // The session asking stays open, wherever it is.
     let ended = store_new_password(&txn, &u, &acc, hash, Some(v.session_id)).await?;
-    entity::delivery::queue_mail(
-        &txn,
-        Some(acc.id),
-        &entity::mail::Mail::SecurityNotice {
-            to: u.email.clone(),
-            name: u.name.clone(),
-            company_name: acc.name.clone(),
-            what: "Your password was changed".into(),
-            at: now.format("%Y-%m-%d %H:%M UTC").to_string(),
-        },
-    )
-    .await?;
+    super::second_factors::tell(&txn, &u, &acc, "Your password was changed", now).await?;
     audit::record(
         &txn,
         Some(v),

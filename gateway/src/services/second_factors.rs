@@ -437,7 +437,8 @@ pub(super) fn unix_now() -> u64 {
     Utc::now().timestamp().max(0) as u64
 }
 
-/// Emails `person` that `what` happened to how they sign in.
+/// Emails `person` that `what` happened to how they sign in (a factor added or removed,
+/// a reset, a new password: `passwords::change` too).
 pub(super) async fn tell<C: ConnectionTrait>(
     conn: &C,
     person: &user::Model,
