@@ -139,6 +139,7 @@ async fn services(
         limiter: Arc::new(limiter),
         statements,
         secrets,
+        passkeys: Arc::new(crate::auth::passkey::RelyingParty::configured(config)?),
     };
     Ok((state, crate::live::Live::new(config.live.clone(), seats)))
 }

@@ -73,6 +73,18 @@ pub struct Config {
     #[arg(long, env = "TOTP_ENCRYPTION_KEY", hide_env_values = true)]
     pub totp_encryption_key: Option<String>,
 
+    /// The WebAuthn relying party for passkeys: a domain name, the one people open the
+    /// app at (or a parent of it). Unset: `PUBLIC_URL`'s host, or `localhost` when that is
+    /// an IP address (WebAuthn does not work on bare addresses).
+    #[arg(long, env = "WEBAUTHN_RP_ID")]
+    pub webauthn_rp_id: Option<String>,
+
+    /// The origin browsers use passkeys from (`https://dashboard.example.com`). Unset:
+    /// `PUBLIC_URL`'s, on `localhost` when that is an IP address. With the relying party
+    /// `localhost`, any port is accepted (development).
+    #[arg(long, env = "WEBAUTHN_ORIGIN")]
+    pub webauthn_origin: Option<String>,
+
     /// How long a verified second factor lets a person enter client accounts
     /// (`logInToClient`) before `stepUp` is asked for again.
     #[arg(long, env = "STEP_UP_WINDOW", default_value = "15m", value_parser = parse_duration)]

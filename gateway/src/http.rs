@@ -379,6 +379,9 @@ async fn graphql(
         let budget =
             crate::graphql::HashBudget::new(st.app.config.security.max_password_hashes_per_request);
         let mut batch = batch.data(viewer).data(meta).data(budget);
+        if let Some(token) = auth.and_then(session::bearer) {
+            batch = batch.data(session::PresentedToken(token));
+        }
         if let Some(mode) = cookie_mode {
             batch = batch.data(mode);
         }

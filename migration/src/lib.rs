@@ -19,6 +19,7 @@ mod m0014_clients_partner_id_index;
 mod m0015_delivery_owners;
 mod m0016_one_identity;
 mod m0017_second_factors;
+mod m0018_passkey_challenges;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_delivery_owners::Migration),
             Box::new(m0016_one_identity::Migration),
             Box::new(m0017_second_factors::Migration),
+            Box::new(m0018_passkey_challenges::Migration),
         ]
     }
 }

@@ -121,3 +121,57 @@ async fn a_member_the_firm_requires_a_factor_of_is_taken_to_enrol_one() {
     b.wait_for_text("main", "No clients yet").await;
     b.assert_no_console_errors().await;
 }
+
+/// The owner's controls on the Team page: "Require from now" turns the firm's policy on
+/// (the API then answers it), and "Reset second factors" of a member who lost their phone
+/// asks first, then removes the member's factors and signs them out.
+#[tokio::test]
+async fn the_owner_requires_factors_and_resets_a_members_on_the_team_page() {
+    let app = TestApp::spawn().await;
+    let owner = app.partner("rosa@ledgerline.example").await;
+    app.add_user(&owner, "sam@ledgerline.example", "Sam", "ADMIN")
+        .await;
+    let sam = app
+        .activate("sam@ledgerline.example", "sam-password-12")
+        .await;
+    app.enrol_totp(&sam).await;
+
+    let b = Browser::start().await;
+    log_in(&b, &app, "rosa@ledgerline.example", "correct-horse-1").await;
+    b.wait_for_text("h1", "Clients").await;
+    b.click("Team").await;
+    b.wait_for_text("main", "Second factors are optional").await;
+    let members = "table[aria-label='Second factors of the members'] tbody";
+    b.wait_for_text(members, "1 (app)").await;
+    b.click("Require from now").await;
+    let said = b
+        .wait_for_text("main", "Every member needs a second factor (since ")
+        .await;
+    assert!(!said.contains("[object"), "{said}");
+    let policy = app
+        .ok(
+            Some(&owner),
+            "{ me { account { secondFactorRequiredFrom } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        policy["me"]["account"]["secondFactorRequiredFrom"].is_string(),
+        "{policy}"
+    );
+
+    b.click("Reset second factors of sam@ledgerline.example")
+        .await;
+    b.wait_for_text("dialog.confirm", "Reset Sam’s second factors?")
+        .await;
+    b.click("Yes, reset").await;
+    b.wait_for_text(members, "None").await;
+    assert_eq!(
+        app.error_code(Some(&sam), e2e::ME, json!({})).await,
+        "UNAUTHENTICATED"
+    );
+    b.showcase("team-second-factors").await;
+    b.assert_accessible("the team page with the owner's second-factor controls")
+        .await;
+    b.assert_no_console_errors().await;
+}

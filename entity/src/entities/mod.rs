@@ -7,6 +7,7 @@ pub mod client;
 pub mod delivery;
 pub mod invite;
 pub mod legacy_connection;
+pub mod passkey_challenge;
 pub mod password_reset_request;
 pub mod password_token;
 pub mod recovery_code;

@@ -1,6 +1,7 @@
 //! Passwords and sessions.
 
 pub mod cookie;
+pub mod passkey;
 pub mod password;
 pub mod secret_box;
 pub mod session;

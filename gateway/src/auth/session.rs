@@ -42,16 +42,25 @@ pub enum Viewer {
     Pending(Box<ViewerUser>),
 }
 
+/// The session token a request presented (header or cookie), for an answer that hands
+/// the same session back (`stepUp`).
+#[derive(Debug, Clone)]
+pub struct PresentedToken(pub SecretToken);
+
+/// The token in the value of an `Authorization` header.
+pub fn bearer(header: &str) -> Option<SecretToken> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .and_then(SecretToken::parse)
+}
+
 /// Resolves the value of an `Authorization` header.
 pub async fn resolve<C: ConnectionTrait>(db: &C, header: Option<&str>) -> ApiResult<Viewer> {
     let Some(header) = header else {
         return Ok(Viewer::Anonymous);
     };
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .and_then(SecretToken::parse);
-    let Some(token) = token else {
+    let Some(token) = bearer(header) else {
         return Ok(Viewer::InvalidToken);
     };
     let now = Utc::now();

@@ -116,7 +116,7 @@ fn signed_in(viewer: &Viewer) -> ApiResult<&ViewerUser> {
     if v.enrol_only {
         return Err(ApiError::Refused {
             code: "SECOND_FACTOR_ENROLMENT_REQUIRED",
-            message: "add a second factor first (beginTotpEnrolment, then confirmTotpEnrolment): your firm requires one".into(),
+            message: "add a second factor first (an authenticator app: beginTotpEnrolment, confirmTotpEnrolment; or a passkey: beginPasskeyEnrolment, finishPasskeyEnrolment): your firm requires one".into(),
         });
     }
     Ok(v)

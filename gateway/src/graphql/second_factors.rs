@@ -9,9 +9,11 @@ use super::context::{
 };
 use crate::auth::Viewer;
 use crate::auth::cookie::Which;
+use crate::auth::session::PresentedToken;
 use crate::error::ApiError;
+use crate::services::passkeys;
 use crate::services::second_factors::{self as factors, FactorView};
-use crate::services::two_step;
+use crate::services::two_step::{self, Proof};
 use async_graphql::{
     ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
 };
@@ -58,6 +60,27 @@ pub struct TotpEnrolment {
     pub qr_svg: String,
 }
 
+/// A passkey ceremony begun: pass `optionsJson` to the browser
+/// (`PublicKeyCredential.parseCreationOptionsFromJSON` or `…RequestOptionsFromJSON` of
+/// its `publicKey`), and its answer back with `challengeId`. Good for 5 minutes, once.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PasskeyChallenge {
+    /// Which ceremony this is, for `finishPasskeyEnrolment` or `verifySecondFactor` and
+    /// `stepUp`.
+    pub challenge_id: ID,
+    /// the options for navigator.credentials.create or .get, as JSON
+    pub options_json: String,
+}
+
+impl From<passkeys::Challenge> for PasskeyChallenge {
+    fn from(c: passkeys::Challenge) -> Self {
+        PasskeyChallenge {
+            challenge_id: ID(c.id),
+            options_json: c.options_json,
+        }
+    }
+}
+
 /// The partner firm's policy; a field left out keeps its value.
 #[derive(InputObject, Debug)]
 pub struct FirmPolicyInput {
@@ -101,22 +124,25 @@ pub struct SecondFactorsMutation;
 #[Object]
 impl SecondFactorsMutation {
     /// With a pending token (from `logIn` with `secondFactorRequired`): a code from an
-    /// authenticator app or a recovery code. Answers a working session in the pending
-    /// token's place. Passkey assertions (`challengeId`, `assertionJson`) are not
-    /// accepted yet.
+    /// authenticator app or a recovery code, or a passkey's assertion for a challenge
+    /// from `beginPasskeyVerification`. Answers a working session in the pending token's
+    /// place.
     ///
     /// Errors: UNAUTHENTICATED (no pending token, an expired one, or the fifth wrong
-    /// code, which ends it), BAD_USER_INPUT (`code` is not right: which factor it was
-    /// meant for is not said), RATE_LIMITED (wrong codes count as failed log-ins),
-    /// NOT_SUPPORTED (a passkey assertion).
+    /// proof, which ends it), BAD_USER_INPUT (the code or the passkey is not right: which
+    /// factor a code was meant for is not said; both a code and a passkey, or neither),
+    /// RATE_LIMITED (wrong proofs count as failed log-ins).
     async fn verify_second_factor(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "6 digits from the authenticator app, or a recovery code")] code: Option<
             String,
         >,
-        #[graphql(desc = "a passkey challenge (not accepted yet)")] challenge_id: Option<ID>,
-        #[graphql(desc = "a passkey assertion (not accepted yet)")] assertion_json: Option<String>,
+        #[graphql(desc = "the `challengeId` from `beginPasskeyVerification`")] challenge_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "what `navigator.credentials.get` answered, as JSON (its `toJSON()`)")]
+        assertion_json: Option<String>,
     ) -> Result<AuthPayload> {
         let Viewer::Pending(pending) = viewer(ctx) else {
             return Err(ApiError::Unauthenticated(
@@ -124,9 +150,9 @@ impl SecondFactorsMutation {
             )
             .into());
         };
-        let code = the_code(code, challenge_id, assertion_json)?;
+        let proof = the_proof(code, challenge_id, assertion_json)?;
         let budget = FailureBudget::take(ctx, &pending.user.email).await?;
-        match two_step::verify(state(ctx), pending, &meta(ctx), &code).await {
+        match two_step::verify(state(ctx), pending, &meta(ctx), &proof).await {
             // A wrong code keeps its tokens: the failure is counted.
             Err(e @ (ApiError::BadUserInput { .. } | ApiError::Unauthenticated(_))) => {
                 Err(e.into())
@@ -139,28 +165,36 @@ impl SecondFactorsMutation {
     }
 
     /// A signed-in session verifies a second factor again (needed before
-    /// `logInToClient` after `STEP_UP_WINDOW`, 15 minutes by default). Answers a new
-    /// session in this one's place.
+    /// `logInToClient` after `STEP_UP_WINDOW`, 15 minutes by default). The session
+    /// stays the same (its token is answered again; open pages carry on) and counts as
+    /// verified now.
     ///
-    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (`code` is not right, or no factor to
-    /// verify), FORBIDDEN (a session opened with `logInToClient`), RATE_LIMITED,
-    /// NOT_SUPPORTED (a passkey assertion).
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (the code or passkey is not right, or no
+    /// factor to verify), FORBIDDEN (a session opened with `logInToClient`), RATE_LIMITED.
     async fn step_up(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "6 digits from the authenticator app, or a recovery code")] code: Option<
             String,
         >,
-        #[graphql(desc = "a passkey challenge (not accepted yet)")] challenge_id: Option<ID>,
-        #[graphql(desc = "a passkey assertion (not accepted yet)")] assertion_json: Option<String>,
+        #[graphql(desc = "the `challengeId` from `beginPasskeyVerification`")] challenge_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "what `navigator.credentials.get` answered, as JSON (its `toJSON()`)")]
+        assertion_json: Option<String>,
     ) -> Result<AuthPayload> {
         let v = require_user(ctx)?;
-        let code = the_code(code, challenge_id, assertion_json)?;
+        let token = ctx
+            .data_opt::<PresentedToken>()
+            .ok_or_else(ApiError::unauthenticated)?
+            .0
+            .clone();
+        let proof = the_proof(code, challenge_id, assertion_json)?;
         let budget = FailureBudget::take(ctx, &v.user.email).await?;
-        match two_step::step_up(state(ctx), v, &meta(ctx), &code).await {
+        match two_step::step_up(state(ctx), v, token, &meta(ctx), &proof).await {
             Err(
                 e @ ApiError::BadUserInput {
-                    field: Some("code"),
+                    field: Some("code" | "assertionJson"),
                     ..
                 },
             ) => Err(e.into()),
@@ -200,6 +234,62 @@ impl SecondFactorsMutation {
     ) -> Result<Vec<String>> {
         let v = require_enrolling(ctx)?;
         Ok(factors::confirm_totp(state(ctx), v, &meta(ctx), &code, label.as_deref()).await?)
+    }
+
+    /// WebAuthn registration options for `navigator.credentials.create`: a passkey as a
+    /// second factor (the passkeys the caller has are excluded). Works in a session that
+    /// may only enrol.
+    ///
+    /// Errors: UNAUTHENTICATED, FORBIDDEN (a session opened with `logInToClient`).
+    async fn begin_passkey_enrolment(&self, ctx: &Context<'_>) -> Result<PasskeyChallenge> {
+        let v = require_enrolling(ctx)?;
+        Ok(passkeys::begin_enrolment(state(ctx), v).await?.into())
+    }
+
+    /// What `navigator.credentials.create` answered for a challenge of this session:
+    /// the passkey works as a second factor from now, and this session counts as having
+    /// just verified one (a session that could only enrol now works;
+    /// `regenerateRecoveryCodes` gives recovery codes if there are none). The person is
+    /// emailed.
+    ///
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (`challengeId` unknown, used or expired;
+    /// `credentialJson` malformed or not answering the challenge from this site; `label`
+    /// over 100 characters), FORBIDDEN.
+    async fn finish_passkey_enrolment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "the `challengeId` from `beginPasskeyEnrolment`")] challenge_id: ID,
+        #[graphql(desc = "what `navigator.credentials.create` answered, as JSON (its `toJSON()`)")]
+        credential_json: String,
+        #[graphql(desc = "a name for it, e.g. \"Laptop\" (default: Passkey)")] label: Option<
+            String,
+        >,
+    ) -> Result<SecondFactor> {
+        let v = require_enrolling(ctx)?;
+        let f = passkeys::finish_enrolment(
+            state(ctx),
+            v,
+            &meta(ctx),
+            &challenge_id,
+            &credential_json,
+            label.as_deref(),
+        )
+        .await?;
+        Ok(f.into())
+    }
+
+    /// WebAuthn request options for `navigator.credentials.get` over the caller's
+    /// passkeys: with a pending token for the second step of logging in, or with a
+    /// signed-in session for `stepUp`. The answer goes to `verifySecondFactor` or
+    /// `stepUp` with the `challengeId`.
+    ///
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (no passkey).
+    async fn begin_passkey_verification(&self, ctx: &Context<'_>) -> Result<PasskeyChallenge> {
+        let v = match viewer(ctx) {
+            Viewer::Pending(p) => &**p,
+            other => crate::graphql::context::enrolling(other)?,
+        };
+        Ok(passkeys::begin_verification(state(ctx), v).await?.into())
     }
 
     /// Removes one of the caller's factors (its id from `me { secondFactors }`); removing
@@ -267,22 +357,34 @@ impl SecondFactorsMutation {
     }
 }
 
-/// The code of a second step; passkey assertions are refused until passkeys are built.
-fn the_code(
+/// What a second step gives: a code, or a passkey's assertion with its challenge.
+fn the_proof(
     code: Option<String>,
     challenge_id: Option<ID>,
     assertion_json: Option<String>,
-) -> Result<String, ApiError> {
-    if challenge_id.is_some() || assertion_json.is_some() {
-        return Err(ApiError::Refused {
-            code: "NOT_SUPPORTED",
-            message: "passkeys are not accepted yet: give a code from your authenticator app or a recovery code".into(),
-        });
-    }
-    code.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
-        ApiError::bad_input(
+) -> Result<Proof, ApiError> {
+    let code = code.filter(|c| !c.trim().is_empty());
+    match (code, challenge_id, assertion_json) {
+        (Some(code), None, None) => Ok(Proof::Code(code)),
+        (None, Some(challenge_id), Some(assertion_json)) => Ok(Proof::Passkey {
+            challenge_id: challenge_id.0,
+            assertion_json,
+        }),
+        (None, Some(_), None) => Err(ApiError::bad_input(
+            "assertionJson",
+            "give what navigator.credentials.get answered for the challenge",
+        )),
+        (None, None, Some(_)) => Err(ApiError::bad_input(
+            "challengeId",
+            "give the challengeId from beginPasskeyVerification",
+        )),
+        (None, None, None) => Err(ApiError::bad_input(
             "code",
-            "give the 6 digits from your authenticator app, or a recovery code",
-        )
-    })
+            "give the 6 digits from your authenticator app, a recovery code, or a passkey",
+        )),
+        _ => Err(ApiError::bad_input(
+            "code",
+            "give a code or a passkey, not both",
+        )),
+    }
 }

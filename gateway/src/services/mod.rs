@@ -10,6 +10,7 @@ pub mod connect;
 pub mod invites;
 pub mod links;
 pub mod onboarding;
+pub mod passkeys;
 pub mod passwords;
 pub mod recovery_codes;
 pub mod second_factors;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Seals TOTP secrets at rest (`TOTP_ENCRYPTION_KEY`).
     pub secrets: crate::auth::secret_box::SecretBox,
+    /// The WebAuthn relying party passkeys are made for (`WEBAUTHN_RP_ID`).
+    pub passkeys: std::sync::Arc<crate::auth::passkey::RelyingParty>,
 }
 
 impl AppState {

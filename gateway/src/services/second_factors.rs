@@ -161,13 +161,7 @@ pub async fn confirm_totp(
                 "start with beginTotpEnrolment: no authenticator app is waiting to be confirmed",
             )
         })?;
-    let label = match label.map(str::trim) {
-        Some("") | None => pending.label.clone(),
-        Some(l) if l.chars().count() > 100 => {
-            return Err(ApiError::bad_input("label", "at most 100 characters"));
-        }
-        Some(l) => l.to_owned(),
-    };
+    let label = label_or(label, &pending.label)?;
     let secret = open_secret(state, &pending)?;
     let step = totp::matching_step(&secret, code, unix_now(), None).ok_or_else(|| {
         ApiError::bad_input(
@@ -186,13 +180,7 @@ pub async fn confirm_totp(
         .exec(&txn)
         .await?;
     let codes = new_recovery_codes(&txn, person.id, now).await?;
-    // This session has just verified a factor; an enrol-only one may now do the rest.
-    entity::session::Entity::update_many()
-        .col_expr(entity::session::Column::EnrolOnly, Expr::value(false))
-        .col_expr(entity::session::Column::SecondFactorAt, Expr::value(now))
-        .filter(entity::session::Column::Id.eq(v.session_id))
-        .exec(&txn)
-        .await?;
+    just_verified(&txn, v, now).await?;
     let what = format!("A second factor was added: \"{label}\"");
     tell(&txn, &person, &firm, &what, now).await?;
     record(
@@ -384,6 +372,33 @@ pub async fn reset(
 
 // ---- shared
 
+/// The name a person gave a factor, or `default`; at most 100 characters.
+pub(super) fn label_or(label: Option<&str>, default: &str) -> ApiResult<String> {
+    match label.map(str::trim) {
+        Some("") | None => Ok(default.to_owned()),
+        Some(l) if l.chars().count() > 100 => {
+            Err(ApiError::bad_input("label", "at most 100 characters"))
+        }
+        Some(l) => Ok(l.to_owned()),
+    }
+}
+
+/// The session `v` has just verified a factor it enrolled: an enrol-only one may now do
+/// the rest, and step-up counts from now.
+pub(super) async fn just_verified<C: ConnectionTrait>(
+    conn: &C,
+    v: &ViewerUser,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    entity::session::Entity::update_many()
+        .col_expr(entity::session::Column::EnrolOnly, Expr::value(false))
+        .col_expr(entity::session::Column::SecondFactorAt, Expr::value(now))
+        .filter(entity::session::Column::Id.eq(v.session_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// The owner of a partner firm, or `FORBIDDEN`.
 fn firm_owner(v: &ViewerUser) -> ApiResult<()> {
     if v.account.kind != AccountKind::Partner || v.user.role != Role::Owner || v.opened_by.is_some()
@@ -397,7 +412,7 @@ fn firm_owner(v: &ViewerUser) -> ApiResult<()> {
 }
 
 /// A session opened from a partner dashboard changes nothing of the person's sign-in.
-fn not_from_a_partner_session(v: &ViewerUser) -> ApiResult<()> {
+pub(super) fn not_from_a_partner_session(v: &ViewerUser) -> ApiResult<()> {
     if v.opened_by.is_some() {
         return Err(ApiError::Forbidden(
             "this session was opened from your partner dashboard: manage your second factors there"
@@ -462,7 +477,7 @@ pub(super) async fn tell<C: ConnectionTrait>(
 }
 
 /// An audit entry in the person's firm (or account).
-async fn record<C: ConnectionTrait>(
+pub(super) async fn record<C: ConnectionTrait>(
     conn: &C,
     v: &ViewerUser,
     meta: &RequestMeta,

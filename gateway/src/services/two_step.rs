@@ -1,8 +1,9 @@
 //! The second step (SPEC §12): after the right password, a person with a second factor
 //! holds a pending token (5 minutes, 5 tries) that only `verifySecondFactor` accepts; a
 //! signed-in session verifies again with `stepUp` before entering client accounts after
-//! `STEP_UP_WINDOW`. A code is an authenticator app's (each step once) or a recovery
-//! code (each once); which one failed is never said.
+//! `STEP_UP_WINDOW`. The proof is a code, an authenticator app's (each step once) or a
+//! recovery code (each once), or a passkey's assertion (`passkeys`); which one failed is
+//! never said.
 
 use super::After;
 use super::AppState;
@@ -14,16 +15,75 @@ use crate::auth::session::{self, Stage, ViewerUser};
 use crate::auth::totp;
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{AuditAction, recovery_code, second_factor, user};
+use entity::{AuditAction, SecretToken, recovery_code, second_factor, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Wrong codes a pending token takes before it ends.
 pub const PENDING_TRIES: i32 = 5;
 
-/// What a wrong code answers: nothing about which factor it was meant for.
-fn wrong_code() -> ApiError {
-    ApiError::bad_input("code", "that code is not right")
+/// What a person gives at the second step or at step-up.
+pub enum Proof {
+    /// An authenticator app's code or a recovery code.
+    Code(String),
+    /// A passkey's answer (`navigator.credentials.get`, as JSON) to a challenge from
+    /// `beginPasskeyVerification`.
+    Passkey {
+        challenge_id: String,
+        assertion_json: String,
+    },
+}
+
+/// What a wrong proof answers: for a code, nothing about which factor it was meant for.
+fn wrong(proof: &Proof) -> ApiError {
+    match proof {
+        Proof::Code(_) => ApiError::bad_input("code", "that code is not right"),
+        Proof::Passkey { .. } => ApiError::bad_input(
+            "assertionJson",
+            "that passkey was not accepted (or its challenge was used or is over 5 minutes old): try again",
+        ),
+    }
+}
+
+/// A proof ready to check: a passkey's challenge is taken (used up, whatever the answer)
+/// before the check's transaction begins, as SQLite has one writer at a time.
+enum Ready<'a> {
+    Code(&'a str),
+    /// The ceremony's kept state (`None`: unknown, used or expired) and the answer.
+    Passkey {
+        kept: Option<String>,
+        assertion_json: &'a str,
+    },
+}
+
+async fn ready<'a>(state: &AppState, session_id: i64, proof: &'a Proof) -> ApiResult<Ready<'a>> {
+    Ok(match proof {
+        Proof::Code(code) => Ready::Code(code),
+        Proof::Passkey {
+            challenge_id,
+            assertion_json,
+        } => Ready::Passkey {
+            kept: super::passkeys::take_verification(state, session_id, challenge_id).await?,
+            assertion_json,
+        },
+    })
+}
+
+/// Uses the proof of `person_id`: true when it was right.
+async fn use_proof<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    person_id: i64,
+    proof: Ready<'_>,
+) -> ApiResult<bool> {
+    match proof {
+        Ready::Code(code) => use_code(conn, state, person_id, code).await,
+        Ready::Passkey {
+            kept: Some(kept),
+            assertion_json,
+        } => super::passkeys::use_assertion(conn, state, person_id, &kept, assertion_json).await,
+        Ready::Passkey { kept: None, .. } => Ok(false),
+    }
 }
 
 /// Uses `code` of `person_id` if it is right: a current authenticator code not used
@@ -74,13 +134,14 @@ pub async fn verify(
     state: &AppState,
     pending: &ViewerUser,
     meta: &RequestMeta,
-    code: &str,
+    proof: &Proof,
 ) -> ApiResult<SignedIn> {
     let (person, firm) = person_of(&state.db, pending).await?;
+    let given = ready(state, pending.session_id, proof).await?;
     let txn = entity::db::begin_write(&state.db).await?;
-    if !use_code(&txn, state, person.id, code).await? {
+    if !use_proof(&txn, state, person.id, given).await? {
         drop(txn);
-        return Err(failed(state, pending, meta, &person, &firm).await?);
+        return Err(failed(state, pending, meta, &person, &firm, proof).await?);
     }
     session::close(&txn, pending.session_id).await?;
     let s = SignedIn::open_at(
@@ -103,6 +164,7 @@ async fn failed(
     meta: &RequestMeta,
     person: &user::Model,
     firm: &entity::account::Model,
+    proof: &Proof,
 ) -> ApiResult<ApiError> {
     let txn = entity::db::begin_write(&state.db).await?;
     entity::session::Entity::update_many()
@@ -129,7 +191,7 @@ async fn failed(
             account_id: Some(firm.id),
             partner_account_id: entity::client::partner_of(&txn, firm).await?,
             detail: Some(format!(
-                "{} gave a wrong second-factor code ({tries} of {PENDING_TRIES})",
+                "{} failed the second step of logging in ({tries} of {PENDING_TRIES})",
                 person.email
             )),
             ..Entry::of(AuditAction::UserSecondFactorFailed)
@@ -140,17 +202,18 @@ async fn failed(
     Ok(if ended {
         ApiError::Unauthenticated(format!("{PENDING_TRIES} wrong codes: log in again"))
     } else {
-        wrong_code()
+        wrong(proof)
     })
 }
 
-/// `stepUp`: a signed-in session verifies a factor again; answers a new session in its
-/// place (the old token ends), verified now.
+/// `stepUp`: a signed-in session verifies a factor again; the same session (its token
+/// `token`, so open pages and live connections carry on) counts as verified now.
 pub async fn step_up(
     state: &AppState,
     v: &ViewerUser,
+    token: SecretToken,
     meta: &RequestMeta,
-    code: &str,
+    proof: &Proof,
 ) -> ApiResult<SignedIn> {
     if v.opened_by.is_some() {
         return Err(ApiError::Forbidden(
@@ -167,8 +230,9 @@ pub async fn step_up(
             field: None,
         });
     }
+    let given = ready(state, v.session_id, proof).await?;
     let txn = entity::db::begin_write(&state.db).await?;
-    if !use_code(&txn, state, person.id, code).await? {
+    if !use_proof(&txn, state, person.id, given).await? {
         drop(txn);
         audit::record(
             &state.db,
@@ -178,32 +242,29 @@ pub async fn step_up(
                 account_id: Some(firm.id),
                 partner_account_id: entity::client::partner_of(&state.db, &firm).await?,
                 detail: Some(format!(
-                    "{} gave a wrong second-factor code at step-up",
+                    "{} failed the second step at step-up",
                     person.email
                 )),
                 ..Entry::of(AuditAction::UserSecondFactorFailed)
             },
         )
         .await?;
-        return Err(wrong_code());
+        return Err(wrong(proof));
     }
-    session::close(&txn, v.session_id).await?;
-    let s = SignedIn::open_at(
-        &txn,
-        state,
-        v.user.clone(),
-        v.account.clone(),
-        Stage::Full(Some(Utc::now())),
-    )
-    .await?;
-    state
-        .commit(
-            txn,
-            After {
-                sessions: vec![v.user.id],
-                ..Default::default()
-            },
+    entity::session::Entity::update_many()
+        .col_expr(
+            entity::session::Column::SecondFactorAt,
+            Expr::value(Utc::now()),
         )
+        .filter(entity::session::Column::Id.eq(v.session_id))
+        .exec(&txn)
         .await?;
-    Ok(s)
+    state.commit(txn, After::default()).await?;
+    Ok(SignedIn {
+        token,
+        expires_at: v.expires_at,
+        user: v.user.clone(),
+        account: v.account.clone(),
+        second_step: Vec::new(),
+    })
 }

@@ -29,6 +29,7 @@
 //! (the rest of the page is inert); and each tries again when the page replaced the
 //! element under it (a live update re-rendering a row).
 
+mod authenticator;
 mod axe;
 mod driver;
 mod emulation;

@@ -36,7 +36,7 @@ const ACTIONS = {
   'user.second_factor_added': 'Added a second factor',
   'user.second_factor_removed': 'Removed a second factor',
   'user.recovery_codes_regenerated': 'Made new recovery codes',
-  'user.second_factor_failed': 'Gave a wrong second-factor code',
+  'user.second_factor_failed': 'Failed a second step',
   'user.second_factors_reset': "Reset a member's second factors",
   'partner.policy_changed': "Changed the firm's policy",
   'support.viewed': 'Support viewed the account',

@@ -4,9 +4,10 @@
 import { gql, ME } from '../api.js';
 import { h, field, checkbox, form } from '../dom.js';
 import { rememberWelcome } from './welcome.js';
+import { proofForm } from '../widgets/second-step.js';
 
 // The session comes back as a cookie; the answer's `token` is empty for the web app.
-export const AUTH = `expiresAt secondFactorRequired user { ${ME} }`;
+export const AUTH = `expiresAt secondFactorRequired secondFactorKinds user { ${ME} }`;
 
 export const input = (props) => h('input', { type: 'text', ...props });
 export const val = (f, name) => f.elements[name].value.trim();
@@ -38,7 +39,7 @@ export function login(ctx) {
         { email: val(fm, 'email'), password: fm.elements.password.value, companyId },
         { auth: 'none' },
       );
-      if (d.logIn.secondFactorRequired) secondStep(ctx, main, f);
+      if (d.logIn.secondFactorRequired) secondStep(ctx, main, f, d.logIn.secondFactorKinds);
       else ctx.signedIn(d.logIn);
     },
   );
@@ -51,19 +52,18 @@ export function login(ctx) {
 
 // The second step of a log-in (SPEC §12): the password was right and the person has a
 // second factor; the session cookie holds a pending token (5 minutes, 5 tries) until a
-// code from their authenticator app, or a recovery code, is verified.
-function secondStep(ctx, main, passwordForm) {
-  const f = form(
-    { class: 'stack', 'aria-label': 'Second step' },
-    [
-      field('Code', input({ name: 'code', autocomplete: 'one-time-code', inputmode: 'text', required: true, maxlength: '20' }), 'The 6 digits your authenticator app shows, or one of your recovery codes.'),
-      h('button', { type: 'submit', class: 'btn primary wide', 'data-busy': 'Checking…' }, 'Verify'),
-    ],
-    async (fm) => {
-      const d = await gql(`mutation Verify($code: String) { verifySecondFactor(code: $code) { ${AUTH} } }`, { code: val(fm, 'code') }, { quiet: true });
+// code from their authenticator app, a recovery code or a passkey is verified.
+const VERIFY = `mutation Verify($code: String, $challengeId: ID, $assertionJson: String) { verifySecondFactor(code: $code, challengeId: $challengeId, assertionJson: $assertionJson) { ${AUTH} } }`;
+
+function secondStep(ctx, main, passwordForm, kinds) {
+  const f = proofForm({
+    label: 'Second step',
+    passkey: kinds.includes('PASSKEY'),
+    send: async (proof) => {
+      const d = await gql(VERIFY, proof, { quiet: true });
       ctx.signedIn(d.verifySecondFactor);
     },
-  );
+  });
   passwordForm.replaceWith(f);
   main.querySelector('h1').textContent = 'Second step';
   main.querySelector('.lead')?.replaceChildren('Your password was right. Now confirm it is you.');

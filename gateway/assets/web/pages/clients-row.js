@@ -5,6 +5,7 @@ import { session } from '../api.js';
 import { h, busy, toast, toastError, badge, when } from '../dom.js';
 import { nameAndEmail } from '../widgets/table.js';
 import { confirmAction } from '../widgets/confirm.js';
+import { withStepUp } from '../widgets/second-step.js';
 import { resendInvite, revokeInvite, removeClient, resetClientPassword, logInToClient } from './clients-api.js';
 
 export const COLUMNS = ['Client', 'Status', 'Invite', 'Trial ends', 'Partner access', 'Last partner log-in', 'Actions'];
@@ -52,7 +53,10 @@ const ASK = {
 export function rowActions(navigate, replace, reread) {
   return {
     LOG_IN: async (c) => {
-      session.enterClient(await logInToClient(c.id), c);
+      // Entering a client's account needs a second factor from the last minutes.
+      const entered = await withStepUp(() => logInToClient(c.id), `Logging in to ${who(c)} needs your second factor again.`);
+      if (!entered) return;
+      session.enterClient(entered, c);
       navigate('/client');
     },
     RESET_PASSWORD: async (c) => {

@@ -1,12 +1,14 @@
 // Security settings (SPEC §12), for every signed-in person: their second factors (add an
-// authenticator app by its QR code and a code from it, the recovery codes shown once,
-// remove one, new recovery codes) and their password. A session that may only enrol
+// authenticator app by its QR code and a code from it, add a passkey, the recovery codes
+// shown once, remove one, new recovery codes) and their password. A session that may only enrol
 // (the firm requires a factor) lands here.
 
 import { gql, session } from '../api.js';
 import { h, field, form, alertBox, toast, when } from '../dom.js';
 import { confirmAction } from '../widgets/confirm.js';
 import { input, password, val, PASSWORD_HINT } from './auth.js';
+import { withStepUp } from '../widgets/second-step.js';
+import { passkeysWork, createPasskey, passkeyMessage } from '../passkey.js';
 
 const FACTORS = '{ me { secondFactors { id kind label createdAt lastUsedAt } } }';
 const KIND = { TOTP: 'Authenticator app', PASSKEY: 'Passkey', RECOVERY_CODE: 'Recovery codes' };
@@ -53,7 +55,8 @@ function factorsTable(factors, reload) {
         const ok = await confirmAction({ title: `Remove “${f.label}”?`, text: 'You will no longer be asked for its codes. Removing your last factor also removes your recovery codes.', confirm: 'Yes, remove' });
         if (!ok) return;
         try {
-          await gql('mutation Remove($id: ID!) { removeSecondFactor(id: $id) }', { id: f.id });
+          const done = await withStepUp(() => gql('mutation Remove($id: ID!) { removeSecondFactor(id: $id) }', { id: f.id }), 'Removing your last second factor needs it once more.');
+          if (!done) return;
           toast(`“${f.label}” was removed.`);
           reload();
         } catch (err) {
@@ -105,7 +108,7 @@ export async function security(ctx) {
     try {
       const d = await gql('mutation Begin { beginTotpEnrolment { secret otpauthUri qrSvg } }');
       add.replaceChildren(enrolForm(d.beginTotpEnrolment, (codes) => {
-        add.replaceChildren(codesBox(codes), start);
+        add.replaceChildren(codesBox(codes), buttons);
         toast('Your authenticator app is on: log-ins now ask for its code.');
         reload();
       }));
@@ -114,6 +117,58 @@ export async function security(ctx) {
       err.show(e);
     }
   });
-  add.append(start);
+  const buttons = h('div', { class: 'actions' }, start, passkeysWork() ? passkeyButton(add, err, reload) : null, codesButton(add, err));
+  add.append(buttons);
   await reload();
+}
+
+const REGENERATE = 'mutation Codes { regenerateRecoveryCodes }';
+
+// "New recovery codes": the old ones stop working; asks for the second factor again
+// when it was not verified in the last minutes.
+function codesButton(add, err) {
+  const b = h('button', { type: 'button', class: 'btn', 'data-busy': 'Making codes…' }, 'New recovery codes');
+  b.addEventListener('click', async () => {
+    err.show(null);
+    try {
+      const d = await withStepUp(() => gql(REGENERATE), 'New recovery codes need your second factor again.');
+      if (!d) return;
+      add.querySelector('section.alert.info')?.remove();
+      add.prepend(codesBox(d.regenerateRecoveryCodes));
+      toast('New recovery codes: the old ones no longer work.');
+    } catch (e) {
+      err.show(e);
+    }
+  });
+  return b;
+}
+
+// "Add a passkey": the browser makes one (this device, a phone, a security key) for the
+// options the API gives; the first factor also gets recovery codes.
+function passkeyButton(add, err, reload) {
+  const b = h('button', { type: 'button', class: 'btn', 'data-busy': 'Waiting for your passkey…' }, 'Add a passkey');
+  b.addEventListener('click', async () => {
+    err.show(null);
+    try {
+      const d = await gql('mutation BeginPasskey { beginPasskeyEnrolment { challengeId optionsJson } }');
+      let credentialJson;
+      try {
+        credentialJson = await createPasskey(d.beginPasskeyEnrolment.optionsJson);
+      } catch (e) {
+        err.show(passkeyMessage(e));
+        return;
+      }
+      await gql('mutation FinishPasskey($id: ID!, $json: String!) { finishPasskeyEnrolment(challengeId: $id, credentialJson: $json, label: "Passkey") { id } }', { id: d.beginPasskeyEnrolment.challengeId, json: credentialJson });
+      const me = await gql(FACTORS);
+      if (!me.me.secondFactors.some((f) => f.kind === 'RECOVERY_CODE')) {
+        const c = await gql(REGENERATE);
+        add.prepend(codesBox(c.regenerateRecoveryCodes));
+      }
+      toast('Your passkey is on: log-ins can now use it.');
+      reload();
+    } catch (e) {
+      err.show(e);
+    }
+  });
+  return b;
 }

@@ -3,6 +3,7 @@
 import { gql, session, ME } from '../api.js';
 import { h, alertBox } from '../dom.js';
 import { USER, usersSection } from './users.js';
+import { TEAM_SECURITY, teamSecurity } from './team-security.js';
 
 export async function team(ctx) {
   const main = ctx.shell({ nav: 'team' });
@@ -15,6 +16,11 @@ export async function team(ctx) {
     if (!ctx.alive()) return;
     session.setUser(d.me);
     loading.replaceWith(usersSection(d.users, d.me, 'main'));
+    // The owner also sets the firm's second-factor policy and resets members' factors.
+    if (d.me.role === 'OWNER') {
+      const s = await gql(`query TeamSecurity { ${TEAM_SECURITY} }`);
+      if (ctx.alive()) main.append(teamSecurity(s, d.me));
+    }
   } catch (e) {
     loading.remove();
     if (ctx.alive()) err.show(e);
