@@ -196,6 +196,14 @@ const TABLE: &[Row] = &[
         [UNAUTH, "ok", "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok"]),
     ("confirmTotpEnrolment", "mutation { confirmTotpEnrolment(code: \"000000\") }",
         [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    ("beginPasskeyEnrolment", "mutation { beginPasskeyEnrolment { challengeId } }",
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", FORBID, "ok", "ok", "ok"]),
+    // No such ceremony: refused before anything is checked or kept.
+    ("finishPasskeyEnrolment", "mutation { finishPasskeyEnrolment(challengeId: \"x\", credentialJson: \"{}\") { id } }",
+        [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
+    // Nobody here has a passkey.
+    ("beginPasskeyVerification", "mutation { beginPasskeyVerification { challengeId } }",
+        [UNAUTH, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT", FORBID, "BAD_USER_INPUT", "BAD_USER_INPUT", "BAD_USER_INPUT"]),
     ("removeSecondFactor", "mutation { removeSecondFactor(id: \"999999\") }",
         [UNAUTH, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", FORBID, "NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]),
     // Staff verified their factor when they enrolled it: new codes for them.

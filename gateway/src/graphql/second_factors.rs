@@ -283,7 +283,8 @@ impl SecondFactorsMutation {
     /// signed-in session for `stepUp`. The answer goes to `verifySecondFactor` or
     /// `stepUp` with the `challengeId`.
     ///
-    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (no passkey).
+    /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (no passkey), FORBIDDEN (a session
+    /// opened with `logInToClient`).
     async fn begin_passkey_verification(&self, ctx: &Context<'_>) -> Result<PasskeyChallenge> {
         let v = match viewer(ctx) {
             Viewer::Pending(p) => &**p,

@@ -157,6 +157,7 @@ pub async fn finish_enrolment(
 /// person's passkeys, for a pending token's second step or a signed-in session's
 /// step-up.
 pub async fn begin_verification(state: &AppState, v: &ViewerUser) -> ApiResult<Challenge> {
+    not_from_a_partner_session(v)?;
     let (person, _) = person_of(&state.db, v).await?;
     let passkeys: Vec<Passkey> = passkeys_of(&state.db, person.id)
         .await?
