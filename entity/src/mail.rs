@@ -102,6 +102,20 @@ pub enum Mail {
         /// When, as `YYYY-MM-DD HH:MM UTC`.
         at: String,
     },
+    /// Access the client controls (SPEC §13): a request for the client's owner and
+    /// admins, the answer for the person, a revocation, and the warnings before a grant
+    /// ends. The sentences are written where the event happens.
+    AccessNotice {
+        to: String,
+        name: String,
+        subject: String,
+        /// The paragraphs, in order.
+        lines: Vec<String>,
+        /// Where to act (the client account page or the dashboard), with its button's
+        /// words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        action: Option<(String, String)>,
+    },
 }
 
 /// One more change in a folded [`Mail::PartnerAccessChanged`].
@@ -137,6 +151,7 @@ impl Mail {
             Mail::PartnerAccessChanged { .. } => "partner_access_changed",
             Mail::ConnectFailed { .. } => "connect_failed",
             Mail::SecurityNotice { .. } => "security_notice",
+            Mail::AccessNotice { .. } => "access_notice",
         }
     }
 
@@ -150,7 +165,8 @@ impl Mail {
             | Mail::InvitesExpiredDigest { to, .. }
             | Mail::PartnerAccessChanged { to, .. }
             | Mail::ConnectFailed { to, .. }
-            | Mail::SecurityNotice { to, .. } => to,
+            | Mail::SecurityNotice { to, .. }
+            | Mail::AccessNotice { to, .. } => to,
         }
     }
 
@@ -167,7 +183,8 @@ impl Mail {
             | Mail::InvitesExpiredDigest { .. }
             | Mail::PartnerAccessChanged { .. }
             | Mail::ConnectFailed { .. }
-            | Mail::SecurityNotice { .. } => {}
+            | Mail::SecurityNotice { .. }
+            | Mail::AccessNotice { .. } => {}
         }
         e
     }

@@ -29,7 +29,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use entity::AuditAction;
-use entity::{PartnerSeat, client};
+use entity::{SeatAccess, client};
 use sea_orm::ActiveEnum;
 use tower_http::request_id::RequestId;
 
@@ -102,8 +102,7 @@ async fn start(
     let filter = parse_filter(pairs)?;
     let mut walk = Walk {
         db: app.db.clone(),
-        partner_account_id: v.account.id,
-        viewer_email: v.user.email.clone(),
+        lens: client_list::Lens::of(v),
         filter,
         batch: EXPORT_BATCH,
         after: None,
@@ -186,13 +185,13 @@ fn parse_instant(raw: &str) -> ApiResult<DateTime<Utc>> {
         })
 }
 
-type Row = (client::ListRow, Option<PartnerSeat>);
+type Row = (client::ListRow, SeatAccess);
 
 /// Where an export stands: the rows after `after` are still to be read.
 struct Walk {
     db: sea_orm::DatabaseConnection,
-    partner_account_id: i64,
-    viewer_email: String,
+    /// Whose list, as who sees it (a member limited to assigned clients: only those).
+    lens: client_list::Lens,
     filter: Filter,
     batch: u64,
     after: Option<i64>,
@@ -207,9 +206,8 @@ impl Walk {
     async fn read(&self) -> ApiResult<Vec<Row>> {
         client_list::export_batch(
             &self.db,
-            self.partner_account_id,
+            &self.lens,
             &self.filter,
-            &self.viewer_email,
             self.after,
             self.batch,
         )
@@ -293,8 +291,8 @@ fn graphql_name<T: async_graphql::InputType>(v: T) -> String {
 }
 
 /// One client as a CSV line, in `COLUMNS` order; instants in UTC to the second.
-fn push_client(out: &mut String, c: &client::ListRow, seat: Option<PartnerSeat>) {
-    let access: types::PartnerAccess = c.partner_access(seat).into();
+fn push_client(out: &mut String, c: &client::ListRow, seat: SeatAccess) {
+    let access: types::PartnerAccess = c.partner_access(seat, chrono::Utc::now()).into();
     let status: types::ClientStatus = c.status.into();
     let via: types::InviteMethod = c.invited_via.into();
     push_record(

@@ -20,6 +20,7 @@ mod m0015_delivery_owners;
 mod m0016_one_identity;
 mod m0017_second_factors;
 mod m0018_passkey_challenges;
+mod m0019_client_access;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_one_identity::Migration),
             Box::new(m0017_second_factors::Migration),
             Box::new(m0018_passkey_challenges::Migration),
+            Box::new(m0019_client_access::Migration),
         ]
     }
 }

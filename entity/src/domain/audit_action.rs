@@ -68,6 +68,19 @@ audit_actions! {
     UserSecondFactorsReset = "user.second_factors_reset",
     /// The firm's owner changed the firm's policy (`setFirmPolicy`).
     PartnerPolicyChanged = "partner.policy_changed",
+    /// A firm person asked a client for access (SPEC §13).
+    AccessRequested = "access.requested",
+    /// The client approved a request (its role and end in the detail).
+    AccessApproved = "access.approved",
+    AccessDeclined = "access.declined",
+    /// The client ended a grant; the person's sessions there ended with it.
+    AccessRevoked = "access.revoked",
+    /// A grant reached its end, or a request went unanswered for 30 days.
+    AccessExpired = "access.expired",
+    /// Who in the firm handles a client changed.
+    ClientAssigneesChanged = "client.assignees_changed",
+    /// Which clients a member sees changed.
+    UserClientScopeChanged = "user.client_scope_changed",
     SupportViewed = "support.viewed",
     SupportSearched = "support.searched",
     SupportRetriedDelivery = "support.retried_delivery",

@@ -18,6 +18,9 @@ pub enum ClientAction {
     RevokeInvite,
     /// `removeClient`: the client is INVITED (never accepted): the row can go.
     Remove,
+    /// `requestClientAccess`: the client has an account and the person no access there
+    /// that works (none, or it ended): they can ask the client (SPEC §13).
+    RequestAccess,
 }
 
 impl ClientAction {
@@ -46,6 +49,9 @@ impl ClientAction {
         }
         if invites && status == ClientStatus::Invited {
             actions.push(ClientAction::Remove);
+        }
+        if status != ClientStatus::Invited && access.can_request() {
+            actions.push(ClientAction::RequestAccess);
         }
         actions
     }

@@ -182,3 +182,38 @@ pub enum TaskStatus {
     #[sea_orm(string_value = "FAILED")]
     Failed,
 }
+
+/// Which of a partner firm's clients a member sees (SPEC §13).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ClientScope {
+    /// Every client of the firm (the default; the owner always).
+    #[sea_orm(string_value = "ALL_CLIENTS")]
+    AllClients,
+    /// Only the clients the member is assigned to.
+    #[sea_orm(string_value = "ASSIGNED_CLIENTS")]
+    AssignedClients,
+}
+
+/// Where an access grant stands (SPEC §13).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum GrantStatus {
+    /// Asked for; the client has not answered.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Approved (or made by the sign-up form or the client adding the person).
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    /// Reached its end, or a request nobody answered in 30 days.
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+    #[sea_orm(string_value = "REVOKED")]
+    Revoked,
+}

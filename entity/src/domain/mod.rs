@@ -23,14 +23,14 @@ pub use discount::{DiscountTiers, TierStanding};
 pub use duration::{DurationError, human_duration, parse_duration};
 pub use email::Email;
 pub use enums::{
-    AccountKind, ClientStatus, ConnectStatus, DeliveryStatus, InviteMethod, Platform, Role,
-    TaskKind, TaskStatus,
+    AccountKind, ClientScope, ClientStatus, ConnectStatus, DeliveryStatus, GrantStatus,
+    InviteMethod, Platform, Role, TaskKind, TaskStatus,
 };
 pub use invite_state::InviteState;
 pub use link_state::LinkState;
 pub use name::{CompanyName, MAX_NAME_CHARS, NameError, PersonName};
 pub use parse_error::ParseError;
-pub use partner_access::{PartnerAccess, PartnerSeat};
+pub use partner_access::{GrantState, PartnerAccess, PartnerSeat, SeatAccess};
 pub use password::{MIN_PASSWORD_LEN, Password};
 pub use plans::{DEFAULT_PLANS, Plan, Plans};
 pub use token::{SecretToken, TokenHash};

@@ -23,6 +23,8 @@ pub struct Model {
     /// A partner firm's policy (SPEC §12): from this instant every member needs a second
     /// factor. `None`: not required.
     pub second_factor_required_from: Option<DateTimeUtc>,
+    /// A partner firm's policy (SPEC §13): `logInToClient` needs a reason.
+    pub access_reason_required: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -136,11 +136,14 @@ impl ListRow {
 }
 
 impl ListRow {
-    /// What the partner user whose own user row in this client's account is `seat` can do
-    /// there: the list's `partnerAccess` and the CSV export's column, one rule. A client
-    /// with no account yet has no seat, whatever was joined.
-    pub fn partner_access(&self, seat: Option<crate::PartnerSeat>) -> crate::PartnerAccess {
-        crate::PartnerAccess::of(seat.filter(|_| self.client_account_id.is_some()))
+    /// What the person whose seat and grant in this client's account are `seat` can do
+    /// there at `now`: the list's `partnerAccess` and the CSV export's column, one rule. A
+    /// client with no account yet has no seat, whatever was joined.
+    pub fn partner_access(&self, seat: crate::SeatAccess, now: DateTimeUtc) -> crate::PartnerAccess {
+        if self.client_account_id.is_none() {
+            return crate::PartnerAccess::Missing;
+        }
+        seat.access(now)
     }
 
     /// Where the row's invite stands at `now` (`None` once the client has an account).
@@ -153,18 +156,19 @@ impl ListRow {
         )
     }
 
-    /// The actions this row offers now to the partner user whose seat in the client's
-    /// account is `seat`, of a partner on `platform` (`crate::ClientAction::available`).
+    /// The actions this row offers now to the person whose seat and grant in the
+    /// client's account are `seat`, of a partner on `platform`
+    /// (`crate::ClientAction::available`).
     pub fn actions(
         &self,
-        seat: Option<crate::PartnerSeat>,
+        seat: crate::SeatAccess,
         platform: crate::Platform,
         now: DateTimeUtc,
     ) -> Vec<crate::ClientAction> {
         crate::ClientAction::available(
             self.status,
             self.invite_state(now),
-            self.partner_access(seat),
+            self.partner_access(seat, now),
             platform,
         )
     }

@@ -1,9 +1,12 @@
 //! sea-orm entities, one module per table, each with the functions that write its rows:
 //! the one place a row kind is built, used by the gateway and the worker alike.
 
+pub mod access_grant;
+pub mod access_session;
 pub mod account;
 pub mod audit_event;
 pub mod client;
+pub mod client_assignee;
 pub mod delivery;
 pub mod invite;
 pub mod legacy_connection;

@@ -22,6 +22,9 @@ pub struct Model {
     /// not work either until the firm reactivates them. The client's own decision is
     /// `active`.
     pub suspended_by_partner: bool,
+    /// A partner firm's member: which of the firm's clients they see (SPEC §13). The
+    /// owner sees all whatever it says.
+    pub client_scope: crate::domain::ClientScope,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -176,6 +176,7 @@ pub async fn open_at<C: ConnectionTrait>(
 
 /// Ends one session.
 pub async fn close<C: ConnectionTrait>(conn: &C, session_id: i64) -> ApiResult<()> {
+    ending(conn, Condition::all().add(session::Column::Id.eq(session_id))).await?;
     session::Entity::delete_by_id(session_id).exec(conn).await?;
     Ok(())
 }
@@ -186,11 +187,19 @@ pub async fn close_all_of<C: ConnectionTrait>(
     user_id: i64,
     keep: Option<i64>,
 ) -> ApiResult<()> {
-    let mut q = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    let mut which = Condition::all().add(session::Column::UserId.eq(user_id));
     if let Some(keep) = keep {
-        q = q.filter(session::Column::Id.ne(keep));
+        which = which.add(session::Column::Id.ne(keep));
     }
-    q.exec(conn).await?;
+    ending(conn, which.clone()).await?;
+    session::Entity::delete_many().filter(which).exec(conn).await?;
+    Ok(())
+}
+
+/// The sessions matching `which` end now: a firm person's session in a client account
+/// keeps its end in the client's access log (SPEC §13). Called before they are deleted.
+async fn ending<C: ConnectionTrait>(conn: &C, which: Condition) -> ApiResult<()> {
+    entity::access_session::end_where(conn, which, Utc::now()).await?;
     Ok(())
 }
 
@@ -236,14 +245,18 @@ pub(crate) async fn end_client_sessions_but<C: ConnectionTrait>(
     keep: Option<i64>,
 ) -> ApiResult<Vec<i64>> {
     let seats = seats_of(conn, partner_account_id, person).await?;
-    let mut q = entity::session::Entity::delete_many().filter(
+    let mut which = Condition::all().add(
         Condition::any()
             .add(entity::session::Column::UserId.is_in(seats.clone()))
             .add(entity::session::Column::OpenedByUserId.eq(person.id)),
     );
     if let Some(keep) = keep {
-        q = q.filter(entity::session::Column::Id.ne(keep));
+        which = which.add(entity::session::Column::Id.ne(keep));
     }
-    q.exec(conn).await?;
+    ending(conn, which.clone()).await?;
+    entity::session::Entity::delete_many()
+        .filter(which)
+        .exec(conn)
+        .await?;
     Ok(seats)
 }

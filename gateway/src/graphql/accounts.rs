@@ -76,6 +76,33 @@ impl From<crate::services::second_factors::FactorKind> for SecondFactorKind {
     }
 }
 
+/// Which of a partner firm's clients a member sees (SPEC §13).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ClientScope {
+    /// every client of the firm (the default; the owner always)
+    AllClients,
+    /// only the clients assigned to them (`setClientAssignees`)
+    AssignedClients,
+}
+
+impl From<entity::ClientScope> for ClientScope {
+    fn from(s: entity::ClientScope) -> Self {
+        match s {
+            entity::ClientScope::AllClients => ClientScope::AllClients,
+            entity::ClientScope::AssignedClients => ClientScope::AssignedClients,
+        }
+    }
+}
+
+impl From<ClientScope> for entity::ClientScope {
+    fn from(s: ClientScope) -> Self {
+        match s {
+            ClientScope::AllClients => entity::ClientScope::AllClients,
+            ClientScope::AssignedClients => entity::ClientScope::AssignedClients,
+        }
+    }
+}
+
 /// A company: a partner firm or a client business.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Account {
@@ -99,6 +126,8 @@ pub struct Account {
     /// Partner accounts: every member needs a second factor from this instant; null when
     /// not required (`setFirmPolicy`).
     pub second_factor_required_from: Option<DateTime<Utc>>,
+    /// Partner accounts: whether logInToClient needs a reason (`setFirmPolicy`).
+    pub access_reason_required: bool,
 }
 
 impl From<&account::Model> for Account {
@@ -113,6 +142,7 @@ impl From<&account::Model> for Account {
             subscribed_at: a.subscribed_at,
             trial_ends_at: a.trial_ends_at,
             second_factor_required_from: a.second_factor_required_from,
+            access_reason_required: a.access_reason_required,
         }
     }
 }
@@ -133,6 +163,9 @@ pub struct User {
     pub active: bool,
     /// The account this user belongs to.
     pub account: Account,
+    /// Members of a partner firm: which of the firm's clients they see (the owner: all);
+    /// null for other accounts.
+    pub client_scope: Option<ClientScope>,
     #[graphql(skip)]
     pub(crate) user_id: i64,
     #[graphql(skip)]
@@ -148,6 +181,13 @@ impl User {
             role: u.role.into(),
             active: u.active,
             account: account.into(),
+            client_scope: (account.kind == entity::AccountKind::Partner).then(|| {
+                if u.role == entity::Role::Owner {
+                    ClientScope::AllClients
+                } else {
+                    u.client_scope.into()
+                }
+            }),
             user_id: u.id,
             account_id: account.id,
         }

@@ -83,7 +83,7 @@ impl AuditQuery {
                     on_behalf_of: user_of(e.on_behalf_of_user_id),
                     target_client: page
                         .client(e.target_client_id)
-                        .map(|c| Client::of(c, None, v.account.platform)),
+                        .map(|c| Client::of(c, entity::SeatAccess::default(), v.account.platform)),
                     detail: e.detail.clone(),
                     ip: e.ip.clone(),
                     request_id: e.request_id.clone(),

@@ -5,7 +5,7 @@ use super::client_list::Client;
 use super::context::{limit, meta, parse_id, require_partner_admin, state};
 use crate::auth::cookie::Which;
 use crate::ratelimit::Bucket;
-use crate::services::client_actions;
+use crate::services::{client_actions, client_entry};
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -29,7 +29,7 @@ impl ClientActionsMutation {
         let id = parse_id("clientId", &client_id)?;
         limit(ctx, Bucket::Invites, &v.account.id.to_string()).await?;
         let c = client_actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::of(&c, None, v.account.platform))
+        Ok(Client::of(&c, entity::SeatAccess::default(), v.account.platform))
     }
 
     /// Revokes an INVITED client's invite: its link stops working at once and the row
@@ -47,7 +47,7 @@ impl ClientActionsMutation {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         let c = client_actions::revoke_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::of(&c, None, v.account.platform))
+        Ok(Client::of(&c, entity::SeatAccess::default(), v.account.platform))
     }
 
     /// Removes a client that never accepted its invite (status INVITED, whatever its
@@ -69,19 +69,29 @@ impl ClientActionsMutation {
         Ok(true)
     }
 
-    /// Opens a session (1 hour) for your own user in the client's account.
+    /// Opens a session (1 hour, or until your access ends if sooner) for your own user in
+    /// the client's account. The client reads who entered, when, from where and why in
+    /// its access log, and sees a banner while the session lasts.
     ///
     /// Errors: UNAUTHENTICATED (no or an ended session), FORBIDDEN (not a partner OWNER or ADMIN), NOT_FOUND (not one of your clients),
     /// PARTNER_USER_MISSING, PARTNER_USER_INACTIVE, PARTNER_USER_NOT_ADMIN (your user there is missing, inactive or
-    /// not OWNER/ADMIN; the message says who can fix it).
+    /// not OWNER/ADMIN; the message says who can fix it), ACCESS_PENDING, ACCESS_EXPIRED,
+    /// ACCESS_REVOKED (your access grant: not answered yet, ended, or revoked by the
+    /// client), STEP_UP_REQUIRED, BAD_USER_INPUT (`reason` missing while your firm
+    /// requires one, or over 500 characters).
     async fn log_in_to_client(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "the client row's `id`")] client_id: ID,
+        #[graphql(
+            desc = "why the person enters; shown to the client; required when the firm says so"
+        )]
+        reason: Option<String>,
     ) -> Result<AuthPayload> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        let s = client_actions::log_in_to_client(state(ctx), v, &meta(ctx), id).await?;
+        let s =
+            client_entry::log_in_to_client(state(ctx), v, &meta(ctx), id, reason.as_deref()).await?;
         Ok(AuthPayload::hand_out(ctx, s, Which::Client))
     }
 
@@ -100,7 +110,7 @@ impl ClientActionsMutation {
     ) -> Result<bool> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        client_actions::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
+        client_entry::reset_client_password(state(ctx), v, &meta(ctx), id).await?;
         Ok(true)
     }
 }

@@ -138,7 +138,7 @@ impl BulkInviteReport {
                 email: r.email,
                 outcome,
                 message,
-                client: client.map(|c| Client::of(&c, None, platform)),
+                client: client.map(|c| Client::of(&c, entity::SeatAccess::default(), platform)),
             });
         }
         report
@@ -188,7 +188,7 @@ impl InvitesMutation {
             Some(n) => Some(parse_company_name("companyName", n)?),
         };
         let c = invites::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
-        Ok(Client::of(&c, None, v.account.platform))
+        Ok(Client::of(&c, entity::SeatAccess::default(), v.account.platform))
     }
 
     /// Invites up to 500 clients by email at once; every row gets its outcome. With
@@ -261,10 +261,16 @@ impl InvitesMutation {
         .await?;
         Ok(Client::of(
             &c,
-            Some(entity::PartnerSeat {
-                role: entity::Role::Admin,
-                active: true,
-            }),
+            entity::SeatAccess {
+                seat: Some(entity::PartnerSeat {
+                    role: entity::Role::Admin,
+                    active: true,
+                }),
+                grant: Some(entity::GrantState {
+                    status: entity::GrantStatus::Active,
+                    expires_at: None,
+                }),
+            },
             v.account.platform,
         ))
     }

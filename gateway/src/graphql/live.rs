@@ -36,7 +36,11 @@ impl ClientChange {
                 // Removals never reach here: they travel as `Update::Removed`.
                 ChangeKind::Updated | ChangeKind::Removed => ClientChangeKind::Updated,
             },
-            client: Client::new(&change.row, change.seats.get(email).copied(), platform),
+            client: Client::new(
+                &change.row,
+                change.seats.get(email).copied().unwrap_or_default(),
+                platform,
+            ),
         }
     }
 }
@@ -68,19 +72,28 @@ impl SubscriptionRoot {
             .data_unchecked::<crate::live::Live>()
             .watch(v.account.id);
         let conn = ctx.data_opt::<Connection>().cloned().unwrap_or_default();
-        let who = Arc::new((v.user.email.clone(), v.account.platform));
+        let lens = crate::services::client_list::Lens::of(v);
+        let who = Arc::new((v.user.email.clone(), v.account.platform, lens));
         Ok(futures::stream::unfold(
             (rx, conn, who),
             |(mut rx, conn, who)| async move {
+                loop {
                 match rx.recv().await {
                     Ok(update) => match &*update {
+                        // A member limited to assigned clients hears of those only.
+                        Update::Row(change)
+                            if who.2.assigned_only
+                                && !change.assignees.contains(&who.2.person_id) =>
+                        {
+                            continue;
+                        }
                         Update::Row(change) => {
                             let item = ClientChange::of(change, &who.0, who.1);
-                            Some((item, (rx, conn, who)))
+                            return Some((item, (rx, conn, who)));
                         }
                         other => {
                             conn.close(1013, other.reread().unwrap_or_default());
-                            None
+                            return None;
                         }
                     },
                     Err(RecvError::Lagged(n)) => {
@@ -91,9 +104,10 @@ impl SubscriptionRoot {
                                 "you fell {n} changes behind: reconnect and read the list again"
                             ),
                         );
-                        None
+                        return None;
                     }
-                    Err(RecvError::Closed) => None,
+                    Err(RecvError::Closed) => return None,
+                }
                 }
             },
         ))

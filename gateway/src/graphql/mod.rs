@@ -3,6 +3,7 @@
 //! them. Output types are their own structs, resolvers are thin: parse, authorize, call
 //! one service, map. `context` holds what every resolver asks of a request.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod billing;
@@ -16,6 +17,7 @@ pub mod links;
 pub mod live;
 pub mod partner_connect;
 pub mod passwords;
+pub mod scope;
 pub mod second_factors;
 pub mod support;
 pub mod upgrades;
@@ -42,6 +44,7 @@ pub struct QueryRoot(
     upgrades::UpgradesQuery,
     support::SupportQuery,
     links::LinksQuery,
+    access::AccessQuery,
 );
 
 /// Everything that changes something. Errors carry `extensions.code` (and, for bad
@@ -63,6 +66,8 @@ pub struct MutationRoot(
     support::SupportMutation,
     passwords::PasswordChangeMutation,
     second_factors::SecondFactorsMutation,
+    scope::ScopeMutation,
+    access::AccessMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

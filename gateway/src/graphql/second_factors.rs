@@ -15,7 +15,7 @@ use crate::services::passkeys;
 use crate::services::second_factors::{self as factors, FactorView};
 use crate::services::two_step::{self, Proof};
 use async_graphql::{
-    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject,
+    ComplexObject, Context, ID, Object, Result, SimpleObject,
 };
 use chrono::{DateTime, Utc};
 
@@ -79,14 +79,6 @@ impl From<passkeys::Challenge> for PasskeyChallenge {
             options_json: c.options_json,
         }
     }
-}
-
-/// The partner firm's policy; a field left out keeps its value.
-#[derive(InputObject, Debug)]
-pub struct FirmPolicyInput {
-    /// Every member needs a second factor from this instant; null turns the requirement
-    /// off.
-    pub second_factor_required_from: MaybeUndefined<DateTime<Utc>>,
 }
 
 #[ComplexObject]
@@ -318,27 +310,6 @@ impl SecondFactorsMutation {
     async fn regenerate_recovery_codes(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let v = require_user(ctx)?;
         Ok(factors::regenerate_codes(state(ctx), v, &meta(ctx)).await?)
-    }
-
-    /// Partner OWNER: the firm's policy; a field left out keeps its value. From
-    /// `secondFactorRequiredFrom` on, a member without a factor signs in to a session
-    /// that can only enrol one (SECOND_FACTOR_ENROLMENT_REQUIRED elsewhere).
-    ///
-    /// Errors: UNAUTHENTICATED, FORBIDDEN (not the owner of a partner firm).
-    async fn set_firm_policy(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "the settings to change; those left out keep their value")]
-        input: FirmPolicyInput,
-    ) -> Result<Account> {
-        let v = require_user(ctx)?;
-        let from = match input.second_factor_required_from {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(at) => Some(Some(at)),
-        };
-        let acc = factors::set_policy(state(ctx), v, &meta(ctx), from).await?;
-        Ok((&acc).into())
     }
 
     /// Partner OWNER: removes a member's second factors and recovery codes (a lost

@@ -106,10 +106,10 @@ impl SupportAccount {
             trial_ends_before: None,
             order: Default::default(),
             // Staff have no user in any client account: no row offers them an action.
-            viewer_email: String::new(),
+            viewer: client_list::Lens::whole_firm(acc.id),
             want_total_count: ctx.look_ahead().field("totalCount").exists(),
         };
-        let page = client_list::list(&state(ctx).db, acc.id, args).await?;
+        let page = client_list::list(&state(ctx).db, args).await?;
         Ok(Some(ClientConnection::of_page(page, acc.platform, false)))
     }
 

@@ -20,7 +20,7 @@ pub struct UpgradeCandidate {
 impl UpgradeCandidate {
     pub fn new(c: &entity::client::Model) -> Self {
         UpgradeCandidate {
-            client: Client::of(c, None, entity::Platform::V1),
+            client: Client::of(c, entity::SeatAccess::default(), entity::Platform::V1),
             deadline: c.upgrade_deadline.unwrap_or(c.invited_at),
             upgraded: c.upgraded_at.is_some(),
         }

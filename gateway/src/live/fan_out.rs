@@ -2,7 +2,7 @@
 //! partners' channels; session events wake the connections of their users.
 
 use super::registry::{Change, Live, Update};
-use entity::{PartnerSeat, client, user};
+use entity::{PartnerSeat, SeatAccess, access_grant, client, client_assignee, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
@@ -106,8 +106,9 @@ pub(super) async fn sessions(
     }
 }
 
-/// The rows of `events` as committed, with the seats of their partners' users in the
-/// client accounts: two queries for the whole batch.
+/// The rows of `events` as committed, with the seats and grants of their partners'
+/// people in the client accounts and the clients' assignees: four queries for the whole
+/// batch.
 async fn read(
     db: &DatabaseConnection,
     events: &[ClientEvent],
@@ -122,7 +123,7 @@ async fn read(
         .collect();
     let accounts: Vec<i64> = rows.values().filter_map(|c| c.client_account_id).collect();
     let partners: HashSet<i64> = events.iter().map(|e| e.partner_account_id).collect();
-    let mut seats: HashMap<i64, HashMap<String, PartnerSeat>> = HashMap::new();
+    let mut seats: HashMap<i64, HashMap<String, SeatAccess>> = HashMap::new();
     if !accounts.is_empty() {
         let partner_emails = Query::select()
             .column(user::Column::Email)
@@ -141,11 +142,32 @@ async fn read(
             .all(db)
             .await?;
         for (account, email, role, active) in found {
-            seats
-                .entry(account)
-                .or_default()
-                .insert(email, PartnerSeat { role, active });
+            seats.entry(account).or_default().entry(email).or_default().seat =
+                Some(PartnerSeat { role, active });
         }
+        let grants: Vec<(access_grant::Model, Option<user::Model>)> = access_grant::Entity::find()
+            .filter(access_grant::Column::ClientAccountId.is_in(accounts.clone()))
+            .find_also_related(user::Entity)
+            .all(db)
+            .await?;
+        for (g, person) in grants {
+            if let Some(person) = person {
+                seats
+                    .entry(g.client_account_id)
+                    .or_default()
+                    .entry(person.email)
+                    .or_default()
+                    .grant = Some(g.state());
+            }
+        }
+    }
+    let mut assignees: HashMap<i64, Vec<i64>> = HashMap::new();
+    for a in client_assignee::Entity::find()
+        .filter(client_assignee::Column::ClientId.is_in(rows.keys().copied()))
+        .all(db)
+        .await?
+    {
+        assignees.entry(a.client_id).or_default().push(a.user_id);
     }
     Ok(events
         .iter()
@@ -163,6 +185,7 @@ async fn read(
                         kind: e.kind,
                         row: c.into(),
                         seats,
+                        assignees: assignees.get(&c.id).cloned().unwrap_or_default(),
                     },
                 )
             })

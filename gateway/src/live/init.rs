@@ -89,7 +89,7 @@ impl Init {
             live.config().session_check,
             self.conn.clone(),
             auth.unwrap_or_default(),
-            (v.user.role, v.expires_at),
+            (v.user.role, v.user.client_scope, v.expires_at),
             listener.notify.clone(),
         ));
         *self.signed_in.lock().expect("signed in") = Some(SignedIn {
@@ -120,13 +120,18 @@ fn authorization(payload: &serde_json::Value) -> Option<String> {
 /// Closes `conn` once its session ends: at once when a session event about its user
 /// arrives (`woken`), at the session's expiry, and every `WS_SESSION_CHECK` as a
 /// backstop for an event the bus lost. A user no longer OWNER or ADMIN is closed too
-/// (4403): the list is theirs no more.
+/// (4403): the list is theirs no more; one whose client scope changed is told to read
+/// the list again (1013).
 async fn watch_session(
     state: AppState,
     every: Duration,
     conn: Connection,
     auth: String,
-    (role, expires_at): (entity::Role, chrono::DateTime<chrono::Utc>),
+    (role, scope, expires_at): (
+        entity::Role,
+        entity::ClientScope,
+        chrono::DateTime<chrono::Utc>,
+    ),
     woken: Arc<Notify>,
 ) {
     let until_expiry = (expires_at - chrono::Utc::now())
@@ -150,6 +155,13 @@ async fn watch_session(
                     conn.close(
                         4403,
                         "your role changed: only OWNERs and ADMINs see the client list",
+                    );
+                    return;
+                }
+                if v.user.client_scope != scope {
+                    conn.close(
+                        1013,
+                        "which clients you see changed: reconnect and read the list again",
                     );
                     return;
                 }

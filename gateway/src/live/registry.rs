@@ -4,7 +4,7 @@
 
 use super::seats;
 use crate::config::LiveConfig;
-use entity::{PartnerSeat, client};
+use entity::{SeatAccess, client};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,13 +12,15 @@ use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 use worker::events::ChangeKind;
 
-/// One change as every subscriber of the partner receives it: the row as committed and
-/// the seats of the partner's users in the client account, by email.
+/// One change as every subscriber of the partner receives it: the row as committed, the
+/// seats and grants of the partner's people in the client account, by email, and who is
+/// assigned to the client (a member limited to assigned clients sees only those).
 #[derive(Debug)]
 pub struct Change {
     pub kind: ChangeKind,
     pub row: client::ListRow,
-    pub seats: HashMap<String, PartnerSeat>,
+    pub seats: HashMap<String, SeatAccess>,
+    pub assignees: Vec<i64>,
 }
 
 /// What a partner's subscribers receive.

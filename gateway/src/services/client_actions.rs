@@ -11,7 +11,10 @@ use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::AuditAction;
-use entity::{ClientStatus, PartnerAccess, PartnerSeat, account, client, invite, user};
+use entity::{
+    ClientStatus, PartnerAccess, PartnerSeat, SeatAccess, access_grant, account, client, invite,
+    user,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -27,12 +30,12 @@ pub(crate) fn human(d: chrono::Duration) -> String {
     entity::human_duration(d.to_std().unwrap_or_default())
 }
 
-async fn own_client(
+pub(super) async fn own_client(
     state: &AppState,
     partner: &ViewerUser,
     client_id: i64,
 ) -> ApiResult<client::Model> {
-    client_list::get(state, partner.account.id, client_id)
+    client_list::get(&state.db, &client_list::Lens::of(partner), client_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such client in your client list".into()))
 }
@@ -275,164 +278,3 @@ pub async fn resend_invite(
     own_client(state, partner, client_id).await
 }
 
-/// The partner's own user in a client's account, or the distinct reason it may not be
-/// used (`PartnerAccess`, the rule the list's `availableActions` shows). `need_admin`:
-/// for logging in, which a demoted user may not.
-async fn partner_user_in<C: ConnectionTrait>(
-    conn: &C,
-    partner: &ViewerUser,
-    c: &client::Model,
-    need_admin: bool,
-) -> ApiResult<(user::Model, account::Model)> {
-    let who = c.name.as_deref().unwrap_or(&c.email);
-    let missing = || ApiError::Refused {
-        code: "PARTNER_USER_MISSING",
-        message: format!(
-            "you have no user in {who}'s account: a client administrator there must add {} first",
-            partner.user.email
-        ),
-    };
-    let account_id = c.client_account_id.ok_or_else(missing)?;
-    let u = user::Entity::find()
-        .filter(user::Column::AccountId.eq(account_id))
-        .filter(user::Column::Email.eq(&partner.user.email))
-        .one(conn)
-        .await?
-        .ok_or_else(missing)?;
-    let seat = PartnerSeat {
-        role: u.role,
-        active: u.active,
-    };
-    match PartnerAccess::of(Some(seat)) {
-        PartnerAccess::Ok => {}
-        PartnerAccess::Missing => return Err(missing()),
-        PartnerAccess::Inactive => {
-            return Err(ApiError::Refused {
-                code: "PARTNER_USER_INACTIVE",
-                message: format!(
-                    "{who} has made your user inactive: only a client administrator there can make it active again"
-                ),
-            });
-        }
-        PartnerAccess::NotAdmin(role) if need_admin => {
-            return Err(ApiError::Refused {
-                code: "PARTNER_USER_NOT_ADMIN",
-                message: format!(
-                    "{who} has changed your user to {}: only a client administrator there can make it ADMIN again",
-                    role.as_api_str()
-                ),
-            });
-        }
-        PartnerAccess::NotAdmin(_) => {}
-    }
-    let acc = account::Entity::find_by_id(account_id)
-        .one(conn)
-        .await?
-        .ok_or_else(missing)?;
-    Ok((u, acc))
-}
-
-/// Opens a session for the partner's own user in the client's account (1 hour), marked
-/// as opened by the partner user.
-pub async fn log_in_to_client(
-    state: &AppState,
-    partner: &ViewerUser,
-    meta: &RequestMeta,
-    client_id: i64,
-) -> ApiResult<SignedIn> {
-    if partner.opened_by.is_some() {
-        return Err(ApiError::Forbidden(
-            "this session was opened from a partner dashboard: go back to your own account to open another client".into(),
-        ));
-    }
-    let c = own_client(state, partner, client_id).await?;
-    // A person with a second factor verified it lately (SPEC §12, step-up).
-    if !super::second_factors::kinds_of(&state.db, partner.user.id)
-        .await?
-        .is_empty()
-    {
-        super::second_factors::fresh_factor(state, partner)?;
-    }
-    let txn = entity::db::begin_write(&state.db).await?;
-    let (u, acc) = partner_user_in(&txn, partner, &c, true).await?;
-    let (token, expires_at) =
-        session::open(&txn, u.id, CLIENT_SESSION_TTL, Some(partner.user.id)).await?;
-    client::Entity::update_many()
-        .col_expr(client::Column::LastPartnerLoginAt, Expr::value(Utc::now()))
-        .filter(client::Column::Id.eq(c.id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(partner),
-        meta,
-        Entry::about_client(
-            AuditAction::ClientLogIn,
-            acc.id,
-            partner.account.id,
-            c.id,
-            format!("logged in to {} as {}", acc.name, u.email),
-        ),
-    )
-    .await?;
-    state
-        .commit(
-            txn,
-            After::clients(vec![ClientEvent::updated(partner.account.id, c.id)]),
-        )
-        .await?;
-    Ok(SignedIn {
-        token,
-        expires_at,
-        user: u,
-        account: acc,
-        second_step: Vec::new(),
-    })
-}
-
-/// The client row's "Reset password" (SPEC §12): the seat has no password of its own, so
-/// the partner's person is emailed a link to set the one password they use there and
-/// everywhere; their sessions in that client account end now.
-pub async fn reset_client_password(
-    state: &AppState,
-    partner: &ViewerUser,
-    meta: &RequestMeta,
-    client_id: i64,
-) -> ApiResult<()> {
-    if partner.opened_by.is_some() {
-        return Err(ApiError::Forbidden(
-            "go back to your own partner account to reset a client password".into(),
-        ));
-    }
-    let c = own_client(state, partner, client_id).await?;
-    let txn = entity::db::begin_write(&state.db).await?;
-    let (u, acc) = partner_user_in(&txn, partner, &c, false).await?;
-    passwords::send_reset(state, &txn, &u, &acc).await?;
-    session::close_all_of(&txn, u.id, None).await?;
-    audit::record(
-        &txn,
-        Some(partner),
-        meta,
-        Entry::about_client(
-            AuditAction::ClientPasswordResetRequested,
-            acc.id,
-            partner.account.id,
-            c.id,
-            format!(
-                "reset link for the password of {} sent to {}; their sessions in {} ended",
-                partner.user.email, partner.user.email, acc.name
-            ),
-        ),
-    )
-    .await?;
-    state
-        .commit(
-            txn,
-            After {
-                sessions: vec![u.id],
-                ..Default::default()
-            },
-        )
-        .await?;
-    Ok(())
-}

@@ -1,13 +1,17 @@
 //! The client list (SPEC §4): one page of a partner's clients by Relay cursor, filtered
 //! by status, searched by name and email, sorted four ways, with a count per status.
-//! A page is one indexed statement: the rows, the partner user's own user in each client
-//! account, and the total count. The CSV export (`crate::export`) reads the same rows
+//! A page is one indexed statement: the rows, the person's own user in each client
+//! account and the access grant behind it, and the total count. A member limited to
+//! assigned clients (SPEC §13) sees only those, in the rows and the counts alike. The CSV export (`crate::export`) reads the same rows
 //! with the same filters in batches by id ([`export_batch`]).
 
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::{ClientStatus, PartnerSeat, client, user};
+use entity::{
+    ClientScope, ClientStatus, GrantState, PartnerSeat, Role, SeatAccess, access_grant, client,
+    client_assignee, user,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
@@ -134,15 +138,48 @@ pub struct ListArgs {
     /// Only clients whose trial ends before this instant (trials ending soon).
     pub trial_ends_before: Option<chrono::DateTime<chrono::Utc>>,
     pub order: ListOrder,
-    /// The calling partner user's email: its own user rows in client accounts come along.
-    pub viewer_email: String,
+    /// Who is looking: their seats and grants come along, and their scope applies.
+    pub viewer: Lens,
     /// Whether to count the matching clients (skipped when `totalCount` is not asked for).
     pub want_total_count: bool,
 }
 
+/// Whose list it is and who looks at it: the firm, and the person, whose seat and grant
+/// in each client account come along and whose scope narrows the rows (SPEC §13).
+#[derive(Debug, Clone, Default)]
+pub struct Lens {
+    pub firm_id: i64,
+    /// The person's user id in the firm (0: nobody's, e.g. support staff reading).
+    pub person_id: i64,
+    pub email: String,
+    /// Only the clients the person is assigned to.
+    pub assigned_only: bool,
+}
+
+impl Lens {
+    /// The signed-in firm member `v`.
+    pub fn of(v: &crate::auth::ViewerUser) -> Lens {
+        Lens {
+            firm_id: v.account.id,
+            person_id: v.user.id,
+            email: v.user.email.clone(),
+            assigned_only: v.user.role != Role::Owner
+                && v.user.client_scope == ClientScope::AssignedClients,
+        }
+    }
+
+    /// Everything of firm `firm_id`, as nobody in particular (support staff).
+    pub fn whole_firm(firm_id: i64) -> Lens {
+        Lens {
+            firm_id,
+            ..Lens::default()
+        }
+    }
+}
+
 pub struct Page {
-    /// Cursor, client, and the calling partner user's own user row in its account.
-    pub rows: Vec<(String, client::ListRow, Option<PartnerSeat>)>,
+    /// Cursor, client, and the person's seat and grant in its account.
+    pub rows: Vec<(String, client::ListRow, SeatAccess)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
     pub total_count: u64,
@@ -190,9 +227,26 @@ impl Filter {
     }
 }
 
-fn filtered(partner_account_id: i64, filter: &Filter) -> sea_orm::Select<client::Entity> {
-    let mut q =
-        client::Entity::find().filter(client::Column::PartnerAccountId.eq(partner_account_id));
+/// The clients `lens` sees: the firm's, and for a member limited to assigned clients,
+/// those assigned to them.
+fn seen_by(lens: &Lens) -> sea_orm::Select<client::Entity> {
+    let mut q = client::Entity::find().filter(client::Column::PartnerAccountId.eq(lens.firm_id));
+    if lens.assigned_only {
+        q = q.filter(
+            client::Column::Id.in_subquery(
+                client_assignee::Entity::find()
+                    .select_only()
+                    .column(client_assignee::Column::ClientId)
+                    .filter(client_assignee::Column::UserId.eq(lens.person_id))
+                    .into_query(),
+            ),
+        );
+    }
+    q
+}
+
+fn filtered(lens: &Lens, filter: &Filter) -> sea_orm::Select<client::Entity> {
+    let mut q = seen_by(lens);
     if let Some(s) = filter.status {
         q = q.filter(client::Column::Status.eq(s));
     }
@@ -216,13 +270,19 @@ fn filtered(partner_account_id: i64, filter: &Filter) -> sea_orm::Select<client:
 }
 
 /// The list's select list on `q`: the clients (`ListRow::COLUMNS`), then the role and
-/// state of the partner user's own user row in each client account (what decides "Log
-/// in" and "Reset password", read from a covering index). [`read_row`] reads it back.
-fn with_seat(
-    q: sea_orm::Select<client::Entity>,
-    viewer_email: &str,
-) -> sea_orm::Select<client::Entity> {
-    let email = viewer_email.to_owned();
+/// state of the person's own user row in each client account and the status and end of
+/// the grant behind it (what decides "Log in", "Reset password" and "Request access",
+/// read from covering indexes). [`read_row`] reads it back.
+fn with_seat(q: sea_orm::Select<client::Entity>, lens: &Lens) -> sea_orm::Select<client::Entity> {
+    let email = lens.email.clone();
+    let person = lens.person_id;
+    let grant: sea_orm::RelationDef = client::Entity::belongs_to(access_grant::Entity)
+        .from(client::Column::ClientAccountId)
+        .to(access_grant::Column::ClientAccountId)
+        .on_condition(move |_, right| {
+            Condition::all().add(Expr::col((right, access_grant::Column::PersonId)).eq(person))
+        })
+        .into();
     let partner_user: sea_orm::RelationDef = client::Entity::belongs_to(user::Entity)
         .from(client::Column::ClientAccountId)
         .to(user::Column::AccountId)
@@ -235,21 +295,30 @@ fn with_seat(
         .join(sea_orm::JoinType::LeftJoin, partner_user)
         .expr(Expr::col((user::Entity, user::Column::Role)))
         .expr(Expr::col((user::Entity, user::Column::Active)))
+        .join(sea_orm::JoinType::LeftJoin, grant)
+        .expr(Expr::col((access_grant::Entity, access_grant::Column::Status)))
+        .expr(Expr::col((access_grant::Entity, access_grant::Column::ExpiresAt)))
 }
 
 /// The columns after [`with_seat`]'s, by position.
-const AFTER_SEAT: usize = client::ListRow::COLUMNS.len() + 2;
+const AFTER_SEAT: usize = client::ListRow::COLUMNS.len() + 4;
 
-/// A row of [`with_seat`]: the client and the partner user's seat in its account.
-fn read_row(r: &sea_orm::QueryResult) -> ApiResult<(client::ListRow, Option<PartnerSeat>)> {
+/// A row of [`with_seat`]: the client and the person's seat and grant in its account.
+fn read_row(r: &sea_orm::QueryResult) -> ApiResult<(client::ListRow, SeatAccess)> {
     let n = client::ListRow::COLUMNS.len();
     let c = client::ListRow::from_row(r)?;
     let role: Option<entity::Role> = r.try_get_by_index(n)?;
     let active: Option<bool> = r.try_get_by_index(n + 1)?;
+    let status: Option<entity::GrantStatus> = r.try_get_by_index(n + 2)?;
+    let expires_at: Option<DateTime<Utc>> = r.try_get_by_index(n + 3)?;
     Ok((
         c,
-        role.zip(active)
-            .map(|(role, active)| PartnerSeat { role, active }),
+        SeatAccess {
+            seat: role
+                .zip(active)
+                .map(|(role, active)| PartnerSeat { role, active }),
+            grant: status.map(|status| GrantState { status, expires_at }),
+        },
     ))
 }
 
@@ -262,17 +331,16 @@ pub const EXPORT_BATCH: u64 = 1_000;
 /// skips nor repeats a row however the others are edited meanwhile.
 pub async fn export_batch<C: ConnectionTrait>(
     db: &C,
-    partner_account_id: i64,
+    lens: &Lens,
     filter: &Filter,
-    viewer_email: &str,
     after_id: Option<i64>,
     limit: u64,
-) -> ApiResult<Vec<(client::ListRow, Option<PartnerSeat>)>> {
-    let mut q = filtered(partner_account_id, filter);
+) -> ApiResult<Vec<(client::ListRow, SeatAccess)>> {
+    let mut q = filtered(lens, filter);
     if let Some(id) = after_id {
         q = q.filter(client::Column::Id.gt(id));
     }
-    let q = with_seat(q, viewer_email)
+    let q = with_seat(q, lens)
         .order_by(client::Column::Id, Order::Asc)
         .limit(limit)
         .into_query();
@@ -282,11 +350,7 @@ pub async fn export_batch<C: ConnectionTrait>(
 /// One page of the partner's clients: one indexed query for the rows and one count.
 /// `db` is the pool, or the connection the request's session was read on
 /// (`crate::lease`).
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    partner_account_id: i64,
-    args: ListArgs,
-) -> ApiResult<Page> {
+pub async fn list<C: ConnectionTrait>(db: &C, args: ListArgs) -> ApiResult<Page> {
     let (forward, limit) = page_size(&args)?;
     let filter = Filter::new(args.status, args.search.as_deref(), args.trial_ends_before)?;
     let order = args.order;
@@ -299,7 +363,7 @@ pub async fn list<C: ConnectionTrait>(
         decode(&args.after, "after")?,
         decode(&args.before, "before")?,
     );
-    let base = filtered(partner_account_id, &filter);
+    let base = filtered(&args.viewer, &filter);
     let q = keyset(base.clone(), order, after.as_ref(), before.as_ref());
     // Walk in the list's order when paging forward, in reverse when paging back.
     let dir = if order.ascending == forward {
@@ -310,7 +374,7 @@ pub async fn list<C: ConnectionTrait>(
     // One statement for the page: the clients with the partner user's seat in each
     // (`with_seat`), and the count for the filter as a subquery that the database runs
     // once. Rows are read by position (`read_row`).
-    let mut page = with_seat(q, &args.viewer_email)
+    let mut page = with_seat(q, &args.viewer)
         .order_by(key_expr(order.field), dir.clone())
         .order_by(client::Column::Id, dir)
         .limit(limit as u64 + 1)
@@ -406,7 +470,7 @@ async fn read_page<C: ConnectionTrait>(
     db: &C,
     page: &sea_orm::sea_query::SelectStatement,
     counted: Option<sea_orm::Select<client::Entity>>,
-) -> ApiResult<(Vec<(client::ListRow, Option<PartnerSeat>)>, u64)> {
+) -> ApiResult<(Vec<(client::ListRow, SeatAccess)>, u64)> {
     let result = db.query_all(page).await?;
     let mut total_count = 0;
     let mut rows = Vec::with_capacity(result.len());
@@ -425,43 +489,63 @@ async fn read_page<C: ConnectionTrait>(
     Ok((rows, total_count))
 }
 
-/// One client of this partner, or `None` (also for another partner's client).
-pub async fn get(
-    state: &AppState,
-    partner_account_id: i64,
+/// One client `lens` sees, or `None` (also for another partner's client, and for a
+/// client a member limited to assigned clients is not assigned to).
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    lens: &Lens,
     id: i64,
 ) -> ApiResult<Option<client::Model>> {
-    Ok(client::Entity::find_by_id(id)
-        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
-        .one(&state.db)
+    Ok(seen_by(lens)
+        .filter(client::Column::Id.eq(id))
+        .one(db)
         .await?)
 }
 
-/// Of these client accounts, those in which `email` (the partner user) has a user row,
-/// with that row's role and state: what decides "Log in" and "Reset password". One query
-/// for any number of clients.
-pub async fn partner_users_in(
-    state: &AppState,
-    email: &str,
+/// One client `lens` sees with the person's seat and grant in its account (what decides
+/// "Log in", "Reset password" and "Request access"), as a list row has them.
+pub async fn get_with_seat<C: ConnectionTrait>(
+    db: &C,
+    lens: &Lens,
+    id: i64,
+) -> ApiResult<Option<(client::ListRow, SeatAccess)>> {
+    let q = with_seat(seen_by(lens).filter(client::Column::Id.eq(id)), lens).into_query();
+    db.query_one(&q).await?.as_ref().map(read_row).transpose()
+}
+
+/// Of these client accounts, the person's seat and grant in each (those with either):
+/// one query for any number of clients.
+pub async fn seats_in<C: ConnectionTrait>(
+    db: &C,
+    lens: &Lens,
     client_account_ids: &[i64],
-) -> ApiResult<HashMap<i64, PartnerSeat>> {
+) -> ApiResult<HashMap<i64, SeatAccess>> {
+    let mut out: HashMap<i64, SeatAccess> = HashMap::new();
     if client_account_ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
     let rows: Vec<(i64, entity::Role, bool)> = user::Entity::find()
         .select_only()
         .column(user::Column::AccountId)
         .column(user::Column::Role)
         .column(user::Column::Active)
-        .filter(user::Column::Email.eq(email))
+        .filter(user::Column::Email.eq(lens.email.as_str()))
         .filter(user::Column::AccountId.is_in(client_account_ids.iter().copied()))
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(a, role, active)| (a, PartnerSeat { role, active }))
-        .collect())
+    for (a, role, active) in rows {
+        out.entry(a).or_default().seat = Some(PartnerSeat { role, active });
+    }
+    let grants = access_grant::Entity::find()
+        .filter(access_grant::Column::PersonId.eq(lens.person_id))
+        .filter(access_grant::Column::ClientAccountId.is_in(client_account_ids.iter().copied()))
+        .all(db)
+        .await?;
+    for g in grants {
+        out.entry(g.client_account_id).or_default().grant = Some(g.state());
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -472,12 +556,11 @@ pub struct StatusCounts {
     pub paying: u64,
 }
 
-pub async fn status_counts(state: &AppState, partner_account_id: i64) -> ApiResult<StatusCounts> {
-    let rows: Vec<(ClientStatus, i64)> = client::Entity::find()
+pub async fn status_counts(state: &AppState, lens: &Lens) -> ApiResult<StatusCounts> {
+    let rows: Vec<(ClientStatus, i64)> = seen_by(lens)
         .select_only()
         .column(client::Column::Status)
         .column_as(client::Column::Id.count(), "n")
-        .filter(client::Column::PartnerAccountId.eq(partner_account_id))
         .group_by(client::Column::Status)
         .into_tuple()
         .all(&state.db)

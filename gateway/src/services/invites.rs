@@ -141,8 +141,9 @@ pub async fn invite_by_email(
     Ok(c)
 }
 
-/// Lists `email` as INVITED and queues its invite email with a fresh link, inside the
-/// caller's transaction; None when the partner already lists it. Shared by one invite
+/// Lists `email` as INVITED, assigned to the inviting member, and queues its invite email
+/// with a fresh link, inside the caller's transaction; None when the partner already
+/// lists it. Shared by one invite
 /// and a bulk one.
 pub async fn invite_in<C: ConnectionTrait>(
     conn: &C,
@@ -164,6 +165,8 @@ pub async fn invite_in<C: ConnectionTrait>(
         return Ok(None);
     };
     send_invite(conn, state, &c, &partner.account.name, now, false).await?;
+    // A client a member invites is theirs to handle (SPEC §13).
+    entity::client_assignee::assign(conn, c.id, partner.user.id, now).await?;
     // As `send_invite` wrote it on the row.
     c.invite_expires_at = Some(now + INVITE_TTL);
     Ok(Some(c))

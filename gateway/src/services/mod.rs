@@ -1,18 +1,24 @@
 //! Domain services: one function per domain operation, one transaction each.
 
+pub mod access;
+pub mod access_answers;
+pub mod access_log;
 pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod bulk_invites;
 pub mod client_actions;
+pub mod client_entry;
 pub mod client_list;
 pub mod connect;
+pub mod firm_policy;
 pub mod invites;
 pub mod links;
 pub mod onboarding;
 pub mod passkeys;
 pub mod passwords;
 pub mod recovery_codes;
+pub mod scope;
 pub mod second_factors;
 pub mod support;
 pub mod two_step;

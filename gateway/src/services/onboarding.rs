@@ -249,6 +249,8 @@ pub async fn create_client_account(
     )
     .await?;
     seat_and_welcome(&txn, state, partner, &partner_email, (&acc, &owner), now).await?;
+    // A client a member creates is theirs to handle (SPEC §13).
+    entity::client_assignee::assign(&txn, c.id, partner.user.id, now).await?;
     let detail = match event.kind {
         ChangeKind::Added => format!(
             "created {} ({}) with the sign-up form",
@@ -299,7 +301,7 @@ fn not_yourself(partner: &ViewerUser, contact_email: &Email) -> ApiResult<Email>
 }
 
 /// The form's two users besides the account: the partner user's ADMIN seat in the new
-/// account, and the client OWNER's set-password email.
+/// account (an ACTIVE grant with no end), and the client OWNER's set-password email.
 async fn seat_and_welcome<C: ConnectionTrait>(
     txn: &C,
     state: &AppState,
@@ -316,6 +318,17 @@ async fn seat_and_welcome<C: ConnectionTrait>(
         // A seat: the partner signs in there with their own password (SPEC §12).
         None,
         Role::Admin,
+    )
+    .await?;
+    // The form's seat is an ACTIVE grant with no end (SPEC §13).
+    entity::access_grant::activate(
+        txn,
+        acc.id,
+        partner.account.id,
+        partner.user.id,
+        Role::Admin,
+        None,
+        now,
     )
     .await?;
     passwords::send_set_password(

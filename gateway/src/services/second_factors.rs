@@ -270,47 +270,6 @@ pub async fn remove(
     Ok(())
 }
 
-/// `setFirmPolicy`: the firm owner requires a second factor of every member from an
-/// instant (`None`: not required).
-pub async fn set_policy(
-    state: &AppState,
-    v: &ViewerUser,
-    meta: &RequestMeta,
-    required_from: Option<Option<DateTime<Utc>>>,
-) -> ApiResult<account::Model> {
-    firm_owner(v)?;
-    let txn = entity::db::begin_write(&state.db).await?;
-    if let Some(from) = required_from {
-        account::Entity::update_many()
-            .col_expr(account::Column::SecondFactorRequiredFrom, Expr::value(from))
-            .filter(account::Column::Id.eq(v.account.id))
-            .exec(&txn)
-            .await?;
-        let detail = match from {
-            Some(at) => format!(
-                "every member needs a second factor from {}",
-                at.format("%Y-%m-%d %H:%M UTC")
-            ),
-            None => "a second factor is no longer required".to_owned(),
-        };
-        record(
-            &txn,
-            v,
-            meta,
-            &v.account,
-            AuditAction::PartnerPolicyChanged,
-            detail,
-        )
-        .await?;
-    }
-    let acc = account::Entity::find_by_id(v.account.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("account".into()))?;
-    state.commit(txn, After::default()).await?;
-    Ok(acc)
-}
-
 /// `resetSecondFactors`: the firm owner removes a member's factors and recovery codes
 /// (a lost phone); the member's sessions end, in the firm's client accounts too.
 pub async fn reset(
@@ -400,7 +359,7 @@ pub(super) async fn just_verified<C: ConnectionTrait>(
 }
 
 /// The owner of a partner firm, or `FORBIDDEN`.
-fn firm_owner(v: &ViewerUser) -> ApiResult<()> {
+pub(super) fn firm_owner(v: &ViewerUser) -> ApiResult<()> {
     if v.account.kind != AccountKind::Partner || v.user.role != Role::Owner || v.opened_by.is_some()
     {
         return Err(ApiError::Forbidden(

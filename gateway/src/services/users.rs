@@ -72,11 +72,23 @@ pub async fn add_user(
     let u = insert_user(&txn, v.account.id, &email, name.as_str(), None, role).await?;
     // A person of the client's own partner firm gets a seat: they sign in with the one
     // password they have (SPEC §12), so no link to set another.
-    if user::person_behind_seat(&txn, &u, &v.account)
-        .await?
-        .is_none()
-    {
-        passwords::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
+    match user::person_behind_seat(&txn, &u, &v.account).await? {
+        // A client admin adding the person makes an ACTIVE grant for them (SPEC §13).
+        Some((person, firm)) => {
+            entity::access_grant::activate(
+                &txn,
+                v.account.id,
+                firm.id,
+                person.id,
+                role,
+                Some(v.user.id),
+                now,
+            )
+            .await?;
+        }
+        None => {
+            passwords::send_set_password(&txn, state, &u, &v.account.name, None, now).await?;
+        }
     }
     audit::record(
         &txn,

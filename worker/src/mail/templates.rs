@@ -54,7 +54,36 @@ pub fn render(mail: &Mail, cx: &TemplateContext<'_>) -> Rendered {
             at,
             ..
         } => security_notice(cx, name, company_name, what, at),
+        Mail::AccessNotice {
+            name,
+            subject,
+            lines,
+            action,
+            ..
+        } => access_notice(cx, name, subject, lines, action.as_ref()),
     }
+}
+
+fn access_notice(
+    cx: &TemplateContext<'_>,
+    name: &str,
+    subject: &str,
+    lines: &[String],
+    action: Option<&(String, String)>,
+) -> Rendered {
+    let mut text = format!("Hello {name},\n\n");
+    let mut body = format!("<p>Hello {},</p>", esc(name));
+    for l in lines {
+        text.push_str(l);
+        text.push_str("\n\n");
+        body.push_str(&format!("<p>{}</p>", esc(l)));
+    }
+    if let Some((path, words)) = action {
+        let url = format!("{}{path}", cx.public_url);
+        text.push_str(&format!("{words}: {url}\n"));
+        body.push_str(&button(&url, words));
+    }
+    Rendered::new(subject.to_owned(), text, &body)
 }
 
 fn welcome(

@@ -91,6 +91,8 @@ enum ClientField {
     InviteState,
     PartnerAccess,
     LastPartnerLoginAt,
+    /// `assignees`, `accessGrant`: objects, resolved by async-graphql.
+    Nested,
 }
 
 /// A field of `ClientEdge` a query can select.
@@ -169,6 +171,8 @@ fn client_plan<'a>(
             "inviteState" => ClientField::InviteState,
             "partnerAccess" => ClientField::PartnerAccess,
             "lastPartnerLoginAt" => ClientField::LastPartnerLoginAt,
+            // Objects of their own: the page is resolved field by field then.
+            "assignees" | "accessGrant" => ClientField::Nested,
             _ => return Err(unknown(f, "Client")),
         };
         plan.push((&f.node.response_key().node, kind));
@@ -234,6 +238,7 @@ fn client_value(c: &Client, plan: &[(&Name, ClientField)]) -> Value {
             ClientField::InviteState => opt(&c.invite_state, |s| s.to_value()),
             ClientField::PartnerAccess => c.partner_access.to_value(),
             ClientField::LastPartnerLoginAt => opt(&c.last_partner_login_at, ScalarType::to_value),
+            ClientField::Nested => Value::Null,
         };
         map.insert((*key).clone(), value);
     }
@@ -269,9 +274,17 @@ impl OutputType for ClientEdges {
     async fn resolve(
         &self,
         ctx: &ContextSelectionSet<'_>,
-        _field: &Positioned<Field>,
+        field: &Positioned<Field>,
     ) -> ServerResult<Value> {
         let plan = edge_plan(&ctx.query_env.fragments, &ctx.item.node)?;
+        let nested = plan.iter().any(|(_, e)| match e {
+            EdgeField::Node(sub) => sub.iter().any(|(_, f)| *f == ClientField::Nested),
+            _ => false,
+        });
+        if nested {
+            // `assignees` or `accessGrant` asked for: async-graphql resolves the page.
+            return OutputType::resolve(&self.0, ctx, field).await;
+        }
         Ok(Value::List(
             self.0.iter().map(|e| edge_value(e, &plan)).collect(),
         ))

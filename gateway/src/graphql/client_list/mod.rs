@@ -58,19 +58,20 @@ impl ClientListQuery {
             search,
             trial_ends_before,
             order: order_by.map(Into::into).unwrap_or_default(),
-            viewer_email: v.user.email.clone(),
+            viewer: client_list::Lens::of(v),
             want_total_count: ctx.look_ahead().field("totalCount").exists(),
         };
         // The connection the session was read on, when the request lent it (see
         // `crate::lease`), else the pool.
         let page = match ctx.data_opt::<Lent>().and_then(Lent::take) {
-            Some(lease) => client_list::list(&lease, v.account.id, args).await?,
-            None => client_list::list(&st.db, v.account.id, args).await?,
+            Some(lease) => client_list::list(&lease, args).await?,
+            None => client_list::list(&st.db, args).await?,
         };
         Ok(ClientConnection::of_page(page, v.account.platform, true))
     }
 
-    /// One of the partner's clients; null when there is no such client of this partner.
+    /// One of the partner's clients; null when there is no such client of this partner
+    /// (or one the caller, limited to assigned clients, is not assigned to).
     async fn client(
         &self,
         ctx: &Context<'_>,
@@ -81,22 +82,14 @@ impl ClientListQuery {
         let Ok(id) = parse_id("id", &id) else {
             return Ok(None);
         };
-        let Some(c) = client_list::get(st, v.account.id, id).await? else {
-            return Ok(None);
-        };
-        let ids: Vec<i64> = c.client_account_id.into_iter().collect();
-        let with_user = client_list::partner_users_in(st, &v.user.email, &ids).await?;
-        Ok(Some(Client::of(
-            &c,
-            with_user.values().next().copied(),
-            v.account.platform,
-        )))
+        let found = client_list::get_with_seat(&st.db, &client_list::Lens::of(v), id).await?;
+        Ok(found.map(|(c, seat)| Client::new(&c, seat, v.account.platform)))
     }
 
     /// How many clients are in each status, for the dashboard's tabs.
     async fn client_status_counts(&self, ctx: &Context<'_>) -> Result<ClientStatusCounts> {
         let v = require_partner_admin(ctx)?;
-        let c = client_list::status_counts(state(ctx), v.account.id).await?;
+        let c = client_list::status_counts(state(ctx), &client_list::Lens::of(v)).await?;
         Ok(ClientStatusCounts {
             invited: int(c.invited),
             trial: int(c.trial),

@@ -47,6 +47,8 @@ pub enum ClientAction {
     /// `removeClient`: the client is INVITED (it never accepted): the row can be removed
     /// (V2 partners only).
     Remove,
+    /// the calling person has no access and can ask for it
+    RequestAccess,
 }
 
 /// Where an INVITED client's invite link stands.
@@ -73,6 +75,12 @@ pub enum PartnerAccess {
     Inactive,
     /// The client changed your user's role below ADMIN: PARTNER_USER_NOT_ADMIN.
     NotAdmin,
+    /// a request waits for the client's answer
+    Pending,
+    /// the grant reached its end
+    Expired,
+    /// the client revoked the grant
+    Revoked,
 }
 
 impl From<entity::PartnerAccess> for PartnerAccess {
@@ -82,6 +90,9 @@ impl From<entity::PartnerAccess> for PartnerAccess {
             entity::PartnerAccess::Missing => PartnerAccess::Missing,
             entity::PartnerAccess::Inactive => PartnerAccess::Inactive,
             entity::PartnerAccess::NotAdmin(_) => PartnerAccess::NotAdmin,
+            entity::PartnerAccess::Pending => PartnerAccess::Pending,
+            entity::PartnerAccess::Expired => PartnerAccess::Expired,
+            entity::PartnerAccess::Revoked => PartnerAccess::Revoked,
         }
     }
 }
@@ -138,7 +149,7 @@ impl From<ClientOrder> for crate::services::client_list::ListOrder {
 // object. The list's rows themselves are built in one pass ([`edges`]).
 /// A row of the partner's client list.
 #[derive(SimpleObject, Clone, Debug)]
-#[graphql(serial)]
+#[graphql(serial, complex)]
 pub struct Client {
     /// The row's id, for the client actions.
     pub id: ID,
@@ -168,29 +179,36 @@ pub struct Client {
     pub partner_access: PartnerAccess,
     /// the last time one of the partner's users logged in to this client
     pub last_partner_login_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub(crate) row_id: i64,
+    #[graphql(skip)]
+    pub(crate) client_account_id: Option<i64>,
+    /// The assignees, when the list read them for every row at once.
+    #[graphql(skip)]
+    pub(crate) assignees_read: Option<Vec<super::super::accounts::User>>,
 }
 
 impl Client {
     /// A client read whole (outside the list's page); see [`Client::new`].
     pub fn of(
         c: &entity::client::Model,
-        partner_user: Option<entity::PartnerSeat>,
+        partner_user: entity::SeatAccess,
         platform: entity::Platform,
     ) -> Self {
         Self::new(&c.into(), partner_user, platform)
     }
 
-    /// The row as the partner user whose own user in the client account is
+    /// The row as the person whose seat and grant in the client account are
     /// `partner_user` sees it, in a partner account on `platform`: its actions follow the
     /// one rule of `entity::ClientAction::available`.
     pub fn new(
         c: &entity::client::ListRow,
-        partner_user: Option<entity::PartnerSeat>,
+        partner_user: entity::SeatAccess,
         platform: entity::Platform,
     ) -> Self {
         let now = Utc::now();
         let invite_state = c.invite_state(now);
-        let access = c.partner_access(partner_user);
+        let access = c.partner_access(partner_user, now);
         let actions = c
             .actions(partner_user, platform, now)
             .into_iter()
@@ -213,6 +231,9 @@ impl Client {
             invite_state: invite_state.map(Into::into),
             partner_access: access.into(),
             last_partner_login_at: c.last_partner_login_at,
+            row_id: c.id,
+            client_account_id: c.client_account_id,
+            assignees_read: None,
         }
     }
 }
