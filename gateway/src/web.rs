@@ -1,5 +1,6 @@
 //! The partner dashboard's web front end, served from the binary: plain HTML, CSS and
-//! JavaScript modules in `gateway/assets/web/` (no build step, no library), talking to
+//! JavaScript modules in `gateway/assets/web/` (no bundler, no library; `build.rs` only
+//! drops comment lines and indentation from what is shipped), talking to
 //! the public `/graphql` and `/graphql/ws` like any front end. Every page route answers
 //! the same `index.html`; its module `app.js` starts the router (`routes.js` says which
 //! page a path shows), and the pages are modules of `pages/`. Every link in an email
@@ -46,7 +47,8 @@ macro_rules! web_asset {
             name: $name,
             content_type: $type,
             cache_control: REVALIDATE,
-            body: include_bytes!(concat!("../assets/web/", $name)),
+            // As shipped: without comment lines and indentation (`build.rs`).
+            body: include_bytes!(concat!(env!("OUT_DIR"), "/web/", $name)),
         }
     };
 }
