@@ -204,14 +204,7 @@ struct Walk {
 
 impl Walk {
     async fn read(&self) -> ApiResult<Vec<Row>> {
-        client_list::export_batch(
-            &self.db,
-            &self.lens,
-            &self.filter,
-            self.after,
-            self.batch,
-        )
-        .await
+        client_list::export_batch(&self.db, &self.lens, &self.filter, self.after, self.batch).await
     }
 
     /// The next batch as CSV lines, or `None` after the last.

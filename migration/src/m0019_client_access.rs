@@ -97,7 +97,10 @@ fn at(col: impl IntoIden, null: bool) -> ColumnDef {
     c.to_owned()
 }
 
-fn cascade(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
+fn cascade(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from.0, from.1)
         .to(to.0, to.1)
@@ -176,7 +179,11 @@ impl MigrationTrait for Migration {
                     .col(big(AccessGrants::FirmAccountId))
                     .col(big(AccessGrants::PersonId))
                     .col(ColumnDef::new(AccessGrants::Role).string_len(16).not_null())
-                    .col(ColumnDef::new(AccessGrants::Status).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(AccessGrants::Status)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AccessGrants::Reason).text().null())
                     .col(at(AccessGrants::RequestedAt, false))
                     .col(at(AccessGrants::DecidedAt, true))

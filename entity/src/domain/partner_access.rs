@@ -145,7 +145,10 @@ mod tests {
             seat: admin,
             grant: Some(GrantState { status, expires_at }),
         };
-        assert_eq!(with(GrantStatus::Active, None).access(now), PartnerAccess::Ok);
+        assert_eq!(
+            with(GrantStatus::Active, None).access(now),
+            PartnerAccess::Ok
+        );
         let later = now + chrono::Duration::days(1);
         assert_eq!(
             with(GrantStatus::Active, Some(later)).access(now),
@@ -156,15 +159,28 @@ mod tests {
             with(GrantStatus::Active, Some(now)).access(now),
             PartnerAccess::Expired
         );
-        assert_eq!(with(GrantStatus::Revoked, None).access(now), PartnerAccess::Revoked);
-        assert_eq!(with(GrantStatus::Pending, None).access(now), PartnerAccess::Pending);
-        assert_eq!(with(GrantStatus::Declined, None).access(now), PartnerAccess::Missing);
+        assert_eq!(
+            with(GrantStatus::Revoked, None).access(now),
+            PartnerAccess::Revoked
+        );
+        assert_eq!(
+            with(GrantStatus::Pending, None).access(now),
+            PartnerAccess::Pending
+        );
+        assert_eq!(
+            with(GrantStatus::Declined, None).access(now),
+            PartnerAccess::Missing
+        );
         assert!(PartnerAccess::Revoked.can_request());
         assert!(!PartnerAccess::Pending.can_request());
         assert!(!PartnerAccess::Revoked.can_reset_password());
         // No grant: the seat alone, as before grants.
         assert_eq!(
-            SeatAccess { seat: admin, grant: None }.access(now),
+            SeatAccess {
+                seat: admin,
+                grant: None
+            }
+            .access(now),
             PartnerAccess::Ok
         );
     }

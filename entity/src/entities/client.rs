@@ -139,7 +139,11 @@ impl ListRow {
     /// What the person whose seat and grant in this client's account are `seat` can do
     /// there at `now`: the list's `partnerAccess` and the CSV export's column, one rule. A
     /// client with no account yet has no seat, whatever was joined.
-    pub fn partner_access(&self, seat: crate::SeatAccess, now: DateTimeUtc) -> crate::PartnerAccess {
+    pub fn partner_access(
+        &self,
+        seat: crate::SeatAccess,
+        now: DateTimeUtc,
+    ) -> crate::PartnerAccess {
         if self.client_account_id.is_none() {
             return crate::PartnerAccess::Missing;
         }

@@ -176,7 +176,11 @@ pub async fn open_at<C: ConnectionTrait>(
 
 /// Ends one session.
 pub async fn close<C: ConnectionTrait>(conn: &C, session_id: i64) -> ApiResult<()> {
-    ending(conn, Condition::all().add(session::Column::Id.eq(session_id))).await?;
+    ending(
+        conn,
+        Condition::all().add(session::Column::Id.eq(session_id)),
+    )
+    .await?;
     session::Entity::delete_by_id(session_id).exec(conn).await?;
     Ok(())
 }
@@ -192,7 +196,10 @@ pub async fn close_all_of<C: ConnectionTrait>(
         which = which.add(session::Column::Id.ne(keep));
     }
     ending(conn, which.clone()).await?;
-    session::Entity::delete_many().filter(which).exec(conn).await?;
+    session::Entity::delete_many()
+        .filter(which)
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

@@ -263,14 +263,8 @@ impl AccessMutation {
     ) -> Result<AccessGrant> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        let g = access::request(
-            state(ctx),
-            v,
-            &meta(ctx),
-            id,
-            (role.into(), days, &reason),
-        )
-        .await?;
+        let g =
+            access::request(state(ctx), v, &meta(ctx), id, (role.into(), days, &reason)).await?;
         Ok(g.into())
     }
 

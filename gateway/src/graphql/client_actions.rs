@@ -29,7 +29,11 @@ impl ClientActionsMutation {
         let id = parse_id("clientId", &client_id)?;
         limit(ctx, Bucket::Invites, &v.account.id.to_string()).await?;
         let c = client_actions::resend_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::of(&c, entity::SeatAccess::default(), v.account.platform))
+        Ok(Client::of(
+            &c,
+            entity::SeatAccess::default(),
+            v.account.platform,
+        ))
     }
 
     /// Revokes an INVITED client's invite: its link stops working at once and the row
@@ -47,7 +51,11 @@ impl ClientActionsMutation {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
         let c = client_actions::revoke_invite(state(ctx), v, &meta(ctx), id).await?;
-        Ok(Client::of(&c, entity::SeatAccess::default(), v.account.platform))
+        Ok(Client::of(
+            &c,
+            entity::SeatAccess::default(),
+            v.account.platform,
+        ))
     }
 
     /// Removes a client that never accepted its invite (status INVITED, whatever its
@@ -90,8 +98,8 @@ impl ClientActionsMutation {
     ) -> Result<AuthPayload> {
         let v = require_partner_admin(ctx)?;
         let id = parse_id("clientId", &client_id)?;
-        let s =
-            client_entry::log_in_to_client(state(ctx), v, &meta(ctx), id, reason.as_deref()).await?;
+        let s = client_entry::log_in_to_client(state(ctx), v, &meta(ctx), id, reason.as_deref())
+            .await?;
         Ok(AuthPayload::hand_out(ctx, s, Which::Client))
     }
 

@@ -188,7 +188,11 @@ impl InvitesMutation {
             Some(n) => Some(parse_company_name("companyName", n)?),
         };
         let c = invites::invite_by_email(state(ctx), v, &meta(ctx), email, company_name).await?;
-        Ok(Client::of(&c, entity::SeatAccess::default(), v.account.platform))
+        Ok(Client::of(
+            &c,
+            entity::SeatAccess::default(),
+            v.account.platform,
+        ))
     }
 
     /// Invites up to 500 clients by email at once; every row gets its outcome. With

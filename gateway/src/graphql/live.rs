@@ -78,36 +78,36 @@ impl SubscriptionRoot {
             (rx, conn, who),
             |(mut rx, conn, who)| async move {
                 loop {
-                match rx.recv().await {
-                    Ok(update) => match &*update {
-                        // A member limited to assigned clients hears of those only.
-                        Update::Row(change)
-                            if who.2.assigned_only
-                                && !change.assignees.contains(&who.2.person_id) =>
-                        {
-                            continue;
-                        }
-                        Update::Row(change) => {
-                            let item = ClientChange::of(change, &who.0, who.1);
-                            return Some((item, (rx, conn, who)));
-                        }
-                        other => {
-                            conn.close(1013, other.reread().unwrap_or_default());
+                    match rx.recv().await {
+                        Ok(update) => match &*update {
+                            // A member limited to assigned clients hears of those only.
+                            Update::Row(change)
+                                if who.2.assigned_only
+                                    && !change.assignees.contains(&who.2.person_id) =>
+                            {
+                                continue;
+                            }
+                            Update::Row(change) => {
+                                let item = ClientChange::of(change, &who.0, who.1);
+                                return Some((item, (rx, conn, who)));
+                            }
+                            other => {
+                                conn.close(1013, other.reread().unwrap_or_default());
+                                return None;
+                            }
+                        },
+                        Err(RecvError::Lagged(n)) => {
+                            metrics::counter!("ws_slow_consumers_dropped_total").increment(1);
+                            conn.close(
+                                1013,
+                                format!(
+                                    "you fell {n} changes behind: reconnect and read the list again"
+                                ),
+                            );
                             return None;
                         }
-                    },
-                    Err(RecvError::Lagged(n)) => {
-                        metrics::counter!("ws_slow_consumers_dropped_total").increment(1);
-                        conn.close(
-                            1013,
-                            format!(
-                                "you fell {n} changes behind: reconnect and read the list again"
-                            ),
-                        );
-                        return None;
+                        Err(RecvError::Closed) => return None,
                     }
-                    Err(RecvError::Closed) => return None,
-                }
                 }
             },
         ))

@@ -93,6 +93,7 @@ impl ScopeMutation {
         let found = crate::services::client_list::get_with_seat(&state(ctx).db, &lens, c.id)
             .await?
             .map(|(row, seat)| Client::new(&row, seat, v.account.platform));
-        Ok(found.unwrap_or_else(|| Client::of(&c, entity::SeatAccess::default(), v.account.platform)))
+        Ok(found
+            .unwrap_or_else(|| Client::of(&c, entity::SeatAccess::default(), v.account.platform)))
     }
 }

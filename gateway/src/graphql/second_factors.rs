@@ -3,7 +3,7 @@
 //! and the owner's reset. The rules are `services::second_factors` and
 //! `services::two_step`.
 
-use super::accounts::{Account, AuthPayload, SecondFactorKind, User};
+use super::accounts::{AuthPayload, SecondFactorKind, User};
 use super::context::{
     FailureBudget, meta, parse_id, require_enrolling, require_user, state, viewer,
 };
@@ -14,9 +14,7 @@ use crate::error::ApiError;
 use crate::services::passkeys;
 use crate::services::second_factors::{self as factors, FactorView};
 use crate::services::two_step::{self, Proof};
-use async_graphql::{
-    ComplexObject, Context, ID, Object, Result, SimpleObject,
-};
+use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 /// One of a person's second factors.

@@ -136,14 +136,18 @@ async fn read(
             .column(user::Column::Email)
             .column(user::Column::Role)
             .column(user::Column::Active)
-            .filter(user::Column::AccountId.is_in(accounts))
+            .filter(user::Column::AccountId.is_in(accounts.clone()))
             .filter(user::Column::Email.in_subquery(partner_emails))
             .into_tuple()
             .all(db)
             .await?;
         for (account, email, role, active) in found {
-            seats.entry(account).or_default().entry(email).or_default().seat =
-                Some(PartnerSeat { role, active });
+            seats
+                .entry(account)
+                .or_default()
+                .entry(email)
+                .or_default()
+                .seat = Some(PartnerSeat { role, active });
         }
         let grants: Vec<(access_grant::Model, Option<user::Model>)> = access_grant::Entity::find()
             .filter(access_grant::Column::ClientAccountId.is_in(accounts.clone()))

@@ -7,17 +7,14 @@
 
 use super::After;
 use super::AppState;
-use super::accounts::insert_user;
 use super::audit::{self, Entry, RequestMeta};
 use super::client_list::{self, Lens};
-use crate::auth::{ViewerUser, session};
+use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Duration, Utc};
-use entity::{
-    AccountKind, AuditAction, Email, GrantStatus, Role, access_grant, account, client, user,
-};
+use entity::{AuditAction, GrantStatus, Role, access_grant, account, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use sea_orm::{ConnectionTrait, IntoActiveModel, QueryOrder};
+use sea_orm::{ConnectionTrait, IntoActiveModel, QueryOrder, TryIntoModel};
 use worker::ClientEvent;
 
 /// A grant with its person, their firm and the client account, as the API shows it.
@@ -119,18 +116,36 @@ pub async fn request(
         "Approve it (you can give a lower role or an earlier end) or decline it on your account page. Unanswered, it expires in 30 days.".to_owned(),
     ];
     for admin in deciders(&txn, &acc).await? {
-        notify(&txn, &acc, &admin, "Access requested to your account", &lines, "/client").await?;
+        notify(
+            &txn,
+            &acc,
+            &admin,
+            "Access requested to your account",
+            &lines,
+            "/client",
+        )
+        .await?;
     }
-    record(&txn, v, meta, (&acc, c.id), AuditAction::AccessRequested, format!(
-        "{} asked for access to {} as {} ({}): {reason}",
-        v.user.email,
-        acc.name,
-        role.as_api_str(),
-        until_words(expires_at)
-    ))
+    record(
+        &txn,
+        v,
+        meta,
+        (&acc, c.id),
+        AuditAction::AccessRequested,
+        format!(
+            "{} asked for access to {} as {} ({}): {reason}",
+            v.user.email,
+            acc.name,
+            role.as_api_str(),
+            until_words(expires_at)
+        ),
+    )
     .await?;
     state
-        .commit(txn, After::clients(vec![ClientEvent::updated(v.account.id, c.id)]))
+        .commit(
+            txn,
+            After::clients(vec![ClientEvent::updated(v.account.id, c.id)]),
+        )
         .await?;
     Ok(GrantView {
         grant: g,

@@ -11,7 +11,9 @@ use super::audit::RequestMeta;
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Duration, Utc};
-use entity::{AccountKind, AuditAction, Email, GrantStatus, Role, access_grant, account, client, user};
+use entity::{
+    AccountKind, AuditAction, Email, GrantStatus, Role, access_grant, account, client, user,
+};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use sea_orm::{ConnectionTrait, IntoActiveModel, QueryOrder};
 use worker::ClientEvent;
@@ -104,12 +106,18 @@ pub async fn approve(
     let end = match expires_at {
         None => g.expires_at,
         Some(e) if e <= now => {
-            return Err(ApiError::bad_input("expiresAt", "the end must be in the future"));
+            return Err(ApiError::bad_input(
+                "expiresAt",
+                "the end must be in the future",
+            ));
         }
         Some(e) if g.expires_at.is_some_and(|asked| e > asked) => {
             return Err(ApiError::bad_input(
                 "expiresAt",
-                format!("the end can be earlier than the one asked for ({}), not later", until_words(g.expires_at)),
+                format!(
+                    "the end can be earlier than the one asked for ({}), not later",
+                    until_words(g.expires_at)
+                ),
             ));
         }
         Some(e) => Some(e),
@@ -125,14 +133,31 @@ pub async fn approve(
         role_words(role),
         until_words(end)
     );
-    notify(&txn, &firm, &person, "Your access was approved", &[what], "/").await?;
+    notify(
+        &txn,
+        &firm,
+        &person,
+        "Your access was approved",
+        &[what],
+        "/",
+    )
+    .await?;
     let detail = format!(
         "approved {}'s access as {} ({})",
         person.email,
         role.as_api_str(),
         until_words(end)
     );
-    finish(state, txn, v, meta, AuditAction::AccessApproved, detail, Vec::new()).await?;
+    finish(
+        state,
+        txn,
+        v,
+        meta,
+        AuditAction::AccessApproved,
+        detail,
+        Vec::new(),
+    )
+    .await?;
     Ok(view(g, person, firm, v))
 }
 
@@ -153,9 +178,26 @@ pub async fn decline(
         "{} declined your request for access to {}.",
         v.user.name, v.account.name
     );
-    notify(&txn, &firm, &person, "Your access request was declined", &[what], "/").await?;
+    notify(
+        &txn,
+        &firm,
+        &person,
+        "Your access request was declined",
+        &[what],
+        "/",
+    )
+    .await?;
     let detail = format!("declined {}'s request for access", person.email);
-    finish(state, txn, v, meta, AuditAction::AccessDeclined, detail, Vec::new()).await?;
+    finish(
+        state,
+        txn,
+        v,
+        meta,
+        AuditAction::AccessDeclined,
+        detail,
+        Vec::new(),
+    )
+    .await?;
     Ok(view(g, person, firm, v))
 }
 
@@ -192,9 +234,29 @@ pub async fn revoke(
         "{} ended your access to {}; your sessions there ended.",
         v.user.name, v.account.name
     );
-    notify(&txn, &firm, &person, "Your access was revoked", &[what], "/").await?;
-    let detail = format!("revoked {}'s access; their sessions here ended", person.email);
-    finish(state, txn, v, meta, AuditAction::AccessRevoked, detail, ended).await?;
+    notify(
+        &txn,
+        &firm,
+        &person,
+        "Your access was revoked",
+        &[what],
+        "/",
+    )
+    .await?;
+    let detail = format!(
+        "revoked {}'s access; their sessions here ended",
+        person.email
+    );
+    finish(
+        state,
+        txn,
+        v,
+        meta,
+        AuditAction::AccessRevoked,
+        detail,
+        ended,
+    )
+    .await?;
     Ok(view(g, person, firm, v))
 }
 
@@ -275,8 +337,9 @@ async fn seat_for<C: ConnectionTrait>(
             row.update(conn).await?;
         }
         None => {
-            let email = Email::parse(&person.email)
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("a stored email does not parse")))?;
+            let email = Email::parse(&person.email).map_err(|_| {
+                ApiError::Internal(anyhow::anyhow!("a stored email does not parse"))
+            })?;
             insert_user(conn, v.account.id, &email, &person.name, None, role).await?;
         }
     }

@@ -34,7 +34,10 @@ fn parse_cursor(raw: &str) -> ApiResult<i64> {
     raw.strip_prefix('s')
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| {
-            ApiError::bad_input("after", "not a cursor of this log: start from the first page")
+            ApiError::bad_input(
+                "after",
+                "not a cursor of this log: start from the first page",
+            )
         })
 }
 
@@ -58,7 +61,10 @@ pub async fn page(
     let account_id = client_admin(v)?;
     let first = first.unwrap_or(20);
     if !(1..=100).contains(&first) {
-        return Err(ApiError::bad_input("first", "first must be between 1 and 100"));
+        return Err(ApiError::bad_input(
+            "first",
+            "first must be between 1 and 100",
+        ));
     }
     let mut q = access_session::Entity::find()
         .filter(access_session::Column::ClientAccountId.eq(account_id))

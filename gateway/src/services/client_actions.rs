@@ -4,21 +4,15 @@
 
 use super::After;
 use super::AppState;
-use super::accounts::SignedIn;
 use super::audit::{self, Entry, RequestMeta};
-use super::{client_list, invites, passwords};
-use crate::auth::{ViewerUser, session};
+use super::{client_list, invites};
+use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::AuditAction;
-use entity::{
-    ClientStatus, PartnerAccess, PartnerSeat, SeatAccess, access_grant, account, client, invite,
-    user,
-};
+use entity::{ClientStatus, client, invite};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::time::Duration;
 use worker::ClientEvent;
 
@@ -277,4 +271,3 @@ pub async fn resend_invite(
         .await?;
     own_client(state, partner, client_id).await
 }
-

@@ -13,8 +13,8 @@ use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
 use entity::{
-    AuditAction, PartnerAccess, PartnerSeat, SecretToken, SeatAccess, access_grant,
-    access_session, account, client, user,
+    AuditAction, PartnerAccess, PartnerSeat, SeatAccess, SecretToken, access_grant, access_session,
+    account, client, user,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -106,7 +106,9 @@ async fn partner_user_in<C: ConnectionTrait>(
         grant: grant.as_ref().map(access_grant::Model::state),
     };
     let when = |at: Option<chrono::DateTime<Utc>>| {
-        at.map_or_else(String::new, |t| format!(" ({})", t.format("%Y-%m-%d %H:%M UTC")))
+        at.map_or_else(String::new, |t| {
+            format!(" ({})", t.format("%Y-%m-%d %H:%M UTC"))
+        })
     };
     match seat.access(Utc::now()) {
         PartnerAccess::Ok => {}
@@ -196,8 +198,16 @@ pub async fn log_in_to_client(
         .and_then(|end| (end - now).to_std().ok())
         .map_or(CLIENT_SESSION_TTL, |left| left.min(CLIENT_SESSION_TTL));
     let (token, expires_at) = session::open(&txn, u.id, ttl, Some(partner.user.id)).await?;
-    record_entry(&txn, partner, meta, &u, &token, (acc.id, expires_at), reason.as_deref())
-        .await?;
+    record_entry(
+        &txn,
+        partner,
+        meta,
+        &u,
+        &token,
+        (acc.id, expires_at),
+        reason.as_deref(),
+    )
+    .await?;
     client::Entity::update_many()
         .col_expr(client::Column::LastPartnerLoginAt, Expr::value(now))
         .filter(client::Column::Id.eq(c.id))

@@ -296,8 +296,14 @@ fn with_seat(q: sea_orm::Select<client::Entity>, lens: &Lens) -> sea_orm::Select
         .expr(Expr::col((user::Entity, user::Column::Role)))
         .expr(Expr::col((user::Entity, user::Column::Active)))
         .join(sea_orm::JoinType::LeftJoin, grant)
-        .expr(Expr::col((access_grant::Entity, access_grant::Column::Status)))
-        .expr(Expr::col((access_grant::Entity, access_grant::Column::ExpiresAt)))
+        .expr(Expr::col((
+            access_grant::Entity,
+            access_grant::Column::Status,
+        )))
+        .expr(Expr::col((
+            access_grant::Entity,
+            access_grant::Column::ExpiresAt,
+        )))
 }
 
 /// The columns after [`with_seat`]'s, by position.

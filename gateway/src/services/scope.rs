@@ -107,7 +107,10 @@ pub async fn set_assignees(
         .filter(user::Column::Id.is_in(user_ids.iter().copied()))
         .all(&state.db)
         .await?;
-    if let Some(missing) = user_ids.iter().find(|id| !members.iter().any(|m| m.id == **id)) {
+    if let Some(missing) = user_ids
+        .iter()
+        .find(|id| !members.iter().any(|m| m.id == **id))
+    {
         return Err(ApiError::bad_input(
             "userIds",
             format!("{missing} is not a user of your firm"),
