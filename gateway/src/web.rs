@@ -70,6 +70,7 @@ pub const ASSETS: &[Asset] = &[
     web_asset!("widgets/pager.js", JS),
     web_asset!("widgets/confirm.js", JS),
     web_asset!("widgets/second-step.js", JS),
+    web_asset!("widgets/form-dialog.js", JS),
     // One module per page, or part of one.
     web_asset!("pages/auth.js", JS),
     web_asset!("pages/links.js", JS),
@@ -91,6 +92,9 @@ pub const ASSETS: &[Asset] = &[
     web_asset!("pages/team.js", JS),
     web_asset!("pages/security.js", JS),
     web_asset!("pages/team-security.js", JS),
+    web_asset!("pages/team-scope.js", JS),
+    web_asset!("pages/clients-access.js", JS),
+    web_asset!("pages/client-access.js", JS),
     web_asset!("pages/users.js", JS),
     web_asset!("pages/welcome.js", JS),
     web_asset!("app.css", CSS),

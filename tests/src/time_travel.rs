@@ -109,4 +109,43 @@ impl TestApp {
             .await
             .unwrap();
     }
+
+    /// As if every access grant ended (or ends) at `at` (SPEC §13).
+    pub async fn grants_end_at(&self, at: DateTime<Utc>) {
+        entity::access_grant::Entity::update_many()
+            .col_expr(entity::access_grant::Column::ExpiresAt, Expr::value(at))
+            .exec(self.db())
+            .await
+            .unwrap();
+    }
+
+    /// As if every access request was made `ago`.
+    pub async fn requests_made(&self, ago: Duration) {
+        entity::access_grant::Entity::update_many()
+            .col_expr(
+                entity::access_grant::Column::RequestedAt,
+                Expr::value(Utc::now() - ago),
+            )
+            .exec(self.db())
+            .await
+            .unwrap();
+    }
+
+    /// As if every session a partner opened in a client account (`logInToClient`)
+    /// expired a second ago, with nobody ending it (the clients' access logs keep it).
+    pub async fn expire_partner_sessions_in_clients(&self) {
+        let past = Utc::now() - Duration::seconds(1);
+        session::Entity::update_many()
+            .col_expr(session::Column::ExpiresAt, Expr::value(past))
+            .filter(session::Column::OpenedByUserId.is_not_null())
+            .exec(self.db())
+            .await
+            .unwrap();
+        entity::access_session::Entity::update_many()
+            .col_expr(entity::access_session::Column::ExpiresAt, Expr::value(past))
+            .filter(entity::access_session::Column::EndedAt.is_null())
+            .exec(self.db())
+            .await
+            .unwrap();
+    }
 }

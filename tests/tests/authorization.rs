@@ -214,10 +214,32 @@ const TABLE: &[Row] = &[
         [UNAUTH, "ok", FORBID, "ok", FORBID, FORBID, FORBID, "ok", FORBID, FORBID]),
     ("resetSecondFactors", "mutation { resetSecondFactors(userId: \"999999\") { id } }",
         [UNAUTH, "NOT_FOUND", FORBID, "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", FORBID, FORBID]),
+    // Access the client controls (SPEC §13). Partner A's owner has an ACTIVE grant in
+    // Form Co (the form made it); A's admin has none and may ask.
+    ("accessGrants", "{ accessGrants { id } }",
+        [UNAUTH, FORBID, FORBID, FORBID, "ok", FORBID, FORBID, FORBID, FORBID, FORBID]),
+    ("partnerAccessLog", "{ partnerAccessLog { edges { cursor } } }",
+        [UNAUTH, FORBID, FORBID, FORBID, "ok", FORBID, FORBID, FORBID, FORBID, FORBID]),
+    ("partnerSessionsNow", "{ partnerSessionsNow { id } }",
+        [UNAUTH, "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("requestClientAccess", "mutation { requestClientAccess(clientId: \"{CLIENT}\", role: ADMIN, reason: \"audit\") { id } }",
+        [UNAUTH, "CONFLICT", "ok", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
+    ("approveAccessRequest", "mutation { approveAccessRequest(grantId: \"999999\") { id } }",
+        [UNAUTH, FORBID, FORBID, FORBID, "NOT_FOUND", FORBID, FORBID, FORBID, FORBID, FORBID]),
+    ("declineAccessRequest", "mutation { declineAccessRequest(grantId: \"999999\") { id } }",
+        [UNAUTH, FORBID, FORBID, FORBID, "NOT_FOUND", FORBID, FORBID, FORBID, FORBID, FORBID]),
+    ("revokeAccess", "mutation { revokeAccess(grantId: \"999999\") { id } }",
+        [UNAUTH, FORBID, FORBID, FORBID, "NOT_FOUND", FORBID, FORBID, FORBID, FORBID, FORBID]),
+    // ALL_CLIENTS: what A's admin sees already, so later rows are unchanged.
+    ("setClientScope", "mutation { setClientScope(userId: \"{ADMIN_USER}\", scope: ALL_CLIENTS) { id } }",
+        [UNAUTH, "ok", FORBID, "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", FORBID, FORBID]),
+    ("setClientAssignees", "mutation { setClientAssignees(clientId: \"{CLIENT}\", userIds: []) { id } }",
+        [UNAUTH, "ok", "ok", "NOT_FOUND", FORBID, FORBID, FORBID, "NOT_FOUND", "NOT_FOUND", FORBID]),
     // Near the end: partner A's owner asking ends their sessions in that client account
     // (SPEC §12), the logInToClient session among them, before its own column runs.
+    // A's admin asked for access above: not answered yet.
     ("resetClientPassword", "mutation { resetClientPassword(clientId: \"{CLIENT}\") }",
-        [UNAUTH, "ok", "PARTNER_USER_MISSING", "NOT_FOUND", FORBID, FORBID, UNAUTH, "NOT_FOUND", "NOT_FOUND", FORBID]),
+        [UNAUTH, "ok", "ACCESS_PENDING", "NOT_FOUND", FORBID, FORBID, UNAUTH, "NOT_FOUND", "NOT_FOUND", FORBID]),
     // Last: it ends the caller's session.
     ("logOut", "mutation { logOut }",
         [UNAUTH, "ok", "ok", "ok", "ok", "ok", UNAUTH, "ok", "ok", "ok"]),

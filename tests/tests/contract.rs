@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 /// Contract items not built yet, each with the number of the open issue that builds it.
 /// Remove a line when its item is served; an item listed here that is already served
 /// fails too. A name covers its fields, arguments and values (`Type`, `Type.field`).
-const NOT_YET_BUILT: &[(&str, u32)] = &[
-];
+const NOT_YET_BUILT: &[(&str, u32)] = &[];
 
 /// The open issues that may still have items in `NOT_YET_BUILT`.
 const OPEN_ISSUES: &[u32] = &[];

@@ -62,8 +62,9 @@ async fn an_email_invite_lists_the_client_as_invited_and_sends_a_working_link() 
     let ends = chrono::DateTime::parse_from_rfc3339(c["trialEndsAt"].as_str().unwrap()).unwrap();
     let days = (ends.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0;
     assert!((13.9..=14.1).contains(&days), "{days}");
-    // The partner has no user in an account created by invite: no Log in yet.
-    assert_eq!(c["availableActions"], json!([]));
+    // The partner has no user in an account created by invite: no Log in yet, but they
+    // can ask the client for access (SPEC §13).
+    assert_eq!(c["availableActions"], json!(["REQUEST_ACCESS"]));
 
     // The link works once.
     let again = app

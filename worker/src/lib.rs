@@ -7,6 +7,7 @@
 //! log-in picks, issuing and claiming links, recording an email, a row's actions) live in
 //! `entity`, beside their tables. This crate never depends on the gateway.
 
+pub mod access_sweep;
 pub mod config;
 pub mod connect;
 pub mod deliveries;

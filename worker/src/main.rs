@@ -165,6 +165,11 @@ async fn sweep_trials(config: WorkerConfig) -> Result<(), worker::WorkerError> {
         "reported {} expired invites; queued {} digest emails",
         invites.expired, invites.digests
     );
+    let access = worker::access_sweep::sweep(&db, &events).await?;
+    println!(
+        "expired {} access requests and {} grants; sent {} warnings before grants end",
+        access.requests_expired, access.grants_expired, access.warnings
+    );
     Ok(())
 }
 

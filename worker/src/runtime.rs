@@ -308,7 +308,7 @@ fn job_context(
     })
 }
 
-/// The trial and invite sweeps, every `period`.
+/// The trial, invite and access sweeps, every `period`.
 fn sweeps(period: Duration, cx: &Arc<JobContext>, shutdown: CancellationToken) -> JoinHandle<()> {
     let (db, events) = (cx.db.clone(), cx.events.clone());
     every(period, Start::AfterOnePeriod, shutdown, move || {
@@ -319,6 +319,9 @@ fn sweeps(period: Duration, cx: &Arc<JobContext>, shutdown: CancellationToken) -
             }
             if let Err(e) = crate::invite_expiry::sweep(&db, &events).await {
                 tracing::error!(error = %e, "invite sweep failed; will run again next period");
+            }
+            if let Err(e) = crate::access_sweep::sweep(&db, &events).await {
+                tracing::error!(error = %e, "access sweep failed; will run again next period");
             }
         }
     })

@@ -2,7 +2,7 @@
 // /graphql/ws (graphql-transport-ws).
 
 // The fields every page knows the signed-in user by.
-export const ME = 'id email name role active account { id companyId name kind platform }';
+export const ME = 'id email name role active clientScope account { id companyId name kind platform accessReasonRequired }';
 // Whether a user (of ME's fields) is its account's owner or an admin.
 export const isAdmin = (u) => u && (u.role === 'OWNER' || u.role === 'ADMIN');
 

@@ -149,30 +149,9 @@ async fn read(
                 .or_default()
                 .seat = Some(PartnerSeat { role, active });
         }
-        let grants: Vec<(access_grant::Model, Option<user::Model>)> = access_grant::Entity::find()
-            .filter(access_grant::Column::ClientAccountId.is_in(accounts.clone()))
-            .find_also_related(user::Entity)
-            .all(db)
-            .await?;
-        for (g, person) in grants {
-            if let Some(person) = person {
-                seats
-                    .entry(g.client_account_id)
-                    .or_default()
-                    .entry(person.email)
-                    .or_default()
-                    .grant = Some(g.state());
-            }
-        }
+        add_grants(db, &accounts, &mut seats).await?;
     }
-    let mut assignees: HashMap<i64, Vec<i64>> = HashMap::new();
-    for a in client_assignee::Entity::find()
-        .filter(client_assignee::Column::ClientId.is_in(rows.keys().copied()))
-        .all(db)
-        .await?
-    {
-        assignees.entry(a.client_id).or_default().push(a.user_id);
-    }
+    let assignees = assignees_of(db, rows.keys().copied()).await?;
     Ok(events
         .iter()
         .filter_map(|e| {
@@ -195,4 +174,45 @@ async fn read(
             })
         })
         .collect())
+}
+
+/// The grants in `accounts` (SPEC §13), beside the seats, by account and the person's
+/// email.
+async fn add_grants(
+    db: &DatabaseConnection,
+    accounts: &[i64],
+    seats: &mut HashMap<i64, HashMap<String, SeatAccess>>,
+) -> Result<(), sea_orm::DbErr> {
+    let grants: Vec<(access_grant::Model, Option<user::Model>)> = access_grant::Entity::find()
+        .filter(access_grant::Column::ClientAccountId.is_in(accounts.iter().copied()))
+        .find_also_related(user::Entity)
+        .all(db)
+        .await?;
+    for (g, person) in grants {
+        if let Some(person) = person {
+            seats
+                .entry(g.client_account_id)
+                .or_default()
+                .entry(person.email)
+                .or_default()
+                .grant = Some(g.state());
+        }
+    }
+    Ok(())
+}
+
+/// Who is assigned to each of these clients.
+async fn assignees_of(
+    db: &DatabaseConnection,
+    clients: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, Vec<i64>>, sea_orm::DbErr> {
+    let mut assignees: HashMap<i64, Vec<i64>> = HashMap::new();
+    for a in client_assignee::Entity::find()
+        .filter(client_assignee::Column::ClientId.is_in(clients))
+        .all(db)
+        .await?
+    {
+        assignees.entry(a.client_id).or_default().push(a.user_id);
+    }
+    Ok(assignees)
 }

@@ -66,25 +66,7 @@ pub async fn request(
             format!("{who} has no account yet: there is nothing to ask access to"),
         )
     })?;
-    if role == Role::Owner {
-        return Err(ApiError::bad_input(
-            "role",
-            "ask for ADMIN, MANAGER or EMPLOYEE: the client's OWNER is the client",
-        ));
-    }
-    if days.is_some_and(|d| !(1..=MAX_DAYS).contains(&d)) {
-        return Err(ApiError::bad_input(
-            "days",
-            format!("days is 1 to {MAX_DAYS}, or null for until revoked"),
-        ));
-    }
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::bad_input(
-            "reason",
-            "say why you need access (1 to 500 characters): the client reads it",
-        ));
-    }
+    let reason = checked(role, days, reason)?;
     let now = Utc::now();
     let access = c.partner_access(seat, now);
     if !access.can_request() {
@@ -102,30 +84,7 @@ pub async fn request(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::NotFound("client account".into()))?;
-    let lines = vec![
-        format!(
-            "{} ({}) of {} asks for access to {} as {}, {}.",
-            v.user.name,
-            v.user.email,
-            v.account.name,
-            acc.name,
-            role_words(role),
-            until_words(expires_at)
-        ),
-        format!("Their reason: {reason}"),
-        "Approve it (you can give a lower role or an earlier end) or decline it on your account page. Unanswered, it expires in 30 days.".to_owned(),
-    ];
-    for admin in deciders(&txn, &acc).await? {
-        notify(
-            &txn,
-            &acc,
-            &admin,
-            "Access requested to your account",
-            &lines,
-            "/client",
-        )
-        .await?;
-    }
+    tell_deciders(&txn, v, &acc, (role, expires_at, reason)).await?;
     record(
         &txn,
         v,
@@ -153,6 +112,30 @@ pub async fn request(
         firm: v.account.clone(),
         client: acc,
     })
+}
+
+/// The request's role, days and reason, checked: its reason, trimmed.
+fn checked(role: Role, days: Option<i32>, reason: &str) -> ApiResult<&str> {
+    if role == Role::Owner {
+        return Err(ApiError::bad_input(
+            "role",
+            "ask for ADMIN, MANAGER or EMPLOYEE: the client's OWNER is the client",
+        ));
+    }
+    if days.is_some_and(|d| !(1..=MAX_DAYS).contains(&d)) {
+        return Err(ApiError::bad_input(
+            "days",
+            format!("days is 1 to {MAX_DAYS}, or null for until revoked"),
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::bad_input(
+            "reason",
+            "say why you need access (1 to 500 characters): the client reads it",
+        ));
+    }
+    Ok(reason)
 }
 
 /// The grant row of the request: the one row of this person and client, made PENDING.
@@ -183,6 +166,40 @@ async fn put_request<C: ConnectionTrait>(
     row.warned14_at = Set(None);
     row.warned3_at = Set(None);
     Ok(row.save(conn).await?.try_into_model()?)
+}
+
+/// Emails the request to the client's owner and admins.
+async fn tell_deciders<C: ConnectionTrait>(
+    txn: &C,
+    v: &ViewerUser,
+    acc: &account::Model,
+    (role, expires_at, reason): (Role, Option<DateTime<Utc>>, &str),
+) -> ApiResult<()> {
+    let lines = vec![
+        format!(
+            "{} ({}) of {} asks for access to {} as {}, {}.",
+            v.user.name,
+            v.user.email,
+            v.account.name,
+            acc.name,
+            role_words(role),
+            until_words(expires_at)
+        ),
+        format!("Their reason: {reason}"),
+        "Approve it (you can give a lower role or an earlier end) or decline it on your account page. Unanswered, it expires in 30 days.".to_owned(),
+    ];
+    for admin in deciders(txn, acc).await? {
+        notify(
+            txn,
+            acc,
+            &admin,
+            "Access requested to your account",
+            &lines,
+            "/client",
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The client's owner and admins who decide on grants: active, and not themselves a

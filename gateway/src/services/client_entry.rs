@@ -105,56 +105,11 @@ async fn partner_user_in<C: ConnectionTrait>(
         }),
         grant: grant.as_ref().map(access_grant::Model::state),
     };
-    let when = |at: Option<chrono::DateTime<Utc>>| {
-        at.map_or_else(String::new, |t| {
-            format!(" ({})", t.format("%Y-%m-%d %H:%M UTC"))
-        })
-    };
-    match seat.access(Utc::now()) {
-        PartnerAccess::Ok => {}
-        PartnerAccess::Missing => return Err(missing()),
-        PartnerAccess::Pending => {
-            return Err(ApiError::Refused {
-                code: "ACCESS_PENDING",
-                message: format!("{who} has not answered your request for access yet"),
-            });
-        }
-        PartnerAccess::Expired => {
-            return Err(ApiError::Refused {
-                code: "ACCESS_EXPIRED",
-                message: format!(
-                    "your access to {who} ended{}: request access again",
-                    when(grant.as_ref().and_then(|g| g.expires_at))
-                ),
-            });
-        }
-        PartnerAccess::Revoked => {
-            return Err(ApiError::Refused {
-                code: "ACCESS_REVOKED",
-                message: format!(
-                    "{who} revoked your access{}: request access again",
-                    when(grant.as_ref().and_then(|g| g.decided_at))
-                ),
-            });
-        }
-        PartnerAccess::Inactive => {
-            return Err(ApiError::Refused {
-                code: "PARTNER_USER_INACTIVE",
-                message: format!(
-                    "{who} has made your user inactive: only a client administrator there can make it active again"
-                ),
-            });
-        }
-        PartnerAccess::NotAdmin(role) if need_admin => {
-            return Err(ApiError::Refused {
-                code: "PARTNER_USER_NOT_ADMIN",
-                message: format!(
-                    "{who} has changed your user to {}: only a client administrator there can make it ADMIN again",
-                    role.as_api_str()
-                ),
-            });
-        }
-        PartnerAccess::NotAdmin(_) => {}
+    if let Some(refused) = refusal(seat.access(Utc::now()), who, grant.as_ref(), need_admin) {
+        return Err(match refused {
+            Some(e) => e,
+            None => missing(),
+        });
     }
     let u = u.ok_or_else(missing)?;
     let acc = account::Entity::find_by_id(account_id)
@@ -162,6 +117,59 @@ async fn partner_user_in<C: ConnectionTrait>(
         .await?
         .ok_or_else(missing)?;
     Ok((u, acc, grant))
+}
+
+/// Why the person may not use their seat, or `None` when they may: `Some(None)` for a
+/// missing seat (the caller words it), else the error.
+fn refusal(
+    access: PartnerAccess,
+    who: &str,
+    grant: Option<&access_grant::Model>,
+    need_admin: bool,
+) -> Option<Option<ApiError>> {
+    let when = |at: Option<chrono::DateTime<Utc>>| {
+        at.map_or_else(String::new, |t| {
+            format!(" ({})", t.format("%Y-%m-%d %H:%M UTC"))
+        })
+    };
+    let refused =
+        |code: &'static str, message: String| Some(Some(ApiError::Refused { code, message }));
+    match access {
+        PartnerAccess::Ok => None,
+        PartnerAccess::NotAdmin(_) if !need_admin => None,
+        PartnerAccess::Missing => Some(None),
+        PartnerAccess::Pending => refused(
+            "ACCESS_PENDING",
+            format!("{who} has not answered your request for access yet"),
+        ),
+        PartnerAccess::Expired => refused(
+            "ACCESS_EXPIRED",
+            format!(
+                "your access to {who} ended{}: request access again",
+                when(grant.and_then(|g| g.expires_at))
+            ),
+        ),
+        PartnerAccess::Revoked => refused(
+            "ACCESS_REVOKED",
+            format!(
+                "{who} revoked your access{}: request access again",
+                when(grant.and_then(|g| g.decided_at))
+            ),
+        ),
+        PartnerAccess::Inactive => refused(
+            "PARTNER_USER_INACTIVE",
+            format!(
+                "{who} has made your user inactive: only a client administrator there can make it active again"
+            ),
+        ),
+        PartnerAccess::NotAdmin(role) => refused(
+            "PARTNER_USER_NOT_ADMIN",
+            format!(
+                "{who} has changed your user to {}: only a client administrator there can make it ADMIN again",
+                role.as_api_str()
+            ),
+        ),
+    }
 }
 
 /// Opens a session for the partner's own user in the client's account (1 hour, or until

@@ -5,6 +5,7 @@ import { gql, session, ME, isAdmin } from '../api.js';
 import { h, busy, toast, toastError, badge, when, alertBox, ROLE } from '../dom.js';
 import { USER, usersSection } from './users.js';
 import { welcomeBanner } from './welcome.js';
+import { partnerBanner, accessSection } from './client-access.js';
 
 // The partner's way back, above the page while it is in a client session.
 function clientBanner(user, navigate) {
@@ -98,5 +99,8 @@ export async function clientView(ctx, { asPartner }) {
   if (asPartner) session.setClientUser(me);
   else session.setUser(me);
   const subBox = subscriptionCard({ plans: data.plans, me, auth, status: subscriptionOf(me.account) });
-  main.append(h('div', { class: 'stack-sections' }, subBox, usersSection(data.users, me, auth)));
+  // The client's own people see who from the firm is in; its owner and admins decide.
+  const own = !asPartner;
+  if (own) main.append(partnerBanner(ctx, auth));
+  main.append(h('div', { class: 'stack-sections' }, subBox, usersSection(data.users, me, auth), own && isAdmin(me) ? accessSection(ctx) : null));
 }

@@ -2,7 +2,7 @@
 
 import { gql, ME } from '../api.js';
 
-const ROW = `fragment Row on Client { id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions inviteExpiresAt inviteState partnerAccess lastPartnerLoginAt }`;
+const ROW = `fragment Row on Client { id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions inviteExpiresAt inviteState partnerAccess lastPartnerLoginAt assignees { id name email } }`;
 const PAGE = `fragment Page on ClientConnection { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { ...Row } } }`;
 const LIST_ARGS = '$first: Int, $after: String, $last: Int, $before: String, $status: ClientStatus, $search: String, $orderBy: ClientOrder';
 const LIST_CALL = 'clients(first: $first, after: $after, last: $last, before: $before, status: $status, search: $search, orderBy: $orderBy)';
@@ -49,8 +49,26 @@ export const removeClient = (id) => gql('mutation RemoveClient($id: ID!) { remov
 
 export const resetClientPassword = (id) => gql('mutation ResetClientPassword($id: ID!) { resetClientPassword(clientId: $id) }', { id });
 
-// A client session (a cookie) and the partner's user in the client account.
-export async function logInToClient(id) {
-  const d = await gql(`mutation LogInToClient($id: ID!) { logInToClient(clientId: $id) { expiresAt user { ${ME} } } }`, { id });
+// A client session (a cookie) and the partner's user in the client account; `reason`
+// is shown to the client.
+export async function logInToClient(id, reason) {
+  const d = await gql(`mutation LogInToClient($id: ID!, $reason: String) { logInToClient(clientId: $id, reason: $reason) { expiresAt user { ${ME} } } }`, { id, reason: reason || null });
   return d.logInToClient;
 }
+
+// Asks the client for access; answers the row as it is now (PENDING).
+export async function requestAccess(id, role, days, reason) {
+  const d = await gql(`mutation RequestAccess($id: ID!, $role: Role!, $days: Int, $reason: String!) {
+    requestClientAccess(clientId: $id, role: $role, days: $days, reason: $reason) { id }
+    client(id: $id) { ...Row } } ${ROW}`, { id, role, days, reason });
+  return d.client;
+}
+
+// Who in the firm handles a client; answers the row.
+export async function assign(id, userIds) {
+  const d = await gql(`mutation Assign($id: ID!, $users: [ID!]!) { setClientAssignees(clientId: $id, userIds: $users) { ...Row } } ${ROW}`, { id, users: userIds });
+  return d.setClientAssignees;
+}
+
+// The firm's people who can be assigned.
+export const firmMembers = () => gql('{ users { id name email role active } }').then((d) => d.users.filter((u) => u.active));

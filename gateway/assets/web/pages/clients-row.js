@@ -6,6 +6,7 @@ import { h, busy, toast, toastError, badge, when } from '../dom.js';
 import { nameAndEmail } from '../widgets/table.js';
 import { confirmAction } from '../widgets/confirm.js';
 import { withStepUp } from '../widgets/second-step.js';
+import { askForAccess, askReason, assignPeople, canAssign } from './clients-access.js';
 import { resendInvite, revokeInvite, removeClient, resetClientPassword, logInToClient } from './clients-api.js';
 
 export const COLUMNS = ['Client', 'Status', 'Invite', 'Trial ends', 'Partner access', 'Last partner log-in', 'Actions'];
@@ -18,6 +19,9 @@ const ACCESS = {
   MISSING: ['Not added', 'A client admin can add you to the account.'],
   INACTIVE: ['Deactivated', 'A client admin can reactivate you.'],
   NOT_ADMIN: ['Not admin', 'A client admin can make you Admin again.'],
+  PENDING: ['Requested', 'The client has not answered your request yet.'],
+  EXPIRED: ['Ended', 'Your access reached its end: request it again.'],
+  REVOKED: ['Revoked', 'The client ended your access: request it again.'],
 };
 // An invited client has no account yet, so there is nothing to log in to.
 const NOT_YET = ['Not yet', 'No account until they accept the invite.'];
@@ -27,6 +31,7 @@ const who = (c) => c.name || c.email;
 // says, class, the rest of its name, saying which client (read out, not shown)].
 const BUTTONS = [
   ['LOG_IN', 'Log in', 'Opening…', 'btn small primary', (c) => ` to ${who(c)}`],
+  ['REQUEST_ACCESS', 'Request access', 'Sending…', 'btn small', (c) => ` to ${who(c)}`],
   ['RESET_PASSWORD', 'Reset password', 'Sending…', 'btn small', (c) => ` in ${who(c)}`],
   ['RESEND_INVITE', 'Resend invite', 'Sending…', 'btn small', (c) => ` to ${c.email}`],
   ['REVOKE_INVITE', 'Revoke', 'Revoking…', 'btn small', (c) => ` the invite to ${c.email}`],
@@ -53,11 +58,24 @@ const ASK = {
 export function rowActions(navigate, replace, reread) {
   return {
     LOG_IN: async (c) => {
-      // Entering a client's account needs a second factor from the last minutes.
-      const entered = await withStepUp(() => logInToClient(c.id), `Logging in to ${who(c)} needs your second factor again.`);
+      // Why (the client reads it), then a second factor from the last minutes.
+      const reason = await askReason(c);
+      if (reason === null) return;
+      const entered = await withStepUp(() => logInToClient(c.id, reason), `Logging in to ${who(c)} needs your second factor again.`);
       if (!entered) return;
       session.enterClient(entered, c);
       navigate('/client');
+    },
+    REQUEST_ACCESS: async (c) => {
+      const row = await askForAccess(c);
+      if (!row) return;
+      replace(row);
+      toast(`Request sent: ${who(c)} decides.`);
+    },
+    ASSIGN: async (c) => {
+      const row = await assignPeople(c);
+      if (row) toast(`Saved who handles ${who(c)}.`);
+      reread();
     },
     RESET_PASSWORD: async (c) => {
       await resetClientPassword(c.id);
@@ -92,9 +110,16 @@ function actionsCell(c, actions) {
     const named = [label, h('span', { class: 'visually-hidden' }, which(c))];
     cell.append(h('button', { type: 'button', class: cls, onclick: (e) => act(e.currentTarget, key, c, actions, busyText) }, named));
   }
+  if (canAssign()) {
+    const named = ['Assign', h('span', { class: 'visually-hidden' }, ` people to ${who(c)}`)];
+    cell.append(h('button', { type: 'button', class: 'btn small ghost', onclick: (e) => act(e.currentTarget, 'ASSIGN', c, actions, 'Saving…') }, named));
+  }
   if (!cell.childNodes.length) cell.append(h('span', { class: 'muted' }, '—'));
   return cell;
 }
+
+// Who in the firm handles the client, when anyone is assigned.
+const handledBy = (c) => (c.assignees && c.assignees.length ? h('div', { class: 'sub assignees' }, 'Handled by ', c.assignees.map((u) => u.name).join(', ')) : null);
 
 // An invited client's invite (sent, expired or revoked); else how the client came.
 function inviteCell(c) {
@@ -112,7 +137,7 @@ export function clientRow(c, actions) {
   const tr = h(
     'tr',
     { 'data-id': c.id },
-    h('td', null, nameAndEmail(c.name, c.email), c.companyId ? h('div', { class: 'sub cid' }, c.companyId) : null),
+    h('td', null, nameAndEmail(c.name, c.email), c.companyId ? h('div', { class: 'sub cid' }, c.companyId) : null, handledBy(c)),
     h('td', null, badge(c.status)),
     h('td', null, inviteCell(c)),
     h('td', null, c.trialEndsAt && c.status !== 'PAYING' ? when(c.trialEndsAt) : h('span', { class: 'muted' }, '—')),

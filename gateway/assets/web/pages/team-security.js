@@ -6,7 +6,7 @@ import { gql } from '../api.js';
 import { h, field, form, toast, toastError, when } from '../dom.js';
 import { confirmAction } from '../widgets/confirm.js';
 
-export const TEAM_SECURITY = 'me { account { secondFactorRequiredFrom } } users { id name email role secondFactors { kind } }';
+export const TEAM_SECURITY = 'me { account { secondFactorRequiredFrom } } users { id name email role clientScope secondFactors { kind } }';
 
 const SET_POLICY = 'mutation Policy($input: FirmPolicyInput!) { setFirmPolicy(input: $input) { secondFactorRequiredFrom } }';
 

@@ -4,6 +4,7 @@ import { gql, session, ME } from '../api.js';
 import { h, alertBox } from '../dom.js';
 import { USER, usersSection } from './users.js';
 import { TEAM_SECURITY, teamSecurity } from './team-security.js';
+import { teamScope } from './team-scope.js';
 
 export async function team(ctx) {
   const main = ctx.shell({ nav: 'team' });
@@ -19,7 +20,7 @@ export async function team(ctx) {
     // The owner also sets the firm's second-factor policy and resets members' factors.
     if (d.me.role === 'OWNER') {
       const s = await gql(`query TeamSecurity { ${TEAM_SECURITY} }`);
-      if (ctx.alive()) main.append(teamSecurity(s, d.me));
+      if (ctx.alive()) main.append(teamScope(s.users, d.me), teamSecurity(s, d.me));
     }
   } catch (e) {
     loading.remove();

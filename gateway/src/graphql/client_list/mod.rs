@@ -67,7 +67,27 @@ impl ClientListQuery {
             Some(lease) => client_list::list(&lease, args).await?,
             None => client_list::list(&st.db, args).await?,
         };
-        Ok(ClientConnection::of_page(page, v.account.platform, true))
+        let mut connection = ClientConnection::of_page(page, v.account.platform, true);
+        // Assignees asked for: one query for the whole page.
+        let asked = ctx
+            .look_ahead()
+            .field("edges")
+            .field("node")
+            .field("assignees");
+        if asked.exists() {
+            let ids: Vec<i64> = connection.edges.0.iter().map(|e| e.node.row_id).collect();
+            let mut found = crate::services::scope::assignees_of(&st.db, &ids).await?;
+            for e in &mut connection.edges.0 {
+                let people = found.remove(&e.node.row_id).unwrap_or_default();
+                e.node.assignees_read = Some(
+                    people
+                        .iter()
+                        .map(|u| super::accounts::User::new(u, &v.account))
+                        .collect(),
+                );
+            }
+        }
+        Ok(connection)
     }
 
     /// One of the partner's clients; null when there is no such client of this partner

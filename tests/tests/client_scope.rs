@@ -1,0 +1,163 @@
+//! Issue 26 item 1 (SPEC §13): who in the firm sees which client. A member limited to
+//! assigned clients meets an unassigned client nowhere — the list and its counts,
+//! `client(id)`, search, the CSV export, the live list, every action — while the clients
+//! they invite are theirs; the owner (or a member who sees all clients) assigns people.
+//! In scale-out the live list is read on the other gateway.
+
+use e2e::live::{CLIENT_CHANGED, LiveClient};
+use e2e::{TestApp, code_of};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const ROSA: &str = "rosa@ledgerline.example";
+const SAM: &str = "sam@ledgerline.example";
+const SCOPE: &str = "mutation($id: ID!, $scope: ClientScope!) { setClientScope(userId: $id, scope: $scope) { clientScope } }";
+const ASSIGN: &str = "mutation($id: ID!, $users: [ID!]!) { setClientAssignees(clientId: $id, userIds: $users) { id assignees { email } } }";
+const RESEND: &str = "mutation($id: ID!) { resendInvite(clientId: $id) { id } }";
+const REVOKE: &str = "mutation($id: ID!) { revokeInvite(clientId: $id) { id } }";
+
+struct Firm {
+    rosa: String,
+    sam: String,
+    sam_id: Value,
+    /// Invited by Rosa: Alder, Birch. Invited by Sam: Cedar.
+    alder: Value,
+    birch: Value,
+    cedar: Value,
+}
+
+async fn firm(app: &TestApp) -> Firm {
+    let rosa = app.partner(ROSA).await;
+    let added = app.add_user(&rosa, SAM, "Sam", "ADMIN").await;
+    let sam = app.activate(SAM, "sam-password-12").await;
+    let alder = app
+        .invite(&rosa, "hello@alder.example", Some("Alder"))
+        .await["id"]
+        .clone();
+    let birch = app
+        .invite(&rosa, "hello@birch.example", Some("Birch"))
+        .await["id"]
+        .clone();
+    let cedar = app.invite(&sam, "hello@cedar.example", Some("Cedar")).await["id"].clone();
+    Firm {
+        rosa,
+        sam,
+        sam_id: added["id"].clone(),
+        alder,
+        birch,
+        cedar,
+    }
+}
+
+#[tokio::test]
+async fn a_member_limited_to_assigned_clients_meets_the_others_nowhere() {
+    let app = TestApp::spawn().await;
+    let f = firm(&app).await;
+    assert_eq!(app.client_count(&f.sam).await, 3, "all clients by default");
+    let me = app
+        .ok(Some(&f.sam), "{ me { clientScope } }", json!({}))
+        .await;
+    assert_eq!(me["me"]["clientScope"], "ALL_CLIENTS");
+
+    let set = app
+        .ok(
+            Some(&f.rosa),
+            SCOPE,
+            json!({ "id": f.sam_id, "scope": "ASSIGNED_CLIENTS" }),
+        )
+        .await;
+    assert_eq!(set["setClientScope"]["clientScope"], "ASSIGNED_CLIENTS");
+    // Only Cedar, which Sam invited.
+    let page = app.clients(&f.sam, json!({})).await;
+    assert_eq!(page["totalCount"], 1, "{page}");
+    assert_eq!(page["edges"][0]["node"]["id"], f.cedar);
+    assert_eq!(app.status_counts(&f.sam).await["total"], 1);
+    assert_eq!(app.client(&f.sam, &f.alder).await, Value::Null);
+    let searched = app.clients(&f.sam, json!({ "search": "alder" })).await;
+    assert_eq!(searched["totalCount"], 0);
+    let resend = app
+        .gql(Some(&f.sam), RESEND, json!({ "id": f.alder }))
+        .await;
+    assert_eq!(code_of(&resend), "NOT_FOUND", "{resend}");
+    let csv = app.export_clients(Some(&f.sam), &[]).await;
+    assert_eq!(csv.rows().len(), 1, "{:?}", csv.rows());
+    // The owner still sees all three.
+    assert_eq!(app.client_count(&f.rosa).await, 3);
+
+    // Assigned to Alder by the owner: Sam sees it.
+    let assigned = app
+        .ok(
+            Some(&f.rosa),
+            ASSIGN,
+            json!({ "id": f.alder, "users": [f.sam_id] }),
+        )
+        .await;
+    assert_eq!(assigned["setClientAssignees"]["assignees"][0]["email"], SAM);
+    assert_eq!(app.client_count(&f.sam).await, 2);
+    assert_eq!(app.client(&f.sam, &f.alder).await["id"], f.alder);
+    let ok = app
+        .gql(Some(&f.sam), REVOKE, json!({ "id": f.alder }))
+        .await;
+    assert!(ok.get("errors").is_none(), "{ok}");
+
+    only_the_right_people_assign(&app, &f).await;
+}
+
+/// A limited member assigns nobody; nobody changes the owner's scope; strangers are not
+/// assignable.
+async fn only_the_right_people_assign(app: &TestApp, f: &Firm) {
+    let refused = app
+        .gql(Some(&f.sam), ASSIGN, json!({ "id": f.cedar, "users": [] }))
+        .await;
+    assert_eq!(code_of(&refused), "FORBIDDEN", "{refused}");
+    let rosa_id = app.user_id(&f.rosa, ROSA).await;
+    let owner = app
+        .gql(
+            Some(&f.rosa),
+            SCOPE,
+            json!({ "id": rosa_id, "scope": "ASSIGNED_CLIENTS" }),
+        )
+        .await;
+    assert_eq!(code_of(&owner), "BAD_USER_INPUT", "{owner}");
+    let by_sam = app
+        .gql(
+            Some(&f.sam),
+            SCOPE,
+            json!({ "id": f.sam_id, "scope": "ALL_CLIENTS" }),
+        )
+        .await;
+    assert_eq!(code_of(&by_sam), "FORBIDDEN");
+    let other = app.partner("bob@other.example").await;
+    let bob = app.user_id(&other, "bob@other.example").await;
+    let stranger = app
+        .gql(
+            Some(&f.rosa),
+            ASSIGN,
+            json!({ "id": f.birch, "users": [bob] }),
+        )
+        .await;
+    assert_eq!(code_of(&stranger), "BAD_USER_INPUT", "{stranger}");
+}
+
+#[tokio::test]
+async fn the_live_list_of_a_limited_member_carries_only_their_clients() {
+    let app = TestApp::spawn().await;
+    let f = firm(&app).await;
+    app.ok(
+        Some(&f.rosa),
+        SCOPE,
+        json!({ "id": f.sam_id, "scope": "ASSIGNED_CLIENTS" }),
+    )
+    .await;
+    // Sam's socket on the other gateway (scale-out); Rosa acts on the first.
+    let base = app.next_url_all().last().unwrap().clone();
+    let mut live = LiveClient::connect(&base, &f.sam).await.unwrap();
+    live.subscribe("1", CLIENT_CHANGED).await;
+    app.ok(Some(&f.rosa), REVOKE, json!({ "id": f.birch }))
+        .await;
+    live.quiet_for(Duration::from_millis(1500)).await;
+    app.ok(Some(&f.rosa), REVOKE, json!({ "id": f.cedar }))
+        .await;
+    let change = live.next_change().await;
+    assert_eq!(change["client"]["id"], f.cedar, "{change}");
+}
