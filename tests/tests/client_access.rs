@@ -7,6 +7,7 @@
 //! (also when nobody logged out); the firm can require a reason.
 
 use chrono::{Duration, Utc};
+use e2e::live::LiveClient;
 use e2e::{TestApp, code_of};
 use serde_json::{Value, json};
 
@@ -202,7 +203,12 @@ async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once()
     app.ok(Some(&bea), APPROVE, json!({ "id": gid })).await;
     let inside = app.log_in_to_client(&rosa, &id).await;
     app.ok(Some(&inside), "{ me { email } }", json!({})).await;
+    // A live connection of that session, on the other gateway in scale-out.
+    let base = app.next_url_all().last().unwrap().clone();
+    let mut socket = LiveClient::connect(&base, &inside).await.unwrap();
     app.ok(Some(&bea), REVOKE, json!({ "id": gid })).await;
+    let ((code, _), _) = socket.closed(std::time::Duration::from_secs(5)).await;
+    assert_eq!(code, 4401, "the revoked session's connection closed");
     // The same request ended the session.
     assert_eq!(
         app.error_code(Some(&inside), "{ me { email } }", json!({}))

@@ -15,26 +15,26 @@ const BEA: &str = "bea@bakers.example";
 async fn a_partner_asks_the_client_approves_and_sees_the_partner_in_its_log() {
     let app = TestApp::spawn().await;
     let rosa = app.partner(ROSA).await;
-    app.invite(&rosa, BEA, Some("Bakers")).await;
+    let id = app.invite(&rosa, BEA, Some("Bakers")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let access = format!("tr[data-id='{id}'] .access");
     let link = app.invite_link_mailed_to(BEA).await;
     app.accept_invite(&link, "Bakers", "Bea", "bea-password-1")
         .await;
 
     let partner = Browser::start_as("partner").await;
     log_in(&partner, &app, ROSA, "correct-horse-1").await;
-    partner
-        .wait_for_cell("Bakers", "Partner access", "Not added")
-        .await;
+    partner.wait_for_text(&access, "Not added").await;
     partner.click("Request access to Bakers").await;
     partner
-        .wait_for_text("dialog", "Request access to Bakers")
+        .wait_for_text("dialog.form-dialog", "Request access to Bakers")
         .await;
     partner.fill("Why", "Year-end payroll check").await;
     partner.showcase("request-access").await;
     partner.click("Send request").await;
-    partner
-        .wait_for_cell("Bakers", "Partner access", "Requested")
-        .await;
+    partner.wait_for_text(&access, "Requested").await;
 
     let client = Browser::start_as("client").await;
     log_in(&client, &app, BEA, "bea-password-1").await;
@@ -45,18 +45,20 @@ async fn a_partner_asks_the_client_approves_and_sees_the_partner_in_its_log() {
     client
         .click("Approve Rosa Ledger (rosa@ledgerline.example)")
         .await;
-    client.wait_for_text("dialog", "Approve Rosa Ledger").await;
+    client
+        .wait_for_text("dialog.form-dialog", "Approve Rosa Ledger")
+        .await;
     client.click("Approve").await;
     client
         .wait_for_text("section[aria-labelledby=pa-h]", "Active")
         .await;
 
     // The partner's list hears of it without anyone reloading.
-    partner
-        .wait_for_cell("Bakers", "Partner access", "Can log in")
-        .await;
+    partner.wait_for_text(&access, "Can log in").await;
     partner.click("Log in to Bakers").await;
-    partner.wait_for_text("dialog", "Log in to Bakers").await;
+    partner
+        .wait_for_text("dialog.form-dialog", "Log in to Bakers")
+        .await;
     partner
         .fill("Reason (optional)", "Checking the March pay run")
         .await;

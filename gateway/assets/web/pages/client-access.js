@@ -50,7 +50,9 @@ async function approve(g, reload) {
     fields: [field('Role', role), field('Ends', end, g.expiresAt ? 'At the latest the end asked for.' : 'Leave empty: until you revoke it.')],
     button: 'Approve',
     submit: async () => {
-      const expiresAt = end.value ? new Date(`${end.value}T23:59:59`).toISOString() : null;
+      // The day asked for keeps the instant asked for; an earlier day ends at its close.
+      const asked = g.expiresAt ? g.expiresAt.slice(0, 10) : null;
+      const expiresAt = !end.value || end.value === asked ? null : new Date(`${end.value}T23:59:59`).toISOString();
       await gql('mutation Approve($id: ID!, $role: Role, $until: DateTime) { approveAccessRequest(grantId: $id, role: $role, expiresAt: $until) { id } }', { id: g.id, role: role.value, until: expiresAt });
       return true;
     },

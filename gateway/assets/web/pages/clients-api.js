@@ -58,9 +58,8 @@ export async function logInToClient(id, reason) {
 
 // Asks the client for access; answers the row as it is now (PENDING).
 export async function requestAccess(id, role, days, reason) {
-  const d = await gql(`mutation RequestAccess($id: ID!, $role: Role!, $days: Int, $reason: String!) {
-    requestClientAccess(clientId: $id, role: $role, days: $days, reason: $reason) { id }
-    client(id: $id) { ...Row } } ${ROW}`, { id, role, days, reason });
+  await gql('mutation RequestAccess($id: ID!, $role: Role!, $days: Int, $reason: String!) { requestClientAccess(clientId: $id, role: $role, days: $days, reason: $reason) { id } }', { id, role, days, reason });
+  const d = await gql(`query Row($id: ID!) { client(id: $id) { ...Row } } ${ROW}`, { id });
   return d.client;
 }
 

@@ -16,7 +16,7 @@ const INVITE_STATE = { SENT: 'Sent', EXPIRED: 'Expired', REVOKED: 'Revoked' };
 // The partner's access: [what the cell says, what it means or what to do].
 const ACCESS = {
   OK: ['Can log in', 'Your user in this account is an active owner or admin.'],
-  MISSING: ['Not added', 'A client admin can add you to the account.'],
+  MISSING: ['Not added', 'Request access (the client decides), or a client admin can add you.'],
   INACTIVE: ['Deactivated', 'A client admin can reactivate you.'],
   NOT_ADMIN: ['Not admin', 'A client admin can make you Admin again.'],
   PENDING: ['Requested', 'The client has not answered your request yet.'],
