@@ -217,3 +217,58 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
         each_row_offers_its_actions(edges);
     }
 }
+
+/// SPEC §13: scope and access are computed in the list's statements. A member limited to
+/// assigned clients, asking for each row's access, grant and assignees, costs the same
+/// statements for a page of 100 as for a page of 1.
+#[tokio::test]
+async fn a_limited_members_page_with_access_and_assignees_costs_the_same_for_1_and_100() {
+    const PAGE: &str = "{ clients(first: 100) { totalCount edges { node { id partnerAccess availableActions assignees { email } } } } }";
+    const SCOPE: &str =
+        "mutation($id: ID!) { setClientScope(userId: $id, scope: ASSIGNED_CLIENTS) { id } }";
+    let app = TestApp::spawn_with(e2e::Options {
+        in_process: true,
+        ..Default::default()
+    })
+    .await;
+    let mut members = Vec::new();
+    for (firm, n) in [("small", 1), ("big", 100)] {
+        let owner = app.partner(&format!("owner@{firm}.example")).await;
+        let member = app
+            .add_user(&owner, &format!("m@{firm}.example"), "M", "ADMIN")
+            .await;
+        let token = app
+            .activate(&format!("m@{firm}.example"), "member-pass-12")
+            .await;
+        app.ok(Some(&owner), SCOPE, json!({ "id": member["id"] }))
+            .await;
+        // The owner's clients, which the member does not see, and the member's own.
+        app.invite(&owner, &format!("not-theirs@{firm}.example"), None)
+            .await;
+        app.invite_many(&token, n).await;
+        members.push(token);
+    }
+    let state = &app.app.as_ref().unwrap().state;
+    let mut counts = Vec::new();
+    for token in &members {
+        let before = state.statements_run();
+        let page = app.ok(Some(token), PAGE, json!({})).await;
+        counts.push(state.statements_run() - before);
+        let edges = page["clients"]["edges"].as_array().unwrap();
+        assert_eq!(
+            page["clients"]["totalCount"],
+            edges.len(),
+            "only their own clients"
+        );
+        assert!(edges.iter().all(|e| {
+            e["node"]["assignees"][0]["email"]
+                .as_str()
+                .unwrap()
+                .starts_with("m@")
+        }));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for a page of 1 and of 100: {counts:?}"
+    );
+}

@@ -1,8 +1,8 @@
 //! Issue 26 in two real browsers (SPEC §13): a partner asks a client for access from its
 //! row; the client's owner approves it in their own browser; the partner's row turns to
-//! "Can log in" live; the partner enters with a reason; the client sees who is in and
-//! why, then the session in its access log with its end. How these tests drive the
-//! browser: `e2e::web`.
+//! "Can log in" live; the partner enters with the reason their firm requires; the client
+//! sees who is in and why, then the session in its access log with its end. How these
+//! tests drive the browser: `e2e::web`.
 
 use e2e::TestApp;
 use e2e::browser::Browser;
@@ -23,6 +23,9 @@ async fn a_partner_asks_the_client_approves_and_sees_the_partner_in_its_log() {
     let link = app.invite_link_mailed_to(BEA).await;
     app.accept_invite(&link, "Bakers", "Bea", "bea-password-1")
         .await;
+    // The firm asks its people for a reason each time they enter a client.
+    let rule = "mutation { setFirmPolicy(input: { accessReasonRequired: true }) { id } }";
+    app.ok(Some(&rosa), rule, serde_json::json!({})).await;
 
     let partner = Browser::start_as("partner").await;
     log_in(&partner, &app, ROSA, "correct-horse-1").await;
@@ -60,7 +63,7 @@ async fn a_partner_asks_the_client_approves_and_sees_the_partner_in_its_log() {
         .wait_for_text("dialog.form-dialog", "Log in to Bakers")
         .await;
     partner
-        .fill("Reason (optional)", "Checking the March pay run")
+        .fill("Reason", "Checking the March pay run")
         .await;
     partner.click("Log in").await;
     partner.wait_for_path("/client").await;

@@ -1,6 +1,6 @@
 // The partner's side of access the client controls (SPEC §13), from a client row: asking
-// the client for access (a role, how long, why), saying why when entering (the client
-// reads it; required when the firm says so), and who in the firm handles the client.
+// the client for access (a role, how long, why), saying why when entering (when the firm
+// requires it; the client reads it), and who in the firm handles the client.
 
 import { session } from '../api.js';
 import { h, field, select, checkbox } from '../dom.js';
@@ -40,14 +40,14 @@ export function askForAccess(c) {
   });
 }
 
-// Why the person enters `c`: the text, '' when none is given (and none is required), or
-// null when they cancelled.
+// Why the person enters `c`, when their firm requires a reason (SPEC §13): the text,
+// or null when they cancelled. Without the rule they enter at once ('': none given).
 export async function askReason(c) {
-  const required = Boolean(session.user().account.accessReasonRequired);
+  if (!session.user().account.accessReasonRequired) return '';
   const answer = await formDialog({
     title: `Log in to ${who(c)}`,
     text: `${who(c)} sees who entered and why in its access log, and a banner while you are there.`,
-    fields: [field(required ? 'Reason' : 'Reason (optional)', h('input', { type: 'text', name: 'reason', required, maxlength: '500', autocomplete: 'off' }), required ? 'Your firm asks for a reason each time.' : null)],
+    fields: [field('Reason', h('input', { type: 'text', name: 'reason', required: true, maxlength: '500', autocomplete: 'off' }), 'Your firm asks for a reason each time you enter a client’s account.')],
     button: 'Log in',
     busyLabel: 'Opening…',
     submit: async (fm) => ({ reason: fm.elements.reason.value.trim() }),
