@@ -11,6 +11,8 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--session-ttl",
     "--totp-encryption-key",
     "--step-up-window",
+    "--webauthn-rp-id",
+    "--webauthn-origin",
     "--request-timeout",
     "--listen-addr",
     "--log-format",

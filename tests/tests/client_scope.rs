@@ -161,3 +161,39 @@ async fn the_live_list_of_a_limited_member_carries_only_their_clients() {
     let change = live.next_change().await;
     assert_eq!(change["client"]["id"], f.cedar, "{change}");
 }
+
+/// Every action on a client, by a member limited to assigned clients on one they are not
+/// assigned to, answers as if the client did not exist; assignment changes none of it
+/// for the owner.
+#[tokio::test]
+async fn every_action_on_an_unassigned_client_answers_not_found() {
+    let app = TestApp::spawn().await;
+    let f = firm(&app).await;
+    // Dale: a client with an account (the form), where Rosa has a seat.
+    let dale = app
+        .create_client(&f.rosa, "Dale Deli", "Dee", "dee@dale.example")
+        .await["id"]
+        .clone();
+    app.ok(
+        Some(&f.rosa),
+        SCOPE,
+        json!({ "id": f.sam_id, "scope": "ASSIGNED_CLIENTS" }),
+    )
+    .await;
+    let request = "mutation($id: ID!) { requestClientAccess(clientId: $id, role: ADMIN, reason: \"x\") { id } }";
+    for (op, id) in [
+        (e2e::RESEND_INVITE, &f.birch),
+        (e2e::REVOKE_INVITE, &f.birch),
+        (e2e::REMOVE_CLIENT, &f.birch),
+        (e2e::LOG_IN_TO_CLIENT, &dale),
+        (e2e::RESET_CLIENT_PASSWORD, &dale),
+        (request, &dale),
+    ] {
+        let answer = app.gql(Some(&f.sam), op, json!({ "id": id })).await;
+        assert_eq!(code_of(&answer), "NOT_FOUND", "{op}: {answer}");
+    }
+    assert_eq!(app.client(&f.sam, &dale).await, Value::Null);
+    // Nothing changed for the owner: Birch still invited, Dale still enterable.
+    assert_eq!(app.client(&f.rosa, &f.birch).await["status"], "INVITED");
+    app.log_in_to_client(&f.rosa, &dale).await;
+}

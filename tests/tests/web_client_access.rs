@@ -62,9 +62,7 @@ async fn a_partner_asks_the_client_approves_and_sees_the_partner_in_its_log() {
     partner
         .wait_for_text("dialog.form-dialog", "Log in to Bakers")
         .await;
-    partner
-        .fill("Reason", "Checking the March pay run")
-        .await;
+    partner.fill("Reason", "Checking the March pay run").await;
     partner.click("Log in").await;
     partner.wait_for_path("/client").await;
 

@@ -29,10 +29,7 @@ async fn the_owner_limits_a_member_and_assigns_them_a_client() {
         .choose(&format!("Clients {SAM} sees"), "Only assigned clients")
         .await;
     owner
-        .wait_for_text(
-            "#toasts",
-            "sees only the clients assigned",
-        )
+        .wait_for_text("#toasts", "sees only the clients assigned")
         .await;
     owner.click("Clients").await;
     owner.click("Assign people to Alder").await;
