@@ -63,6 +63,11 @@ impl App {
         let router = crate::http::router(schema, state.clone(), live.clone(), &config);
         let stop = CancellationToken::new();
         crate::live::start(&live, state.db.clone(), &state.queue, stop.clone());
+        crate::auth::session_cache::SessionCache::start(
+            state.session_cache.clone(),
+            &state.queue,
+            stop.clone(),
+        );
         // Serve once the live lists hear other processes' events (with Redis, the relay
         // has subscribed): an event of the first requests is not lost.
         let within = std::time::Duration::from_secs(10);
@@ -140,6 +145,9 @@ async fn services(
         statements,
         secrets,
         passkeys: Arc::new(crate::auth::passkey::RelyingParty::configured(config)?),
+        session_cache: Arc::new(crate::auth::session_cache::SessionCache::new(
+            config.session_cache_ttl,
+        )),
     };
     Ok((state, crate::live::Live::new(config.live.clone(), seats)))
 }

@@ -90,6 +90,13 @@ pub struct Config {
     #[arg(long, env = "STEP_UP_WINDOW", default_value = "15m", value_parser = parse_duration)]
     pub step_up_window: Duration,
 
+    /// How long a gateway may answer the client list from a session it read before
+    /// (`auth::session_cache`), at most: every way a session ends or its user changes
+    /// reaches every gateway at once on the event bus; this bounds what no event names.
+    /// `0s` reads the session from the database on every request.
+    #[arg(long, env = "SESSION_CACHE_TTL", default_value = "5s", value_parser = parse_duration)]
+    pub session_cache_ttl: Duration,
+
     /// Log lines as human-readable text or as JSON.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

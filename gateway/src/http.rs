@@ -355,8 +355,18 @@ async fn graphql(
             let err: async_graphql::Error = e.into();
             http_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message, None)
         };
-        // The client list alone reads the session and its page on one connection.
-        let lease = if lend {
+        // The client list alone: from a session this gateway holds, one statement (the
+        // page) on the pool; otherwise the session and its page on one connection.
+        let token_hash = if lend {
+            auth.and_then(session::bearer)
+                .map(|t| t.hash().into_string())
+        } else {
+            None
+        };
+        let cached = token_hash
+            .as_deref()
+            .and_then(|h| st.app.session_cache.get(h));
+        let lease = if lend && cached.is_none() {
             match Lease::acquire(&st.app.db, st.app.statements.clone()).await {
                 Ok(lease) => lease,
                 Err(e) => return unavailable(e.into()),
@@ -364,9 +374,19 @@ async fn graphql(
         } else {
             None
         };
-        let viewer = match &lease {
-            Some(lease) => session::resolve(lease, auth).await,
-            None => session::resolve(&st.app.db, auth).await,
+        let viewer = match (cached, &lease) {
+            (Some(v), _) => Ok(v),
+            (None, lease) => {
+                let ticket = st.app.session_cache.ticket();
+                let read = match lease {
+                    Some(lease) => session::resolve(lease, auth).await,
+                    None => session::resolve(&st.app.db, auth).await,
+                };
+                if let (Ok(v), Some(h)) = (&read, token_hash) {
+                    st.app.session_cache.keep(ticket, h, v);
+                }
+                read
+            }
         };
         let viewer = match viewer {
             Ok(v) => v,

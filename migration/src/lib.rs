@@ -21,6 +21,7 @@ mod m0016_one_identity;
 mod m0017_second_factors;
 mod m0018_passkey_challenges;
 mod m0019_client_access;
+mod m0020_client_status_counts;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_second_factors::Migration),
             Box::new(m0018_passkey_challenges::Migration),
             Box::new(m0019_client_access::Migration),
+            Box::new(m0020_client_status_counts::Migration),
         ]
     }
 }

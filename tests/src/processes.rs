@@ -11,6 +11,7 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--session-ttl",
     "--totp-encryption-key",
     "--step-up-window",
+    "--session-cache-ttl",
     "--webauthn-rp-id",
     "--webauthn-origin",
     "--request-timeout",

@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit_event;
 pub mod client;
 pub mod client_assignee;
+pub mod client_status_count;
 pub mod delivery;
 pub mod invite;
 pub mod legacy_connection;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub secrets: crate::auth::secret_box::SecretBox,
     /// The WebAuthn relying party passkeys are made for (`WEBAUTHN_RP_ID`).
     pub passkeys: std::sync::Arc<crate::auth::passkey::RelyingParty>,
+    /// Signed-in firm sessions held for the client list (`SESSION_CACHE_TTL`).
+    pub session_cache: std::sync::Arc<crate::auth::session_cache::SessionCache>,
 }
 
 impl AppState {
@@ -76,6 +78,8 @@ impl AppState {
     /// role or password change), so every gateway closes or re-checks what it holds for
     /// them at once (`worker::events::SessionEvent`). Call it after the commit.
     pub async fn sessions_changed(&self, user_ids: &[i64]) {
+        // This process first: its next request must not be served what just ended.
+        self.session_cache.forget_users(user_ids);
         let events: Vec<worker::events::SessionEvent> = user_ids
             .iter()
             .map(|&user_id| worker::events::SessionEvent { user_id })

@@ -16,10 +16,10 @@ pub use order::{ListOrder, OrderField};
 use super::AppState;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::{ClientStatus, SeatAccess, client};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entity::{ClientStatus, SeatAccess, client, client_status_count};
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
 };
 
@@ -172,14 +172,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, args: ListArgs) -> ApiResult<Page>
         .order_by(client::Column::Id, dir)
         .limit(limit as u64 + 1)
         .into_query();
-    let counted = args.want_total_count.then(|| base.clone());
+    let counted = args
+        .want_total_count
+        .then(|| count_query(&args.viewer, &filter));
     if let Some(count) = &counted {
-        let count = count
-            .clone()
-            .select_only()
-            .expr(Expr::cust("COUNT(*)"))
-            .into_query();
-        page.expr(Expr::SubQuery(None, Box::new(count.into())));
+        page.expr(Expr::SubQuery(None, Box::new(count.clone().into())));
     }
     let (mut rows, total_count) = read_page(db, &page, counted).await?;
     let more = rows.len() > limit as usize;
@@ -226,12 +223,12 @@ fn page_size(args: &ListArgs) -> ApiResult<(bool, i32)> {
     Ok((forward, limit))
 }
 
-/// The page's rows, and the count the rows carry when `counted` (the filter) was asked
-/// for: counted apart only when no row came back to carry it.
+/// The page's rows, and the count the rows carry when `counted` (the count's query) was
+/// asked for: counted apart only when no row came back to carry it.
 async fn read_page<C: ConnectionTrait>(
     db: &C,
-    page: &sea_orm::sea_query::SelectStatement,
-    counted: Option<sea_orm::Select<client::Entity>>,
+    page: &SelectStatement,
+    counted: Option<SelectStatement>,
 ) -> ApiResult<(Vec<(client::ListRow, SeatAccess)>, u64)> {
     let result = db.query_all(page).await?;
     let mut total_count = 0;
@@ -242,13 +239,38 @@ async fn read_page<C: ConnectionTrait>(
         }
         rows.push(read_row(r)?);
     }
-    if let Some(base) = counted
+    if let Some(count) = counted
         && rows.is_empty()
     {
         // No row carried the count (a page past the end, or nothing matches).
-        total_count = base.count(db).await?;
+        if let Some(r) = db.query_one(&count).await? {
+            total_count = u64::try_from(r.try_get_by_index::<i64>(0)?).unwrap_or(0);
+        }
     }
     Ok((rows, total_count))
+}
+
+/// How many clients `lens` sees match `filter`, as a one-column query. Someone who sees
+/// the whole firm asking by status alone (the dashboard's tabs, the common case) reads
+/// the firm's counters (`client_status_counts`, kept by the database in the same
+/// transaction as every change): at most four rows, however many clients. A search, the
+/// trials-ending filter and a member limited to assigned clients count the rows they
+/// match.
+fn count_query(lens: &Lens, filter: &Filter) -> SelectStatement {
+    if lens.assigned_only || filter.search.is_some() || filter.trial_ends_before.is_some() {
+        return filtered(lens, filter)
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .into_query();
+    }
+    let mut q = client_status_count::Entity::find()
+        .filter(client_status_count::Column::PartnerAccountId.eq(lens.firm_id));
+    if let Some(s) = filter.status {
+        q = q.filter(client_status_count::Column::Status.eq(s));
+    }
+    q.select_only()
+        .expr(Expr::cust("CAST(COALESCE(SUM(n), 0) AS BIGINT)"))
+        .into_query()
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -259,15 +281,28 @@ pub struct StatusCounts {
     pub paying: u64,
 }
 
+/// The clients `lens` sees in each status: the firm's counters for someone who sees the
+/// whole firm, a count of the assigned rows for a limited member.
 pub async fn status_counts(state: &AppState, lens: &Lens) -> ApiResult<StatusCounts> {
-    let rows: Vec<(ClientStatus, i64)> = seen_by(lens)
-        .select_only()
-        .column(client::Column::Status)
-        .column_as(client::Column::Id.count(), "n")
-        .group_by(client::Column::Status)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+    let rows: Vec<(ClientStatus, i64)> = if lens.assigned_only {
+        seen_by(lens)
+            .select_only()
+            .column(client::Column::Status)
+            .column_as(client::Column::Id.count(), "n")
+            .group_by(client::Column::Status)
+            .into_tuple()
+            .all(&state.db)
+            .await?
+    } else {
+        client_status_count::Entity::find()
+            .select_only()
+            .column(client_status_count::Column::Status)
+            .column(client_status_count::Column::N)
+            .filter(client_status_count::Column::PartnerAccountId.eq(lens.firm_id))
+            .into_tuple()
+            .all(&state.db)
+            .await?
+    };
     let mut c = StatusCounts::default();
     for (s, n) in rows {
         let n = u64::try_from(n).unwrap_or(0);
