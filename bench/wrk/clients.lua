@@ -5,7 +5,7 @@ for line in io.lines(os.getenv("BENCH_TOKENS")) do
   tokens[#tokens + 1] = line
 end
 
-local body = '{"query":"{ clients(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions } } } }"}'
+local body = '{"query":"{ clients(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id companyId name email status invitedVia invitedAt lastInviteSentAt trialEndsAt availableActions partnerAccess } } } }"}'
 
 request = function()
   local t = tokens[math.random(#tokens)]
