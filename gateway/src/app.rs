@@ -135,6 +135,7 @@ async fn services(
         config.totp_encryption_key.as_deref(),
         &config.worker.data_dir,
     )?;
+    let list_connections = crate::lease::ListConnections::new(&db, config.list_connections);
     let state = AppState {
         db,
         hasher,
@@ -148,6 +149,7 @@ async fn services(
         session_cache: Arc::new(crate::auth::session_cache::SessionCache::new(
             config.session_cache_ttl,
         )),
+        list_connections,
     };
     Ok((state, crate::live::Live::new(config.live.clone(), seats)))
 }

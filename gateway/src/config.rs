@@ -97,6 +97,12 @@ pub struct Config {
     #[arg(long, env = "SESSION_CACHE_TTL", default_value = "5s", value_parser = parse_duration)]
     pub session_cache_ttl: Duration,
 
+    /// PostgreSQL connections the client list keeps beside the pool
+    /// (`DATABASE_MAX_CONNECTIONS`) for its requests alone (`crate::lease`): given back
+    /// without sqlx's ping, planned once. `0`: the list uses the pool.
+    #[arg(long, env = "LIST_CONNECTIONS", default_value_t = 4)]
+    pub list_connections: usize,
+
     /// Log lines as human-readable text or as JSON.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

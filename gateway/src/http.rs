@@ -355,8 +355,8 @@ async fn graphql(
             let err: async_graphql::Error = e.into();
             http_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message, None)
         };
-        // The client list alone: from a session this gateway holds, one statement (the
-        // page) on the pool; otherwise the session and its page on one connection.
+        // The client list alone: one connection for the request (`crate::lease`), and
+        // from a session this gateway holds, one statement on it: the page.
         let token_hash = if lend {
             auth.and_then(session::bearer)
                 .map(|t| t.hash().into_string())
@@ -366,8 +366,14 @@ async fn graphql(
         let cached = token_hash
             .as_deref()
             .and_then(|h| st.app.session_cache.get(h));
-        let lease = if lend && cached.is_none() {
-            match Lease::acquire(&st.app.db, st.app.statements.clone()).await {
+        let lease = if lend {
+            match Lease::acquire(
+                &st.app.db,
+                st.app.list_connections.as_ref(),
+                st.app.statements.clone(),
+            )
+            .await
+            {
                 Ok(lease) => lease,
                 Err(e) => return unavailable(e.into()),
             }

@@ -12,6 +12,7 @@ const GATEWAY_ONLY_FLAGS: &[&str] = &[
     "--totp-encryption-key",
     "--step-up-window",
     "--session-cache-ttl",
+    "--list-connections",
     "--webauthn-rp-id",
     "--webauthn-origin",
     "--request-timeout",

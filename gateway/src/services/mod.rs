@@ -49,6 +49,8 @@ pub struct AppState {
     pub passkeys: std::sync::Arc<crate::auth::passkey::RelyingParty>,
     /// Signed-in firm sessions held for the client list (`SESSION_CACHE_TTL`).
     pub session_cache: std::sync::Arc<crate::auth::session_cache::SessionCache>,
+    /// The client list's own PostgreSQL connections (`LIST_CONNECTIONS`; `crate::lease`).
+    pub list_connections: Option<std::sync::Arc<crate::lease::ListConnections>>,
 }
 
 impl AppState {
