@@ -4,13 +4,21 @@
 //!
 //! Triggers on `clients` keep `client_status_counts` in the same transaction as every
 //! insert, delete and change of status or partner, whichever process or statement makes
-//! it (the gateway, the worker's sweeps, bulk invites, the legacy import). On PostgreSQL
-//! the counter rows are updated with an upsert, whose row lock orders concurrent changes
-//! of one partner's counts; a move between two statuses takes its two rows in one order
-//! (by partner, then status), so two moves never wait on each other in a circle. SQLite
-//! has one writer. Existing rows are counted once, inside the migration's transaction,
-//! after the triggers exist (creating a trigger locks `clients` against writes until the
-//! migration commits, so no change falls between the count and the triggers).
+//! it (the gateway, the worker's sweeps, bulk invites, the legacy import).
+//!
+//! On PostgreSQL a row's change is first written to `client_status_deltas` (+1 to its
+//! new status, -1 to its old), and a deferred constraint trigger folds a transaction's
+//! deltas into the counters at its commit: one upsert per partner and status a
+//! transaction, not one per row. (Updating one counter row once per invited client made
+//! a 500-row bulk invite 13% slower in `scripts/bench versus`: every update of a row a
+//! transaction already updated walks that transaction's earlier versions of it.) The
+//! fold moves the deltas it sees with one `DELETE … RETURNING`, so committed deltas never
+//! remain and readers read the counters alone; the counter rows' locks order concurrent
+//! folds of one partner, taken in status order. SQLite has one writer and updates rows
+//! in place: its triggers add to the counters directly. Existing rows are counted once,
+//! inside the migration's transaction, after the triggers exist (creating a trigger
+//! locks `clients` against writes until the migration commits, so no change falls
+//! between the count and the triggers).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -33,27 +41,42 @@ enum ClientStatusCounts {
 }
 
 const POSTGRES_TRIGGERS: &str = r#"
-CREATE FUNCTION client_status_count_add(p BIGINT, s VARCHAR, d BIGINT) RETURNS VOID
-LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO client_status_counts (partner_account_id, status, n) VALUES (p, s, d)
-  ON CONFLICT (partner_account_id, status) DO UPDATE SET n = client_status_counts.n + d;
-END $$;
+CREATE TABLE client_status_deltas (
+  id BIGSERIAL PRIMARY KEY,
+  partner_account_id BIGINT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  d BIGINT NOT NULL
+);
+CREATE INDEX client_status_deltas_partner_idx ON client_status_deltas (partner_account_id);
 
 CREATE FUNCTION client_status_counts_track() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    PERFORM client_status_count_add(NEW.partner_account_id, NEW.status, 1);
-  ELSIF TG_OP = 'DELETE' THEN
-    PERFORM client_status_count_add(OLD.partner_account_id, OLD.status, -1);
-  ELSIF (NEW.partner_account_id, NEW.status) < (OLD.partner_account_id, OLD.status) THEN
-    PERFORM client_status_count_add(NEW.partner_account_id, NEW.status, 1);
-    PERFORM client_status_count_add(OLD.partner_account_id, OLD.status, -1);
-  ELSE
-    PERFORM client_status_count_add(OLD.partner_account_id, OLD.status, -1);
-    PERFORM client_status_count_add(NEW.partner_account_id, NEW.status, 1);
+  IF TG_OP <> 'INSERT' THEN
+    INSERT INTO client_status_deltas (partner_account_id, status, d)
+      VALUES (OLD.partner_account_id, OLD.status, -1);
   END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO client_status_deltas (partner_account_id, status, d)
+      VALUES (NEW.partner_account_id, NEW.status, 1);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION client_status_deltas_fold() RETURNS TRIGGER
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- Folded already, with the others of its partner.
+  IF NOT EXISTS (SELECT 1 FROM client_status_deltas WHERE id = NEW.id) THEN
+    RETURN NULL;
+  END IF;
+  WITH moved AS (
+    DELETE FROM client_status_deltas WHERE partner_account_id = NEW.partner_account_id
+    RETURNING status, d
+  )
+  INSERT INTO client_status_counts (partner_account_id, status, n)
+    SELECT NEW.partner_account_id, status, SUM(d) FROM moved GROUP BY status ORDER BY status
+  ON CONFLICT (partner_account_id, status) DO UPDATE SET n = client_status_counts.n + EXCLUDED.n;
   RETURN NULL;
 END $$;
 
@@ -66,6 +89,9 @@ CREATE TRIGGER clients_counted_update AFTER UPDATE OF status, partner_account_id
   WHEN (OLD.status IS DISTINCT FROM NEW.status
         OR OLD.partner_account_id IS DISTINCT FROM NEW.partner_account_id)
   EXECUTE FUNCTION client_status_counts_track();
+CREATE CONSTRAINT TRIGGER client_status_deltas_folded AFTER INSERT ON client_status_deltas
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION client_status_deltas_fold();
 "#;
 
 const SQLITE_TRIGGERS: [&str; 3] = [
@@ -161,8 +187,9 @@ impl MigrationTrait for Migration {
         }
         if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(
-                "DROP FUNCTION IF EXISTS client_status_counts_track(); \
-                 DROP FUNCTION IF EXISTS client_status_count_add(BIGINT, VARCHAR, BIGINT)",
+                "DROP TABLE IF EXISTS client_status_deltas; \
+                 DROP FUNCTION IF EXISTS client_status_counts_track(); \
+                 DROP FUNCTION IF EXISTS client_status_deltas_fold()",
             )
             .await?;
         }
