@@ -325,6 +325,43 @@ async fn graphql_ws(
     .await
 }
 
+/// The request's viewer, and for the client list alone the connection it lends the list
+/// (`crate::lease`): the session as this gateway holds it (then the page is the only
+/// statement) or read on that connection, and kept (`auth::session_cache`).
+async fn who_asks(
+    app: &crate::services::AppState,
+    auth: Option<&str>,
+    lend: bool,
+) -> crate::error::ApiResult<(session::Viewer, Option<Lease>)> {
+    let token_hash = auth
+        .filter(|_| lend)
+        .and_then(session::bearer)
+        .map(|t| t.hash().into_string());
+    let cached = token_hash.as_deref().and_then(|h| app.session_cache.get(h));
+    let lease = if lend {
+        Lease::acquire(
+            &app.db,
+            app.list_connections.as_ref(),
+            app.statements.clone(),
+        )
+        .await?
+    } else {
+        None
+    };
+    if let Some(v) = cached {
+        return Ok((v, lease));
+    }
+    let ticket = app.session_cache.ticket();
+    let viewer = match &lease {
+        Some(lease) => session::resolve(lease, auth).await?,
+        None => session::resolve(&app.db, auth).await?,
+    };
+    if let Some(h) = token_hash {
+        app.session_cache.keep(ticket, h, &viewer);
+    }
+    Ok((viewer, lease))
+}
+
 /// `/graphql`: admit the request, read the session (on the connection the client list
 /// will use, when it runs alone), execute, code every error, count it.
 async fn graphql(
@@ -355,47 +392,8 @@ async fn graphql(
             let err: async_graphql::Error = e.into();
             http_error(StatusCode::SERVICE_UNAVAILABLE, code, err.message, None)
         };
-        // The client list alone: one connection for the request (`crate::lease`), and
-        // from a session this gateway holds, one statement on it: the page.
-        let token_hash = if lend {
-            auth.and_then(session::bearer)
-                .map(|t| t.hash().into_string())
-        } else {
-            None
-        };
-        let cached = token_hash
-            .as_deref()
-            .and_then(|h| st.app.session_cache.get(h));
-        let lease = if lend {
-            match Lease::acquire(
-                &st.app.db,
-                st.app.list_connections.as_ref(),
-                st.app.statements.clone(),
-            )
-            .await
-            {
-                Ok(lease) => lease,
-                Err(e) => return unavailable(e.into()),
-            }
-        } else {
-            None
-        };
-        let viewer = match (cached, &lease) {
-            (Some(v), _) => Ok(v),
-            (None, lease) => {
-                let ticket = st.app.session_cache.ticket();
-                let read = match lease {
-                    Some(lease) => session::resolve(lease, auth).await,
-                    None => session::resolve(&st.app.db, auth).await,
-                };
-                if let (Ok(v), Some(h)) = (&read, token_hash) {
-                    st.app.session_cache.keep(ticket, h, v);
-                }
-                read
-            }
-        };
-        let viewer = match viewer {
-            Ok(v) => v,
+        let (viewer, lease) = match who_asks(&st.app, auth, lend).await {
+            Ok(found) => found,
             Err(e) => return unavailable(e),
         };
         let meta = crate::services::audit::RequestMeta {

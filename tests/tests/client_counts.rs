@@ -100,23 +100,15 @@ fn rows(prefix: &str, n: usize) -> Value {
         .collect::<Vec<_>>())
 }
 
-#[tokio::test]
-async fn counts_kept_under_a_mixed_load_equal_a_fresh_count() {
-    let app = TestApp::spawn().await;
-    let ana = app.partner("ana@firm.example").await;
-    let ben = app.partner("ben@firm.example").await;
-    let (ana_firm, ben_firm) = (
-        firm_of(&app, "ana@firm.example").await,
-        firm_of(&app, "ben@firm.example").await,
-    );
-
-    // Made first: trials that have ended (the sweeps expire them), invites to accept and
-    // to remove, a client who will subscribe.
+/// Made before the load: trials that have ended (the sweeps expire them), invites to
+/// accept (their links) and to remove (Ben's), and a client of Ben's who will subscribe
+/// (their session).
+async fn made_first(app: &TestApp, ana: &str, ben: &str) -> (Vec<String>, Vec<Value>, String) {
     let mut ended = Vec::new();
     for i in 0..6 {
         let c = app
             .create_client(
-                &ana,
+                ana,
                 &format!("Ended {i}"),
                 "E",
                 &format!("ended{i}@client.example"),
@@ -128,18 +120,18 @@ async fn counts_kept_under_a_mixed_load_equal_a_fresh_count() {
     let mut links = Vec::new();
     for i in 0..4 {
         let email = format!("accepts{i}@client.example");
-        app.invite(&ana, &email, Some("Accepts")).await;
+        app.invite(ana, &email, Some("Accepts")).await;
         links.push(app.invite_link_mailed_to(&email).await);
     }
     let mut removable = Vec::new();
     for i in 0..3 {
         removable.push(
-            app.invite(&ben, &format!("gone{i}@client.example"), None)
+            app.invite(ben, &format!("gone{i}@client.example"), None)
                 .await["id"]
                 .clone(),
         );
     }
-    let payer = app.invite(&ben, "pays@client.example", Some("Pays")).await;
+    let payer = app.invite(ben, "pays@client.example", Some("Pays")).await;
     let pay_link = app.invite_link_mailed_to("pays@client.example").await;
     let payer_session = app
         .accept_invite(&pay_link, "Pays", "Pat", "pat-password-1")
@@ -149,9 +141,19 @@ async fn counts_kept_under_a_mixed_load_equal_a_fresh_count() {
         .to_owned();
     assert_eq!(payer["status"], "INVITED");
 
-    // Then all at once.
-    let app = &app;
-    let (ana, ben) = (&ana, &ben);
+    (links, removable, payer_session)
+}
+
+/// All at once: single and bulk invites for both firms, accepts, sign-up forms, removals,
+/// a subscription and two trial sweeps.
+async fn all_at_once(
+    app: &TestApp,
+    ana: &str,
+    ben: &str,
+    links: &[String],
+    removable: &[Value],
+    payer_session: &str,
+) {
     let mut work: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>> = Vec::new();
     for i in 0..10 {
         let (token, email) = if i % 2 == 0 {
@@ -193,12 +195,11 @@ async fn counts_kept_under_a_mixed_load_equal_a_fresh_count() {
             .await;
         }));
     }
-    for id in &removable {
+    for id in removable {
         work.push(Box::pin(async move {
             app.remove_client(ben, id).await;
         }));
     }
-    let payer_session = &payer_session;
     work.push(Box::pin(async move {
         app.subscribe(payer_session, "monthly").await;
     }));
@@ -210,6 +211,20 @@ async fn counts_kept_under_a_mixed_load_equal_a_fresh_count() {
         }));
     }
     join_all(work).await;
+}
+
+#[tokio::test]
+async fn counts_kept_under_a_mixed_load_equal_a_fresh_count() {
+    let app = TestApp::spawn().await;
+    let ana = app.partner("ana@firm.example").await;
+    let ben = app.partner("ben@firm.example").await;
+    let (ana_firm, ben_firm) = (
+        firm_of(&app, "ana@firm.example").await,
+        firm_of(&app, "ben@firm.example").await,
+    );
+    let (links, removable, payer_session) = made_first(&app, &ana, &ben).await;
+    all_at_once(&app, &ana, &ben, &links, &removable, &payer_session).await;
+    let (app, ana, ben) = (&app, ana.as_str(), ben.as_str());
 
     for (firm, token) in [(ana_firm, ana), (ben_firm, ben)] {
         let fresh = counted(app, firm).await;
