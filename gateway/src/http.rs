@@ -337,7 +337,7 @@ async fn who_asks(
         .filter(|_| lend)
         .and_then(session::bearer)
         .map(|t| t.hash().into_string());
-    let cached = token_hash.as_deref().and_then(|h| app.session_cache.get(h));
+    // The connection first: waiting for one may outlast an event that ends the session.
     let lease = if lend {
         Lease::acquire(
             &app.db,
@@ -348,6 +348,7 @@ async fn who_asks(
     } else {
         None
     };
+    let cached = token_hash.as_deref().and_then(|h| app.session_cache.get(h));
     if let Some(v) = cached {
         return Ok((v, lease));
     }

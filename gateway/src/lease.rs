@@ -33,7 +33,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How long a request waits for one of the list's connections, as for the pool's.
+/// How long a request waits for one of the list's connections: the pool's acquire
+/// timeout (`entity::db::connect`).
 const WAIT: Duration = Duration::from_secs(5);
 
 /// A connection idle this long is pinged before use (the pool's rule too).

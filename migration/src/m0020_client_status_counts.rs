@@ -9,9 +9,9 @@
 //! On PostgreSQL a row's change is first written to `client_status_deltas` (+1 to its
 //! new status, -1 to its old), and a deferred constraint trigger folds a transaction's
 //! deltas into the counters at its commit: one upsert per partner and status a
-//! transaction, not one per row. (Updating one counter row once per invited client made
-//! a 500-row bulk invite 13% slower in `scripts/bench versus`: every update of a row a
-//! transaction already updated walks that transaction's earlier versions of it.) The
+//! transaction, not one per row (updating one counter row once per changed client of a
+//! bulk invite or a sweep would make each update walk the transaction's earlier
+//! versions of that row). The
 //! fold moves the deltas it sees with one `DELETE … RETURNING`, so committed deltas never
 //! remain and readers read the counters alone; the counter rows' locks order concurrent
 //! folds of one partner, taken in status order. SQLite has one writer and updates rows
@@ -75,7 +75,10 @@ BEGIN
     RETURNING status, d
   )
   INSERT INTO client_status_counts (partner_account_id, status, n)
-    SELECT NEW.partner_account_id, status, SUM(d) FROM moved GROUP BY status ORDER BY status
+    SELECT NEW.partner_account_id, status, SUM(d) FROM moved
+    -- A partner account deleted in this transaction took its counters with it.
+    WHERE EXISTS (SELECT 1 FROM accounts WHERE id = NEW.partner_account_id)
+    GROUP BY status ORDER BY status
   ON CONFLICT (partner_account_id, status) DO UPDATE SET n = client_status_counts.n + EXCLUDED.n;
   RETURN NULL;
 END $$;

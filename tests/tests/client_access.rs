@@ -201,6 +201,15 @@ async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once()
     assert_eq!(row(&app, &rosa, &id).await["partnerAccess"], "REVOKED");
     ask(&app, &rosa, &id, "ADMIN", None).await;
     app.ok(Some(&bea), APPROVE, json!({ "id": gid })).await;
+    // With the grant, her seat also opens by logIn with the client's Company ID.
+    let bakers_id = app.company_id(&bea).await;
+    let by_company = app
+        .log_in_as(ROSA, "correct-horse-1", Some(&bakers_id))
+        .await;
+    assert_eq!(
+        by_company["user"]["account"]["companyId"],
+        bakers_id.as_str()
+    );
     let inside = app.log_in_to_client(&rosa, &id).await;
     app.ok(Some(&inside), "{ me { email } }", json!({})).await;
     // A live connection of that session, on the other gateway in scale-out.
@@ -220,6 +229,15 @@ async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once()
             .await,
         "ACCESS_REVOKED"
     );
+    // Nor does logIn with the Company ID open the seat a revoked grant stands behind.
+    let by_company = app
+        .gql(
+            None,
+            e2e::LOG_IN,
+            json!({ "email": ROSA, "password": "correct-horse-1", "companyId": bakers_id }),
+        )
+        .await;
+    assert_eq!(code_of(&by_company), "ACCESS_REVOKED", "{by_company}");
     app.wait_for_mail(ROSA, "Your access was revoked").await;
     // Only the client's own owner and admins answer: not Rosa, not an employee.
     assert_eq!(

@@ -174,6 +174,20 @@ pub async fn open_at<C: ConnectionTrait>(
     Ok((token, expires_at))
 }
 
+/// Brings the end of the session `token` forward to `end`.
+pub async fn end_by<C: ConnectionTrait>(
+    conn: &C,
+    token: &SecretToken,
+    end: DateTime<Utc>,
+) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::ExpiresAt, Expr::value(end))
+        .filter(session::Column::TokenHash.eq(token.hash().into_string()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Ends one session.
 pub async fn close<C: ConnectionTrait>(conn: &C, session_id: i64) -> ApiResult<()> {
     ending(

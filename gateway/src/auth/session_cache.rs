@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-/// At most this many sessions are held; past it the oldest half of the work is redone.
+/// At most this many sessions are held: past it, those past the bound go, and if that
+/// is not enough, all (they are read again).
 const MAX_ENTRIES: usize = 100_000;
 
 pub struct SessionCache {
@@ -111,7 +112,10 @@ impl SessionCache {
         }
         if inner.entries.len() >= MAX_ENTRIES {
             let ttl = self.ttl;
-            inner.entries.retain(|_, e| e.at.elapsed() < ttl / 2);
+            inner.entries.retain(|_, e| e.at.elapsed() < ttl);
+            if inner.entries.len() >= MAX_ENTRIES {
+                inner.entries.clear();
+            }
         }
         inner.entries.insert(
             token_hash,

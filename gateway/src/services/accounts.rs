@@ -214,9 +214,13 @@ pub async fn log_in(
         return Err(wrong_credentials());
     };
     let (person, firm) = person.unwrap_or_else(|| (user.clone(), account.clone()));
-    if person.id != user.id {
+    // A firm person's seat: the firm's rule, then the client's grant (SPEC §13).
+    let grant_ends = if person.id != user.id {
         may_enter_as(&person, &firm, &account)?;
-    }
+        super::client_entry::seat_may_open(&state.db, &person, &firm, &user, &account).await?
+    } else {
+        None
+    };
     if company_id.is_none() && account.kind != AccountKind::Partner && candidates.len() > 1 {
         return Err(ApiError::bad_input(
             "companyId",
@@ -234,6 +238,11 @@ pub async fn log_in(
     };
     let mut s = SignedIn::open_at(&state.db, state, user, account, stage).await?;
     s.second_step = kinds;
+    if let Some(end) = grant_ends.filter(|end| *end < s.expires_at) {
+        // A seat's session ends no later than the client's grant.
+        session::end_by(&state.db, &s.token, end).await?;
+        s.expires_at = end;
+    }
     Ok(s)
 }
 

@@ -172,6 +172,58 @@ fn refusal(
     }
 }
 
+/// `logIn` with a client's Company ID as a firm person's seat there (SPEC §12, §13):
+/// the same rule as `logInToClient` — a client of the person's firm they see (their
+/// scope), an access grant that works, no reason the firm requires — so a revoked,
+/// expired or declined grant, or a client outside a limited member's scope, cannot be
+/// entered by the back door. Answers when the session must end (the grant's end).
+pub async fn seat_may_open<C: ConnectionTrait>(
+    conn: &C,
+    person: &user::Model,
+    firm: &account::Model,
+    seat: &user::Model,
+    client_account: &account::Model,
+) -> ApiResult<Option<chrono::DateTime<Utc>>> {
+    let lens = super::client_list::Lens {
+        firm_id: firm.id,
+        person_id: person.id,
+        email: person.email.clone(),
+        assigned_only: person.role != entity::Role::Owner
+            && person.client_scope == entity::ClientScope::AssignedClients,
+    };
+    let seen = super::client_list::Lens::sees_account(conn, &lens, client_account.id).await?;
+    let who = client_account.name.as_str();
+    if !seen {
+        return Err(ApiError::Refused {
+            code: "PARTNER_USER_MISSING",
+            message: format!("you have no access to {who}'s account from your firm's client list"),
+        });
+    }
+    if firm.access_reason_required {
+        return Err(ApiError::Forbidden(format!(
+            "{} asks for a reason to enter a client: enter {who} from the client list (Log in), giving it",
+            firm.name
+        )));
+    }
+    let grant = access_grant::of(conn, client_account.id, person.id).await?;
+    let access = SeatAccess {
+        seat: Some(PartnerSeat {
+            role: seat.role,
+            active: seat.active,
+        }),
+        grant: grant.as_ref().map(access_grant::Model::state),
+    }
+    .access(Utc::now());
+    match refusal(access, who, grant.as_ref(), true) {
+        None => Ok(grant.and_then(|g| g.expires_at)),
+        Some(Some(e)) => Err(e),
+        Some(None) => Err(ApiError::Refused {
+            code: "PARTNER_USER_MISSING",
+            message: format!("you have no access to {who}'s account"),
+        }),
+    }
+}
+
 /// Opens a session for the partner's own user in the client's account (1 hour, or until
 /// the grant ends if sooner), marked as opened by the partner user, with the person's
 /// reason (required when the firm says so) in the client's access log (SPEC §13).

@@ -48,6 +48,21 @@ impl Lens {
     }
 }
 
+impl Lens {
+    /// Whether `lens` sees a client of the firm whose account is `client_account_id`.
+    pub async fn sees_account<C: ConnectionTrait>(
+        conn: &C,
+        lens: &Lens,
+        client_account_id: i64,
+    ) -> ApiResult<bool> {
+        Ok(seen_by(lens)
+            .filter(client::Column::ClientAccountId.eq(client_account_id))
+            .one(conn)
+            .await?
+            .is_some())
+    }
+}
+
 /// The clients `lens` sees: the firm's, and for a member limited to assigned clients,
 /// those assigned to them.
 pub(super) fn seen_by(lens: &Lens) -> sea_orm::Select<client::Entity> {

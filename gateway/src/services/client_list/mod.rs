@@ -62,12 +62,12 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// `BAD_USER_INPUT` (field `search`) for a search over 100 characters.
     /// The status asked for, if any.
     pub fn status(&self) -> Option<ClientStatus> {
         self.status
     }
 
+    /// `BAD_USER_INPUT` (field `search`) for a search over 100 characters.
     pub fn new(
         status: Option<ClientStatus>,
         search: Option<&str>,
@@ -140,7 +140,7 @@ pub async fn export_batch<C: ConnectionTrait>(
     db.query_all(&q).await?.iter().map(read_row).collect()
 }
 
-/// One page of the partner's clients: one indexed query for the rows and one count.
+/// One page of the partner's clients: one statement, the rows with the count beside them.
 /// `db` is the pool, or the connection the request's session was read on
 /// (`crate::lease`).
 pub async fn list<C: ConnectionTrait>(db: &C, args: ListArgs) -> ApiResult<Page> {
