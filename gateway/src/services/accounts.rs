@@ -217,7 +217,7 @@ pub async fn log_in(
     // A firm person's seat: the firm's rule, then the client's grant (SPEC §13).
     let grant_ends = if person.id != user.id {
         may_enter_as(&person, &firm, &account)?;
-        super::client_entry::seat_may_open(&state.db, &person, &firm, &user, &account).await?
+        super::seat_rule::seat_may_open(&state.db, &person, &firm, &user, &account).await?
     } else {
         None
     };

@@ -19,6 +19,7 @@ pub mod passkeys;
 pub mod passwords;
 pub mod recovery_codes;
 pub mod scope;
+pub mod seat_rule;
 pub mod second_factors;
 pub mod support;
 pub mod two_step;
