@@ -22,6 +22,7 @@ mod m0017_second_factors;
 mod m0018_passkey_challenges;
 mod m0019_client_access;
 mod m0020_client_status_counts;
+mod m0021_statement_counters;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_passkey_challenges::Migration),
             Box::new(m0019_client_access::Migration),
             Box::new(m0020_client_status_counts::Migration),
+            Box::new(m0021_statement_counters::Migration),
         ]
     }
 }

@@ -1,6 +1,8 @@
 //! How many clients each partner has in each status, kept by the database itself
 //! (issue 27): the client list's `totalCount` and the status counts read four rows
-//! instead of counting the partner's clients on every page.
+//! instead of counting the partner's clients on every page. On PostgreSQL,
+//! `m0021_statement_counters` replaces the triggers below with statement-level ones
+//! (cheaper per write); SQLite keeps these.
 //!
 //! Triggers on `clients` keep `client_status_counts` in the same transaction as every
 //! insert, delete and change of status or partner, whichever process or statement makes
@@ -40,7 +42,7 @@ enum ClientStatusCounts {
     N,
 }
 
-const POSTGRES_TRIGGERS: &str = r#"
+pub(crate) const POSTGRES_TRIGGERS: &str = r#"
 CREATE TABLE client_status_deltas (
   id BIGSERIAL PRIMARY KEY,
   partner_account_id BIGINT NOT NULL,

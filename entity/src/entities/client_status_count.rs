@@ -1,5 +1,6 @@
 //! How many clients a partner has in one status, kept by triggers on `clients` in the
-//! same transaction as every change (migration `m0020_client_status_counts`): the client
+//! same transaction as every change (migrations `m0020_client_status_counts`, and on
+//! PostgreSQL `m0021_statement_counters`): the client
 //! list counts without reading the partner's clients.
 
 use crate::ClientStatus;

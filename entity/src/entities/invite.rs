@@ -62,6 +62,12 @@ impl super::SingleUseLink for Entity {
 /// An invite link works for this long.
 pub const INVITE_TTL: chrono::Duration = chrono::Duration::days(30);
 
+/// When the first link of a client invited `now` ends: a new client's row is inserted
+/// with it, so [`issue`] need not write the row again.
+pub fn first_link_ends(now: DateTimeUtc) -> DateTimeUtc {
+    now + INVITE_TTL
+}
+
 /// The client's links that still work stop working now; `why` ([`invite::REVOKED`] or
 /// [`REPLACED`]) is what their openers are told. Returns how many there were.
 pub async fn end_links<C: ConnectionTrait>(
@@ -83,7 +89,9 @@ pub async fn end_links<C: ConnectionTrait>(
 
 /// Issues a fresh link for `client_id` and returns it; with `replace`, the client's
 /// earlier links stop working first (a resend). The client row shows the new link's
-/// end, and its invite is no longer revoked or reported expired.
+/// end, and its invite is no longer revoked or reported expired. Without `replace` the
+/// client is new: its row was inserted showing the link's end (`now + INVITE_TTL`, see
+/// [`first_link_ends`]) with nothing revoked or reported, so it is not written again.
 pub async fn issue<C: ConnectionTrait>(
     conn: &C,
     public_url: &str,
@@ -93,23 +101,23 @@ pub async fn issue<C: ConnectionTrait>(
 ) -> Result<String, DbErr> {
     if replace {
         end_links(conn, client_id, now, REPLACED).await?;
+        crate::client::Entity::update_many()
+            .col_expr(
+                crate::client::Column::InviteExpiresAt,
+                Expr::value(now + INVITE_TTL),
+            )
+            .col_expr(
+                crate::client::Column::InviteRevokedAt,
+                Expr::value(Option::<DateTimeUtc>::None),
+            )
+            .col_expr(
+                crate::client::Column::InviteExpiryNotifiedAt,
+                Expr::value(Option::<DateTimeUtc>::None),
+            )
+            .filter(crate::client::Column::Id.eq(client_id))
+            .exec(conn)
+            .await?;
     }
-    crate::client::Entity::update_many()
-        .col_expr(
-            crate::client::Column::InviteExpiresAt,
-            Expr::value(now + INVITE_TTL),
-        )
-        .col_expr(
-            crate::client::Column::InviteRevokedAt,
-            Expr::value(Option::<DateTimeUtc>::None),
-        )
-        .col_expr(
-            crate::client::Column::InviteExpiryNotifiedAt,
-            Expr::value(Option::<DateTimeUtc>::None),
-        )
-        .filter(crate::client::Column::Id.eq(client_id))
-        .exec(conn)
-        .await?;
     let token = crate::SecretToken::generate();
     Entity::insert(new_row(client_id, &token.hash(), now + INVITE_TTL, now))
         .exec(conn)

@@ -41,17 +41,15 @@ where
 {
     let res = <A::Entity as EntityTrait>::insert(row)
         .on_conflict_do_nothing_on(unique)
-        .exec(conn)
-        .await?;
+        .exec_with_returning(conn)
+        .await;
     match res {
-        sea_orm::TryInsertResult::Inserted(r) => {
-            <A::Entity as EntityTrait>::find_by_id(r.last_insert_id)
-                .one(conn)
-                .await?
-                .map(Some)
-                .ok_or_else(|| DbErr::RecordNotFound("row vanished after insert".into()))
-        }
-        _ => Ok(None),
+        Ok(sea_orm::TryInsertResult::Inserted(model)) => Ok(Some(model)),
+        Ok(_) => Ok(None),
+        // With RETURNING (PostgreSQL, SQLite), the row a conflict skipped is not returned,
+        // which sea-orm reports as not found.
+        Err(DbErr::RecordNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

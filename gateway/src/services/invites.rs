@@ -14,9 +14,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use worker::ClientEvent;
 
-/// An email invite's link works for this long.
-pub use entity::invite::INVITE_TTL;
-
 /// `{PUBLIC_URL}/{path}/{secret}`: the link an email carries.
 pub fn link(state: &AppState, path: &str, secret: &str) -> String {
     format!("{}/{path}/{secret}", state.config.worker.public_url())
@@ -161,19 +158,20 @@ pub async fn invite_in<C: ConnectionTrait>(
         now,
     );
     row.last_invite_sent_at = sea_orm::ActiveValue::Set(Some(now));
-    let Some(mut c) = client::insert(conn, row).await? else {
+    // The first link's end, as `send_invite` would otherwise write it on the row.
+    row.invite_expires_at = sea_orm::ActiveValue::Set(Some(entity::invite::first_link_ends(now)));
+    let Some(c) = client::insert(conn, row).await? else {
         return Ok(None);
     };
     send_invite(conn, state, &c, &partner.account.name, now, false).await?;
     // A client a member invites is theirs to handle (SPEC §13).
     entity::client_assignee::assign(conn, c.id, partner.user.id, now).await?;
-    // As `send_invite` wrote it on the row.
-    c.invite_expires_at = Some(now + INVITE_TTL);
     Ok(Some(c))
 }
 
 /// Issues a fresh single-use invite link (30 days) for an INVITED client and queues the
-/// invite email, inside the caller's transaction. `replace`: earlier links stop working.
+/// invite email, inside the caller's transaction. `replace`: earlier links stop working
+/// (a resend); without it `c` is a new client, inserted showing its first link's end.
 pub async fn send_invite<C: ConnectionTrait>(
     conn: &C,
     state: &AppState,
