@@ -4,7 +4,7 @@
 //! from this site; `logOut` clears it; API clients keep `Authorization: Bearer`.
 
 use e2e::live::LiveClient;
-use e2e::{LOG_IN, LOG_OUT, ME_EMAIL, TestApp, code_of};
+use e2e::{LOG_IN, LOG_OUT, ME_EMAIL, STEP_UP, TestApp, VERIFY_SECOND_FACTOR, code_of};
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
 
@@ -213,6 +213,67 @@ async fn a_client_session_has_its_own_cookie_beside_the_partners() {
     assert_eq!(as_client["data"]["me"]["account"]["kind"], "CLIENT");
     let (_, _, as_partner) = web_call(&app, "main", &both, &[], q, json!({})).await;
     assert_eq!(as_partner["data"]["me"]["account"]["kind"], "PARTNER");
+}
+
+#[tokio::test]
+async fn stepping_up_keeps_the_client_session_open_beside_it() {
+    // A partner with a client's account open in another tab steps up in the dashboard
+    // (before entering another client): the client tab carries on.
+    let app = TestApp::spawn().await;
+    let s = app.partner_with_client().await;
+    let (_, codes) = app.enrol_totp(&s.partner).await;
+    let (set, pending) = web_log_in(&app).await;
+    assert_eq!(
+        pending["data"]["logIn"]["secondFactorRequired"], true,
+        "{pending}"
+    );
+    let (_, set, body) = web_call(
+        &app,
+        "main",
+        &cookie_pair(&set, "pd_session"),
+        &[],
+        VERIFY_SECOND_FACTOR,
+        json!({ "code": codes[0] }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let main = cookie_pair(&set, "pd_session");
+    let (_, set, body) = web_call(
+        &app,
+        "main",
+        &main,
+        &[],
+        "mutation($id: ID!) { logInToClient(clientId: $id) { token } }",
+        json!({ "id": s.client_id }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let both = format!("{main}; {}", cookie_pair(&set, "pd_client_session"));
+    let (_, set, body) = web_call(
+        &app,
+        "main",
+        &both,
+        &[],
+        STEP_UP,
+        json!({ "code": codes[1] }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(
+        set.iter().all(|c| !c.starts_with("pd_client_session=")),
+        "stepUp left the client cookie alone: {set:?}"
+    );
+    let q = "{ me { account { kind } } }";
+    let (_, _, as_client) = web_call(&app, "client", &both, &[], q, json!({})).await;
+    assert_eq!(
+        as_client["data"]["me"]["account"]["kind"], "CLIENT",
+        "{as_client}"
+    );
+    let (_, _, as_partner) = web_call(&app, "main", &both, &[], q, json!({})).await;
+    assert_eq!(
+        as_partner["data"]["me"]["account"]["kind"], "PARTNER",
+        "{as_partner}"
+    );
 }
 
 #[tokio::test]

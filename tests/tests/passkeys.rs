@@ -165,3 +165,49 @@ async fn a_pending_token_verifies_but_does_not_enrol_and_a_wrong_passkey_counts_
     let failed = app.audit_entries(full, "user.second_factor_failed").await;
     assert_eq!(failed.len(), 1, "{failed:?}");
 }
+
+#[tokio::test]
+async fn asking_again_and_again_keeps_a_handful_of_ceremonies() {
+    // A session (a pending token, say) that begins ceremony after ceremony keeps the
+    // newest five: the rows do not pile up until they expire, and the newest still work.
+    let app = TestApp::spawn().await;
+    let rosa = app.partner(ROSA).await;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(
+            app.ok(Some(&rosa), BEGIN_ENROLMENT, json!({})).await["beginPasskeyEnrolment"]
+                ["challengeId"]
+                .clone(),
+        );
+    }
+    use sea_orm::ConnectionTrait;
+    let kept = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM passkey_challenges",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(kept, 5, "the newest five ceremonies are kept");
+    // The oldest is gone; the newest is there (its answer, junk, is what is refused).
+    let oldest = app
+        .gql(
+            Some(&rosa),
+            FINISH_ENROLMENT,
+            json!({ "id": ids[0], "json": forged() }),
+        )
+        .await;
+    assert_eq!(field_of(&oldest), "challengeId", "{oldest}");
+    let newest = app
+        .gql(
+            Some(&rosa),
+            FINISH_ENROLMENT,
+            json!({ "id": ids[7], "json": forged() }),
+        )
+        .await;
+    assert_eq!(field_of(&newest), "credentialJson", "{newest}");
+}

@@ -3,12 +3,13 @@
 //! steps with a code or a recovery code (each works once); a pending token good for
 //! nothing else; wrong codes counted like wrong passwords; the firm's policy and its
 //! enrol-only session; support staff enrolling at first log-in; step-up before entering
-//! a client; the owner's reset; removing the last factor.
+//! a client; the owner's reset; removing the last factor; adding another factor.
 
 use chrono::Duration;
 use e2e::{
-    CHANGE_PASSWORD, CLIENTS_BRIEF, LOG_IN, ME, MY_FACTORS, REGENERATE_CODES, REMOVE_FACTOR,
-    RESET_FACTORS, SET_FIRM_POLICY, STEP_UP, TestApp, VERIFY_SECOND_FACTOR, code_of, totp_code,
+    BEGIN_TOTP, CHANGE_PASSWORD, CLIENTS_BRIEF, CONFIRM_TOTP, LOG_IN, ME, MY_FACTORS,
+    REGENERATE_CODES, REMOVE_FACTOR, RESET_FACTORS, SET_FIRM_POLICY, STEP_UP, TestApp,
+    VERIFY_SECOND_FACTOR, code_of, totp_code,
 };
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -409,6 +410,56 @@ async fn removing_the_last_factor_needs_a_fresh_second_factor_and_takes_the_reco
         rosa_logs_in(&app).await["data"]["logIn"]["secondFactorRequired"],
         false
     );
+}
+
+#[tokio::test]
+async fn adding_another_factor_needs_a_fresh_second_factor() {
+    // A session left open past STEP_UP_WINDOW must not add an authenticator of its own
+    // (adding one counts as verifying one, so it would step up by it).
+    let app = TestApp::spawn().await;
+    let rosa = app.partner(ROSA).await;
+    let (secret, _) = app.enrol_totp(&rosa).await;
+    app.age_second_factors(Duration::minutes(16)).await;
+    for (what, query, vars) in [
+        ("beginTotpEnrolment", BEGIN_TOTP, json!({})),
+        (
+            "beginPasskeyEnrolment",
+            "mutation { beginPasskeyEnrolment { challengeId } }",
+            json!({}),
+        ),
+        (
+            "confirmTotpEnrolment",
+            CONFIRM_TOTP,
+            json!({ "code": "123456" }),
+        ),
+        (
+            "finishPasskeyEnrolment",
+            "mutation($c: ID!) { finishPasskeyEnrolment(challengeId: $c, credentialJson: \"{}\") { id } }",
+            json!({ "c": "00000000-0000-0000-0000-000000000000" }),
+        ),
+    ] {
+        let stale = app.gql(Some(&rosa), query, vars).await;
+        assert_eq!(code_of(&stale), "STEP_UP_REQUIRED", "{what}: {stale}");
+    }
+    let factors = app.ok(Some(&rosa), MY_FACTORS, json!({})).await["me"]["secondFactors"].clone();
+    let kinds: Vec<&str> = factors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["TOTP", "RECOVERY_CODE"], "nothing added: {factors}");
+    // With the factor given again, another can be added.
+    app.ok(Some(&rosa), STEP_UP, code(&totp_code(&secret)))
+        .await;
+    let begun = app.ok(Some(&rosa), BEGIN_TOTP, json!({})).await;
+    assert!(begun["beginTotpEnrolment"]["secret"].is_string(), "{begun}");
+    app.ok(
+        Some(&rosa),
+        "mutation { beginPasskeyEnrolment { challengeId } }",
+        json!({}),
+    )
+    .await;
 }
 
 #[tokio::test]

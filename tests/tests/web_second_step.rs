@@ -175,3 +175,35 @@ async fn the_owner_requires_factors_and_resets_a_members_on_the_team_page() {
         .await;
     b.assert_no_console_errors().await;
 }
+
+/// A person with an authenticator app whose last verification is past the step-up
+/// window adds another factor: the Security page asks for the code again in a dialog
+/// first, and then shows the new app's QR code.
+#[tokio::test]
+async fn adding_another_factor_later_asks_for_the_first_one_again() {
+    let app = TestApp::spawn().await;
+    let rosa = app.partner("rosa@ledgerline.example").await;
+    let (secret, codes) = app.enrol_totp(&rosa).await;
+    let b = Browser::start().await;
+    log_in(&b, &app, "rosa@ledgerline.example", "correct-horse-1").await;
+    b.wait_for_text("h1", "Second step").await;
+    b.fill("Code", &codes[0]).await;
+    b.click("Verify").await;
+    b.wait_for_text("h1", "Clients").await;
+    app.age_second_factors(chrono::Duration::minutes(16)).await;
+    b.click("Security").await;
+    b.wait_for_text("h1", "Security").await;
+    b.click("Add an authenticator app").await;
+    b.wait_for_text(
+        "dialog.step-up",
+        "Adding an authenticator app needs your second factor again",
+    )
+    .await;
+    b.showcase("step-up-add-factor").await;
+    b.fill("Code", &totp_code(&secret)).await;
+    b.click("Continue").await;
+    b.find("img[alt='QR code for your authenticator app']")
+        .await;
+    b.wait_for_text("code.secret", "").await;
+    b.assert_no_console_errors().await;
+}

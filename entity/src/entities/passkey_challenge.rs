@@ -56,15 +56,38 @@ pub async fn take<C: ConnectionTrait>(
     Ok((gone.rows_affected == 1 && found.expires_at > now).then_some(found))
 }
 
-/// Forgets the expired ceremonies of `user_id` (called as a new one begins).
+/// Most ceremonies one session may have under way for one purpose (tabs, retries).
+pub const PER_SESSION: u64 = 5;
+
+/// Called as session `session_id` of `user_id` begins a ceremony for `purpose`: forgets
+/// the person's expired ones, and that session's oldest for that purpose beyond
+/// `PER_SESSION - 1`, so asking again and again keeps a handful of rows, not one each.
 pub async fn sweep<C: ConnectionTrait>(
     conn: &C,
-    user_id: i64,
+    (user_id, session_id): (i64, i64),
+    purpose: &str,
     now: DateTimeUtc,
 ) -> Result<(), DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
     Entity::delete_many()
         .filter(Column::UserId.eq(user_id))
         .filter(Column::ExpiresAt.lte(now))
+        .exec(conn)
+        .await?;
+    let kept: Vec<String> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::SessionId.eq(session_id))
+        .filter(Column::Purpose.eq(purpose))
+        .order_by_desc(Column::ExpiresAt)
+        .limit(PER_SESSION - 1)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Entity::delete_many()
+        .filter(Column::SessionId.eq(session_id))
+        .filter(Column::Purpose.eq(purpose))
+        .filter(Column::Id.is_not_in(kept))
         .exec(conn)
         .await?;
     Ok(())

@@ -222,10 +222,25 @@ impl AuthPayload {
         s: crate::services::accounts::SignedIn,
         which: cookie::Which,
     ) -> Self {
+        Self::give(ctx, s, which, which == Which::Main)
+    }
+
+    /// The caller's own session renewed in place (`stepUp`): its cookie again with its
+    /// end; the same person's client-account session in this browser stays open.
+    pub(crate) fn renewed(ctx: &Context<'_>, s: crate::services::accounts::SignedIn) -> Self {
+        Self::give(ctx, s, Which::Main, false)
+    }
+
+    fn give(
+        ctx: &Context<'_>,
+        s: crate::services::accounts::SignedIn,
+        which: cookie::Which,
+        new_person: bool,
+    ) -> Self {
         let mut token = s.token.expose().to_owned();
         if let Some(mode) = ctx.data_opt::<cookie::CookieMode>() {
             let mut cookies = cookie::set(*mode, which, &token, s.expires_at);
-            if which == Which::Main {
+            if new_person {
                 // A new person in this browser: no client session of someone else's stays.
                 cookies.extend(cookie::clear(*mode, Which::Client));
             }
@@ -350,7 +365,15 @@ impl AccountsMutation {
             budget.give_back(ctx).await;
             return Err(e.into());
         }
-        match accounts::log_in(state(ctx), &email, &password, company_id.as_deref()).await {
+        match accounts::log_in(
+            state(ctx),
+            &meta(ctx),
+            &email,
+            &password,
+            company_id.as_deref(),
+        )
+        .await
+        {
             // A wrong email or password keeps its tokens: the failure is counted.
             Err(e @ ApiError::Unauthenticated(_)) => Err(e.into()),
             other => {

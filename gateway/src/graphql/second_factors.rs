@@ -190,15 +190,17 @@ impl SecondFactorsMutation {
             ) => Err(e.into()),
             other => {
                 budget.give_back(ctx).await;
-                Ok(AuthPayload::hand_out(ctx, other?, Which::Main))
+                Ok(AuthPayload::renewed(ctx, other?))
             }
         }
     }
 
     /// A new authenticator-app secret for the caller, not active until confirmed (an
-    /// unconfirmed earlier one is dropped). Works in a session that may only enrol.
+    /// unconfirmed earlier one is dropped). Works in a session that may only enrol. A
+    /// person who has a factor already must have verified one within `STEP_UP_WINDOW`.
     ///
-    /// Errors: UNAUTHENTICATED, FORBIDDEN (a session opened with `logInToClient`).
+    /// Errors: UNAUTHENTICATED, FORBIDDEN (a session opened with `logInToClient`),
+    /// STEP_UP_REQUIRED (the person has a factor; `stepUp` first).
     async fn begin_totp_enrolment(&self, ctx: &Context<'_>) -> Result<TotpEnrolment> {
         let v = require_enrolling(ctx)?;
         let e = factors::begin_totp(state(ctx), v).await?;
@@ -214,7 +216,8 @@ impl SecondFactorsMutation {
     /// could only enrol now works.
     ///
     /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (`code` is not right, no enrolment
-    /// begun, `label` over 100 characters), FORBIDDEN.
+    /// begun, `label` over 100 characters), FORBIDDEN, STEP_UP_REQUIRED (the person has
+    /// a factor and verified none within `STEP_UP_WINDOW`).
     async fn confirm_totp_enrolment(
         &self,
         ctx: &Context<'_>,
@@ -228,9 +231,11 @@ impl SecondFactorsMutation {
 
     /// WebAuthn registration options for `navigator.credentials.create`: a passkey as a
     /// second factor (the passkeys the caller has are excluded). Works in a session that
-    /// may only enrol.
+    /// may only enrol. A person who has a factor already must have verified one within
+    /// `STEP_UP_WINDOW`.
     ///
-    /// Errors: UNAUTHENTICATED, FORBIDDEN (a session opened with `logInToClient`).
+    /// Errors: UNAUTHENTICATED, FORBIDDEN (a session opened with `logInToClient`),
+    /// STEP_UP_REQUIRED (the person has a factor; `stepUp` first).
     async fn begin_passkey_enrolment(&self, ctx: &Context<'_>) -> Result<PasskeyChallenge> {
         let v = require_enrolling(ctx)?;
         Ok(passkeys::begin_enrolment(state(ctx), v).await?.into())
@@ -244,7 +249,8 @@ impl SecondFactorsMutation {
     ///
     /// Errors: UNAUTHENTICATED, BAD_USER_INPUT (`challengeId` unknown, used or expired;
     /// `credentialJson` malformed or not answering the challenge from this site; `label`
-    /// over 100 characters), FORBIDDEN.
+    /// over 100 characters), FORBIDDEN, STEP_UP_REQUIRED (the person has a factor and
+    /// verified none within `STEP_UP_WINDOW`).
     async fn finish_passkey_enrolment(
         &self,
         ctx: &Context<'_>,

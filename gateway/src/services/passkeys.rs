@@ -8,8 +8,8 @@ use super::After;
 use super::AppState;
 use super::audit::RequestMeta;
 use super::second_factors::{
-    FactorKind, FactorView, just_verified, label_or, not_from_a_partner_session, person_of, record,
-    tell,
+    FactorKind, FactorView, just_verified, label_or, may_add_factor, not_from_a_partner_session,
+    person_of, record, tell,
 };
 use crate::auth::passkey::{PasskeyError, parse_passkey};
 use crate::auth::session::ViewerUser;
@@ -51,7 +51,7 @@ async fn keep(
     let now = Utc::now();
     let id = uuid::Uuid::new_v4().to_string();
     let txn = entity::db::begin_write(&state.db).await?;
-    passkey_challenge::sweep(&txn, person_id, now).await?;
+    passkey_challenge::sweep(&txn, (person_id, v.session_id), purpose, now).await?;
     passkey_challenge::Entity::insert(passkey_challenge::ActiveModel {
         id: Set(id.clone()),
         user_id: Set(person_id),
@@ -67,10 +67,12 @@ async fn keep(
 }
 
 /// `beginPasskeyEnrolment`: options for `navigator.credentials.create`; the passkeys
-/// the person has already are excluded.
+/// the person has already are excluded. A person who has a factor must have verified
+/// one within `STEP_UP_WINDOW` (`may_add_factor`).
 pub async fn begin_enrolment(state: &AppState, v: &ViewerUser) -> ApiResult<Challenge> {
     not_from_a_partner_session(v)?;
     let (person, _) = person_of(&state.db, v).await?;
+    may_add_factor(state, v, person.id).await?;
     let have: Vec<Passkey> = passkeys_of(&state.db, person.id)
         .await?
         .into_iter()
@@ -97,6 +99,7 @@ pub async fn finish_enrolment(
     not_from_a_partner_session(v)?;
     let label = label_or(label, "Passkey")?;
     let (person, firm) = person_of(&state.db, v).await?;
+    may_add_factor(state, v, person.id).await?;
     let now = Utc::now();
     let challenge = passkey_challenge::take(
         &state.db,

@@ -114,6 +114,7 @@ pub async fn list<C: ConnectionTrait>(conn: &C, person_id: i64) -> ApiResult<Vec
 pub async fn begin_totp(state: &AppState, v: &ViewerUser) -> ApiResult<totp::Enrolment> {
     not_from_a_partner_session(v)?;
     let (person, _) = person_of(&state.db, v).await?;
+    may_add_factor(state, v, person.id).await?;
     let secret = totp::new_secret();
     let txn = entity::db::begin_write(&state.db).await?;
     second_factor::Entity::delete_many()
@@ -150,6 +151,7 @@ pub async fn confirm_totp(
 ) -> ApiResult<Vec<String>> {
     not_from_a_partner_session(v)?;
     let (person, firm) = person_of(&state.db, v).await?;
+    may_add_factor(state, v, person.id).await?;
     let pending = second_factor::Entity::find()
         .filter(second_factor::Column::UserId.eq(person.id))
         .filter(second_factor::Column::Confirmed.eq(false))
@@ -379,6 +381,24 @@ pub(super) fn not_from_a_partner_session(v: &ViewerUser) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// Adding a factor to a person who has one changes how they sign in, and the session
+/// that adds it counts as having just verified one: it needs a factor verified within
+/// `STEP_UP_WINDOW` (`STEP_UP_REQUIRED`), so a session left open cannot add an
+/// authenticator of its own and step up with it. A person's first factor needs none.
+pub(super) async fn may_add_factor(
+    state: &AppState,
+    v: &ViewerUser,
+    person_id: i64,
+) -> ApiResult<()> {
+    if second_factor::of_user(&state.db, person_id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    fresh_factor(state, v)
 }
 
 /// `STEP_UP_REQUIRED` unless this session verified a factor within `STEP_UP_WINDOW`.

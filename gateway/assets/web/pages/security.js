@@ -106,7 +106,8 @@ export async function security(ctx) {
   const start = h('button', { type: 'button', class: 'btn primary', 'data-busy': 'Preparing…' }, 'Add an authenticator app');
   start.addEventListener('click', async () => {
     try {
-      const d = await gql('mutation Begin { beginTotpEnrolment { secret otpauthUri qrSvg } }');
+      const d = await withStepUp(() => gql('mutation Begin { beginTotpEnrolment { secret otpauthUri qrSvg } }'), 'Adding an authenticator app needs your second factor again.');
+      if (!d) return;
       add.replaceChildren(enrolForm(d.beginTotpEnrolment, (codes) => {
         add.replaceChildren(codesBox(codes), buttons);
         toast('Your authenticator app is on: log-ins now ask for its code.');
@@ -144,13 +145,15 @@ function codesButton(add, err) {
 }
 
 // "Add a passkey": the browser makes one (this device, a phone, a security key) for the
-// options the API gives; the first factor also gets recovery codes.
+// options the API gives; the first factor also gets recovery codes. A person who has a
+// factor gives it again first when it was not verified in the last minutes.
 function passkeyButton(add, err, reload) {
   const b = h('button', { type: 'button', class: 'btn', 'data-busy': 'Waiting for your passkey…' }, 'Add a passkey');
   b.addEventListener('click', async () => {
     err.show(null);
     try {
-      const d = await gql('mutation BeginPasskey { beginPasskeyEnrolment { challengeId optionsJson } }');
+      const d = await withStepUp(() => gql('mutation BeginPasskey { beginPasskeyEnrolment { challengeId optionsJson } }'), 'Adding a passkey needs your second factor again.');
+      if (!d) return;
       let credentialJson;
       try {
         credentialJson = await createPasskey(d.beginPasskeyEnrolment.optionsJson);
