@@ -220,10 +220,11 @@ async fn list_rows_answer_exactly_as_a_single_client_does_for_any_selection() {
 
 /// SPEC §13: scope and access are computed in the list's statements. A member limited to
 /// assigned clients, asking for each row's access, grant and assignees, costs the same
-/// statements for a page of 100 as for a page of 1.
+/// statements for a page of 100 as for a page of 2 (3 rows with accounts, and so
+/// grants, against 1).
 #[tokio::test]
 async fn a_limited_members_page_with_access_and_assignees_costs_the_same_for_1_and_100() {
-    const PAGE: &str = "{ clients(first: 100) { totalCount edges { node { id partnerAccess availableActions assignees { email } } } } }";
+    const PAGE: &str = "{ clients(first: 100) { totalCount edges { node { id partnerAccess availableActions assignees { email } accessGrant { status } } } } }";
     const SCOPE: &str =
         "mutation($id: ID!) { setClientScope(userId: $id, scope: ASSIGNED_CLIENTS) { id } }";
     let app = TestApp::spawn_with(e2e::Options {
@@ -232,7 +233,7 @@ async fn a_limited_members_page_with_access_and_assignees_costs_the_same_for_1_a
     })
     .await;
     let mut members = Vec::new();
-    for (firm, n) in [("small", 1), ("big", 100)] {
+    for (firm, n, accounts) in [("small", 1, 1), ("big", 97, 3)] {
         let owner = app.partner(&format!("owner@{firm}.example")).await;
         let member = app
             .add_user(&owner, &format!("m@{firm}.example"), "M", "ADMIN")
@@ -246,11 +247,17 @@ async fn a_limited_members_page_with_access_and_assignees_costs_the_same_for_1_a
         app.invite(&owner, &format!("not-theirs@{firm}.example"), None)
             .await;
         app.invite_many(&token, n).await;
-        members.push(token);
+        // Clients with accounts, made by the form: the member has an active grant in each.
+        for i in 0..accounts {
+            let email = format!("owner{i}@{firm}-client.example");
+            app.create_client(&token, &format!("Form {i} {firm}"), "Fay", &email)
+                .await;
+        }
+        members.push((token, accounts));
     }
     let state = &app.app.as_ref().unwrap().state;
     let mut counts = Vec::new();
-    for token in &members {
+    for (token, accounts) in &members {
         let before = state.statements_run();
         let page = app.ok(Some(token), PAGE, json!({})).await;
         counts.push(state.statements_run() - before);
@@ -266,6 +273,14 @@ async fn a_limited_members_page_with_access_and_assignees_costs_the_same_for_1_a
                 .unwrap()
                 .starts_with("m@")
         }));
+        let granted = edges
+            .iter()
+            .filter(|e| e["node"]["accessGrant"]["status"] == "ACTIVE")
+            .count();
+        assert_eq!(
+            granted, *accounts,
+            "a grant for each client with an account"
+        );
     }
     assert_eq!(
         counts[0], counts[1],

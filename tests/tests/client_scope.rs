@@ -2,7 +2,8 @@
 //! assigned clients meets an unassigned client nowhere — the list and its counts,
 //! `client(id)`, search, the CSV export, the live list, every action — while the clients
 //! they invite are theirs; the owner (or a member who sees all clients) assigns people.
-//! In scale-out the live list is read on the other gateway.
+//! A member who stops seeing a client (unassigned, or limited) leaves its account at
+//! once. In scale-out the live list is read on the other gateway.
 
 use e2e::live::{CLIENT_CHANGED, LiveClient};
 use e2e::{TestApp, code_of};
@@ -196,4 +197,88 @@ async fn every_action_on_an_unassigned_client_answers_not_found() {
     // Nothing changed for the owner: Birch still invited, Dale still enterable.
     assert_eq!(app.client(&f.rosa, &f.birch).await["status"], "INVITED");
     app.log_in_to_client(&f.rosa, &dale).await;
+}
+
+/// A member limited to assigned clients who is unassigned from a client, or a member
+/// limited while not assigned to it, is signed out of that client's account at once (a
+/// session opened with `logInToClient` would otherwise run to its end).
+#[tokio::test]
+async fn losing_sight_of_a_client_ends_the_members_session_in_its_account() {
+    let app = TestApp::spawn().await;
+    let f = firm(&app).await;
+    // Elm: Sam's own client, with an account whose owner approved Sam's access.
+    let id = app.invite(&f.sam, "eve@elm.example", Some("Elm")).await["id"].clone();
+    let link = app.invite_link_mailed_to("eve@elm.example").await;
+    let eve = app
+        .accept_invite(&link, "Elm", "Eve", "eve-password-1")
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ask = "mutation($id: ID!) { requestClientAccess(clientId: $id, role: ADMIN, reason: \"Payroll\") { id } }";
+    let gid =
+        app.ok(Some(&f.sam), ask, json!({ "id": id })).await["requestClientAccess"]["id"].clone();
+    let approve = "mutation($id: ID!) { approveAccessRequest(grantId: $id) { status } }";
+    app.ok(Some(&eve), approve, json!({ "id": gid })).await;
+    let me = "{ me { email account { name } } }";
+
+    let inside = app.log_in_to_client(&f.sam, &id).await;
+    // Limited while assigned to Elm: the session carries on.
+    app.ok(
+        Some(&f.rosa),
+        SCOPE,
+        json!({ "id": f.sam_id, "scope": "ASSIGNED_CLIENTS" }),
+    )
+    .await;
+    assert_eq!(
+        app.ok(Some(&inside), me, json!({})).await["me"]["account"]["name"],
+        "Elm"
+    );
+    // Unassigned: it ends at once.
+    app.ok(Some(&f.rosa), ASSIGN, json!({ "id": id, "users": [] }))
+        .await;
+    assert_eq!(
+        app.error_code(Some(&inside), me, json!({})).await,
+        "UNAUTHENTICATED",
+        "unassigned"
+    );
+    // Seeing every client again, Sam enters; limited once more (not assigned), it ends.
+    app.ok(
+        Some(&f.rosa),
+        SCOPE,
+        json!({ "id": f.sam_id, "scope": "ALL_CLIENTS" }),
+    )
+    .await;
+    let inside = app.log_in_to_client(&f.sam, &id).await;
+    app.ok(Some(&inside), me, json!({})).await;
+    app.ok(
+        Some(&f.rosa),
+        SCOPE,
+        json!({ "id": f.sam_id, "scope": "ASSIGNED_CLIENTS" }),
+    )
+    .await;
+    assert_eq!(
+        app.error_code(Some(&inside), me, json!({})).await,
+        "UNAUTHENTICATED",
+        "limited"
+    );
+    // Sam's own session in the firm goes on.
+    assert_eq!(
+        app.ok(Some(&f.sam), me, json!({})).await["me"]["email"],
+        SAM
+    );
+    // Elm's access log shows both visits ended.
+    let log = app
+        .ok(
+            Some(&eve),
+            "{ partnerAccessLog(first: 10) { edges { node { endedAt } } } }",
+            json!({}),
+        )
+        .await;
+    let visits = log["partnerAccessLog"]["edges"].as_array().unwrap();
+    assert_eq!(visits.len(), 2, "{log}");
+    assert!(
+        visits.iter().all(|v| v["node"]["endedAt"].is_string()),
+        "{log}"
+    );
 }

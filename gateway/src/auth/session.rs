@@ -236,6 +236,16 @@ pub(crate) async fn seats_of<C: ConnectionTrait>(
         .filter(entity::client::Column::PartnerAccountId.eq(partner_account_id))
         .filter(entity::client::Column::ClientAccountId.is_not_null())
         .into_query();
+    seats_in(conn, person, client_accounts).await
+}
+
+/// The user rows of a firm's person in the client accounts `client_accounts` selects (a
+/// query of one column of account ids).
+async fn seats_in<C: ConnectionTrait>(
+    conn: &C,
+    person: &user::Model,
+    client_accounts: sea_orm::sea_query::SelectStatement,
+) -> ApiResult<Vec<i64>> {
     Ok(user::Entity::find()
         .select_only()
         .column(user::Column::Id)
@@ -244,6 +254,28 @@ pub(crate) async fn seats_of<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?)
+}
+
+/// Ends the sessions on a firm's person's seats in the client accounts `client_accounts`
+/// selects, however they were opened: the person may no longer see those clients (a
+/// narrower scope, an unassignment). Returns the seats, whose live connections are told
+/// once the change commits.
+pub(crate) async fn end_seat_sessions_in<C: ConnectionTrait>(
+    conn: &C,
+    person: &user::Model,
+    client_accounts: sea_orm::sea_query::SelectStatement,
+) -> ApiResult<Vec<i64>> {
+    let seats = seats_in(conn, person, client_accounts).await?;
+    if seats.is_empty() {
+        return Ok(seats);
+    }
+    let which = Condition::all().add(session::Column::UserId.is_in(seats.clone()));
+    ending(conn, which.clone()).await?;
+    session::Entity::delete_many()
+        .filter(which)
+        .exec(conn)
+        .await?;
+    Ok(seats)
 }
 
 /// Ends every session a firm's person has in the firm's client accounts: those on their

@@ -18,6 +18,7 @@ use sea_orm::{ConnectionTrait, IntoActiveModel, QueryOrder, TryIntoModel};
 use worker::ClientEvent;
 
 /// A grant with its person, their firm and the client account, as the API shows it.
+#[derive(Clone, Debug)]
 pub struct GrantView {
     pub grant: access_grant::Model,
     pub person: user::Model,
@@ -279,17 +280,47 @@ pub async fn grant_of<C: ConnectionTrait>(
     v: &ViewerUser,
     client_account_id: i64,
 ) -> ApiResult<Option<GrantView>> {
-    let Some(g) = access_grant::of(db, client_account_id, v.user.id).await? else {
-        return Ok(None);
-    };
-    let client = account::Entity::find_by_id(client_account_id)
-        .one(db)
+    Ok(grants_of(db, v, &[client_account_id])
         .await?
-        .ok_or_else(|| ApiError::NotFound("client account".into()))?;
-    Ok(Some(GrantView {
-        grant: g,
-        person: v.user.clone(),
-        firm: v.account.clone(),
-        client,
-    }))
+        .remove(&client_account_id))
+}
+
+/// The calling person's grants in these client accounts, by account: two queries for
+/// any number of accounts (a list page asking each row's `accessGrant`).
+pub async fn grants_of<C: ConnectionTrait>(
+    db: &C,
+    v: &ViewerUser,
+    client_account_ids: &[i64],
+) -> ApiResult<std::collections::HashMap<i64, GrantView>> {
+    let mut out = std::collections::HashMap::new();
+    if client_account_ids.is_empty() {
+        return Ok(out);
+    }
+    let grants = access_grant::Entity::find()
+        .filter(access_grant::Column::PersonId.eq(v.user.id))
+        .filter(access_grant::Column::ClientAccountId.is_in(client_account_ids.iter().copied()))
+        .all(db)
+        .await?;
+    if grants.is_empty() {
+        return Ok(out);
+    }
+    let clients = account::Entity::find()
+        .filter(account::Column::Id.is_in(grants.iter().map(|g| g.client_account_id)))
+        .all(db)
+        .await?;
+    for g in grants {
+        let Some(client) = clients.iter().find(|c| c.id == g.client_account_id) else {
+            continue;
+        };
+        out.insert(
+            g.client_account_id,
+            GrantView {
+                client: client.clone(),
+                grant: g,
+                person: v.user.clone(),
+                firm: v.account.clone(),
+            },
+        );
+    }
+    Ok(out)
 }

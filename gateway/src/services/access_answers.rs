@@ -124,8 +124,8 @@ pub async fn approve(
     };
     let (person, firm) = person_and_firm(state, &g).await?;
     let txn = entity::db::begin_write(&state.db).await?;
-    seat_for(&txn, v, &person, role).await?;
     let g = decide(&txn, g, v, GrantStatus::Active, (role, end), now).await?;
+    seat_for(&txn, v, &person, role).await?;
     let what = format!(
         "{} approved your access to {} as {}, {}.",
         v.user.name,
@@ -218,6 +218,8 @@ pub async fn revoke(
     let (person, firm) = person_and_firm(state, &g).await?;
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
+    let (role, end) = (g.role, g.expires_at);
+    let g = decide(&txn, g, v, GrantStatus::Revoked, (role, end), now).await?;
     let seat = user::Entity::find()
         .filter(user::Column::AccountId.eq(v.account.id))
         .filter(user::Column::Email.eq(&person.email))
@@ -228,8 +230,6 @@ pub async fn revoke(
         session::close_all_of(&txn, seat.id, None).await?;
         ended.push(seat.id);
     }
-    let (role, end) = (g.role, g.expires_at);
-    let g = decide(&txn, g, v, GrantStatus::Revoked, (role, end), now).await?;
     let what = format!(
         "{} ended your access to {}; your sessions there ended.",
         v.user.name, v.account.name
@@ -346,7 +346,10 @@ async fn seat_for<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Writes the client's answer on the grant.
+/// Writes the client's answer on the grant, provided it is still as `g` was read (its
+/// status, and for a request its date): another admin's answer, the person's new request
+/// or the sweep in between make it `CONFLICT`, and the caller's transaction, dropped,
+/// changes nothing.
 async fn decide<C: ConnectionTrait>(
     conn: &C,
     g: access_grant::Model,
@@ -355,13 +358,25 @@ async fn decide<C: ConnectionTrait>(
     (role, end): (Role, Option<DateTime<Utc>>),
     now: DateTime<Utc>,
 ) -> ApiResult<access_grant::Model> {
-    let mut row = g.into_active_model();
-    row.status = Set(status);
-    row.role = Set(role);
-    row.expires_at = Set(end);
-    row.decided_at = Set(Some(now));
-    row.decided_by = Set(Some(v.user.id));
-    Ok(row.update(conn).await?)
+    use access_grant::Column;
+    use sea_orm::sea_query::Expr;
+    let written = access_grant::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::Role, Expr::value(role))
+        .col_expr(Column::ExpiresAt, Expr::value(end))
+        .col_expr(Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(Column::DecidedBy, Expr::value(Some(v.user.id)))
+        .filter(Column::Id.eq(g.id))
+        .filter(Column::Status.eq(g.status))
+        .filter(Column::RequestedAt.eq(g.requested_at))
+        .exec_with_returning(conn)
+        .await?;
+    written.into_iter().next().ok_or_else(|| {
+        ApiError::Conflict(
+            "this grant was answered or changed meanwhile (by another admin, a new request or its end): look again"
+                .into(),
+        )
+    })
 }
 
 /// Audits the client's decision, commits, and tells the partner's live lists (the

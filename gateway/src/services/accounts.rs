@@ -2,6 +2,7 @@
 
 use super::After;
 use super::AppState;
+use super::audit::RequestMeta;
 use super::second_factors;
 use crate::auth::session::{self, Stage};
 use crate::error::{ApiError, ApiResult};
@@ -185,6 +186,7 @@ fn wrong_credentials() -> ApiError {
 /// yet all give the same error after the same amount of work.
 pub async fn log_in(
     state: &AppState,
+    meta: &RequestMeta,
     email: &str,
     password: &str,
     company_id: Option<&str>,
@@ -216,7 +218,6 @@ pub async fn log_in(
     let (person, firm) = person.unwrap_or_else(|| (user.clone(), account.clone()));
     // A firm person's seat: the firm's rule, then the client's grant (SPEC §13).
     let grant_ends = if person.id != user.id {
-        may_enter_as(&person, &firm, &account)?;
         super::seat_rule::seat_may_open(&state.db, &person, &firm, &user, &account).await?
     } else {
         None
@@ -236,37 +237,18 @@ pub async fn log_in(
     } else {
         Stage::Full(None)
     };
-    let mut s = SignedIn::open_at(&state.db, state, user, account, stage).await?;
+    if person.id == user.id {
+        let mut s = SignedIn::open_at(&state.db, state, user, account, stage).await?;
+        s.second_step = kinds;
+        return Ok(s);
+    }
+    // A seat: capped at the grant's end, and in the client's access log.
+    let txn = entity::db::begin_write(&state.db).await?;
+    let mut s = SignedIn::open_at(&txn, state, user, account, stage).await?;
     s.second_step = kinds;
-    if let Some(end) = grant_ends.filter(|end| *end < s.expires_at) {
-        // A seat's session ends no later than the client's grant.
-        session::end_by(&state.db, &s.token, end).await?;
-        s.expires_at = end;
-    }
+    super::seat_rule::seat_session_opened(&txn, &mut s, (&person, &firm), grant_ends, meta).await?;
+    state.commit(txn, After::default()).await?;
     Ok(s)
-}
-
-/// A firm person signs in to a client account only while they are active in the firm
-/// as OWNER or ADMIN: a deactivation or demotion there reaches every seat at once.
-fn may_enter_as(
-    person: &user::Model,
-    firm: &account::Model,
-    client: &account::Model,
-) -> ApiResult<()> {
-    if !person.active {
-        return Err(ApiError::Forbidden(format!(
-            "your user in {} is inactive, so you cannot sign in to {}: ask your firm's owner",
-            firm.name, client.name
-        )));
-    }
-    if !person.is_admin() {
-        return Err(ApiError::Forbidden(format!(
-            "only an Owner or Admin of {} signs in to its clients' accounts; your role there is {}",
-            firm.name,
-            person.role.in_words()
-        )));
-    }
-    Ok(())
 }
 
 /// The users of one account, owner first.

@@ -9,16 +9,13 @@ use super::accounts::SignedIn;
 use super::audit::{self, Entry, RequestMeta};
 use super::client_actions::{CLIENT_SESSION_TTL, own_client};
 use super::passwords;
-use super::seat_rule::refusal;
+use super::seat_rule::{record_entry, refusal};
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{
-    AuditAction, PartnerSeat, SeatAccess, SecretToken, access_grant, access_session, account,
-    client, user,
-};
+use entity::{AuditAction, PartnerSeat, SeatAccess, access_grant, account, client, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use worker::ClientEvent;
 
 /// Longest reason a person may give for entering.
@@ -39,39 +36,6 @@ fn reason_of(partner: &ViewerUser, reason: Option<&str>) -> ApiResult<Option<Str
         )),
         r => Ok(r.map(str::to_owned)),
     }
-}
-
-/// The client's access log entry of a session just opened on seat `u` (SPEC §13).
-async fn record_entry<C: ConnectionTrait>(
-    conn: &C,
-    partner: &ViewerUser,
-    meta: &RequestMeta,
-    u: &user::Model,
-    token: &SecretToken,
-    (client_account_id, expires_at): (i64, chrono::DateTime<Utc>),
-    reason: Option<&str>,
-) -> ApiResult<()> {
-    let session_id = entity::session::Entity::find()
-        .filter(entity::session::Column::TokenHash.eq(token.hash().into_string()))
-        .one(conn)
-        .await?
-        .map_or(0, |s| s.id);
-    access_session::Entity::insert(access_session::ActiveModel {
-        session_id: Set(session_id),
-        client_account_id: Set(client_account_id),
-        firm_account_id: Set(partner.account.id),
-        person_id: Set(partner.user.id),
-        seat_user_id: Set(u.id),
-        started_at: Set(Utc::now()),
-        expires_at: Set(expires_at),
-        ended_at: Set(None),
-        reason: Set(reason.map(str::to_owned)),
-        ip: Set(meta.ip.clone()),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
 }
 
 /// The partner's own user in a client's account, or the distinct reason it may not be
@@ -156,10 +120,9 @@ pub async fn log_in_to_client(
     let (token, expires_at) = session::open(&txn, u.id, ttl, Some(partner.user.id)).await?;
     record_entry(
         &txn,
-        partner,
+        (partner.account.id, partner.user.id),
         meta,
-        &u,
-        &token,
+        (u.id, &token),
         (acc.id, expires_at),
         reason.as_deref(),
     )

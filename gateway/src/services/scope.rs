@@ -8,17 +8,20 @@ use super::After;
 use super::AppState;
 use super::audit::{self, Entry, RequestMeta};
 use super::client_list::{self, Lens};
-use crate::auth::ViewerUser;
+use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
 use entity::{AccountKind, AuditAction, ClientScope, Role, client, client_assignee, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use std::collections::HashMap;
 use worker::ClientEvent;
 
 /// `setClientScope`: the firm owner decides which clients a member sees. Their open
-/// live lists read themselves again.
+/// live lists read themselves again; limited to assigned clients, their sessions in the
+/// accounts of other clients end.
 pub async fn set_scope(
     state: &AppState,
     v: &ViewerUser,
@@ -49,6 +52,23 @@ pub async fn set_scope(
         .filter(user::Column::Id.eq(member.id))
         .exec(&txn)
         .await?;
+    // Limited: their sessions in clients not assigned to them end now.
+    let mut ended = vec![member.id];
+    if scope == ClientScope::AssignedClients {
+        let theirs = client_assignee::Entity::find()
+            .select_only()
+            .column(client_assignee::Column::ClientId)
+            .filter(client_assignee::Column::UserId.eq(member.id))
+            .into_query();
+        let unseen = client::Entity::find()
+            .select_only()
+            .column(client::Column::ClientAccountId)
+            .filter(client::Column::PartnerAccountId.eq(v.account.id))
+            .filter(client::Column::ClientAccountId.is_not_null())
+            .filter(client::Column::Id.not_in_subquery(theirs))
+            .into_query();
+        ended.extend(session::end_seat_sessions_in(&txn, &member, unseen).await?);
+    }
     let words = match scope {
         ClientScope::AllClients => "every client",
         ClientScope::AssignedClients => "only the clients assigned to them",
@@ -69,7 +89,7 @@ pub async fn set_scope(
         .commit(
             txn,
             After {
-                sessions: vec![member.id],
+                sessions: ended,
                 ..Default::default()
             },
         )
@@ -82,7 +102,8 @@ pub async fn set_scope(
 
 /// `setClientAssignees`: who in the firm handles a client (the owner, or a member who
 /// sees all clients). The firm's live lists read themselves again (a member limited to
-/// assigned clients may gain or lose the row).
+/// assigned clients may gain or lose the row); a limited member no longer assigned loses
+/// their sessions in the client's account.
 pub async fn set_assignees(
     state: &AppState,
     v: &ViewerUser,
@@ -118,12 +139,34 @@ pub async fn set_assignees(
     }
     let now = Utc::now();
     let txn = entity::db::begin_write(&state.db).await?;
+    let before = client_assignee::Entity::find()
+        .filter(client_assignee::Column::ClientId.eq(c.id))
+        .find_also_related(user::Entity)
+        .all(&txn)
+        .await?;
     client_assignee::Entity::delete_many()
         .filter(client_assignee::Column::ClientId.eq(c.id))
         .exec(&txn)
         .await?;
     for m in &members {
         client_assignee::assign(&txn, c.id, m.id, now).await?;
+    }
+    // A member limited to assigned clients who is no longer assigned: their sessions in
+    // this client's account end now.
+    let mut ended = Vec::new();
+    if let Some(account_id) = c.client_account_id {
+        for (_, person) in before {
+            let Some(person) = person else { continue };
+            if person.client_scope == ClientScope::AssignedClients
+                && person.role != Role::Owner
+                && !members.iter().any(|m| m.id == person.id)
+            {
+                let here = sea_orm::sea_query::Query::select()
+                    .expr(Expr::value(account_id))
+                    .to_owned();
+                ended.extend(session::end_seat_sessions_in(&txn, &person, here).await?);
+            }
+        }
     }
     let names: Vec<&str> = members.iter().map(|m| m.email.as_str()).collect();
     audit::record(
@@ -147,7 +190,10 @@ pub async fn set_assignees(
     state
         .commit(
             txn,
-            After::clients(vec![ClientEvent::removed(v.account.id, c.id)]),
+            After {
+                clients: vec![ClientEvent::removed(v.account.id, c.id)],
+                sessions: ended,
+            },
         )
         .await?;
     Ok(c)

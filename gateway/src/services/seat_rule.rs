@@ -2,10 +2,16 @@
 //! door they come in by: `logInToClient` (`client_entry`) or `logIn` with the client's
 //! Company ID (`accounts`). One place, so the two doors cannot disagree.
 
+use super::accounts::SignedIn;
+use super::audit::RequestMeta;
+use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
-use chrono::Utc;
-use entity::{PartnerAccess, PartnerSeat, SeatAccess, access_grant, account, user};
-use sea_orm::ConnectionTrait;
+use chrono::{DateTime, Utc};
+use entity::{
+    PartnerAccess, PartnerSeat, SeatAccess, SecretToken, access_grant, access_session, account,
+    user,
+};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Why the person may not use their seat, or `None` when they may: `Some(None)` for a
 /// missing seat (the caller words it), else the error.
@@ -64,7 +70,8 @@ pub(super) fn refusal(
 /// the same rule as `logInToClient` — a client of the person's firm they see (their
 /// scope), an access grant that works, no reason the firm requires — so a revoked,
 /// expired or declined grant, or a client outside a limited member's scope, cannot be
-/// entered by the back door. Answers when the session must end (the grant's end).
+/// entered by the back door; and the person active in the firm as OWNER or ADMIN.
+/// Answers when the session must end (the grant's end).
 pub(super) async fn seat_may_open<C: ConnectionTrait>(
     conn: &C,
     person: &user::Model,
@@ -72,6 +79,7 @@ pub(super) async fn seat_may_open<C: ConnectionTrait>(
     seat: &user::Model,
     client_account: &account::Model,
 ) -> ApiResult<Option<chrono::DateTime<Utc>>> {
+    may_enter_as(person, firm, client_account)?;
     let lens = super::client_list::Lens {
         firm_id: firm.id,
         person_id: person.id,
@@ -110,4 +118,89 @@ pub(super) async fn seat_may_open<C: ConnectionTrait>(
             message: format!("you have no access to {who}'s account"),
         }),
     }
+}
+
+/// A firm person signs in to a client account only while they are active in the firm
+/// as OWNER or ADMIN: a deactivation or demotion there reaches every seat at once.
+pub(super) fn may_enter_as(
+    person: &user::Model,
+    firm: &account::Model,
+    client: &account::Model,
+) -> ApiResult<()> {
+    if !person.active {
+        return Err(ApiError::Forbidden(format!(
+            "your user in {} is inactive, so you cannot sign in to {}: ask your firm's owner",
+            firm.name, client.name
+        )));
+    }
+    if !person.is_admin() {
+        return Err(ApiError::Forbidden(format!(
+            "only an Owner or Admin of {} signs in to its clients' accounts; your role there is {}",
+            firm.name,
+            person.role.in_words()
+        )));
+    }
+    Ok(())
+}
+
+/// A session `logIn` with a client's Company ID (or the second step after it) opened on
+/// a firm person's seat: it ends no later than the grant (`grant_end`), and unless it
+/// waits for the second step, the client's access log has it (no reason: `logIn` asks
+/// none). Inside the caller's transaction.
+pub(super) async fn seat_session_opened<C: ConnectionTrait>(
+    conn: &C,
+    s: &mut SignedIn,
+    (person, firm): (&user::Model, &account::Model),
+    grant_end: Option<DateTime<Utc>>,
+    meta: &RequestMeta,
+) -> ApiResult<()> {
+    if let Some(end) = grant_end.filter(|end| *end < s.expires_at) {
+        session::end_by(conn, &s.token, end).await?;
+        s.expires_at = end;
+    }
+    if s.second_step.is_empty() {
+        record_entry(
+            conn,
+            (firm.id, person.id),
+            meta,
+            (s.user.id, &s.token),
+            (s.account.id, s.expires_at),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The client's access log entry of a session just opened on seat `seat_id` with
+/// `token`, by the person `person_id` of the firm `firm_id` (SPEC §13).
+pub(super) async fn record_entry<C: ConnectionTrait>(
+    conn: &C,
+    (firm_id, person_id): (i64, i64),
+    meta: &RequestMeta,
+    (seat_id, token): (i64, &SecretToken),
+    (client_account_id, expires_at): (i64, DateTime<Utc>),
+    reason: Option<&str>,
+) -> ApiResult<()> {
+    let session_id = entity::session::Entity::find()
+        .filter(entity::session::Column::TokenHash.eq(token.hash().into_string()))
+        .one(conn)
+        .await?
+        .map_or(0, |s| s.id);
+    access_session::Entity::insert(access_session::ActiveModel {
+        session_id: Set(session_id),
+        client_account_id: Set(client_account_id),
+        firm_account_id: Set(firm_id),
+        person_id: Set(person_id),
+        seat_user_id: Set(seat_id),
+        started_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+        ended_at: Set(None),
+        reason: Set(reason.map(str::to_owned)),
+        ip: Set(meta.ip.clone()),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
 }

@@ -137,6 +137,15 @@ pub async fn verify(
     proof: &Proof,
 ) -> ApiResult<SignedIn> {
     let (person, firm) = person_of(&state.db, pending).await?;
+    // A firm person's seat in a client account: the seat's rule again (the grant may
+    // have ended since the password), and its end.
+    let seat = pending.user.id != person.id;
+    let grant_end = if seat {
+        super::seat_rule::seat_may_open(&state.db, &person, &firm, &pending.user, &pending.account)
+            .await?
+    } else {
+        None
+    };
     let given = ready(state, pending.session_id, proof).await?;
     let txn = entity::db::begin_write(&state.db).await?;
     if !use_proof(&txn, state, person.id, given).await? {
@@ -144,7 +153,7 @@ pub async fn verify(
         return Err(failed(state, pending, meta, &person, &firm, proof).await?);
     }
     session::close(&txn, pending.session_id).await?;
-    let s = SignedIn::open_at(
+    let mut s = SignedIn::open_at(
         &txn,
         state,
         pending.user.clone(),
@@ -152,6 +161,10 @@ pub async fn verify(
         Stage::Full(Some(Utc::now())),
     )
     .await?;
+    if seat {
+        super::seat_rule::seat_session_opened(&txn, &mut s, (&person, &firm), grant_end, meta)
+            .await?;
+    }
     state.commit(txn, After::default()).await?;
     Ok(s)
 }

@@ -87,6 +87,24 @@ impl ClientListQuery {
                 );
             }
         }
+        // The caller's grants asked for: two queries for the whole page.
+        let asked = ctx
+            .look_ahead()
+            .field("edges")
+            .field("node")
+            .field("accessGrant");
+        if asked.exists() {
+            let ids: Vec<i64> = connection
+                .edges
+                .0
+                .iter()
+                .filter_map(|e| e.node.client_account_id)
+                .collect();
+            let mut found = crate::services::access::grants_of(&st.db, v, &ids).await?;
+            for e in &mut connection.edges.0 {
+                e.node.grant_read = Some(e.node.client_account_id.and_then(|a| found.remove(&a)));
+            }
+        }
         Ok(connection)
     }
 

@@ -186,6 +186,9 @@ pub struct Client {
     /// The assignees, when the list read them for every row at once.
     #[graphql(skip)]
     pub(crate) assignees_read: Option<Vec<super::super::accounts::User>>,
+    /// The caller's grant, when the list read them for every row at once.
+    #[graphql(skip)]
+    pub(crate) grant_read: Option<Option<crate::services::access::GrantView>>,
 }
 
 impl Client {
@@ -234,6 +237,7 @@ impl Client {
             row_id: c.id,
             client_account_id: c.client_account_id,
             assignees_read: None,
+            grant_read: None,
         }
     }
 }

@@ -13,7 +13,6 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
-use std::collections::HashMap;
 
 /// Whose list it is and who looks at it: the firm, and the person, whose seat and grant
 /// in each client account come along and whose scope narrows the rows (SPEC §13).
@@ -165,39 +164,4 @@ pub async fn get_with_seat<C: ConnectionTrait>(
 ) -> ApiResult<Option<(client::ListRow, SeatAccess)>> {
     let q = with_seat(seen_by(lens).filter(client::Column::Id.eq(id)), lens).into_query();
     db.query_one(&q).await?.as_ref().map(read_row).transpose()
-}
-
-/// Of these client accounts, the person's seat and grant in each (those with either):
-/// one query for any number of clients.
-pub async fn seats_in<C: ConnectionTrait>(
-    db: &C,
-    lens: &Lens,
-    client_account_ids: &[i64],
-) -> ApiResult<HashMap<i64, SeatAccess>> {
-    let mut out: HashMap<i64, SeatAccess> = HashMap::new();
-    if client_account_ids.is_empty() {
-        return Ok(out);
-    }
-    let rows: Vec<(i64, entity::Role, bool)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::AccountId)
-        .column(user::Column::Role)
-        .column(user::Column::Active)
-        .filter(user::Column::Email.eq(lens.email.as_str()))
-        .filter(user::Column::AccountId.is_in(client_account_ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (a, role, active) in rows {
-        out.entry(a).or_default().seat = Some(PartnerSeat { role, active });
-    }
-    let grants = access_grant::Entity::find()
-        .filter(access_grant::Column::PersonId.eq(lens.person_id))
-        .filter(access_grant::Column::ClientAccountId.is_in(client_account_ids.iter().copied()))
-        .all(db)
-        .await?;
-    for g in grants {
-        out.entry(g.client_account_id).or_default().grant = Some(g.state());
-    }
-    Ok(out)
 }

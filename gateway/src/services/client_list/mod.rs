@@ -9,7 +9,7 @@ mod lens;
 mod order;
 
 use lens::{AFTER_SEAT, read_row, seen_by, with_seat};
-pub use lens::{Lens, get, get_with_seat, seats_in};
+pub use lens::{Lens, get, get_with_seat};
 use order::{Cursor, key_expr, keyset};
 pub use order::{ListOrder, OrderField};
 
