@@ -5,7 +5,7 @@
 use super::After;
 use super::AppState;
 use super::audit::RequestMeta;
-use super::second_factors::{firm_owner, record};
+use super::second_factors::record;
 use crate::auth::ViewerUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
@@ -28,7 +28,7 @@ pub async fn set_policy(
     meta: &RequestMeta,
     change: PolicyChange,
 ) -> ApiResult<account::Model> {
-    firm_owner(v)?;
+    super::firm_owner(v, "sets the firm's policy")?;
     let txn = entity::db::begin_write(&state.db).await?;
     let mut said = Vec::new();
     if let Some(from) = change.second_factor_required_from {

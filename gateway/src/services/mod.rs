@@ -114,6 +114,20 @@ impl After {
     }
 }
 
+/// The owner of a partner firm in their own session, or `FORBIDDEN`: "only the partner
+/// firm's owner {what}".
+pub(super) fn firm_owner(v: &crate::auth::ViewerUser, what: &str) -> crate::error::ApiResult<()> {
+    if v.account.kind != entity::AccountKind::Partner
+        || v.user.role != entity::Role::Owner
+        || v.opened_by.is_some()
+    {
+        return Err(crate::error::ApiError::Forbidden(format!(
+            "only the partner firm's owner {what}"
+        )));
+    }
+    Ok(())
+}
+
 /// A `LIKE` pattern matching any text that contains `term` literally (its `%`, `_` and
 /// `\` escaped).
 pub fn contains_pattern(term: &str) -> LikeExpr {

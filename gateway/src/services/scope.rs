@@ -11,7 +11,7 @@ use super::client_list::{self, Lens};
 use crate::auth::{ViewerUser, session};
 use crate::error::{ApiError, ApiResult};
 use chrono::Utc;
-use entity::{AccountKind, AuditAction, ClientScope, Role, client, client_assignee, user};
+use entity::{AuditAction, ClientScope, Role, client, client_assignee, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -29,12 +29,7 @@ pub async fn set_scope(
     user_id: i64,
     scope: ClientScope,
 ) -> ApiResult<user::Model> {
-    if v.account.kind != AccountKind::Partner || v.user.role != Role::Owner || v.opened_by.is_some()
-    {
-        return Err(ApiError::Forbidden(
-            "only the partner firm's owner decides which clients members see".into(),
-        ));
-    }
+    super::firm_owner(v, "decides which clients members see")?;
     let member = user::Entity::find_by_id(user_id)
         .filter(user::Column::AccountId.eq(v.account.id))
         .one(&state.db)

@@ -11,7 +11,7 @@ use crate::auth::session::{self, ViewerUser};
 use crate::auth::totp;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::{AccountKind, AuditAction, Role, account, recovery_code, second_factor, user};
+use entity::{AccountKind, AuditAction, account, recovery_code, second_factor, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -280,7 +280,7 @@ pub async fn reset(
     meta: &RequestMeta,
     user_id: i64,
 ) -> ApiResult<user::Model> {
-    firm_owner(v)?;
+    super::firm_owner(v, "resets members' second factors")?;
     let member = user::Entity::find_by_id(user_id)
         .filter(user::Column::AccountId.eq(v.account.id))
         .one(&state.db)
@@ -357,18 +357,6 @@ pub(super) async fn just_verified<C: ConnectionTrait>(
         .filter(entity::session::Column::Id.eq(v.session_id))
         .exec(conn)
         .await?;
-    Ok(())
-}
-
-/// The owner of a partner firm, or `FORBIDDEN`.
-pub(super) fn firm_owner(v: &ViewerUser) -> ApiResult<()> {
-    if v.account.kind != AccountKind::Partner || v.user.role != Role::Owner || v.opened_by.is_some()
-    {
-        return Err(ApiError::Forbidden(
-            "only the partner firm's owner sets its policy and resets members' second factors"
-                .into(),
-        ));
-    }
     Ok(())
 }
 
