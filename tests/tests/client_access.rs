@@ -8,47 +8,17 @@
 
 use chrono::{Duration, Utc};
 use e2e::live::LiveClient;
-use e2e::{TestApp, code_of};
+use e2e::{
+    ACCESS_GRANTS as GRANTS, APPROVE_ACCESS as APPROVE, BEA, DECLINE_ACCESS as DECLINE,
+    PARTNER_ACCESS_LOG as LOG, REQUEST_ACCESS as REQUEST, REVOKE_ACCESS as REVOKE, ROSA, TestApp,
+    code_of,
+};
 use serde_json::{Value, json};
 
-const ROSA: &str = "rosa@ledgerline.example";
-const BEA: &str = "bea@bakers.example";
-
-const REQUEST: &str = "mutation($id: ID!, $role: Role!, $days: Int, $reason: String!) {
-    requestClientAccess(clientId: $id, role: $role, days: $days, reason: $reason) {
-      id status role reason expiresAt person { email } firm { name } client { name } } }";
-const GRANTS: &str = "{ accessGrants { id status role reason expiresAt decidedAt person { email name } firm { name } } }";
-const APPROVE: &str = "mutation($id: ID!, $role: Role, $until: DateTime) {
-    approveAccessRequest(grantId: $id, role: $role, expiresAt: $until) { id status role expiresAt } }";
-const DECLINE: &str = "mutation($id: ID!) { declineAccessRequest(grantId: $id) { status } }";
-const REVOKE: &str = "mutation($id: ID!) { revokeAccess(grantId: $id) { status } }";
 const ROW: &str = "query($id: ID!) { client(id: $id) { partnerAccess availableActions accessGrant { status role expiresAt } } }";
 const ENTER: &str = "mutation($id: ID!, $reason: String) { logInToClient(clientId: $id, reason: $reason) { token expiresAt } }";
-const LOG: &str = "{ partnerAccessLog(first: 10) { edges { node {
-    person { email name } firm { name } startedAt endedAt reason ip actions { action detail } } } } }";
-
-/// Rosa's firm with Bakers, a client that came by email (Rosa has no access there):
-/// Rosa's session, the row's id, and Bea's (the client owner's) session.
-async fn bakers(app: &TestApp) -> (String, Value, String) {
-    let rosa = app.partner(ROSA).await;
-    let row = app.invite(&rosa, BEA, Some("Bakers")).await;
-    let link = app.invite_link_mailed_to(BEA).await;
-    let bea = app
-        .accept_invite(&link, "Bakers", "Bea", "bea-password-1")
-        .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (rosa, row["id"].clone(), bea)
-}
-
 async fn row(app: &TestApp, token: &str, id: &Value) -> Value {
     app.ok(Some(token), ROW, json!({ "id": id })).await["client"].clone()
-}
-
-async fn ask(app: &TestApp, rosa: &str, id: &Value, role: &str, days: Option<i32>) -> Value {
-    let vars = json!({ "id": id, "role": role, "days": days, "reason": "Year-end payroll check" });
-    app.ok(Some(rosa), REQUEST, vars).await["requestClientAccess"].clone()
 }
 
 async fn sweep(app: &TestApp) -> worker::access_sweep::AccessReport {
@@ -61,12 +31,12 @@ async fn sweep(app: &TestApp) -> worker::access_sweep::AccessReport {
 #[tokio::test]
 async fn a_request_approved_with_an_earlier_end_lets_the_person_in_until_then() {
     let app = TestApp::spawn().await;
-    let (rosa, id, bea) = bakers(&app).await;
+    let (rosa, id, bea) = app.bakers().await;
     let before = row(&app, &rosa, &id).await;
     assert_eq!(before["partnerAccess"], "MISSING");
     assert_eq!(before["availableActions"], json!(["REQUEST_ACCESS"]));
 
-    let asked = ask(&app, &rosa, &id, "ADMIN", Some(30)).await;
+    let asked = app.ask_access(&rosa, &id, "ADMIN", Some(30)).await;
     assert_eq!(asked["status"], "PENDING", "{asked}");
     assert_eq!(asked["person"]["email"], ROSA);
     assert_eq!(asked["client"]["name"], "Bakers");
@@ -168,8 +138,8 @@ async fn ends_exactly_at_its_end(app: &TestApp, rosa: &str, id: &Value) {
 #[tokio::test]
 async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once() {
     let app = TestApp::spawn().await;
-    let (rosa, id, bea) = bakers(&app).await;
-    ask(&app, &rosa, &id, "ADMIN", None).await;
+    let (rosa, id, bea) = app.bakers().await;
+    app.ask_access(&rosa, &id, "ADMIN", None).await;
     let gid = app.ok(Some(&bea), GRANTS, json!({})).await["accessGrants"][0]["id"].clone();
     // Declined: the row offers to ask again.
     let declined = app.ok(Some(&bea), DECLINE, json!({ "id": gid })).await;
@@ -188,7 +158,7 @@ async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once()
     );
 
     // Asked again and approved as MANAGER: Rosa may not log in as a manager.
-    ask(&app, &rosa, &id, "ADMIN", None).await;
+    app.ask_access(&rosa, &id, "ADMIN", None).await;
     let narrower = app
         .ok(Some(&bea), APPROVE, json!({ "id": gid, "role": "MANAGER" }))
         .await;
@@ -199,7 +169,7 @@ async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once()
     let revoked = app.ok(Some(&bea), REVOKE, json!({ "id": gid })).await;
     assert_eq!(revoked["revokeAccess"]["status"], "REVOKED");
     assert_eq!(row(&app, &rosa, &id).await["partnerAccess"], "REVOKED");
-    ask(&app, &rosa, &id, "ADMIN", None).await;
+    app.ask_access(&rosa, &id, "ADMIN", None).await;
     app.ok(Some(&bea), APPROVE, json!({ "id": gid })).await;
     // With the grant, her seat also opens by logIn with the client's Company ID.
     let bakers_id = app.company_id(&bea).await;
@@ -244,116 +214,6 @@ async fn a_narrower_role_a_decline_and_a_revocation_that_ends_sessions_at_once()
         app.error_code(Some(&rosa), REVOKE, json!({ "id": gid }))
             .await,
         "FORBIDDEN"
-    );
-}
-
-#[tokio::test]
-async fn a_seat_opened_by_log_in_with_the_company_id_is_in_the_access_log_and_ends_with_the_grant()
-{
-    // The other door into a seat: `logIn` with the client's Company ID, here with a
-    // second step. The session after the second step ends no later than the grant, and
-    // the client reads the visit in its access log as for `logInToClient`.
-    let app = TestApp::spawn().await;
-    let (rosa, id, bea) = bakers(&app).await;
-    let (_, codes) = app.enrol_totp(&rosa).await;
-    ask(&app, &rosa, &id, "ADMIN", Some(30)).await;
-    let gid = app.ok(Some(&bea), GRANTS, json!({})).await["accessGrants"][0]["id"].clone();
-    let until = Utc::now() + Duration::hours(2);
-    app.ok(
-        Some(&bea),
-        APPROVE,
-        json!({ "id": gid, "until": until.to_rfc3339() }),
-    )
-    .await;
-    let bakers_id = app.company_id(&bea).await;
-    let pending = app
-        .log_in_as(ROSA, "correct-horse-1", Some(&bakers_id))
-        .await;
-    assert_eq!(pending["secondFactorRequired"], true, "{pending}");
-    // Waiting for the second step, it is not a visit yet.
-    let log = app.ok(Some(&bea), LOG, json!({})).await;
-    assert_eq!(log["partnerAccessLog"]["edges"], json!([]), "{log}");
-    let done = app
-        .ok(
-            pending["token"].as_str(),
-            e2e::VERIFY_SECOND_FACTOR,
-            json!({ "code": codes[0] }),
-        )
-        .await["verifySecondFactor"]
-        .clone();
-    let ends = chrono::DateTime::parse_from_rfc3339(done["expiresAt"].as_str().unwrap()).unwrap();
-    assert!(
-        ends <= until + Duration::seconds(1),
-        "the session ends with the grant ({until}), not at {ends}"
-    );
-    assert_eq!(done["user"]["account"]["kind"], "CLIENT", "{done}");
-    let log = app.ok(Some(&bea), LOG, json!({})).await;
-    let visits = log["partnerAccessLog"]["edges"].as_array().unwrap();
-    assert_eq!(visits.len(), 1, "{log}");
-    assert_eq!(visits[0]["node"]["person"]["email"], ROSA);
-    assert_eq!(visits[0]["node"]["reason"], Value::Null);
-    assert!(visits[0]["node"]["endedAt"].is_null(), "{log}");
-    // Revoked, the visit ends in the log too.
-    app.ok(Some(&bea), REVOKE, json!({ "id": gid })).await;
-    let log = app.ok(Some(&bea), LOG, json!({})).await;
-    assert!(
-        log["partnerAccessLog"]["edges"][0]["node"]["endedAt"].is_string(),
-        "{log}"
-    );
-}
-
-#[tokio::test]
-async fn two_answers_at_once_only_one_counts() {
-    // Two admins of the client (here two sessions of its owner) answer the same request
-    // at the same moment: one answer wins, the other is told CONFLICT and changes
-    // nothing; the same for two revocations of one grant.
-    let app = TestApp::spawn().await;
-    let (rosa, id, bea) = bakers(&app).await;
-    let other_bea = app.log_in(BEA, "bea-password-1").await;
-    for round in 0..4 {
-        ask(&app, &rosa, &id, "ADMIN", None).await;
-        let gid = app.ok(Some(&bea), GRANTS, json!({})).await["accessGrants"][0]["id"].clone();
-        let (approved, declined) = tokio::join!(
-            app.gql(Some(&bea), APPROVE, json!({ "id": gid })),
-            app.gql(Some(&other_bea), DECLINE, json!({ "id": gid })),
-        );
-        let won: Vec<&str> = [(&approved, "ACTIVE"), (&declined, "DECLINED")]
-            .iter()
-            .filter(|(answer, _)| answer["errors"].is_null())
-            .map(|(_, status)| *status)
-            .collect();
-        assert_eq!(won.len(), 1, "round {round}: {approved} {declined}");
-        for lost in [&approved, &declined] {
-            if !lost["errors"].is_null() {
-                assert_eq!(code_of(lost), "CONFLICT", "round {round}: {lost}");
-            }
-        }
-        let now = app.ok(Some(&bea), GRANTS, json!({})).await["accessGrants"][0].clone();
-        assert_eq!(
-            now["status"], won[0],
-            "round {round}: the winner's answer stands"
-        );
-        if won[0] == "ACTIVE" {
-            let (a, b) = tokio::join!(
-                app.gql(Some(&bea), REVOKE, json!({ "id": gid })),
-                app.gql(Some(&other_bea), REVOKE, json!({ "id": gid })),
-            );
-            let codes: Vec<String> = [&a, &b]
-                .iter()
-                .filter(|r| !r["errors"].is_null())
-                .map(|r| code_of(r).to_owned())
-                .collect();
-            assert_eq!(codes, ["CONFLICT"], "round {round}: {a} {b}");
-        }
-    }
-    // One decision audited per answer that counted.
-    let revoked = app.audit_entries(&bea, "access.revoked").await.len();
-    let approved = app.audit_entries(&bea, "access.approved").await.len();
-    let declined = app.audit_entries(&bea, "access.declined").await.len();
-    assert_eq!(
-        (approved + declined, revoked),
-        (4, approved),
-        "{approved} {declined} {revoked}"
     );
 }
 
@@ -454,8 +314,8 @@ async fn require_a_reason(app: &TestApp, owner_of_firm: &str, client_id: &Value)
 #[tokio::test]
 async fn warnings_go_14_and_3_days_before_the_end_once_each_and_requests_expire() {
     let app = TestApp::spawn().await;
-    let (rosa, id, bea) = bakers(&app).await;
-    ask(&app, &rosa, &id, "ADMIN", Some(60)).await;
+    let (rosa, id, bea) = app.bakers().await;
+    app.ask_access(&rosa, &id, "ADMIN", Some(60)).await;
     let gid = app.ok(Some(&bea), GRANTS, json!({})).await["accessGrants"][0]["id"].clone();
     app.ok(Some(&bea), APPROVE, json!({ "id": gid })).await;
     assert_eq!(
@@ -479,7 +339,7 @@ async fn warnings_go_14_and_3_days_before_the_end_once_each_and_requests_expire(
 
     // A request nobody answers for 30 days expires.
     app.ok(Some(&bea), REVOKE, json!({ "id": gid })).await;
-    ask(&app, &rosa, &id, "ADMIN", None).await;
+    app.ask_access(&rosa, &id, "ADMIN", None).await;
     app.requests_made(Duration::days(31)).await;
     assert_eq!(sweep(&app).await.requests_expired, 1);
     app.wait_for_mail(ROSA, "Your request for access expired")
@@ -495,7 +355,7 @@ async fn warnings_go_14_and_3_days_before_the_end_once_each_and_requests_expire(
 #[tokio::test]
 async fn a_client_admin_adding_the_firms_person_gives_them_access_with_no_end() {
     let app = TestApp::spawn().await;
-    let (rosa, id, bea) = bakers(&app).await;
+    let (rosa, id, bea) = app.bakers().await;
     app.add_user(&bea, ROSA, "Rosa Ledger", "ADMIN").await;
     let now = row(&app, &rosa, &id).await;
     assert_eq!(now["partnerAccess"], "OK", "{now}");

@@ -125,6 +125,29 @@ async fn owns_partner_account<C: ConnectionTrait>(db: &C, email: &Email) -> ApiR
 }
 
 impl SignedIn {
+    /// This session was just opened on the seat of `person` of `firm`: it ends no later
+    /// than the grant (`grant_end`) and is in the client's access log unless it waits
+    /// for the second step (`seat_rule::seat_session_opened`).
+    pub(super) async fn opened_on_seat<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+        person_and_firm: (&user::Model, &account::Model),
+        grant_end: Option<DateTime<Utc>>,
+        meta: &RequestMeta,
+    ) -> ApiResult<()> {
+        let opened = super::seat_rule::OpenedSeat {
+            token: &self.token,
+            expires_at: self.expires_at,
+            seat_id: self.user.id,
+            client_account_id: self.account.id,
+            pending: !self.second_step.is_empty(),
+        };
+        self.expires_at =
+            super::seat_rule::seat_session_opened(conn, opened, person_and_firm, grant_end, meta)
+                .await?;
+        Ok(())
+    }
+
     /// Opens a session (`SESSION_TTL`) for `user` of `account`, on `conn` (the caller's
     /// transaction, when the user was just created in it).
     pub async fn open<C: ConnectionTrait>(
@@ -246,7 +269,8 @@ pub async fn log_in(
     let txn = entity::db::begin_write(&state.db).await?;
     let mut s = SignedIn::open_at(&txn, state, user, account, stage).await?;
     s.second_step = kinds;
-    super::seat_rule::seat_session_opened(&txn, &mut s, (&person, &firm), grant_ends, meta).await?;
+    s.opened_on_seat(&txn, (&person, &firm), grant_ends, meta)
+        .await?;
     state.commit(txn, After::default()).await?;
     Ok(s)
 }

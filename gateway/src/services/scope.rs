@@ -146,23 +146,7 @@ pub async fn set_assignees(
     for m in &members {
         client_assignee::assign(&txn, c.id, m.id, now).await?;
     }
-    // A member limited to assigned clients who is no longer assigned: their sessions in
-    // this client's account end now.
-    let mut ended = Vec::new();
-    if let Some(account_id) = c.client_account_id {
-        for (_, person) in before {
-            let Some(person) = person else { continue };
-            if person.client_scope == ClientScope::AssignedClients
-                && person.role != Role::Owner
-                && !members.iter().any(|m| m.id == person.id)
-            {
-                let here = sea_orm::sea_query::Query::select()
-                    .expr(Expr::value(account_id))
-                    .to_owned();
-                ended.extend(session::end_seat_sessions_in(&txn, &person, here).await?);
-            }
-        }
-    }
+    let ended = end_unassigned(&txn, &c, before, &members).await?;
     let names: Vec<&str> = members.iter().map(|m| m.email.as_str()).collect();
     audit::record(
         &txn,
@@ -192,6 +176,33 @@ pub async fn set_assignees(
         )
         .await?;
     Ok(c)
+}
+
+/// Of a client's assignees `before`, those limited to assigned clients and not among
+/// `now`: their sessions in the client's account end (in the caller's transaction).
+/// Answers the seats whose sessions ended.
+async fn end_unassigned<C: ConnectionTrait>(
+    conn: &C,
+    c: &client::Model,
+    before: Vec<(client_assignee::Model, Option<user::Model>)>,
+    now: &[user::Model],
+) -> ApiResult<Vec<i64>> {
+    let mut ended = Vec::new();
+    let Some(account_id) = c.client_account_id else {
+        return Ok(ended);
+    };
+    for person in before.into_iter().filter_map(|(_, p)| p) {
+        if person.client_scope == ClientScope::AssignedClients
+            && person.role != Role::Owner
+            && !now.iter().any(|m| m.id == person.id)
+        {
+            let here = sea_orm::sea_query::Query::select()
+                .expr(Expr::value(account_id))
+                .to_owned();
+            ended.extend(session::end_seat_sessions_in(conn, &person, here).await?);
+        }
+    }
+    Ok(ended)
 }
 
 /// The assignees of these clients, by client: one query for any number of clients.

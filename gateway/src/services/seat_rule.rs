@@ -2,7 +2,6 @@
 //! door they come in by: `logInToClient` (`client_entry`) or `logIn` with the client's
 //! Company ID (`accounts`). One place, so the two doors cannot disagree.
 
-use super::accounts::SignedIn;
 use super::audit::RequestMeta;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
@@ -143,33 +142,44 @@ pub(super) fn may_enter_as(
     Ok(())
 }
 
+/// A session just opened on a firm person's seat, as `seat_session_opened` needs it.
+pub(super) struct OpenedSeat<'a> {
+    pub token: &'a SecretToken,
+    pub expires_at: DateTime<Utc>,
+    pub seat_id: i64,
+    pub client_account_id: i64,
+    /// It waits for the second step: not a visit yet.
+    pub pending: bool,
+}
+
 /// A session `logIn` with a client's Company ID (or the second step after it) opened on
 /// a firm person's seat: it ends no later than the grant (`grant_end`), and unless it
 /// waits for the second step, the client's access log has it (no reason: `logIn` asks
-/// none). Inside the caller's transaction.
+/// none). Inside the caller's transaction. Answers the session's end.
 pub(super) async fn seat_session_opened<C: ConnectionTrait>(
     conn: &C,
-    s: &mut SignedIn,
+    s: OpenedSeat<'_>,
     (person, firm): (&user::Model, &account::Model),
     grant_end: Option<DateTime<Utc>>,
     meta: &RequestMeta,
-) -> ApiResult<()> {
-    if let Some(end) = grant_end.filter(|end| *end < s.expires_at) {
-        session::end_by(conn, &s.token, end).await?;
-        s.expires_at = end;
+) -> ApiResult<DateTime<Utc>> {
+    let mut expires_at = s.expires_at;
+    if let Some(end) = grant_end.filter(|end| *end < expires_at) {
+        session::end_by(conn, s.token, end).await?;
+        expires_at = end;
     }
-    if s.second_step.is_empty() {
+    if !s.pending {
         record_entry(
             conn,
             (firm.id, person.id),
             meta,
-            (s.user.id, &s.token),
-            (s.account.id, s.expires_at),
+            (s.seat_id, s.token),
+            (s.client_account_id, expires_at),
             None,
         )
         .await?;
     }
-    Ok(())
+    Ok(expires_at)
 }
 
 /// The client's access log entry of a session just opened on seat `seat_id` with

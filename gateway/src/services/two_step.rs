@@ -162,7 +162,7 @@ pub async fn verify(
     )
     .await?;
     if seat {
-        super::seat_rule::seat_session_opened(&txn, &mut s, (&person, &firm), grant_end, meta)
+        s.opened_on_seat(&txn, (&person, &firm), grant_end, meta)
             .await?;
     }
     state.commit(txn, After::default()).await?;

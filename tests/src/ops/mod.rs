@@ -1,7 +1,8 @@
 //! The GraphQL operations the tests send, each written once, and one helper per common
 //! operation on [`TestApp`](crate::TestApp), by area: `accounts` (sign-up, log-in,
 //! users, passwords), `clients` (inviting, the list, its row actions, subscribing),
-//! `audit_log`, `partner_connect` (connecting and upgrades). A helper sends its
+//! `audit_log`, `partner_connect` (connecting and upgrades), `access` (grants and the
+//! client's access log). A helper sends its
 //! operation, panics unless it succeeded, and returns the object the operation answers;
 //! a test that checks a refusal sends the operation itself (`app.gql`, `app.error_code`).
 //!
@@ -14,7 +15,9 @@
 
 use serde_json::Value;
 
+mod access;
 mod accounts;
+
 mod audit_log;
 mod clients;
 mod partner_connect;
@@ -179,3 +182,22 @@ pub fn listed_emails(page: &Value) -> Vec<String> {
         .map(|e| e["node"]["email"].as_str().unwrap().to_owned())
         .collect()
 }
+
+// Access the client controls (SPEC §13).
+
+/// Rosa, of Ledger & Line.
+pub const ROSA: &str = "rosa@ledgerline.example";
+/// Bea, the owner of Bakers (a client of Rosa's firm).
+pub const BEA: &str = "bea@bakers.example";
+
+pub const REQUEST_ACCESS: &str = "mutation($id: ID!, $role: Role!, $days: Int, $reason: String!) {
+    requestClientAccess(clientId: $id, role: $role, days: $days, reason: $reason) {
+      id status role reason expiresAt person { email } firm { name } client { name } } }";
+pub const ACCESS_GRANTS: &str = "{ accessGrants { id status role reason expiresAt decidedAt person { email name } firm { name } } }";
+pub const APPROVE_ACCESS: &str = "mutation($id: ID!, $role: Role, $until: DateTime) {
+    approveAccessRequest(grantId: $id, role: $role, expiresAt: $until) { id status role expiresAt } }";
+pub const DECLINE_ACCESS: &str =
+    "mutation($id: ID!) { declineAccessRequest(grantId: $id) { status } }";
+pub const REVOKE_ACCESS: &str = "mutation($id: ID!) { revokeAccess(grantId: $id) { status } }";
+pub const PARTNER_ACCESS_LOG: &str = "{ partnerAccessLog(first: 10) { edges { node {
+    person { email name } firm { name } startedAt endedAt reason ip actions { action detail } } } } }";

@@ -68,43 +68,7 @@ impl ClientListQuery {
             None => client_list::list(&st.db, args).await?,
         };
         let mut connection = ClientConnection::of_page(page, v.account.platform, true);
-        // Assignees asked for: one query for the whole page.
-        let asked = ctx
-            .look_ahead()
-            .field("edges")
-            .field("node")
-            .field("assignees");
-        if asked.exists() {
-            let ids: Vec<i64> = connection.edges.0.iter().map(|e| e.node.row_id).collect();
-            let mut found = crate::services::scope::assignees_of(&st.db, &ids).await?;
-            for e in &mut connection.edges.0 {
-                let people = found.remove(&e.node.row_id).unwrap_or_default();
-                e.node.assignees_read = Some(
-                    people
-                        .iter()
-                        .map(|u| super::accounts::User::new(u, &v.account))
-                        .collect(),
-                );
-            }
-        }
-        // The caller's grants asked for: two queries for the whole page.
-        let asked = ctx
-            .look_ahead()
-            .field("edges")
-            .field("node")
-            .field("accessGrant");
-        if asked.exists() {
-            let ids: Vec<i64> = connection
-                .edges
-                .0
-                .iter()
-                .filter_map(|e| e.node.client_account_id)
-                .collect();
-            let mut found = crate::services::access::grants_of(&st.db, v, &ids).await?;
-            for e in &mut connection.edges.0 {
-                e.node.grant_read = Some(e.node.client_account_id.and_then(|a| found.remove(&a)));
-            }
-        }
+        read_for_page(ctx, &mut connection).await?;
         Ok(connection)
     }
 
@@ -136,4 +100,48 @@ impl ClientListQuery {
             total: int(c.invited + c.trial + c.trial_expired + c.paying),
         })
     }
+}
+
+/// What a page's rows were asked for beyond their own columns, read for the whole page
+/// at once: the assignees (one query) and the caller's grants (two).
+async fn read_for_page(ctx: &Context<'_>, connection: &mut ClientConnection) -> Result<()> {
+    let v = require_partner_admin(ctx)?;
+    let st = state(ctx);
+    // Assignees asked for: one query for the whole page.
+    if rows_ask(ctx, "assignees") {
+        let ids: Vec<i64> = connection.edges.0.iter().map(|e| e.node.row_id).collect();
+        let mut found = crate::services::scope::assignees_of(&st.db, &ids).await?;
+        for e in &mut connection.edges.0 {
+            let people = found.remove(&e.node.row_id).unwrap_or_default();
+            e.node.assignees_read = Some(
+                people
+                    .iter()
+                    .map(|u| super::accounts::User::new(u, &v.account))
+                    .collect(),
+            );
+        }
+    }
+    // The caller's grants asked for: two queries for the whole page.
+    if rows_ask(ctx, "accessGrant") {
+        let ids: Vec<i64> = connection
+            .edges
+            .0
+            .iter()
+            .filter_map(|e| e.node.client_account_id)
+            .collect();
+        let mut found = crate::services::access::grants_of(&st.db, v, &ids).await?;
+        for e in &mut connection.edges.0 {
+            e.node.grant_read = Some(e.node.client_account_id.and_then(|a| found.remove(&a)));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the query asks each row (`edges { node { … } }`) for `field`.
+fn rows_ask(ctx: &Context<'_>, field: &str) -> bool {
+    ctx.look_ahead()
+        .field("edges")
+        .field("node")
+        .field(field)
+        .exists()
 }
