@@ -67,11 +67,14 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = ClientChange> + use<>> {
+        let conn = ctx.data_opt::<Connection>().cloned().unwrap_or_default();
+        // Started once this returns, watching or refused: the connection's next pong
+        // waits for it.
+        let _started = conn.starting();
         let v = require_partner_admin(ctx)?;
         let rx = ctx
             .data_unchecked::<crate::live::Live>()
             .watch(v.account.id);
-        let conn = ctx.data_opt::<Connection>().cloned().unwrap_or_default();
         let lens = crate::services::client_list::Lens::of(v);
         let who = Arc::new((v.user.email.clone(), v.account.platform, lens));
         Ok(futures::stream::unfold(

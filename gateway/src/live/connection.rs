@@ -8,11 +8,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// How one WebSocket connection ends when the server ends it.
+/// How one WebSocket connection ends when the server ends it, and how many of its
+/// subscriptions have started (their resolver ran: registered, or refused).
 #[derive(Clone, Debug, Default)]
 pub struct Connection {
     pub(super) closed: CancellationToken,
     why: Arc<Mutex<Option<(u16, String)>>>,
+    started: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+/// Counts a subscription as started when dropped: held by a subscription's resolver, so
+/// it counts once the resolver has registered what it watches, or refused.
+pub struct Started(Connection);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        self.0.started.send_modify(|n| *n += 1);
+    }
 }
 
 impl Connection {
@@ -23,6 +35,17 @@ impl Connection {
             *why = Some((code, reason.into()));
         }
         self.closed.cancel();
+    }
+
+    /// Held by a subscription's resolver from its start (see [`Started`]).
+    pub fn starting(&self) -> Started {
+        Started(self.clone())
+    }
+
+    /// Waits until `n` subscriptions of this connection have started, at most `within`.
+    pub(super) async fn started(&self, n: u64, within: Duration) {
+        let mut rx = self.started.subscribe();
+        let _ = tokio::time::timeout(within, rx.wait_for(|started| *started >= n)).await;
     }
 
     pub(super) fn reason(&self) -> Option<(u16, String)> {

@@ -1,7 +1,8 @@
 //! The client's side of a live connection, before async-graphql sees it: messages
 //! counted against `WS_MESSAGES_PER_SECOND`, and every `subscribe` checked (only
 //! subscriptions, within `/graphql`'s limits and the per-address ceiling); a refused one
-//! is answered with an `error` message and nothing of it runs.
+//! is answered with an `error` message and nothing of it runs. A `ping` waits for the
+//! subscriptions sent before it to start, so its pong means they are registered.
 
 use super::connection::{Connection, LastHeard};
 use super::registry::Live;
@@ -19,6 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+/// Longest a ping waits for the subscriptions sent before it to start.
+const SUBSCRIPTION_START: Duration = Duration::from_secs(5);
+
 /// The client's side of a connection, before async-graphql sees it.
 #[derive(Clone)]
 pub(super) struct Inbound {
@@ -32,6 +36,8 @@ pub(super) struct Inbound {
     pub(super) replies: mpsc::Sender<String>,
     /// The operations open on this connection.
     pub(super) open: Arc<Mutex<HashSet<String>>>,
+    /// The subscriptions handed to async-graphql so far.
+    pub(super) subscribed: Arc<std::sync::atomic::AtomicU64>,
     pub(super) heard: LastHeard,
     /// The current one-second window and the messages in it.
     pub(super) window: Arc<Mutex<(Instant, u32)>>,
@@ -77,7 +83,19 @@ impl Inbound {
             kind: String,
             id: Option<String>,
         }
-        let Ok(Peek { kind, id: Some(id) }) = serde_json::from_slice::<Peek>(&data) else {
+        let peek = serde_json::from_slice::<Peek>(&data);
+        if let Ok(Peek { kind, .. }) = &peek
+            && kind == "ping"
+        {
+            // async-graphql answers a ping before it first runs a subscription it was just
+            // given, so a client reading its list again on that pong could miss changes
+            // made before the subscription registered. Hold the ping until every
+            // subscription sent before it has started.
+            let n = self.subscribed.load(std::sync::atomic::Ordering::SeqCst);
+            self.conn.started(n, SUBSCRIPTION_START).await;
+            return Some(data);
+        }
+        let Ok(Peek { kind, id: Some(id) }) = peek else {
             return Some(data);
         };
         match kind.as_str() {
@@ -89,6 +107,8 @@ impl Inbound {
                 let max_open = limits.subscriptions_per_connection;
                 let mut open = self.open.lock().expect("open operations");
                 open.insert(id);
+                self.subscribed
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 if open.len() > max_open {
                     self.conn.close(
                         4400,

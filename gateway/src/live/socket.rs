@@ -129,6 +129,7 @@ async fn serve<E: async_graphql::Executor>(
         protocol,
         replies,
         open: open.clone(),
+        subscribed: Arc::default(),
         heard: heard.clone(),
         window: Arc::new(Mutex::new((Instant::now(), 0))),
     }
