@@ -53,6 +53,21 @@ fn cookie_pair(set: &[String], name: &str) -> String {
         .to_owned()
 }
 
+/// `logInToClient` as the dashboard sends it with the `main` cookie: the `Set-Cookie`
+/// values and the body.
+async fn enter_client(app: &TestApp, main: &str, client_id: &Value) -> (Vec<String>, Value) {
+    let (_, set, body) = web_call(
+        app,
+        "main",
+        main,
+        &[],
+        "mutation($id: ID!) { logInToClient(clientId: $id) { token user { account { kind } } } }",
+        json!({ "id": client_id }),
+    )
+    .await;
+    (set, body)
+}
+
 async fn web_log_in(app: &TestApp) -> (Vec<String>, Value) {
     let (status, set, body) = web_call(
         app,
@@ -192,15 +207,7 @@ async fn a_client_session_has_its_own_cookie_beside_the_partners() {
     let s = app.partner_with_client().await;
     let (set, _) = web_log_in(&app).await;
     let main = cookie_pair(&set, "pd_session");
-    let (_, set, body) = web_call(
-        &app,
-        "main",
-        &main,
-        &[],
-        "mutation($id: ID!) { logInToClient(clientId: $id) { token user { account { kind } } } }",
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    let (set, body) = enter_client(&app, &main, &s.client_id).await;
     assert_eq!(body["data"]["logInToClient"]["token"], "", "{body}");
     let client = cookie_pair(&set, "pd_client_session");
     assert!(
@@ -238,15 +245,7 @@ async fn stepping_up_keeps_the_client_session_open_beside_it() {
     .await;
     assert!(body["errors"].is_null(), "{body}");
     let main = cookie_pair(&set, "pd_session");
-    let (_, set, body) = web_call(
-        &app,
-        "main",
-        &main,
-        &[],
-        "mutation($id: ID!) { logInToClient(clientId: $id) { token } }",
-        json!({ "id": s.client_id }),
-    )
-    .await;
+    let (set, body) = enter_client(&app, &main, &s.client_id).await;
     assert!(body["errors"].is_null(), "{body}");
     let both = format!("{main}; {}", cookie_pair(&set, "pd_client_session"));
     let (_, set, body) = web_call(
